@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The four subgraphs, in the order they are started and composed. */
+export const SUBGRAPH_NAMES = ['merchants', 'content', 'offers', 'social'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
+  gateway: 4000,
+  merchants: 4001,
+  content: 4002,
+  offers: 4003,
+  social: 4004,
+};
+
+/** Reads an environment variable once, failing fast with a readable message when it is required. */
+export function readEnv(key: string, options: { defaultValue?: string } = {}): string {
+  const value = process.env[key];
+  if (value !== undefined && value !== '') return value;
+  if (options.defaultValue !== undefined) return options.defaultValue;
+  throw new Error(`Environment variable ${key} is required but not set.`);
+}
+
+/** The port for a process: `--port` flag beats `LIFEGRAPH_<NAME>_PORT`, which beats the spec default. */
+export function resolvePort(name: SubgraphName | 'gateway', flag?: string): number {
+  const raw = flag ?? readEnv(`LIFEGRAPH_${name.toUpperCase()}_PORT`, { defaultValue: String(DEFAULT_PORTS[name]) });
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`Invalid port "${raw}" for ${name}: use an integer between 0 and 65535.`);
+  }
+  return port;
+}
+
+/** The data directory (`--data-dir` flag, then `LIFEGRAPH_DATA_DIR`, then `./data`), created if missing. */
+export function resolveDataDir(flag?: string): string {
+  const dir = path.resolve(flag ?? readEnv('LIFEGRAPH_DATA_DIR', { defaultValue: 'data' }));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export interface Secrets {
+  /** HS256 secret that user JWTs are signed with. */
+  jwtSecret: string;
+  /** HMAC secret shared by the gateway and the subgraphs for the forwarded identity. */
+  subgraphSecret: string;
+}
+
+/**
+ * Secrets come from the environment; in development, when unset, they are generated once and kept in
+ * `<dataDir>/secrets.json` so that `npm start`, `npm run token` and the subgraphs agree without set-up.
+ */
+export function loadSecrets(dataDir: string): Secrets {
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Partial<Secrets> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+  const fromEnv = {
+    jwtSecret: process.env.LIFEGRAPH_JWT_SECRET,
+    subgraphSecret: process.env.LIFEGRAPH_SUBGRAPH_SECRET,
+  };
+  const production = process.env.NODE_ENV === 'production';
+  if (production && (!fromEnv.jwtSecret || !fromEnv.subgraphSecret)) {
+    throw new Error('In production LIFEGRAPH_JWT_SECRET and LIFEGRAPH_SUBGRAPH_SECRET must be set.');
+  }
+  const secrets: Secrets = {
+    jwtSecret: fromEnv.jwtSecret || stored.jwtSecret || randomBytes(32).toString('base64url'),
+    subgraphSecret: fromEnv.subgraphSecret || stored.subgraphSecret || randomBytes(32).toString('base64url'),
+  };
+  // Only generated secrets are written to disk; secrets from the environment never are.
+  const generated: Partial<Secrets> = {
+    jwtSecret: fromEnv.jwtSecret ? stored.jwtSecret : secrets.jwtSecret,
+    subgraphSecret: fromEnv.subgraphSecret ? stored.subgraphSecret : secrets.subgraphSecret,
+  };
+  if (generated.jwtSecret !== stored.jwtSecret || generated.subgraphSecret !== stored.subgraphSecret) {
+    writeFileSync(file, JSON.stringify(generated), { mode: 0o600 });
+  }
+  return secrets;
+}

@@ -1,0 +1,131 @@
+import DataLoader from 'dataloader';
+import { badUserInput } from './errors.ts';
+
+/** Relay pagination arguments as every list field takes them. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/** A validated page: rows `offset + 1 .. offset + limit`. */
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** Cursors are opaque to clients; inside they are the position of the row in its list. */
+export function encodeCursor(position: number): string {
+  return Buffer.from(`pos:${position}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^pos:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1])
+    throw badUserInput(`"after" is not a cursor from this list: pass an endCursor you received.`, 'after');
+  return Number(match[1]);
+}
+
+/** Validates `first` (1..100, default 20) and `after`; anything else is `BAD_USER_INPUT`. */
+export function parsePage(args: PageArgs): Page {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`"first" must be between 1 and ${MAX_PAGE_SIZE}, got ${first}.`, 'first');
+  }
+  const offset = args.after ? decodeCursor(args.after) + 1 : 0;
+  return { offset, limit: first };
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * Builds a connection from rows fetched with `limit + 1` (the extra row only tells whether there is a
+ * next page).
+ */
+export function toConnection<T>(rows: T[], page: Page): Connection<T> {
+  const nodes = rows.slice(0, page.limit);
+  const edges = nodes.map((node, i) => ({ cursor: encodeCursor(page.offset + i), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > page.limit,
+      hasPreviousPage: page.offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** Key of a paged one-to-many loader: whose children, and which page of them. */
+export interface ChildPageKey {
+  parentId: string;
+  page: Page;
+}
+
+/**
+ * A per-request DataLoader for a paged one-to-many relation (`merchant.stores(first: 5)` for every
+ * merchant in a list). Keys asking for the same page are fetched together with ONE query, so the number
+ * of statements does not grow with the number of parents. `fetchPage` must return, for the given parents,
+ * each parent's rows `offset + 1 .. offset + limit` (use `row_number() over (partition by parent ...)`).
+ */
+export function childPageLoader<Row>(
+  fetchPage: (parentIds: readonly string[], offset: number, limit: number) => Row[],
+  parentIdOf: (row: Row) => string,
+): DataLoader<ChildPageKey, Connection<Row>, string> {
+  return new DataLoader<ChildPageKey, Connection<Row>, string>(
+    async (keys) => {
+      const groups = new Map<string, { page: Page; parentIds: Set<string> }>();
+      for (const key of keys) {
+        const id = `${key.page.offset}:${key.page.limit}`;
+        const group = groups.get(id) ?? { page: key.page, parentIds: new Set<string>() };
+        group.parentIds.add(key.parentId);
+        groups.set(id, group);
+      }
+      const rowsByGroupAndParent = new Map<string, Row[]>();
+      for (const [id, group] of groups) {
+        // limit + 1 rows per parent tells us whether each parent has a next page.
+        for (const row of fetchPage([...group.parentIds], group.page.offset, group.page.limit + 1)) {
+          const k = `${id}|${parentIdOf(row)}`;
+          const list = rowsByGroupAndParent.get(k) ?? [];
+          list.push(row);
+          rowsByGroupAndParent.set(k, list);
+        }
+      }
+      return keys.map((key) =>
+        toConnection(rowsByGroupAndParent.get(`${key.page.offset}:${key.page.limit}|${key.parentId}`) ?? [], key.page),
+      );
+    },
+    { cacheKeyFn: (key) => `${key.parentId}|${key.page.offset}|${key.page.limit}` },
+  );
+}
+
+/** A per-request DataLoader for entities by id: one `where id in (...)`, results in key order, `null` if missing. */
+export function byIdLoader<Row extends { id: string }>(
+  fetch: (ids: readonly string[]) => Row[],
+): DataLoader<string, Row | null> {
+  return new DataLoader<string, Row | null>(async (ids) => {
+    const byId = new Map(fetch(ids).map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** A per-request DataLoader for an unpaged one-to-many relation (a store's few opening-hour rows, ...). */
+export function groupLoader<Row>(
+  fetch: (parentIds: readonly string[]) => Row[],
+  parentIdOf: (row: Row) => string,
+): DataLoader<string, Row[]> {
+  return new DataLoader<string, Row[]>(async (parentIds) => {
+    const groups = new Map<string, Row[]>();
+    for (const row of fetch(parentIds)) {
+      const list = groups.get(parentIdOf(row)) ?? [];
+      list.push(row);
+      groups.set(parentIdOf(row), list);
+    }
+    return parentIds.map((id) => groups.get(id) ?? []);
+  });
+}

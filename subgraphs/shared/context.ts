@@ -1,0 +1,16 @@
+import type { Identity } from './identity.ts';
+
+/** The clock every rule reads; tests and `npm run jobs` inject their own to move time. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** What every resolver of every subgraph receives. `loaders` are created fresh for each request. */
+export interface SubgraphContext<TDb, TLoaders> {
+  identity: Identity;
+  db: TDb;
+  loaders: TLoaders;
+  clock: Clock;
+}

@@ -1,0 +1,58 @@
+import { jwtVerify, SignJWT } from 'jose';
+
+/** Who is calling, as verified by the gateway and forwarded to the subgraphs. */
+export interface Identity {
+  kind: 'anonymous' | 'user' | 'partner';
+  /** `usr_...` for users; for partners the API key id (`key_...`). */
+  subject: string | null;
+  scopes: string[];
+  /** Merchants the caller may act for: a user's `merchant_ids` claim or a partner key's allow-list. */
+  merchantIds: string[];
+}
+
+export const ANONYMOUS: Identity = { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] };
+
+/** Header carrying the gateway-signed identity on every gateway → subgraph request. */
+export const IDENTITY_HEADER = 'x-lifegraph-identity';
+
+const ISSUER = 'lifegraph-gateway';
+const AUDIENCE = 'lifegraph-subgraph';
+/** Short-lived: a captured header stops working within a minute, so it cannot be replayed later. */
+const IDENTITY_TTL_SECONDS = 60;
+
+function key(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/**
+ * Signs an identity for the subgraphs. Everything the subgraph trusts lives inside the signed token,
+ * so no header can be altered without breaking the signature.
+ */
+export async function signIdentity(identity: Identity, secret: string): Promise<string> {
+  const jwt = new SignJWT({ kind: identity.kind, scopes: identity.scopes, merchantIds: identity.merchantIds })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`);
+  if (identity.subject) jwt.setSubject(identity.subject);
+  return jwt.sign(key(secret));
+}
+
+/** Verifies a forwarded identity; throws when the signature, issuer, audience or expiry is wrong. */
+export async function verifyIdentity(token: string, secret: string): Promise<Identity> {
+  const { payload } = await jwtVerify(token, key(secret), {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ['HS256'],
+  });
+  const kind = payload.kind;
+  if (kind !== 'anonymous' && kind !== 'user' && kind !== 'partner') throw new Error('unknown identity kind');
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return {
+    kind,
+    subject: typeof payload.sub === 'string' ? payload.sub : null,
+    scopes: strings(payload.scopes),
+    merchantIds: strings(payload.merchantIds),
+  };
+}

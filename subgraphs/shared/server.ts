@@ -1,0 +1,119 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
+import type { SubgraphName } from './config.ts';
+import { type Clock, type SubgraphContext, systemClock } from './context.ts';
+import { openDatabase, type SubgraphDatabase } from './db.ts';
+import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
+import { subgraphTypeDefs } from './schema-file.ts';
+
+/** Everything that makes one subgraph; each `subgraphs/<name>/index.ts` exports one of these. */
+export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLoaders> {
+  name: SubgraphName;
+  /** Absolute path of the subgraph's `schema.graphql`. */
+  schemaFile: string;
+  /** drizzle tables, passed to drizzle so relational queries work. */
+  tables: TSchema;
+  /** Absolute path of the drizzle-kit migrations folder. */
+  migrationsFolder: string;
+  // biome-ignore lint/suspicious/noExplicitAny: resolver maps are typed per subgraph
+  resolvers: GraphQLResolverMap<any>;
+  /** A fresh set of DataLoaders, called once per request. */
+  createLoaders(db: SubgraphDatabase<TSchema>['db'], clock: Clock): TLoaders;
+}
+
+export interface StartedSubgraph<TSchema extends Record<string, unknown>> {
+  name: SubgraphName;
+  url: string;
+  port: number;
+  database: SubgraphDatabase<TSchema>;
+  stop(): Promise<void>;
+}
+
+/** The SQLite file of a subgraph inside a data directory. */
+export function databaseFile(dataDir: string, name: SubgraphName): string {
+  return path.join(dataDir, `${name}.sqlite`);
+}
+
+/** Opens (and migrates) a subgraph's database in `dataDir`. */
+export function openSubgraphDatabase<TSchema extends Record<string, unknown>, TLoaders>(
+  definition: SubgraphDefinition<TSchema, TLoaders>,
+  dataDir: string,
+): SubgraphDatabase<TSchema> {
+  return openDatabase({
+    file: databaseFile(dataDir, definition.name),
+    schema: definition.tables,
+    migrationsFolder: definition.migrationsFolder,
+  });
+}
+
+/**
+ * Builds and starts one subgraph on `port` (0 = any free port). Every request must carry an identity
+ * signed by the gateway; anything else is refused with 401 before a resolver runs.
+ */
+export async function startSubgraph<TSchema extends Record<string, unknown>, TLoaders>(
+  definition: SubgraphDefinition<TSchema, TLoaders>,
+  options: { dataDir: string; port: number; subgraphSecret: string; clock?: Clock; host?: string },
+): Promise<StartedSubgraph<TSchema>> {
+  const database = openSubgraphDatabase(definition, options.dataDir);
+  const clock = options.clock ?? systemClock;
+  const typeDefs = subgraphTypeDefs(definition.schemaFile);
+  const schema = buildSubgraphSchema({
+    typeDefs,
+    resolvers: { DateTime: DateTimeResolver, SafeInt: SafeIntResolver, ...definition.resolvers },
+  });
+  const app = express();
+  const httpServer = http.createServer(app);
+  const server = new ApolloServer<SubgraphContext<typeof database.db, TLoaders>>({
+    schema,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
+  });
+  await server.start();
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', subgraph: definition.name });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) => {
+        const token = req.headers[IDENTITY_HEADER];
+        if (typeof token !== 'string') {
+          throw refused(`Missing ${IDENTITY_HEADER}: subgraphs only answer requests signed by the lifegraph gateway.`);
+        }
+        let identity: SubgraphContext<unknown, unknown>['identity'];
+        try {
+          identity = await verifyIdentity(token, options.subgraphSecret);
+        } catch {
+          throw refused(`Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`);
+        }
+        return { identity, db: database.db, clock, loaders: definition.createLoaders(database.db, clock) };
+      },
+    }),
+  );
+  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  return {
+    name: definition.name,
+    url: `http://127.0.0.1:${port}/graphql`,
+    port,
+    database,
+    stop: async () => {
+      await server.stop();
+      database.close();
+    },
+  };
+}
+
+function refused(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
