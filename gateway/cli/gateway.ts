@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
+import { loadSecrets, resolveDataDir, resolvePort } from '../../subgraphs/shared/config.ts';
+import { createAuthenticator } from '../auth/authenticate.ts';
+import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
+import { startGateway } from '../server.ts';
+
+/** `npm run gateway -- --supergraph FILE --port N`: the gateway alone, serving any supergraph file. */
+const { values } = parseArgs({
+  options: { supergraph: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
+});
+const file = values.supergraph ?? SUPERGRAPH_FILE;
+let supergraphSdl: string;
+try {
+  supergraphSdl = readFileSync(file, 'utf8');
+} catch {
+  console.error(`Cannot read supergraph file "${file}": pass --supergraph with a path to a composed supergraph.`);
+  process.exit(2);
+}
+const secrets = loadSecrets(resolveDataDir(values['data-dir']));
+try {
+  const gateway = await startGateway(
+    {
+      supergraphSdl,
+      subgraphSecret: secrets.subgraphSecret,
+      authenticate: createAuthenticator(createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret))),
+      production: process.env.NODE_ENV === 'production',
+    },
+    resolvePort('gateway', values.port),
+  );
+  console.log(`gateway http://localhost:${gateway.port}/graphql serving ${file}`);
+  const shutdown = async () => {
+    await gateway.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+} catch (error) {
+  console.error(`The gateway could not load "${file}": ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util';
+import { seedDataDir } from '../../seeds/seed.ts';
+import {
+  type DEFAULT_PORTS,
+  loadSecrets,
+  resolveDataDir,
+  resolvePort,
+  SUBGRAPH_NAMES,
+} from '../../subgraphs/shared/config.ts';
+import { userTokenConfigFromEnv } from '../auth/user-token.ts';
+import { startLocalGraph } from '../local-graph.ts';
+
+/** `npm start`: the whole graph on embedded SQLite, created, migrated and seeded on first run. */
+const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, port: { type: 'string' } } });
+const dataDir = resolveDataDir(values['data-dir']);
+const secrets = loadSecrets(dataDir);
+for (const r of seedDataDir(dataDir, { onProgress: (m) => console.error(`[seed] ${m}`) })) {
+  if (r.action === 'seeded') console.error(`[seed] ${r.subgraph} seeded at scale ${r.scale}`);
+}
+const ports = {
+  gateway: resolvePort('gateway', values.port),
+  ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, resolvePort(name)])),
+} as typeof DEFAULT_PORTS;
+const { secret: _secret, ...userTokens } = userTokenConfigFromEnv(secrets.jwtSecret);
+const graph = await startLocalGraph({
+  dataDir,
+  secrets,
+  ports,
+  userTokens,
+  production: process.env.NODE_ENV === 'production',
+});
+for (const name of SUBGRAPH_NAMES)
+  console.log(`${name.padEnd(9)} ${graph.subgraphs[name].url.replace('127.0.0.1', 'localhost')}`);
+console.log(`gateway   http://localhost:${graph.gateway.port}/graphql  (open it in a browser for Apollo Sandbox)`);
+
+const shutdown = async () => {
+  await graph.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,95 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import type { Authenticator } from './auth/authenticate.ts';
+import { checkSubgraphs } from './health.ts';
+import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
+import { listSubgraphs } from './supergraph.ts';
+
+export interface GatewayOptions {
+  /** Any valid supergraph SDL (ours is `schema/supergraph.graphql`). */
+  supergraphSdl: string;
+  subgraphSecret: string;
+  authenticate: Authenticator;
+  /** Replaces subgraph URLs from the supergraph by name (tests run subgraphs on ephemeral ports). */
+  urlOverrides?: Record<string, string>;
+  /** `NODE_ENV=production` behaviour: no landing page, no introspection, masked errors. */
+  production?: boolean;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Origins that may call the gateway from a browser in development (Apollo Sandbox and Studio). */
+const DEVELOPMENT_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
+
+/** Builds the gateway and listens on `port` (0 = any free port). Build and listen stay in one place for tests. */
+export async function startGateway(options: GatewayOptions, port: number, host?: string): Promise<RunningGateway> {
+  const subgraphs = listSubgraphs(options.supergraphSdl).map((s) => ({
+    ...s,
+    url: options.urlOverrides?.[s.name] ?? s.url,
+  }));
+  const urls = new Map(subgraphs.map((s) => [s.name, s.url]));
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new SignedDataSource(urls.get(name) ?? url ?? '', options.subgraphSecret),
+  });
+  const app = express();
+  const httpServer = http.createServer(app);
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      options.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+  });
+  await server.start();
+  let loaded = true;
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const readiness = loaded
+      ? await checkSubgraphs(subgraphs, options.subgraphSecret)
+      : { ready: false, subgraphs: [] };
+    res.status(readiness.ready ? 200 : 503).json({ ...readiness, supergraphLoaded: loaded });
+  });
+  app.use(
+    '/graphql',
+    cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) => ({ identity: await options.authenticate(req.headers) }),
+    }),
+  );
+  // A browser opening the bare gateway URL lands on Sandbox.
+  app.get('/', (_req, res) => {
+    res.redirect('/graphql');
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  const actualPort = (httpServer.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actualPort}/graphql`,
+    port: actualPort,
+    stop: async () => {
+      loaded = false;
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { Kind, parse } from 'graphql';
+
+/** A subgraph as the supergraph declares it (`join__Graph` enum values with `@join__graph(name, url)`). */
+export interface SupergraphSubgraph {
+  name: string;
+  url: string;
+}
+
+/** Lists the subgraphs of any supergraph SDL; throws with a readable message if it is not one. */
+export function listSubgraphs(supergraphSdl: string): SupergraphSubgraph[] {
+  const document = parse(supergraphSdl);
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
+    return (definition.values ?? []).map((value) => {
+      const directive = value.directives?.find((d) => d.name.value === 'join__graph');
+      const arg = (n: string) => {
+        const node = directive?.arguments?.find((a) => a.name.value === n)?.value;
+        return node?.kind === Kind.STRING ? node.value : '';
+      };
+      return { name: arg('name') || value.name.value.toLowerCase(), url: arg('url') };
+    });
+  }
+  throw new Error('Not a supergraph: no join__Graph enum found. Produce one with `npm run compose`.');
+}

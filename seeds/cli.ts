@@ -1,0 +1,22 @@
+import { parseArgs } from 'node:util';
+import { resolveDataDir } from '../subgraphs/shared/config.ts';
+import { seedDataDir } from './seed.ts';
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    reset: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+  },
+});
+const scale = Number(values.scale);
+if (!Number.isInteger(scale) || scale < 1 || scale > 1000) {
+  console.error(`--scale must be an integer between 1 and 1000, got "${values.scale}".`);
+  process.exit(2);
+}
+const dataDir = resolveDataDir(values['data-dir']);
+const started = Date.now();
+// Progress goes to stderr so that `npm run -s seed` prints only the result on stdout.
+const results = seedDataDir(dataDir, { scale, reset: values.reset, onProgress: (m) => console.error(m) });
+for (const r of results) console.log(`${r.subgraph}\t${r.action}\tscale ${r.scale}\t${r.milliseconds} ms`);
+console.error(`done in ${Date.now() - started} ms (data directory ${dataDir})`);

@@ -1,0 +1,72 @@
+import { existsSync, rmSync } from 'node:fs';
+import { SUBGRAPHS } from '../subgraphs/index.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config.ts';
+import { databaseFile, openSubgraphDatabase } from '../subgraphs/shared/server.ts';
+import { buildWorld, type World } from './world.ts';
+import { writeContent } from './write-content.ts';
+import { writeMerchants } from './write-merchants.ts';
+import { writeOffers } from './write-offers.ts';
+import { writeSocial } from './write-social.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: each writer takes its own subgraph's drizzle db
+const WRITERS: Record<SubgraphName, (db: any, world: World) => void> = {
+  merchants: writeMerchants,
+  content: writeContent,
+  offers: writeOffers,
+  social: writeSocial,
+};
+
+export interface SeedResult {
+  subgraph: SubgraphName;
+  /** `seeded` now, or `kept` because it was already seeded and `reset` was not asked for. */
+  action: 'seeded' | 'kept';
+  /** The scale the database holds. */
+  scale: number;
+  milliseconds: number;
+}
+
+/**
+ * Creates, migrates and seeds each subgraph database in `dataDir`. A database that is already seeded is
+ * kept (nothing is ever lost by accident) unless `reset` is set, which deletes and recreates it. The scale
+ * a database was seeded with is kept in SQLite's `user_version`, written in the same transaction as the rows.
+ */
+export function seedDataDir(
+  dataDir: string,
+  options: { scale?: number; reset?: boolean; onProgress?: (message: string) => void } = {},
+): SeedResult[] {
+  const scale = options.scale ?? 1;
+  const progress = options.onProgress ?? (() => {});
+  let world: World | null = null;
+  const results: SeedResult[] = [];
+  for (const name of SUBGRAPH_NAMES) {
+    const started = Date.now();
+    const file = databaseFile(dataDir, name);
+    if (options.reset) {
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) rmSync(file + suffix);
+    }
+    const database = openSubgraphDatabase(SUBGRAPHS[name], dataDir);
+    try {
+      const seededScale = Number(database.sqlite.pragma('user_version', { simple: true }));
+      if (seededScale > 0) {
+        progress(`${name}: already seeded (scale ${seededScale}); pass --reset to recreate it`);
+        results.push({ subgraph: name, action: 'kept', scale: seededScale, milliseconds: Date.now() - started });
+        continue;
+      }
+      if (!world) {
+        progress(`building the seed world at scale ${scale}...`);
+        world = buildWorld(scale);
+      }
+      const seedWorld = world;
+      progress(`${name}: writing...`);
+      database.sqlite.transaction(() => {
+        WRITERS[name](database.db, seedWorld);
+        database.sqlite.pragma(`user_version = ${scale}`);
+      })();
+      results.push({ subgraph: name, action: 'seeded', scale, milliseconds: Date.now() - started });
+      progress(`${name}: seeded in ${Date.now() - started} ms`);
+    } finally {
+      database.close();
+    }
+  }
+  return results;
+}

@@ -1,0 +1,28 @@
+import { parseArgs } from 'node:util';
+import { SUBGRAPHS } from '../index.ts';
+import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from './config.ts';
+import { startSubgraph } from './server.ts';
+
+/** `npm run subgraph -- NAME [--port N]`: one subgraph alone, on its own database in the data directory. */
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { port: { type: 'string' }, 'data-dir': { type: 'string' } },
+});
+const name = positionals[0] as SubgraphName | undefined;
+if (!name || !SUBGRAPH_NAMES.includes(name)) {
+  console.error(`Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port N]`);
+  process.exit(2);
+}
+const dataDir = resolveDataDir(values['data-dir']);
+const subgraph = await startSubgraph(SUBGRAPHS[name], {
+  dataDir,
+  port: resolvePort(name, values.port),
+  subgraphSecret: loadSecrets(dataDir).subgraphSecret,
+});
+console.log(`${name} http://localhost:${subgraph.port}/graphql`);
+const shutdown = async () => {
+  await subgraph.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
