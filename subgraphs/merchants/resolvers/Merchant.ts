@@ -1,0 +1,20 @@
+import { parsePage } from '../../shared/connection.ts';
+import { eligibleAt, isEligible } from '../rules/consumption-circle.ts';
+import type { MerchantRow } from '../tables.ts';
+import type { Ctx, PageArgs, Ref } from './context.ts';
+
+export const Merchant = {
+  __resolveReference: (ref: Ref, ctx: Ctx) => ctx.loaders.merchantById.load(ref.id),
+  category: (m: MerchantRow, _: unknown, ctx: Ctx) => ctx.loaders.categoryById.load(m.categoryId),
+  serviceProvider: (m: MerchantRow, _: unknown, ctx: Ctx) =>
+    m.serviceProviderId ? ctx.loaders.serviceProviderById.load(m.serviceProviderId) : null,
+  stores: (m: MerchantRow, args: PageArgs, ctx: Ctx) =>
+    ctx.loaders.storesByMerchantId.load({ parentId: m.id, page: parsePage(args) }),
+  miniPrograms: (m: MerchantRow, _: unknown, ctx: Ctx) => ctx.loaders.miniProgramsByMerchantId.load(m.id),
+  inConsumptionCircle: (m: MerchantRow) => m.joinedCircleAt !== null,
+  joinedConsumptionCircleAt: (m: MerchantRow) => m.joinedCircleAt,
+  consumptionCircleEligible: async (m: MerchantRow, _: unknown, ctx: Ctx) =>
+    isEligible(await ctx.loaders.miniProgramsByMerchantId.load(m.id), ctx.clock.now()),
+  consumptionCircleEligibleAt: async (m: MerchantRow, _: unknown, ctx: Ctx) =>
+    eligibleAt(await ctx.loaders.miniProgramsByMerchantId.load(m.id)),
+};

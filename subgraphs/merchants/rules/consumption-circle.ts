@@ -1,0 +1,72 @@
+import { asc, eq } from 'drizzle-orm';
+import { type UserError, userError } from '../../shared/errors.ts';
+import type { MerchantsDb } from '../db.ts';
+import { type MerchantRow, type MiniProgramRow, merchants, miniPrograms } from '../tables.ts';
+
+/** A mini program must have been online this long before its merchant may join the consumption circle. */
+export const CIRCLE_MIN_ONLINE_MS = 30 * 86_400_000;
+
+/** When a merchant with these mini programs becomes eligible: 30 days after the first went online; null if none. */
+export function eligibleAt(programs: readonly Pick<MiniProgramRow, 'onlineSince'>[]): Date | null {
+  if (programs.length === 0) return null;
+  const first = Math.min(...programs.map((p) => p.onlineSince.getTime()));
+  return new Date(first + CIRCLE_MIN_ONLINE_MS);
+}
+
+/** Whether a merchant with these mini programs may join the consumption circle at `now`. */
+export function isEligible(programs: readonly Pick<MiniProgramRow, 'onlineSince'>[], now: Date): boolean {
+  const at = eligibleAt(programs);
+  return at !== null && at.getTime() <= now.getTime();
+}
+
+export interface JoinCircleResult {
+  merchant: MerchantRow | null;
+  userErrors: UserError[];
+}
+
+/**
+ * Joins a merchant to the consumption circle at `now`. Broken rules (unknown merchant, suspended, already a
+ * member, no mini program online for 30 days) are user errors and change nothing. Access is checked by the caller.
+ */
+export function joinConsumptionCircle(db: MerchantsDb, now: Date, input: { merchantId: string }): JoinCircleResult {
+  return db.transaction((tx) => {
+    const merchant = tx.select().from(merchants).where(eq(merchants.id, input.merchantId)).get();
+    if (!merchant) {
+      return fail(null, 'NOT_FOUND', `No merchant has id "${input.merchantId}": pass the id of an existing merchant.`);
+    }
+    if (merchant.joinedCircleAt) {
+      return fail(
+        merchant,
+        'ALREADY_MEMBER',
+        `${merchant.name} joined the consumption circle on ${merchant.joinedCircleAt.toISOString()}; nothing to do.`,
+      );
+    }
+    if (merchant.status !== 'ACTIVE') {
+      return fail(merchant, 'MERCHANT_SUSPENDED', `${merchant.name} is suspended: contact your service provider.`);
+    }
+    const programs = tx
+      .select()
+      .from(miniPrograms)
+      .where(eq(miniPrograms.merchantId, merchant.id))
+      .orderBy(asc(miniPrograms.onlineSince))
+      .all();
+    if (!isEligible(programs, now)) {
+      const at = eligibleAt(programs);
+      const message = at
+        ? `${merchant.name} becomes eligible on ${at.toISOString()}, 30 days after its mini program "${programs[0]?.name}" went online: try again then.`
+        : `${merchant.name} has no mini program: launch one; the merchant becomes eligible 30 days after it goes online.`;
+      return fail(merchant, 'NOT_ELIGIBLE', message);
+    }
+    const updated = tx
+      .update(merchants)
+      .set({ joinedCircleAt: now })
+      .where(eq(merchants.id, merchant.id))
+      .returning()
+      .get();
+    return { merchant: updated ?? merchant, userErrors: [] };
+  });
+}
+
+function fail(merchant: MerchantRow | null, code: string, message: string): JoinCircleResult {
+  return { merchant, userErrors: [userError(code, message, ['merchantId'])] };
+}

@@ -1,0 +1,76 @@
+import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** Merchant categories (fast food, dairy, ...); `code` is what clients filter by. */
+export const categories = sqliteTable('categories', {
+  id: text('id').primaryKey(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+});
+
+/** Partners that on-board and operate merchants. */
+export const serviceProviders = sqliteTable('service_providers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  city: text('city').notNull(),
+});
+
+/** Merchants; `joined_circle_at` is set once the merchant joins the consumption circle. */
+export const merchants = sqliteTable(
+  'merchants',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    categoryId: text('category_id')
+      .notNull()
+      .references(() => categories.id),
+    status: text('status', { enum: ['ACTIVE', 'SUSPENDED'] }).notNull(),
+    settlementRateBps: integer('settlement_rate_bps').notNull(),
+    serviceProviderId: text('service_provider_id').references(() => serviceProviders.id),
+    city: text('city').notNull(),
+    joinedCircleAt: integer('joined_circle_at', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('merchants_category_id_idx').on(t.categoryId, t.id),
+    index('merchants_service_provider_id_idx').on(t.serviceProviderId, t.id),
+  ],
+);
+
+/** Physical stores; lat/lng are indexed so `storesNear` can pre-filter on a bounding box. */
+export const stores = sqliteTable(
+  'stores',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    name: text('name').notNull(),
+    address: text('address').notNull(),
+    city: text('city').notNull(),
+    lat: real('lat').notNull(),
+    lng: real('lng').notNull(),
+    openingHours: text('opening_hours').notNull(),
+  },
+  (t) => [index('stores_merchant_id_idx').on(t.merchantId, t.id), index('stores_lat_lng_idx').on(t.lat, t.lng)],
+);
+
+/** Merchants' mini programs; `online_since` decides consumption-circle eligibility. */
+export const miniPrograms = sqliteTable(
+  'mini_programs',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    appId: text('app_id').notNull().unique(),
+    name: text('name').notNull(),
+    onlineSince: integer('online_since', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('mini_programs_merchant_id_idx').on(t.merchantId, t.id)],
+);
+
+export type CategoryRow = typeof categories.$inferSelect;
+export type ServiceProviderRow = typeof serviceProviders.$inferSelect;
+export type MerchantRow = typeof merchants.$inferSelect;
+export type StoreRow = typeof stores.$inferSelect;
+export type MiniProgramRow = typeof miniPrograms.$inferSelect;
