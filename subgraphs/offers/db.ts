@@ -1,0 +1,15 @@
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type * as tables from './tables.ts';
+
+/** The offers subgraph's drizzle database. */
+export type OffersDb = BetterSQLite3Database<typeof tables>;
+
+export type CouponTemplateRow = typeof tables.couponTemplates.$inferSelect;
+export type CouponRow = typeof tables.coupons.$inferSelect;
+export type GroupBuyCampaignRow = typeof tables.groupBuyCampaigns.$inferSelect;
+export type GroupBuyGroupRow = typeof tables.groupBuyGroups.$inferSelect;
+export type GroupBuyMemberRow = typeof tables.groupBuyMembers.$inferSelect;
+export type CommissionRow = typeof tables.commissions.$inferSelect;
+
+/** The handle a rule works with inside `db.transaction(...)`. */
+export type OffersTx = Parameters<Parameters<OffersDb['transaction']>[0]>[0];

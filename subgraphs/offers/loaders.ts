@@ -1,0 +1,183 @@
+import DataLoader from 'dataloader';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { selectChildPage } from '../shared/child-page-query.ts';
+import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
+import type { Clock } from '../shared/context.ts';
+import type { OffersDb } from './db.ts';
+import { type CouponStatus, couponStatusWhere } from './rules/status.ts';
+import {
+  commissions,
+  coupons,
+  couponTemplates,
+  groupBuyCampaigns,
+  groupBuyGroups,
+  groupBuyMembers,
+  settlements,
+} from './tables.ts';
+
+/** Key of a per-viewer count: whose claims, on which template. */
+export interface ViewerTemplateKey {
+  userId: string;
+  templateId: string;
+}
+
+/** One loader per extra key (a status filter, ...), created on first use within the request. */
+function keyed<K, L>(make: (key: K) => L): (key: K) => L {
+  const made = new Map<K, L>();
+  return (key) => {
+    let loader = made.get(key);
+    if (!loader) {
+      loader = make(key);
+      made.set(key, loader);
+    }
+    return loader;
+  };
+}
+
+/** A fresh set of DataLoaders for one request. */
+export function createLoaders(db: OffersDb, clock: Clock) {
+  return {
+    couponTemplateById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(couponTemplates)
+        .where(inArray(couponTemplates.id, [...ids]))
+        .all(),
+    ),
+    couponById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(coupons)
+        .where(inArray(coupons.id, [...ids]))
+        .all(),
+    ),
+    groupBuyCampaignById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(groupBuyCampaigns)
+        .where(inArray(groupBuyCampaigns.id, [...ids]))
+        .all(),
+    ),
+    groupBuyGroupById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(groupBuyGroups)
+        .where(inArray(groupBuyGroups.id, [...ids]))
+        .all(),
+    ),
+    commissionById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(commissions)
+        .where(inArray(commissions.id, [...ids]))
+        .all(),
+    ),
+    couponTemplatesByMerchantId: childPageLoader(
+      (parentIds, offset, limit) =>
+        selectChildPage(db, {
+          table: couponTemplates,
+          parentColumn: couponTemplates.merchantId,
+          orderBy: sql`${couponTemplates.createdAt} desc, ${couponTemplates.id} desc`,
+          parentIds,
+          offset,
+          limit,
+        }),
+      (row) => row.merchantId,
+    ),
+    groupBuyCampaignsByMerchantId: childPageLoader(
+      (parentIds, offset, limit) =>
+        selectChildPage(db, {
+          table: groupBuyCampaigns,
+          parentColumn: groupBuyCampaigns.merchantId,
+          orderBy: sql`${groupBuyCampaigns.createdAt} desc, ${groupBuyCampaigns.id} desc`,
+          parentIds,
+          offset,
+          limit,
+        }),
+      (row) => row.merchantId,
+    ),
+    commissionsByMerchantId: childPageLoader(
+      (parentIds, offset, limit) =>
+        selectChildPage(db, {
+          table: commissions,
+          parentColumn: commissions.merchantId,
+          orderBy: sql`${commissions.createdAt} desc, ${commissions.id} desc`,
+          parentIds,
+          offset,
+          limit,
+        }),
+      (row) => row.merchantId,
+    ),
+    /** `couponsByUserId(status)` pages a user's coupons, newest first, filtered by the status as it reads now. */
+    couponsByUserId: keyed((status: CouponStatus | null) =>
+      childPageLoader(
+        (parentIds, offset, limit) =>
+          selectChildPage(db, {
+            table: coupons,
+            parentColumn: coupons.userId,
+            orderBy: sql`${coupons.claimedAt} desc, ${coupons.id} desc`,
+            parentIds,
+            offset,
+            limit,
+            where: status ? couponStatusWhere(status, clock.now()) : undefined,
+          }),
+        (row) => row.userId,
+      ),
+    ),
+    openGroupsByCampaignId: childPageLoader(
+      (parentIds, offset, limit) =>
+        selectChildPage(db, {
+          table: groupBuyGroups,
+          parentColumn: groupBuyGroups.campaignId,
+          orderBy: sql`${groupBuyGroups.createdAt} asc, ${groupBuyGroups.id} asc`,
+          parentIds,
+          offset,
+          limit,
+          where: and(eq(groupBuyGroups.status, 'FORMING'), gt(groupBuyGroups.expiresAt, clock.now())),
+        }),
+      (row) => row.campaignId,
+    ),
+    membersByGroupId: groupLoader(
+      (groupIds) =>
+        db
+          .select()
+          .from(groupBuyMembers)
+          .where(inArray(groupBuyMembers.groupId, [...groupIds]))
+          .orderBy(asc(groupBuyMembers.groupId), asc(groupBuyMembers.position))
+          .all(),
+      (row) => row.groupId,
+    ),
+    /** Settled fen of coupon redemptions per live stream; 0 when none. */
+    salesByLiveStreamId: new DataLoader<string, number>(async (ids) => {
+      const rows = db
+        .select({ id: settlements.liveStreamId, fen: sql<number>`coalesce(sum(${settlements.amountFen}), 0)` })
+        .from(settlements)
+        .where(and(inArray(settlements.liveStreamId, [...ids]), eq(settlements.sourceKind, 'COUPON_REDEMPTION')))
+        .groupBy(settlements.liveStreamId)
+        .all();
+      const byId = new Map(rows.map((r) => [r.id, r.fen]));
+      return ids.map((id) => byId.get(id) ?? 0);
+    }),
+    /** How many coupons a user has claimed per template: one statement per distinct user (normally one). */
+    viewerClaimedCountByTemplateId: new DataLoader<ViewerTemplateKey, number, string>(
+      async (keys) => {
+        const counts = new Map<string, number>();
+        const templatesByUser = new Map<string, string[]>();
+        for (const k of keys) templatesByUser.set(k.userId, [...(templatesByUser.get(k.userId) ?? []), k.templateId]);
+        for (const [userId, templateIds] of templatesByUser) {
+          const rows = db
+            .select({ templateId: coupons.templateId, n: sql<number>`count(*)` })
+            .from(coupons)
+            .where(and(eq(coupons.userId, userId), inArray(coupons.templateId, templateIds)))
+            .groupBy(coupons.templateId)
+            .all();
+          for (const r of rows) counts.set(`${userId}|${r.templateId}`, r.n);
+        }
+        return keys.map((k) => counts.get(`${k.userId}|${k.templateId}`) ?? 0);
+      },
+      { cacheKeyFn: (k) => `${k.userId}|${k.templateId}` },
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,124 @@
+import { and, count, eq, gt, sql } from 'drizzle-orm';
+import { type UserError, userError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import type { CouponRow, OffersDb, OffersTx } from '../db.ts';
+import { coupons, couponTemplates } from '../tables.ts';
+import { findPrior, requestHash, savePrior } from './idempotency.ts';
+
+const DAY_MS = 86_400_000;
+const OPERATION = 'claimCoupon';
+
+export interface ClaimCouponInput {
+  templateId: string;
+  idempotencyKey: string;
+  liveStreamId?: string | null;
+}
+
+export interface ClaimCouponResult {
+  coupon: CouponRow | null;
+  userErrors: UserError[];
+}
+
+const failed = (error: UserError): ClaimCouponResult => ({ coupon: null, userErrors: [error] });
+
+/**
+ * Claims one coupon for `userId` in one immediate transaction: window, per-user limit, then a conditional
+ * stock decrement, so concurrent claims (even from other processes) never oversell. The same key with the
+ * same input replays the first successful claim.
+ */
+export function claimCoupon(db: OffersDb, now: Date, userId: string, input: ClaimCouponInput): ClaimCouponResult {
+  const key = input.idempotencyKey.trim();
+  if (key.length === 0 || key.length > 200) {
+    return failed(
+      userError('INVALID_IDEMPOTENCY_KEY', 'Send a non-empty idempotencyKey of at most 200 characters.', [
+        'input',
+        'idempotencyKey',
+      ]),
+    );
+  }
+  const request = { templateId: input.templateId, liveStreamId: input.liveStreamId ?? null };
+  const hash = requestHash(OPERATION, request);
+  return db.transaction(
+    (tx) => {
+      const prior = findPrior<{ couponId: string }>(tx, userId, key, OPERATION, hash);
+      if (prior && 'reused' in prior) return failed(prior.reused);
+      if (prior) {
+        const coupon = tx.select().from(coupons).where(eq(coupons.id, prior.response.couponId)).get();
+        return { coupon: coupon ?? null, userErrors: [] };
+      }
+      const result = attemptClaim(tx, now, userId, request);
+      if (result.coupon) {
+        savePrior(tx, {
+          caller: userId,
+          key,
+          operation: OPERATION,
+          hash,
+          response: { couponId: result.coupon.id },
+          now,
+        });
+      }
+      return result;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+function attemptClaim(
+  tx: OffersTx,
+  now: Date,
+  userId: string,
+  request: { templateId: string; liveStreamId: string | null },
+): ClaimCouponResult {
+  const field = ['input', 'templateId'];
+  const template = tx.select().from(couponTemplates).where(eq(couponTemplates.id, request.templateId)).get();
+  if (!template) {
+    return failed(userError('NOT_FOUND', `No coupon template ${request.templateId}: check the id.`, field));
+  }
+  if (now < template.claimStartsAt) {
+    return failed(
+      userError('NOT_STARTED', `Claiming opens at ${template.claimStartsAt.toISOString()}: try again then.`, field),
+    );
+  }
+  if (now >= template.claimEndsAt) {
+    return failed(userError('ENDED', 'The claim window of this coupon has closed: look for a newer offer.', field));
+  }
+  const claimed =
+    tx
+      .select({ n: count() })
+      .from(coupons)
+      .where(and(eq(coupons.templateId, template.id), eq(coupons.userId, userId)))
+      .get()?.n ?? 0;
+  if (claimed >= template.perUserLimit) {
+    return failed(
+      userError(
+        'LIMIT_REACHED',
+        `You already claimed ${claimed} of at most ${template.perUserLimit} from this template: use one first.`,
+        field,
+      ),
+    );
+  }
+  const taken = tx
+    .update(couponTemplates)
+    .set({ remainingStock: sql`${couponTemplates.remainingStock} - 1` })
+    .where(and(eq(couponTemplates.id, template.id), gt(couponTemplates.remainingStock, 0)))
+    .run();
+  if (taken.changes === 0) {
+    return failed(userError('SOLD_OUT', 'This coupon is sold out: no stock is left to claim.', field));
+  }
+  const coupon: CouponRow = {
+    id: newId('cpn'),
+    templateId: template.id,
+    userId,
+    status: 'AVAILABLE',
+    claimedAt: now,
+    expiresAt: new Date(now.getTime() + template.validDays * DAY_MS),
+    redeemedAt: null,
+    redeemedStoreId: null,
+    orderAmountFen: null,
+    discountFen: null,
+    payableFen: null,
+    liveStreamId: request.liveStreamId,
+  };
+  tx.insert(coupons).values(coupon).run();
+  return { coupon, userErrors: [] };
+}

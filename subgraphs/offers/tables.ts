@@ -1,0 +1,206 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
+
+/** What a merchant offers to claim; `remaining_stock` is decremented conditionally so it never goes below zero. */
+export const couponTemplates = sqliteTable(
+  'coupon_templates',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    title: text('title').notNull(),
+    kind: text('kind', { enum: ['FIXED_AMOUNT', 'PERCENT_OFF'] }).notNull(),
+    faceValueFen: integer('face_value_fen'),
+    percentOff: integer('percent_off'),
+    capFen: integer('cap_fen'),
+    minSpendFen: integer('min_spend_fen').notNull(),
+    totalStock: integer('total_stock').notNull(),
+    remainingStock: integer('remaining_stock').notNull(),
+    perUserLimit: integer('per_user_limit').notNull(),
+    claimStartsAt: timestamp('claim_starts_at').notNull(),
+    claimEndsAt: timestamp('claim_ends_at').notNull(),
+    validDays: integer('valid_days').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    index('coupon_templates_merchant_idx').on(t.merchantId, t.createdAt),
+    check(
+      'coupon_templates_remaining_stock_check',
+      sql`${t.remainingStock} >= 0 and ${t.remainingStock} <= ${t.totalStock}`,
+    ),
+    check('coupon_templates_per_user_limit_check', sql`${t.perUserLimit} >= 1`),
+    check(
+      'coupon_templates_kind_check',
+      sql`(${t.kind} = 'FIXED_AMOUNT' and ${t.faceValueFen} > 0 and ${t.percentOff} is null)
+        or (${t.kind} = 'PERCENT_OFF' and ${t.percentOff} between 1 and 99 and ${t.faceValueFen} is null)`,
+    ),
+  ],
+);
+
+/** A user's claimed coupon; the redemption columns are filled when a store redeems it. */
+export const coupons = sqliteTable(
+  'coupons',
+  {
+    id: text('id').primaryKey(),
+    templateId: text('template_id')
+      .notNull()
+      .references(() => couponTemplates.id),
+    userId: text('user_id').notNull(),
+    status: text('status', { enum: ['AVAILABLE', 'REDEEMED', 'EXPIRED'] }).notNull(),
+    claimedAt: timestamp('claimed_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    redeemedAt: timestamp('redeemed_at'),
+    redeemedStoreId: text('redeemed_store_id'),
+    orderAmountFen: integer('order_amount_fen'),
+    discountFen: integer('discount_fen'),
+    payableFen: integer('payable_fen'),
+    liveStreamId: text('live_stream_id'),
+  },
+  (t) => [
+    index('coupons_user_idx').on(t.userId, t.claimedAt),
+    index('coupons_template_user_idx').on(t.templateId, t.userId),
+    index('coupons_live_stream_idx').on(t.liveStreamId),
+    index('coupons_status_expires_idx').on(t.status, t.expiresAt),
+  ],
+);
+
+/** A group-buy deal: `group_size` people together pay `group_price_fen` each. */
+export const groupBuyCampaigns = sqliteTable(
+  'group_buy_campaigns',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    title: text('title').notNull(),
+    groupSize: integer('group_size').notNull(),
+    groupPriceFen: integer('group_price_fen').notNull(),
+    originalPriceFen: integer('original_price_fen').notNull(),
+    fillWithinMinutes: integer('fill_within_minutes').notNull(),
+    startsAt: timestamp('starts_at').notNull(),
+    endsAt: timestamp('ends_at').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    index('group_buy_campaigns_merchant_idx').on(t.merchantId, t.createdAt),
+    check('group_buy_campaigns_group_size_check', sql`${t.groupSize} >= 2`),
+  ],
+);
+
+/**
+ * One group forming under a campaign. `group_size` is copied from the campaign so the database itself
+ * refuses a group that would take more members than its size.
+ */
+export const groupBuyGroups = sqliteTable(
+  'group_buy_groups',
+  {
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => groupBuyCampaigns.id),
+    leaderId: text('leader_id').notNull(),
+    status: text('status', { enum: ['FORMING', 'SUCCEEDED', 'FAILED'] }).notNull(),
+    groupSize: integer('group_size').notNull(),
+    memberCount: integer('member_count').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    succeededAt: timestamp('succeeded_at'),
+    failedAt: timestamp('failed_at'),
+  },
+  (t) => [
+    index('group_buy_groups_campaign_idx').on(t.campaignId, t.status, t.createdAt),
+    index('group_buy_groups_status_expires_idx').on(t.status, t.expiresAt),
+    index('group_buy_groups_leader_idx').on(t.leaderId),
+    check('group_buy_groups_member_count_check', sql`${t.memberCount} >= 0 and ${t.memberCount} <= ${t.groupSize}`),
+  ],
+);
+
+/** A member of a group, in join order (`position` 1 is the leader). */
+export const groupBuyMembers = sqliteTable(
+  'group_buy_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groupBuyGroups.id),
+    userId: text('user_id').notNull(),
+    position: integer('position').notNull(),
+    paidFen: integer('paid_fen').notNull(),
+    joinedAt: timestamp('joined_at').notNull(),
+    refundedAt: timestamp('refunded_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.userId] }),
+    uniqueIndex('group_buy_members_position_idx').on(t.groupId, t.position),
+    index('group_buy_members_user_idx').on(t.userId),
+  ],
+);
+
+/** Money settled to a merchant, once per source (a redeemed coupon or a succeeded group member). */
+export const settlements = sqliteTable(
+  'settlements',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    sourceKind: text('source_kind', { enum: ['COUPON_REDEMPTION', 'GROUP_BUY'] }).notNull(),
+    sourceId: text('source_id').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    liveStreamId: text('live_stream_id'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('settlements_source_idx').on(t.sourceKind, t.sourceId),
+    index('settlements_merchant_idx').on(t.merchantId, t.createdAt),
+    index('settlements_live_stream_idx').on(t.liveStreamId),
+    check('settlements_amount_check', sql`${t.amountFen} >= 0`),
+  ],
+);
+
+/** The platform's cut (or a promoter's rebate) of one settlement. */
+export const commissions = sqliteTable(
+  'commissions',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    settlementId: text('settlement_id')
+      .notNull()
+      .references(() => settlements.id),
+    kind: text('kind', { enum: ['PLATFORM_FEE', 'PROMOTER_REBATE'] }).notNull(),
+    rateBps: integer('rate_bps').notNull(),
+    baseAmountFen: integer('base_amount_fen').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('commissions_settlement_kind_idx').on(t.settlementId, t.kind),
+    index('commissions_merchant_idx').on(t.merchantId, t.createdAt),
+  ],
+);
+
+/** The first response to a (caller, key) pair, replayed when the same request is repeated. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    operation: text('operation').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseJson: text('response_json').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
+/** Merchant facts the rules need without calling the merchants subgraph (seeded from the world). */
+export const merchantTerms = sqliteTable('merchant_terms', {
+  merchantId: text('merchant_id').primaryKey(),
+  settlementRateBps: integer('settlement_rate_bps').notNull(),
+});
+
+/** Which merchant a store belongs to, so a redemption at a store settles to the right merchant. */
+export const storeMerchants = sqliteTable(
+  'store_merchants',
+  {
+    storeId: text('store_id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+  },
+  (t) => [index('store_merchants_merchant_idx').on(t.merchantId)],
+);
