@@ -77,10 +77,12 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       context: async ({ req }) => ({ identity: await options.authenticate(req.headers) }),
     }),
   );
-  // A browser opening the bare gateway URL lands on Sandbox.
-  app.get('/', (_req, res) => {
-    res.redirect('/graphql');
-  });
+  // In development a browser opening the bare origin lands on Sandbox.
+  if (!options.production) {
+    app.get('/', (_req, res) => {
+      res.redirect('/graphql');
+    });
+  }
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
   const actualPort = (httpServer.address() as AddressInfo).port;

@@ -1,0 +1,87 @@
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
+import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
+import { startGateway } from '../../gateway/server.ts';
+import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+
+let graph: TestGraph;
+beforeAll(async () => {
+  graph = await startTestGraph();
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+const origin = () => graph.gateway.url.replace('/graphql', '');
+
+describe('gateway', () => {
+  it('GET /healthz is alive', async () => {
+    const response = await fetch(`${origin()}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz is 200 with every subgraph reachable', async () => {
+    const response = await fetch(`${origin()}/readyz`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { ready: boolean; subgraphs: { name: string; reachable: boolean }[] };
+    expect(body.ready).toBe(true);
+    expect(body.subgraphs.map((s) => s.name).sort()).toEqual(['content', 'merchants', 'offers', 'social']);
+  });
+
+  it('a browser gets Apollo Sandbox in development', async () => {
+    const response = await fetch(graph.gateway.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/sandbox/i);
+  });
+
+  it('CORS admits Apollo Studio in development', async () => {
+    const response = await fetch(graph.gateway.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://studio.apollographql.com', 'access-control-request-method': 'POST' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
+  });
+
+  it('forwards the verified user to the subgraphs', async () => {
+    const { body } = await graph.query('{ me { id nickname } }', { as: 'usr_bob' });
+    expect(body).toEqual({ data: { me: { id: 'usr_bob', nickname: 'Bob' } } });
+  });
+
+  it('serves any valid supergraph, and /readyz is 503 when a subgraph is unreachable', async () => {
+    // A foreign supergraph: one subgraph (ours, social) plus one that is not running at all.
+    const { supergraphSdl, errors } = composeServices([
+      { name: 'people', url: graph.subgraphs.social.url, typeDefs: parse('type Query { me: Me } type Me { id: ID! }') },
+      { name: 'ghost', url: 'http://127.0.0.1:9/graphql', typeDefs: parse('type Query { ghost: String }') },
+    ]);
+    expect(errors).toBeUndefined();
+    const other = await startGateway(
+      {
+        supergraphSdl: supergraphSdl as string,
+        subgraphSecret: TEST_SECRETS.subgraphSecret,
+        authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret })),
+      },
+      0,
+    );
+    try {
+      const response = await fetch(other.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await graph.tokenFor('usr_carol')}` },
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
+      expect(await response.json()).toEqual({ data: { me: { id: 'usr_carol' } } });
+      const ready = await fetch(other.url.replace('/graphql', '/readyz'));
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { subgraphs: { name: string; reachable: boolean }[] };
+      expect(body.subgraphs).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'people', reachable: true }),
+          expect.objectContaining({ name: 'ghost', reachable: false }),
+        ]),
+      );
+    } finally {
+      await other.stop();
+    }
+  });
+});

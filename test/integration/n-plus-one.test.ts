@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { LIFE_FEED, MERCHANT_PAGE, WEST_LAKE } from '../support/operations.ts';
+
+let graph: TestGraph;
+beforeAll(async () => {
+  graph = await startTestGraph();
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+
+/** SQL statements executed by all subgraphs for one operation. */
+async function statementsFor(query: string, variables: Record<string, unknown>, as?: string) {
+  const before = graph.statementCount();
+  const { body } = await graph.query(query, { variables, as });
+  expect(body.errors).toBeUndefined();
+  return { statements: graph.statementCount() - before, data: body.data };
+}
+
+describe('no N+1: statement count does not grow with list length', () => {
+  it('LifeFeed at page size 5 and 50', async () => {
+    const small = await statementsFor(LIFE_FEED, { first: 5, near: WEST_LAKE }, 'usr_alice');
+    const large = await statementsFor(LIFE_FEED, { first: 50, near: WEST_LAKE }, 'usr_alice');
+    expect(small.data.lifeChannelFeed.edges).toHaveLength(5);
+    expect(large.data.lifeChannelFeed.edges).toHaveLength(50);
+    expect(large.statements).toBe(small.statements);
+  });
+
+  it('MerchantPage at page size 5 and 50', async () => {
+    const small = await statementsFor(MERCHANT_PAGE, { id: 'mer_kfc', n: 5 });
+    const large = await statementsFor(MERCHANT_PAGE, { id: 'mer_kfc', n: 50 });
+    expect(large.data.merchant.lifeAccount.posts.edges.length).toBeGreaterThan(5);
+    expect(large.statements).toBe(small.statements);
+  });
+
+  it('a list of 50 merchants with their stores costs the same as a list of 5', async () => {
+    const query = `#graphql
+      query($n: Int!) { merchants(first: $n) { edges { node { id name category { name } lifeAccount { followerCount }
+        stores(first: 3) { edges { node { id } } } couponTemplates(first: 2) { edges { node { id remainingStock } } } } } } }`;
+    const small = await statementsFor(query, { n: 5 });
+    const large = await statementsFor(query, { n: 25 });
+    expect(large.data.merchants.edges).toHaveLength(25);
+    expect(large.statements).toBe(small.statements);
+  });
+});

@@ -1,0 +1,74 @@
+/** The operations the client teams rely on (issue #2), exactly as they send them. */
+
+export const LIFE_FEED = /* GraphQL */ `#graphql
+  query LifeFeed($first: Int!, $after: String, $near: GeoPointInput) {
+    lifeChannelFeed(first: $first, after: $after, near: $near) {
+      edges { cursor node {
+        id kind title publishedAt likeCount commentCount viewerHasLiked
+        account { id name kind followerCount viewerIsFollowing merchant { id name category { name } } }
+        attachments {
+          __typename
+          ... on CouponTemplate { id title remainingStock faceValue { yuan } minSpend { yuan } merchant { name } }
+          ... on GroupBuyCampaign { id title groupSize groupPrice { yuan } }
+          ... on MiniProgram { appId name }
+        }
+      } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+export const NEARBY_DEALS = /* GraphQL */ `#graphql
+  query NearbyDeals($at: GeoPointInput!, $radius: Int!) {
+    storesNear(location: $at, radiusMeters: $radius, first: 10) {
+      edges { node {
+        id name distanceMeters location { lat lng }
+        merchant { id name lifeAccount { id followerCount }
+          couponTemplates(first: 3) { edges { node { id title remainingStock } } }
+          groupBuyCampaigns(first: 3) { edges { node { id title groupSize } } } }
+      } }
+    }
+  }
+`;
+
+export const WALLET = /* GraphQL */ `#graphql
+  query Wallet {
+    me { id nickname
+      friends(first: 20) { edges { node { id nickname } } }
+      following(first: 20) { edges { node { id name } } }
+      coupons(first: 20) { edges { node { id status expiresAt template { title merchant { name } } } } }
+      ious(first: 20) { edges { node { id status principal { yuan } outstanding { yuan } dueDate
+        lender { nickname } borrower { nickname } } } }
+      groupPayments(first: 20) { edges { node { id title total { yuan } store { name merchant { name } }
+        shares { user { nickname } amount { fen } paid } } } }
+    }
+  }
+`;
+
+/** MerchantPage with the page size as a variable, so the N+1 test can compare 5 and 50. */
+export const MERCHANT_PAGE = /* GraphQL */ `#graphql
+  query MerchantPage($id: ID!, $n: Int = 5) {
+    merchant(id: $id) { id name category { name }
+      stores(first: $n) { edges { node { id name address } } }
+      miniPrograms { appId name onlineSince }
+      lifeAccount { id name followerCount
+        posts(first: $n) { edges { node { id title } } }
+        liveStreams(first: 3) { edges { node { id title status } } } }
+      couponTemplates(first: $n) { edges { node { id title remainingStock } } }
+      groupBuyCampaigns(first: $n) { edges { node { id title
+        openGroups(first: $n) { edges { node { id remainingSlots members { user { nickname } } } } } } } }
+    }
+  }
+`;
+
+export const LIVE_ROOM = /* GraphQL */ `#graphql
+  query LiveRoom($id: ID!) {
+    liveStream(id: $id) { id title status viewerCount
+      account { name merchant { name } }
+      featuredOffers { __typename ... on CouponTemplate { id title } ... on GroupBuyCampaign { id title } }
+    }
+  }
+`;
+
+/** West Lake, Hangzhou: the fixed KFC store is a few hundred meters away. */
+export const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };

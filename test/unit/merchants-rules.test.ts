@@ -1,0 +1,144 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
+import { writeMerchants } from '../../seeds/write-merchants.ts';
+import { merchants } from '../../subgraphs/merchants/index.ts';
+import { findStoresNear, listMerchants } from '../../subgraphs/merchants/queries.ts';
+import { eligibleAt, isEligible, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
+import * as tables from '../../subgraphs/merchants/tables.ts';
+import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
+import { distanceMeters } from '../../subgraphs/shared/geo.ts';
+import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+
+const DAY = 86_400_000;
+const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
+const world = buildWorld(1);
+let database: SubgraphDatabase<typeof tables>;
+
+beforeAll(() => {
+  database = openSubgraphDatabase(merchants, mkdtempSync(join(tmpdir(), 'lg-')));
+  writeMerchants(database.db, world);
+});
+afterAll(() => database?.close());
+
+const merchantRow = (id: string) =>
+  database.db.select().from(tables.merchants).where(eq(tables.merchants.id, id)).get();
+
+describe('seed writer', () => {
+  it('stores every merchants-side record of the world', async () => {
+    const count = (t: Parameters<typeof database.db.$count>[0]) => database.db.$count(t);
+    expect(await count(tables.categories)).toBe(world.categories.length);
+    expect(await count(tables.serviceProviders)).toBe(world.serviceProviders.length);
+    expect(await count(tables.merchants)).toBe(world.merchants.length);
+    expect(await count(tables.stores)).toBe(world.stores.length);
+    expect(await count(tables.miniPrograms)).toBe(world.miniPrograms.length);
+    expect(merchantRow('mer_kfc')).toMatchObject({ name: 'KFC', settlementRateBps: 110, categoryId: 'cat_fast_food' });
+  });
+
+  it('writes scale 10 in a couple of seconds', async () => {
+    const big = buildWorld(10);
+    const db = openSubgraphDatabase(merchants, mkdtempSync(join(tmpdir(), 'lg-')));
+    const started = Date.now();
+    writeMerchants(db.db, big);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await db.db.$count(tables.stores)).toBe(big.stores.length);
+    db.close();
+  });
+});
+
+describe('consumption circle eligibility', () => {
+  const online = (daysAgo: number) => ({ onlineSince: new Date(SEED_EPOCH.getTime() - daysAgo * DAY) });
+
+  it('needs a mini program online for at least 30 days', () => {
+    expect(isEligible([], SEED_EPOCH)).toBe(false);
+    expect(isEligible([online(29)], SEED_EPOCH)).toBe(false);
+    expect(isEligible([online(30)], SEED_EPOCH)).toBe(true);
+    expect(isEligible([online(2), online(45)], SEED_EPOCH)).toBe(true);
+    expect(eligibleAt([online(5), online(10)])).toEqual(new Date(SEED_EPOCH.getTime() + 20 * DAY));
+    expect(eligibleAt([])).toBeNull();
+  });
+});
+
+describe('joinConsumptionCircle', () => {
+  it('joins an eligible merchant at now, once', () => {
+    const result = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_burgerking' });
+    expect(result.userErrors).toEqual([]);
+    expect(result.merchant?.joinedCircleAt).toEqual(SEED_EPOCH);
+    const again = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + DAY), {
+      merchantId: 'mer_burgerking',
+    });
+    expect(again.userErrors.map((e) => e.code)).toEqual(['ALREADY_MEMBER']);
+    expect(merchantRow('mer_burgerking')?.joinedCircleAt).toEqual(SEED_EPOCH);
+  });
+
+  it('refuses a merchant whose mini program is too young, saying when it becomes eligible', () => {
+    const result = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_eleme' });
+    expect(result.userErrors).toHaveLength(1);
+    expect(result.userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', field: ['merchantId'] });
+    expect(result.userErrors[0]?.message).toContain(new Date(SEED_EPOCH.getTime() + 25 * DAY).toISOString());
+    expect(merchantRow('mer_eleme')?.joinedCircleAt).toBeNull();
+    // Once 30 days have passed, the same merchant may join.
+    const later = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + 25 * DAY), {
+      merchantId: 'mer_eleme',
+    });
+    expect(later.userErrors).toEqual([]);
+  });
+
+  it('refuses a merchant without mini programs and a suspended merchant', () => {
+    database.db.delete(tables.miniPrograms).where(eq(tables.miniPrograms.merchantId, 'mer_luckin')).run();
+    const none = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_luckin' });
+    expect(none.userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', message: expect.stringContaining('launch one') });
+    database.db.update(tables.merchants).set({ status: 'SUSPENDED' }).where(eq(tables.merchants.id, 'mer_muji')).run();
+    const suspended = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_muji' });
+    expect(suspended.userErrors.map((e) => e.code)).toEqual(['MERCHANT_SUSPENDED']);
+    expect(merchantRow('mer_muji')?.joinedCircleAt).toBeNull();
+  });
+
+  it('reports an unknown merchant as NOT_FOUND', () => {
+    const result = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_nope' });
+    expect(result).toMatchObject({ merchant: null, userErrors: [{ code: 'NOT_FOUND' }] });
+  });
+});
+
+describe('findStoresNear', () => {
+  it('returns stores within the radius, nearest first, with exact distances', () => {
+    const rows = findStoresNear(database.db, WEST_LAKE, 5000, { offset: 0, limit: 100 });
+    expect(rows[0]?.id).toBe('sto_kfc_hz_1');
+    const expected = world.stores
+      .map((s) => ({ id: s.id, d: distanceMeters(WEST_LAKE, s) }))
+      .filter((s) => s.d <= 5000)
+      .sort((a, b) => a.d - b.d || a.id.localeCompare(b.id));
+    expect(rows.map((r) => ({ id: r.id, d: r.distanceMeters }))).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(3);
+  });
+
+  it('pages by offset and finds nothing far from any store', () => {
+    const all = findStoresNear(database.db, WEST_LAKE, 5000, { offset: 0, limit: 100 });
+    const second = findStoresNear(database.db, WEST_LAKE, 5000, { offset: 2, limit: 2 });
+    // One extra row tells the connection whether a next page exists.
+    expect(second.map((r) => r.id)).toEqual(all.slice(2, 5).map((r) => r.id));
+    expect(findStoresNear(database.db, { lat: 0, lng: 0 }, 50_000, { offset: 0, limit: 10 })).toEqual([]);
+  });
+
+  it('rejects bad radii and coordinates with BAD_USER_INPUT', () => {
+    const page = { offset: 0, limit: 10 };
+    for (const radius of [0, -1, 50_001]) {
+      expect(() => findStoresNear(database.db, WEST_LAKE, radius, page)).toThrow(/radiusMeters/);
+    }
+    expect(() => findStoresNear(database.db, { lat: 91, lng: 0 }, 100, page)).toThrow(/lat/);
+    expect(() => findStoresNear(database.db, { lat: 0, lng: 181 }, 100, page)).toThrow(/lng/);
+  });
+});
+
+describe('listMerchants', () => {
+  it('filters by category code and orders by id', () => {
+    const fastFood = listMerchants(database.db, 'fast_food', { offset: 0, limit: 100 });
+    const expected = world.merchants.filter((m) => m.categoryId === 'cat_fast_food').map((m) => m.id);
+    expect(fastFood.map((m) => m.id)).toEqual([...expected].sort());
+    expect(listMerchants(database.db, 'no_such_code', { offset: 0, limit: 10 })).toEqual([]);
+    expect(listMerchants(database.db, null, { offset: 0, limit: 3 })).toHaveLength(4);
+  });
+});

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedDataDir } from '../../seeds/seed.ts';
+import { buildWorld, FIXED } from '../../seeds/world.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lifegraph-seed-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every row of every table of a subgraph database, in a stable order. */
+function dump(file: string): Record<string, unknown[]> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = db
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name",
+      )
+      .all() as { name: string }[];
+    return Object.fromEntries(
+      tables.map(({ name }) => [name, db.prepare(`select * from "${name}" order by 1, 2`).all()]),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+describe('seeds', () => {
+  it('the world is deterministic and holds the fixed records of the spec', () => {
+    const world = buildWorld(1);
+    expect(JSON.stringify(buildWorld(1))).toBe(JSON.stringify(world));
+    const users = new Set(world.users.map((u) => u.id));
+    for (const id of [...Object.values(FIXED.users), 'usr_0001', 'usr_0500']) expect(users.has(id)).toBe(true);
+    expect(users.has('usr_0501')).toBe(false);
+    expect(world.merchants.map((m) => m.id)).toEqual(expect.arrayContaining(['mer_kfc', 'mer_newhope']));
+    const pair = (a: string, b: string) =>
+      world.friendships.some((f) => (f.userId === a && f.friendId === b) || (f.userId === b && f.friendId === a));
+    expect(pair('usr_alice', 'usr_bob')).toBe(true);
+    expect(pair('usr_bob', 'usr_carol')).toBe(true);
+    expect(world.ious.map((i) => [i.lenderId, i.borrowerId, i.status])).toEqual([
+      ['usr_bob', 'usr_carol', 'ACTIVE'],
+      ['usr_bob', 'usr_alice', 'ACTIVE'],
+    ]);
+    const ids = world.posts.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('seeding two data directories gives identical databases, and a second run keeps them', () => {
+    const [a, b] = [tempDir(), tempDir()];
+    expect(seedDataDir(a).map((r) => r.action)).toEqual(['seeded', 'seeded', 'seeded', 'seeded']);
+    seedDataDir(b);
+    for (const name of SUBGRAPH_NAMES) {
+      expect(dump(path.join(a, `${name}.sqlite`))).toEqual(dump(path.join(b, `${name}.sqlite`)));
+    }
+    expect(seedDataDir(a).map((r) => r.action)).toEqual(['kept', 'kept', 'kept', 'kept']);
+  });
+
+  it('--reset recreates at a new scale', () => {
+    const dir = tempDir();
+    seedDataDir(dir);
+    const results = seedDataDir(dir, { reset: true, scale: 2 });
+    expect(results.every((r) => r.action === 'seeded' && r.scale === 2)).toBe(true);
+    const social = new Database(path.join(dir, 'social.sqlite'), { readonly: true });
+    expect((social.prepare("select count(*) as n from users where id like 'usr_0%'").get() as { n: number }).n).toBe(
+      1000,
+    );
+    social.close();
+  });
+});
