@@ -1,0 +1,164 @@
+import DataLoader from 'dataloader';
+import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { selectChildPage } from '../shared/child-page-query.ts';
+import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
+import type { Clock } from '../shared/context.ts';
+import {
+  comments,
+  favorites,
+  follows,
+  lifeAccounts,
+  likes,
+  liveStreamOffers,
+  liveStreams,
+  postAttachments,
+  posts,
+} from './tables.ts';
+import type { ContentDb } from './types.ts';
+
+/**
+ * Key of a viewer loader. The shared `createLoaders(db, clock)` does not receive the identity, so the
+ * viewer travels in the key; within one request every key has the same viewer, so it is still one query.
+ */
+export interface ViewerKey {
+  viewerId: string;
+  id: string;
+}
+
+/** Whether the viewer has a row in a (user, target) table, for many targets at once. */
+function viewerSetLoader(fetch: (viewerId: string, ids: string[]) => string[]): DataLoader<ViewerKey, boolean, string> {
+  const cacheKey = (k: ViewerKey) => `${k.viewerId}|${k.id}`;
+  return new DataLoader<ViewerKey, boolean, string>(
+    async (keys) => {
+      const idsByViewer = new Map<string, string[]>();
+      for (const k of keys) idsByViewer.set(k.viewerId, [...(idsByViewer.get(k.viewerId) ?? []), k.id]);
+      const hits = new Set<string>();
+      for (const [viewerId, ids] of idsByViewer) {
+        for (const id of fetch(viewerId, ids)) hits.add(cacheKey({ viewerId, id }));
+      }
+      return keys.map((k) => hits.has(cacheKey(k)));
+    },
+    { cacheKeyFn: cacheKey },
+  );
+}
+
+const sqlOrder = (...parts: SQL[]) => sql.join(parts, sql`, `);
+
+/** A paged child list in `orderBy` order, one statement for any number of parents. */
+function pagedChildren<T extends SQLiteTable>(db: ContentDb, table: T, parentColumn: SQLiteColumn, orderBy: SQL) {
+  return (parentIds: readonly string[], offset: number, limit: number) =>
+    selectChildPage(db, { table, parentColumn, orderBy, parentIds, offset, limit });
+}
+
+/** A fresh set of DataLoaders for one request. */
+export function createLoaders(db: ContentDb, _clock: Clock) {
+  const newestPosts = sqlOrder(desc(posts.publishedAt), desc(posts.id));
+  return {
+    lifeAccountById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(lifeAccounts)
+        .where(inArray(lifeAccounts.id, [...ids]))
+        .all(),
+    ),
+    lifeAccountByMerchantId: new DataLoader<string, typeof lifeAccounts.$inferSelect | null>(async (merchantIds) => {
+      const rows = db
+        .select()
+        .from(lifeAccounts)
+        .where(inArray(lifeAccounts.merchantId, [...merchantIds]))
+        .all();
+      const byMerchant = new Map(rows.map((r) => [r.merchantId, r]));
+      return merchantIds.map((id) => byMerchant.get(id) ?? null);
+    }),
+    postById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(posts)
+        .where(inArray(posts.id, [...ids]))
+        .all(),
+    ),
+    commentById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(comments)
+        .where(inArray(comments.id, [...ids]))
+        .all(),
+    ),
+    liveStreamById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(liveStreams)
+        .where(inArray(liveStreams.id, [...ids]))
+        .all(),
+    ),
+    postsByAccountId: childPageLoader(pagedChildren(db, posts, posts.accountId, newestPosts), (r) => r.accountId),
+    liveStreamsByAccountId: childPageLoader(
+      pagedChildren(
+        db,
+        liveStreams,
+        liveStreams.accountId,
+        sqlOrder(desc(liveStreams.scheduledAt), desc(liveStreams.id)),
+      ),
+      (r) => r.accountId,
+    ),
+    commentsByPostId: childPageLoader(
+      pagedChildren(db, comments, comments.postId, sqlOrder(desc(comments.createdAt), desc(comments.id))),
+      (r) => r.postId,
+    ),
+    followingByUserId: childPageLoader(
+      pagedChildren(db, follows, follows.userId, sqlOrder(desc(follows.createdAt), desc(follows.accountId))),
+      (r) => r.userId,
+    ),
+    favoritePostsByUserId: childPageLoader(
+      pagedChildren(db, favorites, favorites.userId, sqlOrder(desc(favorites.createdAt), desc(favorites.postId))),
+      (r) => r.userId,
+    ),
+    attachmentsByPostId: groupLoader(
+      (postIds) =>
+        db
+          .select()
+          .from(postAttachments)
+          .where(inArray(postAttachments.postId, [...postIds]))
+          .orderBy(asc(postAttachments.position))
+          .all(),
+      (r) => r.postId,
+    ),
+    featuredOffersByLiveStreamId: groupLoader(
+      (streamIds) =>
+        db
+          .select()
+          .from(liveStreamOffers)
+          .where(inArray(liveStreamOffers.liveStreamId, [...streamIds]))
+          .orderBy(asc(liveStreamOffers.position))
+          .all(),
+      (r) => r.liveStreamId,
+    ),
+    viewerFollowsAccount: viewerSetLoader((viewerId, ids) =>
+      db
+        .select({ id: follows.accountId })
+        .from(follows)
+        .where(and(eq(follows.userId, viewerId), inArray(follows.accountId, ids)))
+        .all()
+        .map((r) => r.id),
+    ),
+    viewerLikedPost: viewerSetLoader((viewerId, ids) =>
+      db
+        .select({ id: likes.postId })
+        .from(likes)
+        .where(and(eq(likes.userId, viewerId), inArray(likes.postId, ids)))
+        .all()
+        .map((r) => r.id),
+    ),
+    viewerFavoritedPost: viewerSetLoader((viewerId, ids) =>
+      db
+        .select({ id: favorites.postId })
+        .from(favorites)
+        .where(and(eq(favorites.userId, viewerId), inArray(favorites.postId, ids)))
+        .all()
+        .map((r) => r.id),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

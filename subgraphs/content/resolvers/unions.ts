@@ -1,0 +1,7 @@
+import type { EntityRef } from '../types.ts';
+
+const byTypename = { __resolveType: (ref: EntityRef) => ref.__typename };
+
+/** Attachments and featured offers carry their concrete type from the stored kind. */
+export const PostAttachment = byTypename;
+export const FeaturedOffer = byTypename;

@@ -1,0 +1,28 @@
+import { asc, desc, eq } from 'drizzle-orm';
+import type { Page } from '../../shared/connection.ts';
+import { lifeAccounts, liveStreams } from '../tables.ts';
+import type { ContentDb, LifeAccountRow, LiveStreamRow } from '../types.ts';
+
+/** A page (+1 row) of life accounts in name order, optionally of one kind. */
+export function selectLifeAccounts(db: ContentDb, kind: LifeAccountRow['kind'] | null, page: Page): LifeAccountRow[] {
+  return db
+    .select()
+    .from(lifeAccounts)
+    .where(kind ? eq(lifeAccounts.kind, kind) : undefined)
+    .orderBy(asc(lifeAccounts.name), asc(lifeAccounts.id))
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .all();
+}
+
+/** A page (+1 row) of live streams, latest scheduled first, optionally in one status. */
+export function selectLiveStreams(db: ContentDb, status: LiveStreamRow['status'] | null, page: Page): LiveStreamRow[] {
+  return db
+    .select()
+    .from(liveStreams)
+    .where(status ? eq(liveStreams.status, status) : undefined)
+    .orderBy(desc(liveStreams.scheduledAt), desc(liveStreams.id))
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .all();
+}

@@ -1,0 +1,46 @@
+import { eq, sql } from 'drizzle-orm';
+import { type UserError, userError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import { comments, posts } from '../tables.ts';
+import type { CommentRow, ContentDb, PostRow } from '../types.ts';
+import { postNotFound } from './reactions.ts';
+
+export const COMMENT_MAX_LENGTH = 500;
+
+/** Outcome of commenting: the new comment and the post with its current comment count. */
+export interface CommentResult {
+  comment: CommentRow | null;
+  post: PostRow | null;
+  userErrors: UserError[];
+}
+
+/** Writes a comment of 1..500 characters (after trimming) and counts it on the post. */
+export function commentOnPost(
+  db: ContentDb,
+  now: Date,
+  input: { userId: string; postId: string; body: string },
+): CommentResult {
+  const body = input.body.trim();
+  // Count code points, not UTF-16 units, so an emoji is one character as users see it.
+  const length = Array.from(body).length;
+  if (length < 1 || length > COMMENT_MAX_LENGTH) {
+    const message = `A comment must be 1 to ${COMMENT_MAX_LENGTH} characters after trimming, got ${length}: shorten or fill in the body.`;
+    return { comment: null, post: null, userErrors: [userError('INVALID_INPUT', message, ['body'])] };
+  }
+  return db.transaction((tx) => {
+    const exists = tx.select({ id: posts.id }).from(posts).where(eq(posts.id, input.postId)).get();
+    if (!exists) return { comment: null, post: null, userErrors: [postNotFound(input.postId)] };
+    const comment = tx
+      .insert(comments)
+      .values({ id: newId('cmt'), postId: input.postId, userId: input.userId, body, createdAt: now })
+      .returning()
+      .get();
+    const post = tx
+      .update(posts)
+      .set({ commentCount: sql`${posts.commentCount} + 1` })
+      .where(eq(posts.id, input.postId))
+      .returning()
+      .get();
+    return { comment, post: post ?? null, userErrors: [] };
+  });
+}

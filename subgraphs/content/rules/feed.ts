@@ -1,0 +1,58 @@
+import { and, between, desc, eq, exists, inArray, not, or, type SQL, sql } from 'drizzle-orm';
+import type { Page } from '../../shared/connection.ts';
+import { badUserInput } from '../../shared/errors.ts';
+import { boundingBox, type GeoPoint, invalidPoint } from '../../shared/geo.ts';
+import { follows, lifeAccounts, posts } from '../tables.ts';
+import type { ContentDb, PostRow } from '../types.ts';
+
+/** How far a merchant's store may be from the viewer for its posts to count as nearby. */
+export const NEARBY_RADIUS_METERS = 5_000;
+
+/** Who asks for the feed and from where. */
+export interface FeedInput {
+  viewerId: string | null;
+  near: GeoPoint | null;
+}
+
+/**
+ * Which posts the Life channel feed shows: posts of followed accounts, plus BRAND accounts' posts tagged
+ * at a store within 5 km of `near`. Without `near`, a viewer who follows nobody (or an anonymous caller)
+ * gets every post, so a fresh start never shows an empty feed. Returns undefined for "every post".
+ */
+function feedCondition(db: ContentDb, input: FeedInput): SQL | undefined {
+  const { viewerId, near } = input;
+  const candidates: (SQL | undefined)[] = [];
+  if (near) {
+    const box = boundingBox(near, NEARBY_RADIUS_METERS);
+    const brands = db.select({ id: lifeAccounts.id }).from(lifeAccounts).where(eq(lifeAccounts.kind, 'BRAND'));
+    candidates.push(
+      and(
+        between(posts.lat, box.minLat, box.maxLat),
+        between(posts.lng, box.minLng, box.maxLng),
+        sql`distance_meters(${near.lat}, ${near.lng}, ${posts.lat}, ${posts.lng}) <= ${NEARBY_RADIUS_METERS}`,
+        inArray(posts.accountId, brands),
+      ),
+    );
+  }
+  if (!viewerId) return near ? candidates[0] : undefined;
+  const followed = db.select({ id: follows.accountId }).from(follows).where(eq(follows.userId, viewerId));
+  candidates.push(inArray(posts.accountId, followed));
+  if (!near) candidates.push(not(exists(followed)));
+  return or(...candidates);
+}
+
+/** One page of the feed (fetch `limit + 1` to learn whether a next page exists), newest first. */
+export function selectFeed(db: ContentDb, input: FeedInput, page: Page): PostRow[] {
+  if (input.near) {
+    const problem = invalidPoint(input.near);
+    if (problem) throw badUserInput(`"near" is not a valid point: ${problem}.`, 'near');
+  }
+  return db
+    .select()
+    .from(posts)
+    .where(feedCondition(db, input))
+    .orderBy(desc(posts.publishedAt), desc(posts.id))
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .all();
+}

@@ -1,0 +1,84 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { type UserError, userError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import { favorites, likes, posts, shares } from '../tables.ts';
+import type { ContentDb, PostRow } from '../types.ts';
+
+/** Outcome of a post reaction: the post as it is now. */
+export interface PostResult {
+  post: PostRow | null;
+  userErrors: UserError[];
+}
+
+/** Input of every post reaction. */
+export interface ReactionInput {
+  userId: string;
+  postId: string;
+}
+
+/** Likes and favorites have the same shape: one row per (user, post) and a counter on the post. */
+const REACTIONS = {
+  like: { table: likes, counter: 'likeCount' },
+  favorite: { table: favorites, counter: 'favoriteCount' },
+} as const;
+type Reaction = keyof typeof REACTIONS;
+
+/** A NOT_FOUND user error for a post id. */
+export function postNotFound(postId: string): UserError {
+  return userError('NOT_FOUND', `No post has id "${postId}": check the id.`, ['postId']);
+}
+
+function bump(tx: ContentDb, postId: string, counter: 'likeCount' | 'favoriteCount' | 'shareCount', delta: number) {
+  return tx
+    .update(posts)
+    .set({ [counter]: sql`${posts[counter]} + ${delta}` })
+    .where(eq(posts.id, postId))
+    .returning()
+    .get();
+}
+
+/**
+ * Adds or removes the user's like or favorite. The (user, post) primary key makes repeats no-ops, and
+ * the counter moves only when a row was really inserted or deleted, in the same transaction.
+ */
+function react(db: ContentDb, reaction: Reaction, add: boolean, input: ReactionInput, now: Date): PostResult {
+  const { table, counter } = REACTIONS[reaction];
+  return db.transaction((tx) => {
+    const post = tx.select().from(posts).where(eq(posts.id, input.postId)).get();
+    if (!post) return { post: null, userErrors: [postNotFound(input.postId)] };
+    const changed = add
+      ? tx
+          .insert(table)
+          .values({ userId: input.userId, postId: input.postId, createdAt: now })
+          .onConflictDoNothing()
+          .run()
+      : tx
+          .delete(table)
+          .where(and(eq(table.userId, input.userId), eq(table.postId, input.postId)))
+          .run();
+    if (changed.changes === 0) return { post, userErrors: [] };
+    return { post: bump(tx, input.postId, counter, add ? 1 : -1) ?? post, userErrors: [] };
+  });
+}
+
+/** Likes a post (idempotent). */
+export const likePost = (db: ContentDb, now: Date, input: ReactionInput) => react(db, 'like', true, input, now);
+/** Removes a like (idempotent). */
+export const unlikePost = (db: ContentDb, now: Date, input: ReactionInput) => react(db, 'like', false, input, now);
+/** Adds a post to favorites (idempotent). */
+export const favoritePost = (db: ContentDb, now: Date, input: ReactionInput) => react(db, 'favorite', true, input, now);
+/** Removes a post from favorites (idempotent). */
+export const unfavoritePost = (db: ContentDb, now: Date, input: ReactionInput) =>
+  react(db, 'favorite', false, input, now);
+
+/** Records a share: every share is an event, so each call stores a row and counts. */
+export function sharePost(db: ContentDb, now: Date, input: ReactionInput): PostResult {
+  return db.transaction((tx) => {
+    const post = tx.select({ id: posts.id }).from(posts).where(eq(posts.id, input.postId)).get();
+    if (!post) return { post: null, userErrors: [postNotFound(input.postId)] };
+    tx.insert(shares)
+      .values({ id: newId('shr'), postId: input.postId, userId: input.userId, createdAt: now })
+      .run();
+    return { post: bump(tx, input.postId, 'shareCount', 1) ?? null, userErrors: [] };
+  });
+}

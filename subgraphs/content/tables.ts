@@ -1,0 +1,180 @@
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
+
+/** What an attachment or featured offer points at; the owning subgraph resolves it. */
+export type OfferKind = 'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN' | 'MINI_PROGRAM';
+
+export const lifeAccounts = sqliteTable(
+  'life_accounts',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['BRAND', 'CREATOR', 'GOVERNMENT', 'SERVICE'] }).notNull(),
+    name: text('name').notNull(),
+    bio: text('bio').notNull(),
+    merchantId: text('merchant_id'),
+    // Denormalized so lists need no count query; kept exact by the follow rules.
+    followerCount: integer('follower_count').notNull().default(0),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('life_accounts_merchant_id_unique').on(t.merchantId),
+    index('life_accounts_kind_idx').on(t.kind),
+    index('life_accounts_name_idx').on(t.name, t.id),
+  ],
+);
+
+export const follows = sqliteTable(
+  'follows',
+  {
+    userId: text('user_id').notNull(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => lifeAccounts.id),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.accountId] }),
+    index('follows_account_id_idx').on(t.accountId),
+    index('follows_user_created_idx').on(t.userId, t.createdAt),
+  ],
+);
+
+export const posts = sqliteTable(
+  'posts',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => lifeAccounts.id),
+    kind: text('kind', { enum: ['IMAGE_TEXT', 'SHORT_VIDEO'] }).notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    mediaUrls: text('media_urls', { mode: 'json' }).$type<string[]>().notNull(),
+    // The tagged store's location is copied here so the nearby feed needs no call to merchants.
+    storeId: text('store_id'),
+    lat: real('lat'),
+    lng: real('lng'),
+    publishedAt: timestamp('published_at').notNull(),
+    /** Staff user who published it through the API; null for seeded posts. */
+    publishedByUserId: text('published_by_user_id'),
+    likeCount: integer('like_count').notNull().default(0),
+    favoriteCount: integer('favorite_count').notNull().default(0),
+    commentCount: integer('comment_count').notNull().default(0),
+    shareCount: integer('share_count').notNull().default(0),
+  },
+  (t) => [
+    index('posts_account_published_idx').on(t.accountId, t.publishedAt, t.id),
+    index('posts_published_idx').on(t.publishedAt, t.id),
+    index('posts_store_id_idx').on(t.storeId),
+    index('posts_lat_lng_idx').on(t.lat, t.lng),
+  ],
+);
+
+export const postAttachments = sqliteTable(
+  'post_attachments',
+  {
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: ['COUPON_TEMPLATE', 'GROUP_BUY_CAMPAIGN', 'MINI_PROGRAM'] }).notNull(),
+    targetId: text('target_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.postId, t.position] }), index('post_attachments_target_idx').on(t.targetId)],
+);
+
+export const likes = sqliteTable(
+  'likes',
+  {
+    userId: text('user_id').notNull(),
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.postId] }), index('likes_post_id_idx').on(t.postId)],
+);
+
+export const favorites = sqliteTable(
+  'favorites',
+  {
+    userId: text('user_id').notNull(),
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.postId] }),
+    index('favorites_post_id_idx').on(t.postId),
+    index('favorites_user_created_idx').on(t.userId, t.createdAt),
+  ],
+);
+
+export const comments = sqliteTable(
+  'comments',
+  {
+    id: text('id').primaryKey(),
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id),
+    userId: text('user_id').notNull(),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [
+    index('comments_post_created_idx').on(t.postId, t.createdAt, t.id),
+    index('comments_user_id_idx').on(t.userId),
+  ],
+);
+
+/** Every share is an event, so a user may share the same post many times. */
+export const shares = sqliteTable(
+  'shares',
+  {
+    id: text('id').primaryKey(),
+    postId: text('post_id')
+      .notNull()
+      .references(() => posts.id),
+    userId: text('user_id').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [index('shares_post_id_idx').on(t.postId), index('shares_user_id_idx').on(t.userId)],
+);
+
+export const liveStreams = sqliteTable(
+  'live_streams',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => lifeAccounts.id),
+    title: text('title').notNull(),
+    status: text('status', { enum: ['SCHEDULED', 'LIVE', 'ENDED'] }).notNull(),
+    scheduledAt: timestamp('scheduled_at').notNull(),
+    startedAt: timestamp('started_at'),
+    endedAt: timestamp('ended_at'),
+    viewerCount: integer('viewer_count').notNull().default(0),
+    /** Staff user who scheduled it through the API; null for seeded streams. */
+    publishedByUserId: text('published_by_user_id'),
+  },
+  (t) => [
+    index('live_streams_account_scheduled_idx').on(t.accountId, t.scheduledAt, t.id),
+    index('live_streams_status_scheduled_idx').on(t.status, t.scheduledAt, t.id),
+    index('live_streams_scheduled_idx').on(t.scheduledAt, t.id),
+  ],
+);
+
+export const liveStreamOffers = sqliteTable(
+  'live_stream_offers',
+  {
+    liveStreamId: text('live_stream_id')
+      .notNull()
+      .references(() => liveStreams.id),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: ['COUPON_TEMPLATE', 'GROUP_BUY_CAMPAIGN'] }).notNull(),
+    targetId: text('target_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.liveStreamId, t.position] }), index('live_stream_offers_target_idx').on(t.targetId)],
+);
