@@ -1,0 +1,104 @@
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { splitEvenly } from '../subgraphs/shared/money.ts';
+import * as tables from '../subgraphs/social/tables.ts';
+import type { World } from './world.ts';
+
+const CHUNK = 500;
+
+function insertChunked<T extends SQLiteTable>(
+  db: BetterSQLite3Database<typeof tables>,
+  table: T,
+  rows: T['$inferInsert'][],
+): void {
+  for (let i = 0; i < rows.length; i += CHUNK)
+    db.insert(table)
+      .values(rows.slice(i, i + CHUNK))
+      .run();
+}
+
+/** Stores the social part of the seed world (users, friendships, requests, IOUs, group payments) in one transaction. */
+export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: World): void {
+  db.transaction((tx) => {
+    insertChunked(tx, tables.users, world.users);
+    insertChunked(
+      tx,
+      tables.friendships,
+      world.friendships.flatMap((f) => [
+        { userId: f.userId, friendId: f.friendId, createdAt: f.since },
+        { userId: f.friendId, friendId: f.userId, createdAt: f.since },
+      ]),
+    );
+    insertChunked(
+      tx,
+      tables.friendRequests,
+      world.friendRequests.map((r) => ({ ...r, status: 'PENDING' })),
+    );
+    insertChunked(
+      tx,
+      tables.ious,
+      world.ious.map((iou) => {
+        const repaidFen = iou.repayments.reduce((sum, r) => sum + r.amountFen, 0);
+        const lastRepayment = iou.repayments.at(-1)?.at ?? null;
+        const repaid = iou.status === 'ACTIVE' && repaidFen >= iou.principalFen;
+        return {
+          id: iou.id,
+          lenderId: iou.lenderId,
+          borrowerId: iou.borrowerId,
+          createdById: iou.lenderId,
+          status: repaid ? 'REPAID' : iou.status,
+          principalFen: iou.principalFen,
+          repaidFen,
+          annualRateBps: iou.annualRateBps,
+          dueAt: iou.dueDate,
+          createdAt: iou.createdAt,
+          confirmedAt: iou.status === 'ACTIVE' ? iou.createdAt : null,
+          repaidAt: repaid ? lastRepayment : null,
+        };
+      }),
+    );
+    insertChunked(
+      tx,
+      tables.iouRepayments,
+      world.ious.flatMap((iou) =>
+        iou.repayments.map((r, i) => ({
+          id: `iorp_${iou.id.slice(4)}_${i + 1}`,
+          iouId: iou.id,
+          amountFen: r.amountFen,
+          paidAt: r.at,
+        })),
+      ),
+    );
+    insertChunked(
+      tx,
+      tables.groupPayments,
+      world.groupPayments.map((gp) => {
+        const settled = gp.participantIds.every((id) => gp.paidIds.includes(id));
+        return {
+          id: gp.id,
+          organizerId: gp.organizerId,
+          title: gp.title,
+          totalFen: gp.totalFen,
+          storeId: gp.storeId,
+          status: settled ? 'SETTLED' : 'OPEN',
+          createdAt: gp.createdAt,
+          settledAt: settled ? gp.createdAt : null,
+        };
+      }),
+    );
+    insertChunked(
+      tx,
+      tables.groupPaymentShares,
+      world.groupPayments.flatMap((gp) => {
+        const amounts = splitEvenly(gp.totalFen, gp.participantIds.length);
+        return gp.participantIds.map((userId, position) => ({
+          groupPaymentId: gp.id,
+          userId,
+          position,
+          amountFen: amounts[position] as number,
+          paidAt: gp.paidIds.includes(userId) ? gp.createdAt : null,
+        }));
+      }),
+    );
+  });
+}

@@ -1,0 +1,215 @@
+import DataLoader from 'dataloader';
+import { and, asc, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { selectChildPage } from '../shared/child-page-query.ts';
+import { byIdLoader, type ChildPageKey, type Connection, childPageLoader, groupLoader } from '../shared/connection.ts';
+import type { Clock } from '../shared/context.ts';
+import type { SocialDb } from './context.ts';
+import { type IouStatus, iouStatusCondition } from './rules/iou-status.ts';
+import {
+  friendRequests,
+  friendships,
+  groupPaymentShares,
+  groupPayments,
+  iouReminders,
+  iouRepayments,
+  ious,
+  users,
+} from './tables.ts';
+
+/** A row of a paged relation whose nodes are then fetched through an entity loader. */
+export interface ChildRef {
+  parentId: string;
+  id: string;
+}
+
+/** Keys of `viewerIsFriendOf`: is `viewerId` a friend of `userId`? */
+export interface FriendPair {
+  viewerId: string;
+  userId: string;
+}
+
+const idList = (ids: readonly string[]) =>
+  sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+
+/** Pages `rows` (each with parent_id, id and the sort columns) per parent with row_number(): one statement. */
+function pageRanked(db: SocialDb, rows: SQL, orderBy: SQL, offset: number, limit: number): ChildRef[] {
+  return db.all<ChildRef>(sql`
+    select parent_id as parentId, id from (
+      select parent_id, id, row_number() over (partition by parent_id order by ${orderBy}) as rn from (${rows})
+    ) where rn > ${offset} and rn <= ${offset + limit} order by parent_id, rn`);
+}
+
+/** A fresh set of DataLoaders for one request. */
+export function createLoaders(db: SocialDb, clock: Clock) {
+  const iouPages = new Map<IouStatus | null, DataLoader<ChildPageKey, Connection<ChildRef>, string>>();
+  // Each status filter is its own loader, so `ious(status: X)` for many users is still one statement.
+  const iousByUserId = (status: IouStatus | null) => {
+    const existing = iouPages.get(status);
+    if (existing) return existing;
+    const where = status ? iouStatusCondition(status, clock.now()) : undefined;
+    const loader = childPageLoader<ChildRef>(
+      (userIds, offset, limit) => {
+        const filter = where ? sql` and ${where}` : sql``;
+        const side = (column: SQLiteColumn) =>
+          sql`select ${column} as parent_id, ${ious.id} as id, ${ious.createdAt} as created_at from ${ious}
+            where ${column} in (${idList(userIds)})${filter}`;
+        return pageRanked(
+          db,
+          sql`${side(ious.lenderId)} union all ${side(ious.borrowerId)}`,
+          sql`created_at desc, id desc`,
+          offset,
+          limit,
+        );
+      },
+      (row) => row.parentId,
+    );
+    iouPages.set(status, loader);
+    return loader;
+  };
+
+  return {
+    userById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(users)
+        .where(inArray(users.id, [...ids]))
+        .all(),
+    ),
+    friendRequestById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(friendRequests)
+        .where(inArray(friendRequests.id, [...ids]))
+        .all(),
+    ),
+    iouById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(ious)
+        .where(inArray(ious.id, [...ids]))
+        .all(),
+    ),
+    groupPaymentById: byIdLoader((ids) =>
+      db
+        .select()
+        .from(groupPayments)
+        .where(inArray(groupPayments.id, [...ids]))
+        .all(),
+    ),
+    /** Friend ids of each user, most recent friendship first. */
+    friendsByUserId: childPageLoader<ChildRef>(
+      (userIds, offset, limit) =>
+        selectChildPage(db, {
+          table: friendships,
+          parentColumn: friendships.userId,
+          orderBy: sql`${friendships.createdAt} desc, ${friendships.friendId}`,
+          parentIds: userIds,
+          offset,
+          limit,
+        }).map((row) => ({ parentId: row.userId, id: row.friendId })),
+      (row) => row.parentId,
+    ),
+    friendCountByUserId: new DataLoader<string, number>(async (userIds) => {
+      const rows = db
+        .select({ userId: friendships.userId, n: count() })
+        .from(friendships)
+        .where(inArray(friendships.userId, [...userIds]))
+        .groupBy(friendships.userId)
+        .all();
+      const byUser = new Map(rows.map((r) => [r.userId, r.n]));
+      return userIds.map((id) => byUser.get(id) ?? 0);
+    }),
+    viewerIsFriendOf: new DataLoader<FriendPair, boolean, string>(
+      async (pairs) => {
+        const rows = db
+          .select({ userId: friendships.userId, friendId: friendships.friendId })
+          .from(friendships)
+          .where(
+            and(
+              inArray(friendships.userId, [...new Set(pairs.map((p) => p.viewerId))]),
+              inArray(friendships.friendId, [...new Set(pairs.map((p) => p.userId))]),
+            ),
+          )
+          .all();
+        const found = new Set(rows.map((r) => `${r.userId}|${r.friendId}`));
+        return pairs.map((p) => found.has(`${p.viewerId}|${p.userId}`));
+      },
+      { cacheKeyFn: (p) => `${p.viewerId}|${p.userId}` },
+    ),
+    /** IOU ids where the user is lender or borrower, newest first, optionally of one status. */
+    iousByUserId,
+    /** Group payment ids the user organized or shares in (the organizer always has a share), newest first. */
+    groupPaymentsByUserId: childPageLoader<ChildRef>(
+      (userIds, offset, limit) =>
+        pageRanked(
+          db,
+          sql`select ${groupPaymentShares.userId} as parent_id, ${groupPayments.id} as id,
+                ${groupPayments.createdAt} as created_at
+              from ${groupPaymentShares} join ${groupPayments}
+                on ${groupPayments.id} = ${groupPaymentShares.groupPaymentId}
+              where ${groupPaymentShares.userId} in (${idList(userIds)})`,
+          sql`created_at desc, id desc`,
+          offset,
+          limit,
+        ),
+      (row) => row.parentId,
+    ),
+    /** Pending requests sent to each user, newest first. */
+    pendingRequestsByRecipientId: pendingRequests(db, friendRequests.toUserId),
+    /** Pending requests each user sent, newest first. */
+    pendingRequestsBySenderId: pendingRequests(db, friendRequests.fromUserId),
+    repaymentsByIouId: groupLoader(
+      (iouIds) =>
+        db
+          .select()
+          .from(iouRepayments)
+          .where(inArray(iouRepayments.iouId, [...iouIds]))
+          .orderBy(asc(iouRepayments.paidAt), asc(iouRepayments.id))
+          .all(),
+      (row) => row.iouId,
+    ),
+    remindersByIouId: groupLoader(
+      (iouIds) =>
+        db
+          .select()
+          .from(iouReminders)
+          .where(inArray(iouReminders.iouId, [...iouIds]))
+          .orderBy(asc(iouReminders.sentAt), asc(iouReminders.id))
+          .all(),
+      (row) => row.iouId,
+    ),
+    /** Shares of each group payment in join order, the organizer first. */
+    sharesByGroupPaymentId: groupLoader(
+      (ids) =>
+        db
+          .select()
+          .from(groupPaymentShares)
+          .where(inArray(groupPaymentShares.groupPaymentId, [...ids]))
+          .orderBy(asc(groupPaymentShares.groupPaymentId), asc(groupPaymentShares.position))
+          .all(),
+      (row) => row.groupPaymentId,
+    ),
+  };
+}
+
+function pendingRequests(db: SocialDb, column: SQLiteColumn) {
+  return childPageLoader(
+    (userIds, offset, limit) =>
+      selectChildPage(db, {
+        table: friendRequests,
+        parentColumn: column,
+        orderBy: sql`${friendRequests.createdAt} desc, ${friendRequests.id} desc`,
+        where: eq(friendRequests.status, 'PENDING'),
+        parentIds: userIds,
+        offset,
+        limit,
+      }),
+    (row) => (column === friendRequests.toUserId ? row.toUserId : row.fromUserId),
+  );
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,21 @@
+import { toMoney } from '../../shared/money.ts';
+import type { GroupPaymentRow, SocialContext } from '../context.ts';
+import { assertGroupPaymentMember } from '../rules/access.ts';
+
+export const GroupPayment = {
+  __resolveReference: async (ref: { id: string }, ctx: SocialContext) => {
+    const [payment, shares] = await Promise.all([
+      ctx.loaders.groupPaymentById.load(ref.id),
+      ctx.loaders.sharesByGroupPaymentId.load(ref.id),
+    ]);
+    if (payment) assertGroupPaymentMember(ctx.identity, payment, shares);
+    return payment;
+  },
+  organizer: (gp: GroupPaymentRow, _: unknown, ctx: SocialContext) => ctx.loaders.userById.load(gp.organizerId),
+  total: (gp: GroupPaymentRow) => toMoney(gp.totalFen),
+  // The store lives in the merchants subgraph; the gateway resolves it from this reference.
+  store: (gp: GroupPaymentRow) => (gp.storeId ? { __typename: 'Store', id: gp.storeId } : null),
+  shares: (gp: GroupPaymentRow, _: unknown, ctx: SocialContext) => ctx.loaders.sharesByGroupPaymentId.load(gp.id),
+  paidCount: async (gp: GroupPaymentRow, _: unknown, ctx: SocialContext) =>
+    (await ctx.loaders.sharesByGroupPaymentId.load(gp.id)).filter((share) => share.paidAt !== null).length,
+};

@@ -1,0 +1,42 @@
+import { forbidden, unauthenticated } from '../../shared/errors.ts';
+import type { Identity } from '../../shared/identity.ts';
+
+/** The signed-in user's id, or null for anonymous and partner callers. */
+export function viewerId(identity: Identity): string | null {
+  return identity.kind === 'user' && identity.subject ? identity.subject : null;
+}
+
+/** The signed-in user's id; throws UNAUTHENTICATED when there is none. */
+export function requireUser(identity: Identity): string {
+  const id = viewerId(identity);
+  if (!id) throw unauthenticated('Sign in as a user: this needs a user token (Authorization: Bearer <JWT>).');
+  return id;
+}
+
+/**
+ * Private social data (friend lists, IOUs, group payments) is visible to the users in `parties` only.
+ * Throws UNAUTHENTICATED without a user, FORBIDDEN for anyone else; the field then resolves to null.
+ */
+export function assertParty(identity: Identity, parties: readonly string[], what: string): void {
+  const id = requireUser(identity);
+  if (!parties.includes(id)) throw forbidden(`Only ${what} can see this; you are signed in as ${id}.`);
+}
+
+/** An IOU is visible to its lender and borrower only. */
+export function assertIouParty(identity: Identity, iou: { lenderId: string; borrowerId: string }): void {
+  assertParty(identity, [iou.lenderId, iou.borrowerId], 'the lender and the borrower of this IOU');
+}
+
+/** A group payment is visible to its organizer and participants only. */
+export function assertGroupPaymentMember(
+  identity: Identity,
+  payment: { organizerId: string },
+  shares: readonly { userId: string }[],
+): void {
+  assertParty(identity, [payment.organizerId, ...shares.map((s) => s.userId)], 'the people in this group payment');
+}
+
+/** A friend request is visible to its sender and recipient only. */
+export function assertRequestParty(identity: Identity, request: { fromUserId: string; toUserId: string }): void {
+  assertParty(identity, [request.fromUserId, request.toUserId], 'the sender and the recipient of this request');
+}

@@ -1,0 +1,155 @@
+import { and, eq, or } from 'drizzle-orm';
+import { type UserError, userError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import type { FriendRequestRow, SocialDb, UserRow } from '../context.ts';
+import { friendRequests, friendships, users } from '../tables.ts';
+
+export interface FriendRequestResult {
+  friendRequest: FriendRequestRow | null;
+  userErrors: UserError[];
+}
+
+export interface RemoveFriendResult {
+  user: UserRow | null;
+  userErrors: UserError[];
+}
+
+const fail = (code: string, message: string, field: string[]): FriendRequestResult => ({
+  friendRequest: null,
+  userErrors: [userError(code, message, field)],
+});
+
+function areFriends(db: SocialDb, a: string, b: string): boolean {
+  return !!db
+    .select({ a: friendships.userId })
+    .from(friendships)
+    .where(and(eq(friendships.userId, a), eq(friendships.friendId, b)))
+    .get();
+}
+
+function userExists(db: SocialDb, id: string): boolean {
+  return !!db.select({ id: users.id }).from(users).where(eq(users.id, id)).get();
+}
+
+/** Stores the friendship in both directions; a repeat inserts nothing, so friend counts stay exact. */
+function befriend(db: SocialDb, a: string, b: string, now: Date): void {
+  db.insert(friendships)
+    .values([
+      { userId: a, friendId: b, createdAt: now },
+      { userId: b, friendId: a, createdAt: now },
+    ])
+    .onConflictDoNothing()
+    .run();
+}
+
+/** Moves a pending request to ACCEPTED/DECLINED/CANCELLED; accepting also makes the two users friends. */
+function settle(db: SocialDb, request: FriendRequestRow, status: string, now: Date): FriendRequestRow {
+  const updated = db
+    .update(friendRequests)
+    .set({ status, respondedAt: now })
+    .where(and(eq(friendRequests.id, request.id), eq(friendRequests.status, 'PENDING')))
+    .returning()
+    .get();
+  if (status === 'ACCEPTED') befriend(db, request.fromUserId, request.toUserId, now);
+  return updated ?? request;
+}
+
+/** `viewer` asks `userId` to be friends; if `userId` already asked `viewer`, that request is accepted instead. */
+export function requestFriend(
+  db: SocialDb,
+  now: Date,
+  input: { viewerId: string; userId: string },
+): FriendRequestResult {
+  const { viewerId, userId } = input;
+  return db.transaction((tx) => {
+    if (!userExists(tx, viewerId)) {
+      return fail('NOT_FOUND', `Your account ${viewerId} has no social profile yet; sign in as an app user.`, []);
+    }
+    if (viewerId === userId)
+      return fail('CANNOT_FRIEND_SELF', 'You cannot befriend yourself: pick another user.', ['userId']);
+    if (!userExists(tx, userId)) return fail('NOT_FOUND', `No user ${userId}: check the id.`, ['userId']);
+    if (areFriends(tx, viewerId, userId)) {
+      return fail('ALREADY_FRIENDS', `You and ${userId} are already friends; nothing to do.`, ['userId']);
+    }
+    const pending = tx
+      .select()
+      .from(friendRequests)
+      .where(
+        and(
+          eq(friendRequests.status, 'PENDING'),
+          or(
+            and(eq(friendRequests.fromUserId, viewerId), eq(friendRequests.toUserId, userId)),
+            and(eq(friendRequests.fromUserId, userId), eq(friendRequests.toUserId, viewerId)),
+          ),
+        ),
+      )
+      .all();
+    const theirs = pending.find((r) => r.fromUserId === userId);
+    if (theirs) return { friendRequest: settle(tx, theirs, 'ACCEPTED', now), userErrors: [] };
+    if (pending.length > 0) {
+      return fail('REQUEST_PENDING', `You already asked ${userId}; wait for them to respond or cancel it.`, ['userId']);
+    }
+    const created = tx
+      .insert(friendRequests)
+      .values({ id: newId('frq'), fromUserId: viewerId, toUserId: userId, status: 'PENDING', createdAt: now })
+      .returning()
+      .get();
+    return { friendRequest: created, userErrors: [] };
+  });
+}
+
+export type FriendRequestResponse = 'ACCEPTED' | 'DECLINED' | 'CANCELLED';
+
+/**
+ * Accepts or declines (recipient only) or cancels (sender only) a pending request. A request the viewer may
+ * not act on is reported as NOT_FOUND, so ids of other people's requests reveal nothing.
+ */
+export function respondToFriendRequest(
+  db: SocialDb,
+  now: Date,
+  input: { viewerId: string; requestId: string; response: FriendRequestResponse },
+): FriendRequestResult {
+  const { viewerId, requestId, response } = input;
+  return db.transaction((tx) => {
+    const request = tx.select().from(friendRequests).where(eq(friendRequests.id, requestId)).get();
+    const actor = response === 'CANCELLED' ? request?.fromUserId : request?.toUserId;
+    if (!request || actor !== viewerId) {
+      const whose = response === 'CANCELLED' ? 'sent by you' : 'sent to you';
+      return fail('NOT_FOUND', `No friend request ${requestId} ${whose}: list them with friendRequests.`, [
+        'requestId',
+      ]);
+    }
+    if (request.status !== 'PENDING') {
+      return fail('NOT_PENDING', `This request is already ${request.status.toLowerCase()}; nothing to do.`, [
+        'requestId',
+      ]);
+    }
+    return { friendRequest: settle(tx, request, response, now), userErrors: [] };
+  });
+}
+
+/** Ends the friendship between the viewer and `userId`, for both of them. */
+export function removeFriend(db: SocialDb, input: { viewerId: string; userId: string }): RemoveFriendResult {
+  const { viewerId, userId } = input;
+  return db.transaction((tx) => {
+    const user = tx.select().from(users).where(eq(users.id, userId)).get();
+    if (!user)
+      return { user: null, userErrors: [userError('NOT_FOUND', `No user ${userId}: check the id.`, ['userId'])] };
+    const removed = tx
+      .delete(friendships)
+      .where(
+        or(
+          and(eq(friendships.userId, viewerId), eq(friendships.friendId, userId)),
+          and(eq(friendships.userId, userId), eq(friendships.friendId, viewerId)),
+        ),
+      )
+      .run();
+    if (removed.changes === 0) {
+      return {
+        user: null,
+        userErrors: [userError('NOT_FRIENDS', `You and ${userId} are not friends; nothing to remove.`, ['userId'])],
+      };
+    }
+    return { user, userErrors: [] };
+  });
+}

@@ -1,0 +1,24 @@
+import { and, eq, gte, lt, or, type SQL, sql } from 'drizzle-orm';
+import { ious } from '../tables.ts';
+
+export type IouStatus = 'PENDING' | 'ACTIVE' | 'REPAID' | 'OVERDUE' | 'DECLINED';
+
+type IouStatusFields = { status: string; dueAt: Date; principalFen: number; repaidFen: number };
+
+/** The status clients see: OVERDUE is never stored, it is an ACTIVE IOU past due with money outstanding. */
+export function iouStatus(iou: IouStatusFields, now: Date): IouStatus {
+  if (iou.status === 'ACTIVE' && iou.dueAt.getTime() < now.getTime() && iou.repaidFen < iou.principalFen) {
+    return 'OVERDUE';
+  }
+  return iou.status as IouStatus;
+}
+
+/** SQL condition matching exactly the IOUs for which `iouStatus(row, now) === status`. */
+export function iouStatusCondition(status: IouStatus, now: Date): SQL | undefined {
+  const overdue = and(eq(ious.status, 'ACTIVE'), lt(ious.dueAt, now), sql`${ious.repaidFen} < ${ious.principalFen}`);
+  if (status === 'OVERDUE') return overdue;
+  if (status === 'ACTIVE') {
+    return and(eq(ious.status, 'ACTIVE'), or(gte(ious.dueAt, now), sql`${ious.repaidFen} >= ${ious.principalFen}`));
+  }
+  return eq(ious.status, status);
+}
