@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
+import { assertActsForMerchant } from '../../subgraphs/merchants/access.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import { findStoresNear, listMerchants } from '../../subgraphs/merchants/queries.ts';
 import { eligibleAt, isEligible, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
@@ -140,5 +141,28 @@ describe('listMerchants', () => {
     expect(fastFood.map((m) => m.id)).toEqual([...expected].sort());
     expect(listMerchants(database.db, 'no_such_code', { offset: 0, limit: 10 })).toEqual([]);
     expect(listMerchants(database.db, null, { offset: 0, limit: 3 })).toHaveLength(4);
+  });
+});
+
+describe('assertActsForMerchant', () => {
+  const who = (kind: 'anonymous' | 'user' | 'partner', merchantIds: string[]) => ({
+    kind,
+    subject: kind === 'anonymous' ? null : 'x',
+    scopes: [],
+    merchantIds,
+  });
+
+  it('admits staff users and partner keys whose list holds the merchant, nobody else', () => {
+    expect(() => assertActsForMerchant(who('user', ['mer_kfc']), 'mer_kfc')).not.toThrow();
+    expect(() => assertActsForMerchant(who('partner', ['mer_kfc']), 'mer_kfc')).not.toThrow();
+    const code = (f: () => void) => {
+      try {
+        f();
+      } catch (error) {
+        return (error as { extensions?: { code?: string } }).extensions?.code;
+      }
+    };
+    expect(code(() => assertActsForMerchant(who('user', ['mer_muji']), 'mer_kfc'))).toBe('FORBIDDEN');
+    expect(code(() => assertActsForMerchant(who('anonymous', []), 'mer_kfc'))).toBe('UNAUTHENTICATED');
   });
 });
