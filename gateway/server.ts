@@ -9,6 +9,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import type { Authenticator } from './auth/authenticate.ts';
+import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
+import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { checkSubgraphs } from './health.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
 import { listSubgraphs } from './supergraph.ts';
@@ -40,10 +42,13 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     url: options.urlOverrides?.[s.name] ?? s.url,
   }));
   const urls = new Map(subgraphs.map((s) => [s.name, s.url]));
-  const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new SignedDataSource(urls.get(name) ?? url ?? '', options.subgraphSecret),
-  });
+  const gateway = new AuthorizingGateway(
+    new ApolloGateway({
+      supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
+      buildService: ({ name, url }) => new SignedDataSource(urls.get(name) ?? url ?? '', options.subgraphSecret),
+    }),
+    readAccessPolicy(options.supergraphSdl),
+  );
   const app = express();
   const httpServer = http.createServer(app);
   const server = new ApolloServer<GatewayContext>({
