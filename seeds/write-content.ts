@@ -47,8 +47,8 @@ export function writeContent(db: BetterSQLite3Database<typeof tables>, world: Wo
         p.attachments.map((a, position) => ({ postId: p.id, position, kind: a.kind, targetId: a.id })),
       ),
     );
-    insertAll(tables.likes, world.likes);
-    insertAll(tables.favorites, world.favorites);
+    insertAll(tables.postLikes, world.likes);
+    insertAll(tables.postFavorites, world.favorites);
     insertAll(tables.comments, world.comments);
     insertAll(
       tables.liveStreams,

@@ -6,13 +6,13 @@ import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.t
 import type { Clock } from '../shared/context.ts';
 import {
   comments,
-  favorites,
   follows,
   lifeAccounts,
-  likes,
   liveStreamOffers,
   liveStreams,
   postAttachments,
+  postFavorites,
+  postLikes,
   posts,
 } from './tables.ts';
 import type { ContentDb } from './types.ts';
@@ -111,7 +111,12 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
       (r) => r.userId,
     ),
     favoritePostsByUserId: childPageLoader(
-      pagedChildren(db, favorites, favorites.userId, sqlOrder(desc(favorites.createdAt), desc(favorites.postId))),
+      pagedChildren(
+        db,
+        postFavorites,
+        postFavorites.userId,
+        sqlOrder(desc(postFavorites.createdAt), desc(postFavorites.postId)),
+      ),
       (r) => r.userId,
     ),
     attachmentsByPostId: groupLoader(
@@ -144,17 +149,17 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
     ),
     viewerLikedPost: viewerSetLoader((viewerId, ids) =>
       db
-        .select({ id: likes.postId })
-        .from(likes)
-        .where(and(eq(likes.userId, viewerId), inArray(likes.postId, ids)))
+        .select({ id: postLikes.postId })
+        .from(postLikes)
+        .where(and(eq(postLikes.userId, viewerId), inArray(postLikes.postId, ids)))
         .all()
         .map((r) => r.id),
     ),
     viewerFavoritedPost: viewerSetLoader((viewerId, ids) =>
       db
-        .select({ id: favorites.postId })
-        .from(favorites)
-        .where(and(eq(favorites.userId, viewerId), inArray(favorites.postId, ids)))
+        .select({ id: postFavorites.postId })
+        .from(postFavorites)
+        .where(and(eq(postFavorites.userId, viewerId), inArray(postFavorites.postId, ids)))
         .all()
         .map((r) => r.id),
     ),

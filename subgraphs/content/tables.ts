@@ -84,8 +84,8 @@ export const postAttachments = sqliteTable(
   (t) => [primaryKey({ columns: [t.postId, t.position] }), index('post_attachments_target_idx').on(t.targetId)],
 );
 
-export const likes = sqliteTable(
-  'likes',
+export const postLikes = sqliteTable(
+  'post_likes',
   {
     userId: text('user_id').notNull(),
     postId: text('post_id')
@@ -93,11 +93,11 @@ export const likes = sqliteTable(
       .references(() => posts.id),
     createdAt: timestamp('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.postId] }), index('likes_post_id_idx').on(t.postId)],
+  (t) => [primaryKey({ columns: [t.userId, t.postId] }), index('post_likes_post_id_idx').on(t.postId)],
 );
 
-export const favorites = sqliteTable(
-  'favorites',
+export const postFavorites = sqliteTable(
+  'post_favorites',
   {
     userId: text('user_id').notNull(),
     postId: text('post_id')
@@ -107,8 +107,8 @@ export const favorites = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.postId] }),
-    index('favorites_post_id_idx').on(t.postId),
-    index('favorites_user_created_idx').on(t.userId, t.createdAt),
+    index('post_favorites_post_id_idx').on(t.postId),
+    index('post_favorites_user_created_idx').on(t.userId, t.createdAt),
   ],
 );
 
@@ -130,8 +130,8 @@ export const comments = sqliteTable(
 );
 
 /** Every share is an event, so a user may share the same post many times. */
-export const shares = sqliteTable(
-  'shares',
+export const postShares = sqliteTable(
+  'post_shares',
   {
     id: text('id').primaryKey(),
     postId: text('post_id')
@@ -140,7 +140,7 @@ export const shares = sqliteTable(
     userId: text('user_id').notNull(),
     createdAt: timestamp('created_at').notNull(),
   },
-  (t) => [index('shares_post_id_idx').on(t.postId), index('shares_user_id_idx').on(t.userId)],
+  (t) => [index('post_shares_post_id_idx').on(t.postId), index('post_shares_user_id_idx').on(t.userId)],
 );
 
 export const liveStreams = sqliteTable(

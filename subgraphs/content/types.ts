@@ -14,7 +14,7 @@ export type PostRow = typeof tables.posts.$inferSelect;
 export type CommentRow = typeof tables.comments.$inferSelect;
 export type LiveStreamRow = typeof tables.liveStreams.$inferSelect;
 export type FollowRow = typeof tables.follows.$inferSelect;
-export type FavoriteRow = typeof tables.favorites.$inferSelect;
+export type FavoriteRow = typeof tables.postFavorites.$inferSelect;
 
 /** A reference to an entity another subgraph owns, with the concrete type for unions. */
 export interface EntityRef {

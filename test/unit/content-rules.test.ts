@@ -36,8 +36,10 @@ afterAll(() => database?.close());
 const post = (id: string) => database.db.select().from(tables.posts).where(eq(tables.posts.id, id)).get();
 const account = (id: string) =>
   database.db.select().from(tables.lifeAccounts).where(eq(tables.lifeAccounts.id, id)).get();
-const rowCount = (table: typeof tables.likes | typeof tables.favorites | typeof tables.shares, postId: string) =>
-  database.db.select({ n: count() }).from(table).where(eq(table.postId, postId)).get()?.n;
+const rowCount = (
+  table: typeof tables.postLikes | typeof tables.postFavorites | typeof tables.postShares,
+  postId: string,
+) => database.db.select({ n: count() }).from(table).where(eq(table.postId, postId)).get()?.n;
 
 describe('seed writer', () => {
   it('stores every content record with counts computed from the rows', async () => {
@@ -50,7 +52,7 @@ describe('seed writer', () => {
     expect(account('la_kfc')?.followerCount).toBe(kfcFollowers);
     const likes = world.likes.filter((l) => l.postId === 'pst_kfc_1').length;
     expect(post('pst_kfc_1')).toMatchObject({ likeCount: likes, favoriteCount: 1, commentCount: 1, shareCount: 0 });
-    expect(rowCount(tables.likes, 'pst_kfc_1')).toBe(likes);
+    expect(rowCount(tables.postLikes, 'pst_kfc_1')).toBe(likes);
   });
 });
 
@@ -143,7 +145,7 @@ describe('likes and favorites', () => {
     const likes = post('pst_kfc_3')?.likeCount ?? 0;
     likePost(database.db, now, input);
     expect(likePost(database.db, now, input).post?.likeCount).toBe(likes + 1);
-    expect(rowCount(tables.likes, 'pst_kfc_3')).toBe(likes + 1);
+    expect(rowCount(tables.postLikes, 'pst_kfc_3')).toBe(likes + 1);
     unlikePost(database.db, now, input);
     expect(unlikePost(database.db, now, input).post?.likeCount).toBe(likes);
     const favorites = post('pst_kfc_3')?.favoriteCount ?? 0;
@@ -166,7 +168,7 @@ describe('shares', () => {
     const input = { userId: 'usr_bob', postId: 'pst_kfc_4' };
     sharePost(database.db, now, input);
     expect(sharePost(database.db, now, input).post?.shareCount).toBe(2);
-    expect(rowCount(tables.shares, 'pst_kfc_4')).toBe(2);
+    expect(rowCount(tables.postShares, 'pst_kfc_4')).toBe(2);
     expect(sharePost(database.db, now, { ...input, postId: 'pst_missing' }).userErrors[0]?.code).toBe('NOT_FOUND');
   });
 });

@@ -9,16 +9,6 @@ CREATE TABLE `comments` (
 --> statement-breakpoint
 CREATE INDEX `comments_post_created_idx` ON `comments` (`post_id`,`created_at`,`id`);--> statement-breakpoint
 CREATE INDEX `comments_user_id_idx` ON `comments` (`user_id`);--> statement-breakpoint
-CREATE TABLE `favorites` (
-	`user_id` text NOT NULL,
-	`post_id` text NOT NULL,
-	`created_at` integer NOT NULL,
-	PRIMARY KEY(`user_id`, `post_id`),
-	FOREIGN KEY (`post_id`) REFERENCES `posts`(`id`) ON UPDATE no action ON DELETE no action
-);
---> statement-breakpoint
-CREATE INDEX `favorites_post_id_idx` ON `favorites` (`post_id`);--> statement-breakpoint
-CREATE INDEX `favorites_user_created_idx` ON `favorites` (`user_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `follows` (
 	`user_id` text NOT NULL,
 	`account_id` text NOT NULL,
@@ -42,15 +32,6 @@ CREATE TABLE `life_accounts` (
 CREATE UNIQUE INDEX `life_accounts_merchant_id_unique` ON `life_accounts` (`merchant_id`);--> statement-breakpoint
 CREATE INDEX `life_accounts_kind_idx` ON `life_accounts` (`kind`);--> statement-breakpoint
 CREATE INDEX `life_accounts_name_idx` ON `life_accounts` (`name`,`id`);--> statement-breakpoint
-CREATE TABLE `likes` (
-	`user_id` text NOT NULL,
-	`post_id` text NOT NULL,
-	`created_at` integer NOT NULL,
-	PRIMARY KEY(`user_id`, `post_id`),
-	FOREIGN KEY (`post_id`) REFERENCES `posts`(`id`) ON UPDATE no action ON DELETE no action
-);
---> statement-breakpoint
-CREATE INDEX `likes_post_id_idx` ON `likes` (`post_id`);--> statement-breakpoint
 CREATE TABLE `live_stream_offers` (
 	`live_stream_id` text NOT NULL,
 	`position` integer NOT NULL,
@@ -87,6 +68,35 @@ CREATE TABLE `post_attachments` (
 );
 --> statement-breakpoint
 CREATE INDEX `post_attachments_target_idx` ON `post_attachments` (`target_id`);--> statement-breakpoint
+CREATE TABLE `post_favorites` (
+	`user_id` text NOT NULL,
+	`post_id` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`user_id`, `post_id`),
+	FOREIGN KEY (`post_id`) REFERENCES `posts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `post_favorites_post_id_idx` ON `post_favorites` (`post_id`);--> statement-breakpoint
+CREATE INDEX `post_favorites_user_created_idx` ON `post_favorites` (`user_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `post_likes` (
+	`user_id` text NOT NULL,
+	`post_id` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`user_id`, `post_id`),
+	FOREIGN KEY (`post_id`) REFERENCES `posts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `post_likes_post_id_idx` ON `post_likes` (`post_id`);--> statement-breakpoint
+CREATE TABLE `post_shares` (
+	`id` text PRIMARY KEY NOT NULL,
+	`post_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`post_id`) REFERENCES `posts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `post_shares_post_id_idx` ON `post_shares` (`post_id`);--> statement-breakpoint
+CREATE INDEX `post_shares_user_id_idx` ON `post_shares` (`user_id`);--> statement-breakpoint
 CREATE TABLE `posts` (
 	`id` text PRIMARY KEY NOT NULL,
 	`account_id` text NOT NULL,
@@ -109,14 +119,4 @@ CREATE TABLE `posts` (
 CREATE INDEX `posts_account_published_idx` ON `posts` (`account_id`,`published_at`,`id`);--> statement-breakpoint
 CREATE INDEX `posts_published_idx` ON `posts` (`published_at`,`id`);--> statement-breakpoint
 CREATE INDEX `posts_store_id_idx` ON `posts` (`store_id`);--> statement-breakpoint
-CREATE INDEX `posts_lat_lng_idx` ON `posts` (`lat`,`lng`);--> statement-breakpoint
-CREATE TABLE `shares` (
-	`id` text PRIMARY KEY NOT NULL,
-	`post_id` text NOT NULL,
-	`user_id` text NOT NULL,
-	`created_at` integer NOT NULL,
-	FOREIGN KEY (`post_id`) REFERENCES `posts`(`id`) ON UPDATE no action ON DELETE no action
-);
---> statement-breakpoint
-CREATE INDEX `shares_post_id_idx` ON `shares` (`post_id`);--> statement-breakpoint
-CREATE INDEX `shares_user_id_idx` ON `shares` (`user_id`);
+CREATE INDEX `posts_lat_lng_idx` ON `posts` (`lat`,`lng`);

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
-import { favorites, likes, posts, shares } from '../tables.ts';
+import { postFavorites, postLikes, postShares, posts } from '../tables.ts';
 import type { ContentDb, PostRow } from '../types.ts';
 
 /** Outcome of a post reaction: the post as it is now. */
@@ -18,8 +18,8 @@ export interface ReactionInput {
 
 /** Likes and favorites have the same shape: one row per (user, post) and a counter on the post. */
 const REACTIONS = {
-  like: { table: likes, counter: 'likeCount' },
-  favorite: { table: favorites, counter: 'favoriteCount' },
+  like: { table: postLikes, counter: 'likeCount' },
+  favorite: { table: postFavorites, counter: 'favoriteCount' },
 } as const;
 type Reaction = keyof typeof REACTIONS;
 
@@ -76,7 +76,7 @@ export function sharePost(db: ContentDb, now: Date, input: ReactionInput): PostR
   return db.transaction((tx) => {
     const post = tx.select({ id: posts.id }).from(posts).where(eq(posts.id, input.postId)).get();
     if (!post) return { post: null, userErrors: [postNotFound(input.postId)] };
-    tx.insert(shares)
+    tx.insert(postShares)
       .values({ id: newId('shr'), postId: input.postId, userId: input.userId, createdAt: now })
       .run();
     return { post: bump(tx, input.postId, 'shareCount', 1) ?? null, userErrors: [] };
