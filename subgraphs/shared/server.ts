@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
@@ -74,7 +75,8 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   const httpServer = http.createServer(app);
   const server = new ApolloServer<SubgraphContext<typeof database.db, TLoaders>>({
     schema,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    // Inline traces (ftv1) are for Apollo Studio usage reporting, which lifegraph does not use.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
   });
   await server.start();

@@ -1,0 +1,41 @@
+import { forbidden, unauthenticated } from './errors.ts';
+import type { Identity } from './identity.ts';
+
+/** Scopes the platform grants (SPEC "Identity and authorization"). */
+export const SCOPES = {
+  content: 'merchant:content',
+  offers: 'merchant:offers',
+  finance: 'merchant:finance',
+  introspection: 'introspection',
+} as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+
+/** The signed-in user's id; throws UNAUTHENTICATED for anonymous callers and partner keys (they are not users). */
+export function requireUser(identity: Identity): string {
+  if (identity.kind !== 'user' || !identity.subject) {
+    throw unauthenticated('This needs a signed-in user: send Authorization: Bearer <user token>.');
+  }
+  return identity.subject;
+}
+
+/**
+ * Defence in depth for merchant-side operations: the gateway already enforced the scope from the
+ * supergraph, but a subgraph never trusts that alone. The caller must hold `scope` AND act for
+ * `merchantId` (a user's `merchant_ids` claim or a partner key's allow-list).
+ */
+export function requireMerchantAccess(identity: Identity, merchantId: string, scope: Scope): void {
+  if (identity.kind === 'anonymous') throw unauthenticated();
+  if (!identity.scopes.includes(scope)) {
+    throw forbidden(`This needs the "${scope}" scope; ask for a token or API key that carries it.`);
+  }
+  if (!identity.merchantIds.includes(merchantId)) {
+    throw forbidden(
+      `You do not act for merchant ${merchantId}: it is not in your merchant_ids or your key's allow-list.`,
+    );
+  }
+}
+
+/** Non-throwing form of `requireMerchantAccess`, for fields that return null when access is missing. */
+export function canActForMerchant(identity: Identity, merchantId: string, scope: Scope): boolean {
+  return identity.kind !== 'anonymous' && identity.scopes.includes(scope) && identity.merchantIds.includes(merchantId);
+}
