@@ -15,6 +15,8 @@ export interface LocalGraphOptions {
   ports: Record<SubgraphName | 'gateway', number>;
   userTokens?: Omit<UserTokenConfig, 'secret'>;
   clock?: Clock;
+  /** Run deadline jobs in-process (default true). */
+  scheduler?: boolean;
   production?: boolean;
   supergraphSdl?: string;
 }
@@ -44,6 +46,7 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         port: options.ports[name],
         subgraphSecret: options.secrets.subgraphSecret,
         clock: options.clock,
+        scheduler: options.scheduler,
       });
       started.push(subgraph);
       subgraphs[name] = subgraph;

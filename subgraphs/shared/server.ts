@@ -14,6 +14,7 @@ import type { SubgraphName } from './config.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
 import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
+import { type SubgraphJob, startScheduler } from './jobs.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
 
 /** Everything that makes one subgraph; each `subgraphs/<name>/index.ts` exports one of these. */
@@ -29,6 +30,8 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
   resolvers: GraphQLResolverMap<any>;
   /** A fresh set of DataLoaders, called once per request. */
   createLoaders(db: SubgraphDatabase<TSchema>['db'], clock: Clock): TLoaders;
+  /** Deadline rules the subgraph applies on a schedule (see shared/jobs.ts). */
+  jobs?: readonly SubgraphJob[];
 }
 
 export interface StartedSubgraph<TSchema extends Record<string, unknown>> {
@@ -62,7 +65,15 @@ export function openSubgraphDatabase<TSchema extends Record<string, unknown>, TL
  */
 export async function startSubgraph<TSchema extends Record<string, unknown>, TLoaders>(
   definition: SubgraphDefinition<TSchema, TLoaders>,
-  options: { dataDir: string; port: number; subgraphSecret: string; clock?: Clock; host?: string },
+  options: {
+    dataDir: string;
+    port: number;
+    subgraphSecret: string;
+    clock?: Clock;
+    host?: string;
+    /** Run the deadline jobs in-process (default true; tests turn it off and run them explicitly). */
+    scheduler?: boolean;
+  },
 ): Promise<StartedSubgraph<TSchema>> {
   const database = openSubgraphDatabase(definition, options.dataDir);
   const clock = options.clock ?? systemClock;
@@ -104,12 +115,22 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   );
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
+  const stopScheduler =
+    options.scheduler === false
+      ? () => {}
+      : startScheduler(
+          definition.jobs ?? [],
+          database.db,
+          () => clock.now(),
+          (job, error) => console.error(`[${definition.name}] job ${job} failed:`, error),
+        );
   return {
     name: definition.name,
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     database,
     stop: async () => {
+      stopScheduler();
       await server.stop();
       database.close();
     },

@@ -4,8 +4,11 @@ import path from 'node:path';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
 import { type LocalGraph, startLocalGraph } from '../../gateway/local-graph.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import type { Secrets } from '../../subgraphs/shared/config.ts';
-import type { Clock } from '../../subgraphs/shared/context.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { type Clock, systemClock } from '../../subgraphs/shared/context.ts';
+import { type JobRun, runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 
 /** Who a test request is sent as: a user id (token with no scopes) or full token claims. */
 export type As = string | { user: string; scopes?: string[]; merchants?: string[]; expiresIn?: string };
@@ -28,6 +31,8 @@ export interface TestGraph extends LocalGraph {
   ): Promise<{ status: number; body: GraphQLResponseBody }>;
   /** Total SQL statements executed by all subgraphs so far (for N+1 tests). */
   statementCount(): number;
+  /** Runs every subgraph's deadline jobs once at the clock's time (the in-process scheduler is off in tests). */
+  runJobs(): JobRun[];
 }
 
 export const TEST_SECRETS: Secrets = {
@@ -51,6 +56,7 @@ export async function startTestGraph(
       secrets: TEST_SECRETS,
       ports: { gateway: 0, merchants: 0, content: 0, offers: 0, social: 0 },
       clock: options.clock,
+      scheduler: false,
       production: options.production,
     });
   } catch (error) {
@@ -81,10 +87,32 @@ export async function startTestGraph(
       });
       return { status: response.status, body: (await response.json()) as GraphQLResponseBody };
     },
+    runJobs: () =>
+      SUBGRAPH_NAMES.flatMap((name) =>
+        runJobsOnce(
+          SUBGRAPHS[name].jobs ?? [],
+          graph.subgraphs[name].database.db,
+          (options.clock ?? systemClock).now(),
+        ),
+      ),
     statementCount: () => Object.values(graph.subgraphs).reduce((sum, s) => sum + s.database.stats.statements, 0),
     async stop() {
       await graph.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A clock tests can move: starts at `start` and only changes when told to. */
+export function createTestClock(start = new Date()) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    set: (at: Date) => {
+      now = at.getTime();
+    },
+    advance: (ms: number) => {
+      now += ms;
     },
   };
 }
