@@ -312,4 +312,56 @@ describe('social subgraph mutations', () => {
     expect(body.data).toBeNull();
     expect(errorCodes(body)).toEqual(['UNAUTHENTICATED']);
   });
+
+  it('creates, confirms and repays an IOU with idempotency keys', async () => {
+    const CREATE = `mutation($input: CreateIouInput!) { createIou(input: $input) {
+      iou { id status principal { fen } annualRateBps dueDate lender { id } borrower { id } } userErrors { code field } } }`;
+    const input = {
+      lenderId: 'usr_bob',
+      borrowerId: 'usr_carol',
+      principalFen: 20_000,
+      annualRateBps: null,
+      dueDate: '2026-12-31T00:00:00.000Z',
+      idempotencyKey: 'create-1',
+    };
+    const created = await gql(CREATE, { input }, user('usr_bob'));
+    expect(created.data.createIou).toMatchObject({
+      iou: { status: 'PENDING', principal: { fen: 20_000 }, dueDate: input.dueDate, lender: { id: 'usr_bob' } },
+      userErrors: [],
+    });
+    const iouId = created.data.createIou.iou.id;
+    expect((await gql(CREATE, { input }, user('usr_bob'))).data.createIou.iou.id).toBe(iouId);
+    const reused = await gql(CREATE, { input: { ...input, principalFen: 1 } }, user('usr_bob'));
+    expect(reused.data.createIou.userErrors).toEqual([
+      { code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] },
+    ]);
+    const notFriends = await gql(CREATE, { input: { ...input, lenderId: 'usr_alice', idempotencyKey: 'x' } });
+    expect(notFriends.data.createIou.userErrors[0].code).toBe('NOT_FRIENDS');
+
+    const confirm = `mutation($id: ID!) { confirmIou(iouId: $id) { iou { id status } userErrors { code } } }`;
+    expect((await gql(confirm, { id: iouId }, user('usr_bob'))).data.confirmIou.userErrors).toEqual([
+      { code: 'NOT_COUNTERPARTY' },
+    ]);
+    expect((await gql(confirm, { id: iouId }, user('usr_carol'))).data.confirmIou).toEqual({
+      iou: { id: iouId, status: 'ACTIVE' },
+      userErrors: [],
+    });
+
+    const REPAY = `mutation($input: RepayIouInput!) { repayIou(input: $input) {
+      iou { status repaid { fen } outstanding { fen } repayments { id } } repayment { id amount { fen } } userErrors { code } } }`;
+    const pay = { iouId, amountFen: 5_000, idempotencyKey: 'pay-1' };
+    const paid = await gql(REPAY, { input: pay }, user('usr_carol'));
+    expect(paid.data.repayIou).toMatchObject({
+      iou: { status: 'ACTIVE', repaid: { fen: 5_000 }, outstanding: { fen: 15_000 } },
+      repayment: { amount: { fen: 5_000 } },
+      userErrors: [],
+    });
+    const replay = await gql(REPAY, { input: pay }, user('usr_carol'));
+    expect(replay.data.repayIou.repayment.id).toBe(paid.data.repayIou.repayment.id);
+    expect(replay.data.repayIou.iou.repayments).toHaveLength(1);
+    const over = await gql(REPAY, { input: { ...pay, amountFen: 15_001, idempotencyKey: 'pay-2' } }, user('usr_carol'));
+    expect(over.data.repayIou).toEqual({ iou: null, repayment: null, userErrors: [{ code: 'OVERPAYMENT' }] });
+    const rest = await gql(REPAY, { input: { ...pay, amountFen: 15_000, idempotencyKey: 'pay-3' } }, user('usr_carol'));
+    expect(rest.data.repayIou.iou).toMatchObject({ status: 'REPAID', outstanding: { fen: 0 } });
+  });
 });

@@ -1,6 +1,7 @@
 import type { SocialContext } from '../context.ts';
 import { requireUser } from '../rules/access.ts';
 import { type FriendRequestResponse, removeFriend, requestFriend, respondToFriendRequest } from '../rules/friends.ts';
+import { type CreateIouInput, createIou, type RepayIouInput, repayIou, respondToIou } from '../rules/ious.ts';
 
 const respond =
   (response: FriendRequestResponse) =>
@@ -15,4 +16,12 @@ export const Mutation = {
   cancelFriendRequest: respond('CANCELLED'),
   removeFriend: (_: unknown, { userId }: { userId: string }, ctx: SocialContext) =>
     removeFriend(ctx.db, { viewerId: requireUser(ctx.identity), userId }),
+  createIou: (_: unknown, { input }: { input: CreateIouInput }, ctx: SocialContext) =>
+    createIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input),
+  confirmIou: (_: unknown, { iouId }: { iouId: string }, ctx: SocialContext) =>
+    respondToIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), { iouId, response: 'ACTIVE' }),
+  declineIou: (_: unknown, { iouId }: { iouId: string }, ctx: SocialContext) =>
+    respondToIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), { iouId, response: 'DECLINED' }),
+  repayIou: (_: unknown, { input }: { input: RepayIouInput }, ctx: SocialContext) =>
+    repayIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input),
 };
