@@ -7,6 +7,7 @@ import { LiveStream } from './resolvers/LiveStream.ts';
 import { Merchant } from './resolvers/Merchant.ts';
 import { Mutation } from './resolvers/Mutation.ts';
 import { Post } from './resolvers/Post.ts';
+import { PublishingMutations } from './resolvers/Publishing.ts';
 import { Query } from './resolvers/Query.ts';
 import { User } from './resolvers/User.ts';
 import { FeaturedOffer, PostAttachment } from './resolvers/unions.ts';
@@ -20,7 +21,7 @@ export const content = {
   migrationsFolder: fileURLToPath(new URL('./migrations', import.meta.url)),
   resolvers: {
     Query,
-    Mutation,
+    Mutation: { ...Mutation, ...PublishingMutations },
     LifeAccount,
     Post,
     Comment,

@@ -296,6 +296,62 @@ describe('mutations', () => {
   });
 });
 
+describe('publishing', () => {
+  const staff: Identity = { kind: 'user', subject: 'usr_bob', scopes: ['merchant:content'], merchantIds: ['mer_kfc'] };
+  const PUBLISH = `mutation($input: PublishPostInput!) {
+    publishPost(input: $input) { post { id title account { id } store { id }
+      attachments { __typename ... on MiniProgram { id } } } userErrors { code field } } }`;
+  const input = {
+    accountId: 'la_kfc',
+    kind: 'SHORT_VIDEO',
+    title: 'Behind the counter',
+    body: '',
+    media: ['https://img.lifegraph.dev/v.mp4'],
+    store: { id: 'sto_kfc_hz_1', location: { lat: 30.2592, lng: 120.1484 } },
+    attachments: [{ kind: 'MINI_PROGRAM', id: 'mp_kfc' }],
+  };
+
+  it('lets staff publish posts and run live streams for their merchant', async () => {
+    const d = await data(PUBLISH, { input }, staff);
+    expect(d.publishPost).toMatchObject({
+      post: { title: 'Behind the counter', account: { id: 'la_kfc' }, store: { id: 'sto_kfc_hz_1' } },
+      userErrors: [],
+    });
+    expect(d.publishPost.post.attachments).toEqual([{ __typename: 'MiniProgram', id: 'mp_kfc' }]);
+    const scheduled = await data(
+      `mutation($at: DateTime!) { scheduleLiveStream(input: { accountId: "la_kfc", title: "Soon", scheduledAt: $at,
+        featuredOffers: [{ kind: COUPON_TEMPLATE, id: "cpt_kfc_1" }] }) {
+        liveStream { id status scheduledAt featuredOffers { __typename } } userErrors { code } } }`,
+      { at: new Date(Date.now() + 86_400_000).toISOString() },
+      staff,
+    );
+    expect(scheduled.scheduleLiveStream.liveStream).toMatchObject({
+      status: 'SCHEDULED',
+      featuredOffers: [{ __typename: 'CouponTemplate' }],
+    });
+    const id = scheduled.scheduleLiveStream.liveStream.id;
+    const moved = await data(
+      `mutation($id: ID!) { a: startLiveStream(liveStreamId: $id) { liveStream { status startedAt } userErrors { code } }
+        b: endLiveStream(liveStreamId: $id) { liveStream { status endedAt } userErrors { code } }
+        c: endLiveStream(liveStreamId: $id) { liveStream { status } userErrors { code } } }`,
+      { id },
+      staff,
+    );
+    expect(moved.a.liveStream.status).toBe('LIVE');
+    expect(moved.b.liveStream.status).toBe('ENDED');
+    expect(moved.c.userErrors).toEqual([{ code: 'INVALID_STATUS' }]);
+  });
+
+  it('refuses callers without the scope or the merchant', async () => {
+    const noScope = await gql(PUBLISH, { input }, user('usr_bob'));
+    expect(noScope.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    const otherMerchant = await gql(PUBLISH, { input }, { ...staff, merchantIds: ['mer_newhope'] });
+    expect(otherMerchant.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    const anonymous = await gql(PUBLISH, { input }, ANONYMOUS);
+    expect(anonymous.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
+  });
+});
+
 describe('transport', () => {
   it('refuses a request without the signed identity header with 401', async () => {
     const response = await fetch(server.url, {
