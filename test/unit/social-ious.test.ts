@@ -8,8 +8,9 @@ import { writeSocial } from '../../seeds/write-social.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import type { SocialDb } from '../../subgraphs/social/context.ts';
 import { social } from '../../subgraphs/social/index.ts';
+import { reminderFor, sendIouReminders } from '../../subgraphs/social/rules/iou-reminders.ts';
 import { type CreateIouInput, createIou, repayIou, respondToIou } from '../../subgraphs/social/rules/ious.ts';
-import { iouRepayments, ious } from '../../subgraphs/social/tables.ts';
+import { iouReminders, iouRepayments, ious } from '../../subgraphs/social/tables.ts';
 
 const NOW = SEED_EPOCH;
 const DUE = new Date(SEED_EPOCH.getTime() + 30 * 86_400_000);
@@ -121,5 +122,43 @@ describe('repayIou', () => {
     expect(codes(repayIou(db, NOW, 'usr_carol', { iouId: id, amountFen: 100, idempotencyKey: 'p' }))).toEqual([
       'NOT_ACTIVE',
     ]);
+  });
+});
+
+describe('IOU reminders job', () => {
+  const HOUR = 3_600_000;
+  const reminders = () => db.select().from(iouReminders).orderBy(iouReminders.sentAt).all();
+
+  it('sends each reminder once per window, only for unpaid active IOUs', () => {
+    const id = createIou(db, NOW, 'usr_bob', terms()).iou?.id as string;
+    respondToIou(db, NOW, 'usr_carol', { iouId: id, response: 'ACTIVE' });
+    const paidOff = createIou(db, NOW, 'usr_bob', terms({ idempotencyKey: 'k2' })).iou?.id as string;
+    respondToIou(db, NOW, 'usr_carol', { iouId: paidOff, response: 'ACTIVE' });
+    repayIou(db, NOW, 'usr_carol', { iouId: paidOff, amountFen: 12_345, idempotencyKey: 'all' });
+    const at = (hoursFromDue: number) => new Date(DUE.getTime() + hoursFromDue * HOUR);
+
+    expect(sendIouReminders(db, at(-100)).processed).toBe(0);
+    expect(sendIouReminders(db, at(-48)).processed).toBe(1);
+    expect(sendIouReminders(db, at(-47)).processed).toBe(0);
+    expect(sendIouReminders(db, at(2)).processed).toBe(1);
+    expect(sendIouReminders(db, at(30)).processed).toBe(1);
+    expect(sendIouReminders(db, at(40)).processed).toBe(0);
+    expect(sendIouReminders(db, at(24 + 24 * 7)).processed).toBe(1);
+    expect(reminders().map((r) => [r.iouId, r.kind])).toEqual([
+      [id, 'BEFORE_DUE'],
+      [id, 'ON_DUE'],
+      [id, 'OVERDUE'],
+      [id, 'OVERDUE'],
+    ]);
+  });
+
+  it('classifies the time around the due date', () => {
+    expect(reminderFor(DUE, new Date(DUE.getTime() - 80 * HOUR))).toBeNull();
+    expect(reminderFor(DUE, new Date(DUE.getTime() - HOUR))?.kind).toBe('BEFORE_DUE');
+    expect(reminderFor(DUE, DUE)?.kind).toBe('ON_DUE');
+    expect(reminderFor(DUE, new Date(DUE.getTime() + 25 * HOUR))).toEqual({
+      kind: 'OVERDUE',
+      dueWindow: `${DUE.toISOString()}/week-0`,
+    });
   });
 });
