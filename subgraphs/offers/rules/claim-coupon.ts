@@ -1,9 +1,10 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
+import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { CouponRow, OffersDb, OffersTx } from '../db.ts';
 import { coupons, couponTemplates } from '../tables.ts';
-import { findPrior, requestHash, savePrior } from './idempotency.ts';
+import type { RuleOptions } from './options.ts';
 
 const DAY_MS = 86_400_000;
 const OPERATION = 'claimCoupon';
@@ -26,39 +27,32 @@ const failed = (error: UserError): ClaimCouponResult => ({ coupon: null, userErr
  * stock decrement, so concurrent claims (even from other processes) never oversell. The same key with the
  * same input replays the first successful claim.
  */
-export function claimCoupon(db: OffersDb, now: Date, userId: string, input: ClaimCouponInput): ClaimCouponResult {
-  const key = input.idempotencyKey.trim();
-  if (key.length === 0 || key.length > 200) {
-    return failed(
-      userError('INVALID_IDEMPOTENCY_KEY', 'Send a non-empty idempotencyKey of at most 200 characters.', [
-        'input',
-        'idempotencyKey',
-      ]),
-    );
-  }
+export function claimCoupon(
+  db: OffersDb,
+  now: Date,
+  userId: string,
+  input: ClaimCouponInput,
+  options: RuleOptions = {},
+): ClaimCouponResult {
+  const badKey = invalidKey(input.idempotencyKey);
+  if (badKey) return failed(badKey);
   const request = { templateId: input.templateId, liveStreamId: input.liveStreamId ?? null };
-  const hash = requestHash(OPERATION, request);
+  const entry = { caller: userId, key: input.idempotencyKey, operation: OPERATION, now };
   return db.transaction(
-    (tx) => {
-      const prior = findPrior<{ couponId: string }>(tx, userId, key, OPERATION, hash);
-      if (prior && 'reused' in prior) return failed(prior.reused);
-      if (prior) {
-        const coupon = tx.select().from(coupons).where(eq(coupons.id, prior.response.couponId)).get();
-        return { coupon: coupon ?? null, userErrors: [] };
-      }
-      const result = attemptClaim(tx, now, userId, request);
-      if (result.coupon) {
-        savePrior(tx, {
-          caller: userId,
-          key,
-          operation: OPERATION,
-          hash,
-          response: { couponId: result.coupon.id },
-          now,
-        });
-      }
-      return result;
-    },
+    (tx) =>
+      idempotent(
+        tx,
+        { ...entry, hash: requestHash(OPERATION, request) },
+        {
+          attempt: () => attemptClaim(tx, now, userId, request, options),
+          remember: (result) => ({ couponId: result.coupon?.id ?? '' }),
+          replay: ({ couponId }: { couponId: string }) => ({
+            coupon: tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null,
+            userErrors: [],
+          }),
+          refuse: failed,
+        },
+      ),
     { behavior: 'immediate' },
   );
 }
@@ -68,6 +62,7 @@ function attemptClaim(
   now: Date,
   userId: string,
   request: { templateId: string; liveStreamId: string | null },
+  options: RuleOptions,
 ): ClaimCouponResult {
   const field = ['input', 'templateId'];
   const template = tx.select().from(couponTemplates).where(eq(couponTemplates.id, request.templateId)).get();
@@ -105,6 +100,7 @@ function attemptClaim(
   if (taken.changes === 0) {
     return failed(userError('SOLD_OUT', 'This coupon is sold out: no stock is left to claim.', field));
   }
+  options.afterStep?.('stock-taken');
   const coupon: CouponRow = {
     id: newId('cpn'),
     templateId: template.id,

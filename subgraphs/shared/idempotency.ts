@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import { type UserError, userError } from './errors.ts';
+
+/**
+ * Idempotency for every mutation that moves money or stock, shared by the subgraphs that have them.
+ *
+ * Each such subgraph has a table named `idempotency_keys` with the columns `caller`, `key`, `operation`,
+ * `request_hash`, `response_json`, `created_at` (timestamp in ms) and a unique index on (caller, key).
+ * The helpers below talk to that table with plain SQL so they work with any subgraph's drizzle schema,
+ * and they must run inside the rule's own transaction: the key is stored together with the effect or not
+ * at all, so a crash between the two can never leave an effect without its key (or the reverse).
+ */
+
+/** A drizzle handle on a synchronous SQLite database or transaction (better-sqlite3), of any schema. */
+// biome-ignore lint/suspicious/noExplicitAny: works with every subgraph's drizzle schema
+export type SyncSqlite = BaseSQLiteDatabase<'sync', any, any>;
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** Who used a key, which operation, and a fingerprint of the input the key was first sent with. */
+export interface IdempotencyEntry {
+  caller: string;
+  key: string;
+  operation: string;
+  hash: string;
+}
+
+/** A stable fingerprint of an operation's input (without its idempotency key). */
+export function requestHash(operation: string, request: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([operation, request]))
+    .digest('hex');
+}
+
+/** The user error for a missing or oversized key, or null when the key is usable. */
+export function invalidKey(key: string): UserError | null {
+  if (key.trim().length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH) return null;
+  return userError(
+    'INVALID_IDEMPOTENCY_KEY',
+    `Send a non-empty idempotencyKey of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, unique to this request.`,
+    ['input', 'idempotencyKey'],
+  );
+}
+
+/** The user error for a key reused with a different input or operation. */
+export function keyReused(): UserError {
+  return userError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'This idempotency key was already used with a different input: use a new key for a new request.',
+    ['input', 'idempotencyKey'],
+  );
+}
+
+/**
+ * Looks up (caller, key): `undefined` when unused, `{ reused }` when it was used for another operation or
+ * input, else the stored response to replay.
+ */
+export function findPrior<T>(
+  tx: SyncSqlite,
+  entry: IdempotencyEntry,
+): { response: T } | { reused: UserError } | undefined {
+  const row = tx.get<{ operation: string; request_hash: string; response_json: string } | undefined>(
+    sql`select operation, request_hash, response_json from idempotency_keys
+        where caller = ${entry.caller} and key = ${entry.key}`,
+  );
+  if (!row) return undefined;
+  if (row.operation !== entry.operation || row.request_hash !== entry.hash) return { reused: keyReused() };
+  return { response: JSON.parse(row.response_json) as T };
+}
+
+/** Stores the response of the first successful request under (caller, key). */
+export function savePrior(tx: SyncSqlite, entry: IdempotencyEntry & { response: unknown; now: Date }): void {
+  tx.run(
+    sql`insert into idempotency_keys (caller, key, operation, request_hash, response_json, created_at)
+        values (${entry.caller}, ${entry.key}, ${entry.operation}, ${entry.hash},
+                ${JSON.stringify(entry.response)}, ${entry.now.getTime()})`,
+  );
+}
+
+/**
+ * Runs one idempotent step inside the caller's transaction: replays the stored result for a repeated
+ * request, refuses a reused key, or runs `attempt` and stores what `remember` picks from a successful
+ * result (nothing is stored for a result with user errors, so a refused request can be retried with the
+ * same key once the problem is fixed).
+ */
+export function idempotent<TResult extends { userErrors: UserError[] }, TStored>(
+  tx: SyncSqlite,
+  entry: IdempotencyEntry & { now: Date },
+  steps: {
+    attempt(): TResult;
+    remember(result: TResult): TStored;
+    replay(stored: TStored): TResult;
+    refuse(error: UserError): TResult;
+  },
+): TResult {
+  const prior = findPrior<TStored>(tx, entry);
+  if (prior && 'reused' in prior) return steps.refuse(prior.reused);
+  if (prior) return steps.replay(prior.response);
+  const result = steps.attempt();
+  if (result.userErrors.length === 0) savePrior(tx, { ...entry, response: steps.remember(result) });
+  return result;
+}
