@@ -6,6 +6,7 @@ import type { Clock } from '../subgraphs/shared/context.ts';
 import { type StartedSubgraph, startSubgraph } from '../subgraphs/shared/server.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createUserTokenVerifier, type UserTokenConfig } from './auth/user-token.ts';
+import { ApiKeyStore } from './keys/store.ts';
 import { type RunningGateway, startGateway } from './server.ts';
 
 export interface LocalGraphOptions {
@@ -52,11 +53,13 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
       subgraphs[name] = subgraph;
     }
     const verifyUserToken = createUserTokenVerifier({ secret: options.secrets.jwtSecret, ...options.userTokens });
+    const apiKeys = new ApiKeyStore(options.dataDir);
+    started.push({ stop: async () => apiKeys.close() });
     const gateway = await startGateway(
       {
         supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8'),
         subgraphSecret: options.secrets.subgraphSecret,
-        authenticate: createAuthenticator(verifyUserToken),
+        authenticate: createAuthenticator(verifyUserToken, apiKeys),
         urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].url])),
         production: options.production,
       },

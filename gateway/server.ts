@@ -12,6 +12,7 @@ import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { checkSubgraphs } from './health.ts';
+import { introspectionGuard, maskError } from './plugins/production.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
 import { listSubgraphs } from './supergraph.ts';
 
@@ -53,13 +54,15 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const httpServer = http.createServer(app);
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: !options.production,
+    // Introspection stays on: in production introspectionGuard admits only callers with the scope.
+    introspection: true,
     includeStacktraceInErrorResponses: !options.production,
+    formatError: options.production ? maskError : undefined,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      options.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ...(options.production
+        ? [ApolloServerPluginLandingPageDisabled(), introspectionGuard()]
+        : [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]),
     ],
   });
   await server.start();

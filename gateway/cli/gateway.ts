@@ -4,6 +4,7 @@ import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { loadSecrets, resolveDataDir, resolvePort } from '../../subgraphs/shared/config.ts';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
+import { ApiKeyStore } from '../keys/store.ts';
 import { startGateway } from '../server.ts';
 
 /** `npm run gateway -- --supergraph FILE --port N`: the gateway alone, serving any supergraph file. */
@@ -18,13 +19,17 @@ try {
   console.error(`Cannot read supergraph file "${file}": pass --supergraph with a path to a composed supergraph.`);
   process.exit(2);
 }
-const secrets = loadSecrets(resolveDataDir(values['data-dir']));
+const dataDir = resolveDataDir(values['data-dir']);
+const secrets = loadSecrets(dataDir);
 try {
   const gateway = await startGateway(
     {
       supergraphSdl,
       subgraphSecret: secrets.subgraphSecret,
-      authenticate: createAuthenticator(createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret))),
+      authenticate: createAuthenticator(
+        createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret)),
+        new ApiKeyStore(dataDir),
+      ),
       production: process.env.NODE_ENV === 'production',
     },
     resolvePort('gateway', values.port),
