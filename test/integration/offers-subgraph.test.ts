@@ -13,7 +13,12 @@ import { openSubgraphDatabase, type StartedSubgraph, startSubgraph } from '../..
 const SECRET = 'test-secret';
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
 const ALICE: Identity = { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] };
-const KFC_STAFF: Identity = { kind: 'user', subject: 'usr_bob', scopes: [], merchantIds: ['mer_kfc'] };
+const KFC_STAFF: Identity = {
+  kind: 'user',
+  subject: 'usr_bob',
+  scopes: ['merchant:offers', 'merchant:finance'],
+  merchantIds: ['mer_kfc'],
+};
 let subgraph: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
