@@ -60,7 +60,8 @@ export class AuthorizingGateway implements GatewayInterface {
       const result = await execute(filteredContext);
       if (!result.data) return result;
       const { data, errors } = applyRemovals(result.data, removals);
-      return { ...result, data, errors: [...errors, ...(result.errors ?? [])] };
+      const allErrors = [...errors, ...(result.errors ?? [])];
+      return { ...result, data, errors: allErrors.length > 0 ? allErrors : undefined };
     };
   }
 }
