@@ -1,16 +1,13 @@
-import { forbidden, unauthenticated } from '../../shared/errors.ts';
+import { requireUser } from '../../shared/access.ts';
+import { forbidden } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
+
+// The shared check: a partner key or an anonymous caller is not a user (UNAUTHENTICATED).
+export { requireUser };
 
 /** The signed-in user's id, or null for anonymous and partner callers. */
 export function viewerId(identity: Identity): string | null {
   return identity.kind === 'user' && identity.subject ? identity.subject : null;
-}
-
-/** The signed-in user's id; throws UNAUTHENTICATED when there is none. */
-export function requireUser(identity: Identity): string {
-  const id = viewerId(identity);
-  if (!id) throw unauthenticated('Sign in as a user: this needs a user token (Authorization: Bearer <JWT>).');
-  return id;
 }
 
 /**
