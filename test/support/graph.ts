@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
-import { type LocalGraph, startLocalGraph } from '../../gateway/local-graph.ts';
+import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from '../../gateway/local-graph.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import type { Secrets } from '../../subgraphs/shared/config.ts';
@@ -45,7 +45,7 @@ export const TEST_SECRETS: Secrets = {
  * over a fresh temporary data directory seeded at `scale`. Stops everything if start-up fails.
  */
 export async function startTestGraph(
-  options: { scale?: number; clock?: Clock; production?: boolean } = {},
+  options: { scale?: number; clock?: Clock; production?: boolean; userTokens?: LocalGraphOptions['userTokens'] } = {},
 ): Promise<TestGraph> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lifegraph-test-'));
   let graph: LocalGraph;
@@ -57,6 +57,7 @@ export async function startTestGraph(
       ports: { gateway: 0, merchants: 0, content: 0, offers: 0, social: 0 },
       clock: options.clock,
       scheduler: false,
+      userTokens: options.userTokens,
       production: options.production,
     });
   } catch (error) {
@@ -67,7 +68,7 @@ export async function startTestGraph(
     const claims = typeof as === 'string' ? { user: as } : as;
     return signUserToken(
       { userId: claims.user, scopes: claims.scopes, merchantIds: claims.merchants, expiresIn: claims.expiresIn },
-      { secret: TEST_SECRETS.jwtSecret },
+      { secret: TEST_SECRETS.jwtSecret, issuer: options.userTokens?.issuer, audience: options.userTokens?.audience },
     );
   };
   return {
