@@ -15,7 +15,7 @@ const ALICE: Identity = { kind: 'user', subject: 'usr_alice', scopes: [], mercha
 const KFC_STAFF: Identity = {
   kind: 'user',
   subject: 'usr_bob',
-  scopes: [],
+  scopes: ['merchant:offers', 'merchant:finance'],
   merchantIds: ['mer_burgerking', 'mer_eleme', 'mer_kfc', 'mer_ghost'],
 };
 let subgraph: StartedSubgraph<typeof tables>;
@@ -61,7 +61,7 @@ const MERCHANT = /* GraphQL */ `#graphql
 
 describe('merchants subgraph queries', () => {
   it('resolves a merchant with its category, provider, stores and mini programs', async () => {
-    const body = await gql(MERCHANT, { id: 'mer_kfc', n: 2 });
+    const body = await gql(MERCHANT, { id: 'mer_kfc', n: 2 }, KFC_STAFF);
     expect(body.errors).toBeUndefined();
     expect(body.data.merchant).toMatchObject({
       id: 'mer_kfc',
@@ -87,7 +87,7 @@ describe('merchants subgraph queries', () => {
   });
 
   it('says when a young merchant becomes eligible for the consumption circle', async () => {
-    const body = await gql(MERCHANT, { id: 'mer_eleme' });
+    const body = await gql(MERCHANT, { id: 'mer_eleme' }, KFC_STAFF);
     expect(body.data.merchant).toMatchObject({
       consumptionCircleEligible: false,
       consumptionCircleEligibleAt: new Date(SEED_EPOCH.getTime() + 25 * 86_400_000).toISOString(),
@@ -165,6 +165,21 @@ describe('merchants subgraph queries', () => {
   });
 });
 
+describe('settlementRateBps in the subgraph itself', () => {
+  it('is null with FORBIDDEN unless the caller has merchant:finance for that very merchant', async () => {
+    const query = `{ kfc: merchant(id: "mer_kfc") { settlementRateBps } muji: merchant(id: "mer_muji") { name settlementRateBps } }`;
+    const staff = await gql(query, {}, KFC_STAFF);
+    expect(staff.data).toEqual({ kfc: { settlementRateBps: 110 }, muji: { name: 'Muji', settlementRateBps: null } });
+    expect(staff.errors).toMatchObject([{ path: ['muji', 'settlementRateBps'], extensions: { code: 'FORBIDDEN' } }]);
+    const noScope = await gql(query, {}, { ...KFC_STAFF, scopes: ['merchant:offers'] });
+    expect(noScope.data.kfc.settlementRateBps).toBeNull();
+    expect(noScope.errors.map((e: { path: string[] }) => e.path.join('.'))).toEqual([
+      'kfc.settlementRateBps',
+      'muji.settlementRateBps',
+    ]);
+  });
+});
+
 describe('merchants subgraph entities', () => {
   it('resolves every entity type by reference and unknown ids to null', async () => {
     const body = await gql(
@@ -237,6 +252,8 @@ describe('joinConsumptionCircle', () => {
   it('is FORBIDDEN for callers who do not act for the merchant and UNAUTHENTICATED for anonymous ones', async () => {
     const forbidden = await gql(JOIN, { id: 'mer_luckin' }, ALICE);
     expect(forbidden.errors[0].extensions.code).toBe('FORBIDDEN');
+    const noScope = await gql(JOIN, { id: 'mer_luckin' }, { ...ALICE, merchantIds: ['mer_luckin'] });
+    expect(noScope.errors[0]).toMatchObject({ path: ['joinConsumptionCircle'], extensions: { code: 'FORBIDDEN' } });
     const anonymous = await gql(
       JOIN,
       { id: 'mer_luckin' },

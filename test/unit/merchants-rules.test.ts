@@ -5,16 +5,23 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
-import { assertActsForMerchant } from '../../subgraphs/merchants/access.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import { findStoresNear, listMerchants } from '../../subgraphs/merchants/queries.ts';
 import { eligibleAt, isEligible, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
 import * as tables from '../../subgraphs/merchants/tables.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { distanceMeters } from '../../subgraphs/shared/geo.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 
 const DAY = 86_400_000;
+/** Staff of every merchant these tests join, with the scope joining needs. */
+const STAFF: Identity = {
+  kind: 'user',
+  subject: 'usr_0001',
+  scopes: ['merchant:offers'],
+  merchantIds: ['mer_burgerking', 'mer_eleme', 'mer_luckin', 'mer_muji', 'mer_nope'],
+};
 const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 const world = buildWorld(1);
 let database: SubgraphDatabase<typeof tables>;
@@ -65,10 +72,10 @@ describe('consumption circle eligibility', () => {
 
 describe('joinConsumptionCircle', () => {
   it('joins an eligible merchant at now, once', () => {
-    const result = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_burgerking' });
+    const result = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
     expect(result.userErrors).toEqual([]);
     expect(result.merchant?.joinedCircleAt).toEqual(SEED_EPOCH);
-    const again = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + DAY), {
+    const again = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + DAY), STAFF, {
       merchantId: 'mer_burgerking',
     });
     expect(again.userErrors.map((e) => e.code)).toEqual(['ALREADY_MEMBER']);
@@ -76,13 +83,13 @@ describe('joinConsumptionCircle', () => {
   });
 
   it('refuses a merchant whose mini program is too young, saying when it becomes eligible', () => {
-    const result = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_eleme' });
+    const result = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_eleme' });
     expect(result.userErrors).toHaveLength(1);
     expect(result.userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', field: ['merchantId'] });
     expect(result.userErrors[0]?.message).toContain(new Date(SEED_EPOCH.getTime() + 25 * DAY).toISOString());
     expect(merchantRow('mer_eleme')?.joinedCircleAt).toBeNull();
     // Once 30 days have passed, the same merchant may join.
-    const later = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + 25 * DAY), {
+    const later = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + 25 * DAY), STAFF, {
       merchantId: 'mer_eleme',
     });
     expect(later.userErrors).toEqual([]);
@@ -90,16 +97,16 @@ describe('joinConsumptionCircle', () => {
 
   it('refuses a merchant without mini programs and a suspended merchant', () => {
     database.db.delete(tables.miniPrograms).where(eq(tables.miniPrograms.merchantId, 'mer_luckin')).run();
-    const none = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_luckin' });
+    const none = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_luckin' });
     expect(none.userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', message: expect.stringContaining('launch one') });
     database.db.update(tables.merchants).set({ status: 'SUSPENDED' }).where(eq(tables.merchants.id, 'mer_muji')).run();
-    const suspended = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_muji' });
+    const suspended = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_muji' });
     expect(suspended.userErrors.map((e) => e.code)).toEqual(['MERCHANT_SUSPENDED']);
     expect(merchantRow('mer_muji')?.joinedCircleAt).toBeNull();
   });
 
   it('reports an unknown merchant as NOT_FOUND', () => {
-    const result = joinConsumptionCircle(database.db, SEED_EPOCH, { merchantId: 'mer_nope' });
+    const result = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_nope' });
     expect(result).toMatchObject({ merchant: null, userErrors: [{ code: 'NOT_FOUND' }] });
   });
 });
@@ -144,25 +151,30 @@ describe('listMerchants', () => {
   });
 });
 
-describe('assertActsForMerchant', () => {
-  const who = (kind: 'anonymous' | 'user' | 'partner', merchantIds: string[]) => ({
+describe('joinConsumptionCircle access', () => {
+  const who = (kind: Identity['kind'], scopes: string[], merchantIds: string[]): Identity => ({
     kind,
     subject: kind === 'anonymous' ? null : 'x',
-    scopes: [],
+    scopes,
     merchantIds,
   });
+  const code = (caller: Identity) => {
+    try {
+      joinConsumptionCircle(database.db, SEED_EPOCH, caller, { merchantId: 'mer_local_0001' });
+    } catch (error) {
+      return (error as { extensions?: { code?: string } }).extensions?.code;
+    }
+    return 'ALLOWED';
+  };
 
-  it('admits staff users and partner keys whose list holds the merchant, nobody else', () => {
-    expect(() => assertActsForMerchant(who('user', ['mer_kfc']), 'mer_kfc')).not.toThrow();
-    expect(() => assertActsForMerchant(who('partner', ['mer_kfc']), 'mer_kfc')).not.toThrow();
-    const code = (f: () => void) => {
-      try {
-        f();
-      } catch (error) {
-        return (error as { extensions?: { code?: string } }).extensions?.code;
-      }
-    };
-    expect(code(() => assertActsForMerchant(who('user', ['mer_muji']), 'mer_kfc'))).toBe('FORBIDDEN');
-    expect(code(() => assertActsForMerchant(who('anonymous', []), 'mer_kfc'))).toBe('UNAUTHENTICATED');
+  it('needs merchant:offers for this merchant, from staff users or partner keys alike, and writes nothing otherwise', () => {
+    expect(code(who('anonymous', [], []))).toBe('UNAUTHENTICATED');
+    expect(code(who('user', [], ['mer_local_0001']))).toBe('FORBIDDEN');
+    expect(code(who('user', ['merchant:content', 'merchant:finance'], ['mer_local_0001']))).toBe('FORBIDDEN');
+    expect(code(who('user', ['merchant:offers'], ['mer_kfc']))).toBe('FORBIDDEN');
+    expect(code(who('partner', ['merchant:offers'], ['mer_newhope']))).toBe('FORBIDDEN');
+    expect(merchantRow('mer_local_0001')?.joinedCircleAt).toBeNull();
+    expect(code(who('partner', ['merchant:offers'], ['mer_newhope', 'mer_local_0001']))).toBe('ALLOWED');
+    expect(merchantRow('mer_local_0001')?.joinedCircleAt).toEqual(SEED_EPOCH);
   });
 });

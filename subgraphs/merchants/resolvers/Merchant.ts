@@ -1,4 +1,6 @@
+import { canActForMerchant, SCOPES } from '../../shared/access.ts';
 import { parsePage } from '../../shared/connection.ts';
+import { forbidden } from '../../shared/errors.ts';
 import { eligibleAt, isEligible } from '../rules/consumption-circle.ts';
 import type { MerchantRow } from '../tables.ts';
 import type { Ctx, PageArgs, Ref } from './context.ts';
@@ -11,6 +13,15 @@ export const Merchant = {
   stores: (m: MerchantRow, args: PageArgs, ctx: Ctx) =>
     ctx.loaders.storesByMerchantId.load({ parentId: m.id, page: parsePage(args) }),
   miniPrograms: (m: MerchantRow, _: unknown, ctx: Ctx) => ctx.loaders.miniProgramsByMerchantId.load(m.id),
+  // The gateway checked the scope; only the subgraph knows whether the caller acts for this very merchant.
+  settlementRateBps: (m: MerchantRow, _: unknown, ctx: Ctx) => {
+    if (!canActForMerchant(ctx.identity, m.id, SCOPES.finance)) {
+      throw forbidden(
+        `The settlement rate of ${m.id} is finance data: it needs "${SCOPES.finance}" for that merchant.`,
+      );
+    }
+    return m.settlementRateBps;
+  },
   inConsumptionCircle: (m: MerchantRow) => m.joinedCircleAt !== null,
   joinedConsumptionCircleAt: (m: MerchantRow) => m.joinedCircleAt,
   consumptionCircleEligible: async (m: MerchantRow, _: unknown, ctx: Ctx) =>

@@ -1,5 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { requireMerchantAccess, SCOPES } from '../../shared/access.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
+import type { Identity } from '../../shared/identity.ts';
 import type { MerchantsDb } from '../db.ts';
 import { type MerchantRow, type MiniProgramRow, merchants, miniPrograms } from '../tables.ts';
 
@@ -25,10 +27,17 @@ export interface JoinCircleResult {
 }
 
 /**
- * Joins a merchant to the consumption circle at `now`. Broken rules (unknown merchant, suspended, already a
- * member, no mini program online for 30 days) are user errors and change nothing. Access is checked by the caller.
+ * Joins a merchant to the consumption circle at `now` on behalf of `caller`, who must hold `merchant:offers` and act
+ * for the merchant (throws UNAUTHENTICATED / FORBIDDEN otherwise, before anything is read). Broken rules (unknown
+ * merchant, suspended, already a member, no mini program online for 30 days) are user errors and change nothing.
  */
-export function joinConsumptionCircle(db: MerchantsDb, now: Date, input: { merchantId: string }): JoinCircleResult {
+export function joinConsumptionCircle(
+  db: MerchantsDb,
+  now: Date,
+  caller: Identity,
+  input: { merchantId: string },
+): JoinCircleResult {
+  requireMerchantAccess(caller, input.merchantId, SCOPES.offers);
   return db.transaction((tx) => {
     const merchant = tx.select().from(merchants).where(eq(merchants.id, input.merchantId)).get();
     if (!merchant) {
@@ -57,13 +66,16 @@ export function joinConsumptionCircle(db: MerchantsDb, now: Date, input: { merch
         : `${merchant.name} has no mini program: launch one; the merchant becomes eligible 30 days after it goes online.`;
       return fail(merchant, 'NOT_ELIGIBLE', message);
     }
+    // Conditional on "not yet joined": whatever interleaves with this call, the first joining time is never overwritten.
     const updated = tx
       .update(merchants)
       .set({ joinedCircleAt: now })
-      .where(eq(merchants.id, merchant.id))
+      .where(and(eq(merchants.id, merchant.id), isNull(merchants.joinedCircleAt)))
       .returning()
       .get();
-    return { merchant: updated ?? merchant, userErrors: [] };
+    if (!updated)
+      return fail(merchant, 'ALREADY_MEMBER', `${merchant.name} has already joined the consumption circle.`);
+    return { merchant: updated, userErrors: [] };
   });
 }
 

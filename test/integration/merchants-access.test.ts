@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_EPOCH } from '../../seeds/world.ts';
+import { type Identity, signIdentity } from '../../subgraphs/shared/identity.ts';
+import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+
+/**
+ * Access to the merchants subgraph's non-public surface (issue #3), through the real gateway: the finance-only
+ * `Merchant.settlementRateBps` and the merchant-side `joinConsumptionCircle`. Every row checks the HTTP status, the
+ * error code and path, the data that did come back, and that a refused call left the database as it was.
+ */
+let graph: TestGraph;
+beforeAll(async () => {
+  graph = await startTestGraph({ clock: createTestClock(SEED_EPOCH) });
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+
+const RATE = /* GraphQL */ `#graphql
+  query Rate($id: ID!) { merchant(id: $id) { id name settlementRateBps } }
+`;
+const JOIN = /* GraphQL */ `#graphql
+  mutation Join($id: ID!) { joinConsumptionCircle(merchantId: $id) {
+    merchant { id inConsumptionCircle } userErrors { code } } }
+`;
+
+const OTHER_STAFF_OFFERS: As = { user: 'usr_0001', scopes: ['merchant:offers'], merchants: ['mer_newhope'] };
+const OTHER_STAFF_FINANCE: As = { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_newhope'] };
+
+/** `joined_circle_at` straight from the merchants SQLite file. */
+const joinedAt = (id: string) =>
+  (
+    graph.subgraphs.merchants.database.sqlite
+      .prepare('select joined_circle_at from merchants where id = ?')
+      .get(id) as {
+      joined_circle_at: number | null;
+    }
+  ).joined_circle_at;
+
+describe('Merchant.settlementRateBps needs merchant:finance for that merchant', () => {
+  const denied: [string, As | undefined, string][] = [
+    ['anonymous', undefined, 'UNAUTHENTICATED'],
+    ['a user without scopes', 'usr_alice', 'FORBIDDEN'],
+    [
+      'KFC staff with merchant:offers only',
+      { user: 'usr_bob', scopes: ['merchant:offers'], merchants: ['mer_kfc'] },
+      'FORBIDDEN',
+    ],
+    ['finance staff of another merchant', OTHER_STAFF_FINANCE, 'FORBIDDEN'],
+  ];
+  it.each(denied)('%s: null with %s at its path, the public fields still come back', async (_, as, code) => {
+    const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as });
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ merchant: { id: 'mer_kfc', name: 'KFC', settlementRateBps: null } });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]).toMatchObject({ path: ['merchant', 'settlementRateBps'], extensions: { code } });
+  });
+
+  it('KFC finance staff read it', async () => {
+    const as = { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_kfc'] };
+    const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.merchant.settlementRateBps).toBe(110);
+  });
+
+  it('in a list, only the merchants the caller acts for show a rate', async () => {
+    const { body } = await graph.query(`{ merchants(first: 3) { edges { node { id settlementRateBps } } } }`, {
+      as: OTHER_STAFF_FINANCE,
+    });
+    const nodes = body.data.merchants.edges.map((e: { node: unknown }) => e.node);
+    expect(nodes).toEqual([
+      { id: 'mer_burgerking', settlementRateBps: null },
+      { id: 'mer_ctrip', settlementRateBps: null },
+      { id: 'mer_eleme', settlementRateBps: null },
+    ]);
+    expect(body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+      ['merchants.edges.0.node.settlementRateBps', 'FORBIDDEN'],
+      ['merchants.edges.1.node.settlementRateBps', 'FORBIDDEN'],
+      ['merchants.edges.2.node.settlementRateBps', 'FORBIDDEN'],
+    ]);
+  });
+
+  it("reached from another subgraph (a coupon template's merchant), the rule is the same", async () => {
+    const { body } = await graph.query(
+      `{ merchant(id: "mer_kfc") { couponTemplates(first: 1) { edges { node { merchant { id settlementRateBps } } } } } }`,
+    );
+    expect(body.data.merchant.couponTemplates.edges[0].node.merchant).toEqual({
+      id: 'mer_kfc',
+      settlementRateBps: null,
+    });
+    expect(body.errors?.[0]).toMatchObject({
+      path: ['merchant', 'couponTemplates', 'edges', 0, 'node', 'merchant', 'settlementRateBps'],
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+});
+
+describe('joinConsumptionCircle needs merchant:offers for that merchant', () => {
+  const denied: [string, As | undefined, string][] = [
+    ['anonymous', undefined, 'UNAUTHENTICATED'],
+    ['a user without scopes', 'usr_alice', 'FORBIDDEN'],
+    ['Burger King staff without the scope', { user: 'usr_0002', merchants: ['mer_burgerking'] }, 'FORBIDDEN'],
+    [
+      'Burger King staff with merchant:finance only',
+      { user: 'usr_0002', scopes: ['merchant:finance'], merchants: ['mer_burgerking'] },
+      'FORBIDDEN',
+    ],
+    ['offers staff of another merchant', OTHER_STAFF_OFFERS, 'FORBIDDEN'],
+  ];
+  it.each(denied)('%s: null with %s at its path and nothing written', async (_, as, code) => {
+    const { status, body } = await graph.query(JOIN, { variables: { id: 'mer_burgerking' }, as });
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ joinConsumptionCircle: null });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors?.[0]).toMatchObject({ path: ['joinConsumptionCircle'], extensions: { code } });
+    expect(joinedAt('mer_burgerking')).toBeNull();
+  });
+
+  it('Burger King offers staff join it', async () => {
+    const as = { user: 'usr_0002', scopes: ['merchant:offers'], merchants: ['mer_burgerking'] };
+    const { status, body } = await graph.query(JOIN, { variables: { id: 'mer_burgerking' }, as });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.joinConsumptionCircle).toEqual({
+      merchant: { id: 'mer_burgerking', inConsumptionCircle: true },
+      userErrors: [],
+    });
+    expect(joinedAt('mer_burgerking')).toBe(SEED_EPOCH.getTime());
+  });
+});
+
+describe('the merchants subgraph enforces the same rules on partner identities', () => {
+  // Partner keys reach subgraphs as a signed identity of kind "partner" with the key's scopes and allow-list. Sent
+  // straight to the subgraph, this checks its own defence, whatever the gateway let through.
+  const asPartner = async (query: string, identity: Omit<Identity, 'kind' | 'subject'>) => {
+    const token = await signIdentity(
+      { kind: 'partner', subject: 'key_test', ...identity },
+      graph.secrets.subgraphSecret,
+    );
+    const response = await fetch(graph.subgraphs.merchants.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-lifegraph-identity': token },
+      body: JSON.stringify({ query }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: checked by shape
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  it('a key with the scope but without the merchant on its allow-list is refused, and writes nothing', async () => {
+    const join = await asPartner(`mutation { joinConsumptionCircle(merchantId: "mer_muji") { userErrors { code } } }`, {
+      scopes: ['merchant:offers', 'merchant:finance'],
+      merchantIds: ['mer_newhope'],
+    });
+    expect(join.status).toBe(200);
+    expect(join.body.data).toEqual({ joinConsumptionCircle: null });
+    expect(join.body.errors[0]).toMatchObject({ path: ['joinConsumptionCircle'], extensions: { code: 'FORBIDDEN' } });
+    expect(joinedAt('mer_muji')).toBeNull();
+    const rate = await asPartner(`{ merchant(id: "mer_muji") { settlementRateBps } }`, {
+      scopes: ['merchant:finance'],
+      merchantIds: ['mer_newhope'],
+    });
+    expect(rate.body.data).toEqual({ merchant: { settlementRateBps: null } });
+    expect(rate.body.errors[0]).toMatchObject({
+      path: ['merchant', 'settlementRateBps'],
+      extensions: { code: 'FORBIDDEN' },
+    });
+  });
+
+  it('a key with the scope and the merchant on its allow-list acts for it', async () => {
+    const identity = { scopes: ['merchant:offers', 'merchant:finance'], merchantIds: ['mer_newhope', 'mer_muji'] };
+    const join = await asPartner(
+      `mutation { joinConsumptionCircle(merchantId: "mer_muji") { merchant { id } userErrors { code } } }`,
+      identity,
+    );
+    expect(join.body).toEqual({ data: { joinConsumptionCircle: { merchant: { id: 'mer_muji' }, userErrors: [] } } });
+    expect(joinedAt('mer_muji')).toBe(SEED_EPOCH.getTime());
+    const rate = await asPartner(`{ merchant(id: "mer_muji") { settlementRateBps } }`, identity);
+    expect(rate.body).toEqual({ data: { merchant: { settlementRateBps: 150 } } });
+  });
+});
