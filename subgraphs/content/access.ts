@@ -1,3 +1,4 @@
+import { requireMerchantAccess, requireUser, SCOPES, type Scope } from '../shared/access.ts';
 import { forbidden, unauthenticated } from '../shared/errors.ts';
 import type { Identity } from '../shared/identity.ts';
 
@@ -6,40 +7,34 @@ export function viewerIdOf(identity: Identity): string | null {
   return identity.kind === 'user' && identity.subject ? identity.subject : null;
 }
 
-/** The signed-in user's id; user mutations throw UNAUTHENTICATED without one. */
-export function requireUser(identity: Identity): string {
-  const id = viewerIdOf(identity);
-  if (!id) throw unauthenticated('Sign in as a user to do this: send Authorization: Bearer <token>.');
-  return id;
-}
-
 /** What a user follows and favorites is private: only that user may read it. */
 export function assertCanReadUserLists(identity: Identity, userId: string): void {
-  const viewerId = viewerIdOf(identity);
-  if (!viewerId) throw unauthenticated('Sign in as this user to see what they follow and favorite.');
-  if (viewerId !== userId) throw forbidden('Only the user themself can see what they follow and favorite.');
+  if (requireUser(identity) !== userId) {
+    throw forbidden('Only the user themself can see what they follow and favorite.');
+  }
 }
 
-/** Who publishes for a merchant: a staff user or partner key, with the merchants it may act for. */
-export interface Publisher {
-  id: string;
-  merchantIds: string[];
-}
-
-export const CONTENT_SCOPE = 'merchant:content';
-
-/** Publishing needs a user or partner with the `merchant:content` scope. */
-export function requirePublisher(identity: Identity): Publisher {
+/**
+ * Checked before anything is looked up, so a caller who could never publish learns nothing from
+ * NOT_FOUND or INVALID_INPUT: anonymous is UNAUTHENTICATED, a missing scope FORBIDDEN.
+ */
+export function requireScope(identity: Identity, scope: Scope): void {
   if (identity.kind === 'anonymous' || !identity.subject) throw unauthenticated();
-  if (!identity.scopes.includes(CONTENT_SCOPE)) {
-    throw forbidden(`Publishing needs the ${CONTENT_SCOPE} scope: ask for a token or API key that carries it.`);
+  if (!identity.scopes.includes(scope)) {
+    throw forbidden(`This needs the "${scope}" scope; ask for a token or API key that carries it.`);
   }
-  return { id: identity.subject, merchantIds: identity.merchantIds };
 }
 
-/** Staff publish only for their own merchants' BRAND accounts. */
-export function assertPublishesFor(publisher: Publisher, account: { id: string; merchantId: string | null }): void {
-  if (!account.merchantId || !publisher.merchantIds.includes(account.merchantId)) {
-    throw forbidden(`You may not publish for life account ${account.id}: its merchant is not on your merchant list.`);
+/**
+ * Merchant staff and partner keys publish only to the life account of a merchant they act for. CREATOR,
+ * GOVERNMENT and SERVICE accounts have no merchant, so nobody publishes to them through this API.
+ */
+export function requirePublishingAccess(identity: Identity, account: { id: string; merchantId: string | null }): void {
+  if (!account.merchantId) {
+    requireScope(identity, SCOPES.content);
+    throw forbidden(
+      `Life account ${account.id} belongs to no merchant: merchant staff and partners publish only to their merchants' BRAND accounts.`,
+    );
   }
+  requireMerchantAccess(identity, account.merchantId, SCOPES.content);
 }

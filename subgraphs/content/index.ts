@@ -11,6 +11,7 @@ import { PublishingMutations } from './resolvers/Publishing.ts';
 import { Query } from './resolvers/Query.ts';
 import { User } from './resolvers/User.ts';
 import { FeaturedOffer, PostAttachment } from './resolvers/unions.ts';
+import { contentJobs } from './rules/live-streams.ts';
 import * as tables from './tables.ts';
 
 /** The content subgraph: life accounts, posts, comments and live streams. */
@@ -32,4 +33,5 @@ export const content = {
     FeaturedOffer,
   },
   createLoaders,
+  jobs: contentJobs,
 } satisfies SubgraphDefinition<typeof tables, Loaders>;

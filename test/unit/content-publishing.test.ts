@@ -1,20 +1,35 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeContent } from '../../seeds/write-content.ts';
-import { requirePublisher } from '../../subgraphs/content/access.ts';
 import { content } from '../../subgraphs/content/index.ts';
 import { selectFeed } from '../../subgraphs/content/rules/feed.ts';
-import { advanceLiveStream, publishPost, scheduleLiveStream } from '../../subgraphs/content/rules/publishing.ts';
+import {
+  advanceLiveStream,
+  endNoShowLiveStreams,
+  NO_SHOW_AFTER_MS,
+  scheduleLiveStream,
+} from '../../subgraphs/content/rules/live-streams.ts';
+import { publishPost } from '../../subgraphs/content/rules/publishing.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
+import type { LiveStreamRow } from '../../subgraphs/content/types.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
+import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 
 const now = new Date(SEED_EPOCH.getTime() + 3_600_000);
-const kfcStaff = { id: 'usr_bob', merchantIds: ['mer_kfc'] };
+const HOUR = 3_600_000;
+const staff = (merchantIds: string[], scopes = ['merchant:content']): Identity => ({
+  kind: 'user',
+  subject: 'usr_bob',
+  scopes,
+  merchantIds,
+});
+const kfcStaff = staff(['mer_kfc']);
 const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 let database: SubgraphDatabase<typeof tables>;
 
@@ -24,6 +39,15 @@ beforeAll(() => {
 });
 afterAll(() => database?.close());
 
+/** Row counts of every table a publishing rule writes, to prove refusals and failures leave nothing. */
+const counts = () =>
+  Object.fromEntries(
+    ['posts', 'post_attachments', 'live_streams', 'live_stream_offers'].map((t) => [
+      t,
+      database.db.get<{ n: number }>(sql.raw(`select count(*) as n from ${t}`)).n,
+    ]),
+  );
+
 const basePost = {
   accountId: 'la_kfc',
   kind: 'IMAGE_TEXT' as const,
@@ -31,31 +55,23 @@ const basePost = {
   body: 'Try it today.',
   media: ['https://img.lifegraph.dev/new.jpg'],
 };
-
-describe('requirePublisher', () => {
-  it('needs an identity with the merchant:content scope', () => {
-    expect(() => requirePublisher({ kind: 'anonymous', subject: null, scopes: [], merchantIds: [] })).toThrow(
-      /Sign in/,
-    );
-    expect(() => requirePublisher({ kind: 'user', subject: 'usr_bob', scopes: [], merchantIds: ['mer_kfc'] })).toThrow(
-      /merchant:content/,
-    );
-    const publisher = requirePublisher({
-      kind: 'partner',
-      subject: 'key_1',
-      scopes: ['merchant:content'],
-      merchantIds: ['mer_kfc'],
-    });
-    expect(publisher).toEqual({ id: 'key_1', merchantIds: ['mer_kfc'] });
+const schedule = (hoursAhead: number, caller = kfcStaff) =>
+  scheduleLiveStream(database.db, now, caller, {
+    accountId: 'la_kfc',
+    title: 'Friday deals',
+    scheduledAt: new Date(now.getTime() + hoursAhead * HOUR),
+    featuredOffers: [{ kind: 'GROUP_BUY_CAMPAIGN', id: 'gbc_kfc_1' }],
   });
-});
 
 describe('publishPost', () => {
   it('publishes with attachments and a store location that the nearby feed finds', () => {
     const result = publishPost(database.db, now, kfcStaff, {
       ...basePost,
       store: { id: 'sto_kfc_hz_1', location: { lat: 30.2592, lng: 120.1484 } },
-      attachments: [{ kind: 'COUPON_TEMPLATE', id: 'cpt_kfc_2' }],
+      attachments: [
+        { kind: 'COUPON_TEMPLATE', id: 'cpt_kfc_2' },
+        { kind: 'MINI_PROGRAM', id: 'mp_kfc' },
+      ],
     });
     expect(result.userErrors).toEqual([]);
     expect(result.post).toMatchObject({ title: 'New bucket', publishedByUserId: 'usr_bob', storeId: 'sto_kfc_hz_1' });
@@ -65,52 +81,185 @@ describe('publishPost', () => {
       .from(tables.postAttachments)
       .where(eq(tables.postAttachments.postId, id))
       .all();
-    expect(attachments).toEqual([{ postId: id, position: 0, kind: 'COUPON_TEMPLATE', targetId: 'cpt_kfc_2' }]);
+    expect(attachments).toEqual([
+      { postId: id, position: 0, kind: 'COUPON_TEMPLATE', targetId: 'cpt_kfc_2' },
+      { postId: id, position: 1, kind: 'MINI_PROGRAM', targetId: 'mp_kfc' },
+    ]);
     expect(selectFeed(database.db, { viewerId: null, near: WEST_LAKE }, { offset: 0, limit: 1 })[0]?.id).toBe(id);
   });
 
-  it('refuses staff of another merchant', () => {
-    expect(() => publishPost(database.db, now, { id: 'usr_x', merchantIds: ['mer_newhope'] }, basePost)).toThrow(
-      /not on your merchant list/,
-    );
-    expect(() => publishPost(database.db, now, kfcStaff, { ...basePost, accountId: 'la_creator_1' })).toThrow();
+  it('lets a partner key with the merchant on its allow-list publish', () => {
+    const partner: Identity = {
+      kind: 'partner',
+      subject: 'key_1',
+      scopes: ['merchant:content'],
+      merchantIds: ['mer_kfc'],
+    };
+    expect(publishPost(database.db, now, partner, basePost).post?.publishedByUserId).toBe('key_1');
   });
 
-  it('reports invalid input and unknown accounts as user errors', () => {
+  it.each([
+    ['anonymous', { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] } as Identity, 'UNAUTHENTICATED'],
+    ['staff without the scope', staff(['mer_kfc'], []), 'FORBIDDEN'],
+    ['staff of another merchant', staff(['mer_newhope']), 'FORBIDDEN'],
+  ])('refuses %s with an error and writes nothing', (_, caller, code) => {
+    const before = counts();
+    expect(() => publishPost(database.db, now, caller, basePost)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code }) }),
+    );
+    expect(counts()).toEqual(before);
+  });
+
+  it('refuses to publish to CREATOR and GOVERNMENT accounts, which have no merchant', () => {
+    for (const accountId of ['la_creator_1', 'la_gov_hz_culture']) {
+      expect(() => publishPost(database.db, now, kfcStaff, { ...basePost, accountId })).toThrow(
+        /belongs to no merchant/,
+      );
+    }
+  });
+
+  it('checks access before input, so a refused caller learns nothing from INVALID_INPUT', () => {
+    expect(() => publishPost(database.db, now, staff(['mer_newhope']), { ...basePost, title: '' })).toThrow(
+      /do not act for merchant mer_kfc/,
+    );
+  });
+
+  it('reports every invalid field and unknown accounts as user errors that change nothing', () => {
+    const before = counts();
     const bad = publishPost(database.db, now, kfcStaff, {
       ...basePost,
       title: '',
+      body: 'x'.repeat(5001),
       media: ['http://insecure'],
+      store: { id: 'kfc', location: { lat: 91, lng: 0 } },
       attachments: Array(4).fill({ kind: 'MINI_PROGRAM', id: 'mp_kfc' }),
     });
-    expect(bad.userErrors.map((e) => e.field?.join('.'))).toEqual(['input.title', 'input.media', 'input.attachments']);
+    expect(bad.post).toBeNull();
+    expect(bad.userErrors.map((e) => [e.code, e.field?.join('.')])).toEqual([
+      ['INVALID_INPUT', 'input.title'],
+      ['INVALID_INPUT', 'input.body'],
+      ['INVALID_INPUT', 'input.media'],
+      ['INVALID_INPUT', 'input.store.id'],
+      ['INVALID_INPUT', 'input.store.location'],
+      ['INVALID_INPUT', 'input.attachments'],
+    ]);
     const missing = publishPost(database.db, now, kfcStaff, { ...basePost, accountId: 'la_missing' });
-    expect(missing.userErrors[0]?.code).toBe('NOT_FOUND');
+    expect(missing.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'accountId'] })]);
+    expect(counts()).toEqual(before);
+  });
+
+  it('takes up to three attachments, each with the prefix of its kind, each once', () => {
+    const attach = (attachments: { kind: 'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN' | 'MINI_PROGRAM'; id: string }[]) =>
+      publishPost(database.db, now, kfcStaff, { ...basePost, attachments }).userErrors.map((e) => e.field?.join('.'));
+    expect(
+      attach([
+        { kind: 'COUPON_TEMPLATE', id: 'cpt_kfc_1' },
+        { kind: 'GROUP_BUY_CAMPAIGN', id: 'gbc_kfc_1' },
+        { kind: 'MINI_PROGRAM', id: 'mp_kfc' },
+      ]),
+    ).toEqual([]);
+    expect(
+      attach([
+        { kind: 'COUPON_TEMPLATE', id: 'gbc_kfc_1' },
+        { kind: 'GROUP_BUY_CAMPAIGN', id: 'gbc_' },
+        { kind: 'MINI_PROGRAM', id: 'cpt_kfc_1' },
+      ]),
+    ).toEqual(['input.attachments.0.id', 'input.attachments.1.id', 'input.attachments.2.id']);
+    expect(
+      attach([
+        { kind: 'MINI_PROGRAM', id: 'mp_kfc' },
+        { kind: 'MINI_PROGRAM', id: 'mp_kfc' },
+      ]),
+    ).toEqual(['input.attachments.1.id']);
+  });
+
+  it('leaves no post behind when it fails between the post and its attachments', () => {
+    const before = counts();
+    const input = { ...basePost, title: 'Half-way', attachments: [{ kind: 'MINI_PROGRAM' as const, id: 'mp_kfc' }] };
+    const fail = (step: string) => {
+      if (step === 'post') throw new Error('crash after the post row');
+    };
+    expect(() => publishPost(database.db, now, kfcStaff, input, { afterStep: fail })).toThrow(/crash/);
+    expect(counts()).toEqual(before);
+    expect(database.db.select().from(tables.posts).where(eq(tables.posts.title, 'Half-way')).all()).toEqual([]);
   });
 });
 
 describe('live streams', () => {
   it('go SCHEDULED → LIVE → ENDED and no other way', () => {
-    const scheduled = scheduleLiveStream(database.db, now, kfcStaff, {
-      accountId: 'la_kfc',
-      title: 'Friday deals',
-      scheduledAt: new Date(now.getTime() + 86_400_000),
-      featuredOffers: [{ kind: 'GROUP_BUY_CAMPAIGN', id: 'gbc_kfc_1' }],
-    });
+    const scheduled = schedule(24);
     expect(scheduled.liveStream).toMatchObject({ status: 'SCHEDULED', viewerCount: 0, startedAt: null });
     const liveStreamId = scheduled.liveStream?.id as string;
-    const end = () => advanceLiveStream(database.db, now, kfcStaff, { liveStreamId, to: 'ENDED' });
-    expect(end().userErrors[0]?.code).toBe('INVALID_STATUS');
-    const live = advanceLiveStream(database.db, now, kfcStaff, { liveStreamId, to: 'LIVE' });
-    expect(live.liveStream).toMatchObject({ status: 'LIVE', startedAt: now });
-    expect(end().liveStream).toMatchObject({ status: 'ENDED', endedAt: now });
-    expect(end().userErrors[0]?.code).toBe('INVALID_STATUS');
+    const move = (to: 'LIVE' | 'ENDED') => advanceLiveStream(database.db, now, kfcStaff, { liveStreamId, to });
+    expect(move('ENDED').userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID_STATE', field: ['liveStreamId'] }),
+    ]);
+    expect(move('LIVE').liveStream).toMatchObject({ status: 'LIVE', startedAt: now });
+    expect(move('LIVE').userErrors[0]?.code).toBe('INVALID_STATE');
+    expect(move('ENDED').liveStream).toMatchObject({ status: 'ENDED', endedAt: now });
+    expect(move('ENDED').userErrors[0]?.code).toBe('INVALID_STATE');
+    expect(move('LIVE').liveStream).toMatchObject({ status: 'ENDED' });
   });
 
-  it('must be scheduled in the future and exist', () => {
+  it('must be scheduled later than now, with valid offers', () => {
     const past = scheduleLiveStream(database.db, now, kfcStaff, { accountId: 'la_kfc', title: 'x', scheduledAt: now });
-    expect(past.userErrors[0]).toMatchObject({ code: 'INVALID_INPUT', field: ['input', 'scheduledAt'] });
+    expect(past.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'scheduledAt'] }),
+    ]);
+    const offers = scheduleLiveStream(database.db, now, kfcStaff, {
+      accountId: 'la_kfc',
+      title: ' ',
+      scheduledAt: new Date(now.getTime() + HOUR),
+      featuredOffers: [{ kind: 'COUPON_TEMPLATE', id: 'mp_kfc' }],
+    });
+    expect(offers.userErrors.map((e) => e.field?.join('.'))).toEqual(['input.title', 'input.featuredOffers.0.id']);
     const missing = advanceLiveStream(database.db, now, kfcStaff, { liveStreamId: 'lvs_missing', to: 'LIVE' });
     expect(missing.userErrors[0]?.code).toBe('NOT_FOUND');
+  });
+
+  it('are moved only by staff of the stream’s merchant', () => {
+    const before = database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, 'lvs_kfc_2')).get();
+    expect(() =>
+      advanceLiveStream(database.db, now, staff(['mer_newhope']), { liveStreamId: 'lvs_kfc_2', to: 'LIVE' }),
+    ).toThrow(/do not act for merchant mer_kfc/);
+    expect(() => schedule(24, staff(['mer_newhope']))).toThrow(/do not act for merchant mer_kfc/);
+    const after = database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, 'lvs_kfc_2')).get();
+    expect(after).toEqual(before);
+  });
+
+  it('leave no stream behind when scheduling fails before the featured offers are written', () => {
+    const before = counts();
+    const fail = (step: string) => {
+      if (step === 'liveStream') throw new Error('crash');
+    };
+    expect(() =>
+      scheduleLiveStream(
+        database.db,
+        now,
+        kfcStaff,
+        { accountId: 'la_kfc', title: 'Never', scheduledAt: new Date(now.getTime() + HOUR) },
+        { afterStep: fail },
+      ),
+    ).toThrow(/crash/);
+    expect(counts()).toEqual(before);
+  });
+});
+
+describe('no-show job', () => {
+  it('ends a SCHEDULED stream 24 hours after its time, once, and leaves everything else', () => {
+    const stream = schedule(2).liveStream as LiveStreamRow;
+    const started = schedule(3).liveStream as LiveStreamRow;
+    advanceLiveStream(database.db, now, kfcStaff, { liveStreamId: started.id, to: 'LIVE' });
+    const statusOf = (id: string) =>
+      database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, id)).get();
+    const due = new Date(stream.scheduledAt.getTime() + NO_SHOW_AFTER_MS);
+    expect(endNoShowLiveStreams(database.db, due).processed).toBe(0);
+    expect(statusOf(stream.id)?.status).toBe('SCHEDULED');
+    const later = new Date(due.getTime() + 1);
+    expect(runJobsOnce(content.jobs, database.db, later)).toEqual([{ job: 'live-stream-no-shows', processed: 1 }]);
+    expect(statusOf(stream.id)).toMatchObject({ status: 'ENDED', startedAt: null, endedAt: later });
+    expect(statusOf(started.id)?.status).toBe('LIVE');
+    expect(statusOf('lvs_kfc_2')?.status).toBe('SCHEDULED');
+    expect(endNoShowLiveStreams(database.db, later).processed).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { requireUser } from '../access.ts';
+import { requireUser } from '../../shared/access.ts';
 import { commentOnPost } from '../rules/comment.ts';
 import { followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
 import {

@@ -1,0 +1,77 @@
+import { type UserError, userError } from '../../shared/errors.ts';
+import { type GeoPoint, invalidPoint } from '../../shared/geo.ts';
+import type { OfferKind } from '../tables.ts';
+
+export const MAX_ATTACHMENTS = 3;
+export const MAX_FEATURED_OFFERS = 20;
+export const MAX_MEDIA = 9;
+export const MAX_TITLE = 100;
+export const MAX_BODY = 5000;
+
+/** The id prefix each kind of linked entity has; a mismatch would resolve to the wrong subgraph's type. */
+export const OFFER_PREFIX: Record<OfferKind, string> = {
+  COUPON_TEMPLATE: 'cpt_',
+  GROUP_BUY_CAMPAIGN: 'gbc_',
+  MINI_PROGRAM: 'mp_',
+};
+
+/** A link from a post or live stream to an entity another subgraph owns. */
+export interface OfferRefInput<K extends OfferKind = OfferKind> {
+  kind: K;
+  id: string;
+}
+
+export const invalid = (message: string, ...field: string[]) =>
+  userError('INVALID_INPUT', message, ['input', ...field]);
+const chars = (s: string) => Array.from(s).length;
+
+/** The trimmed title, or a user error when it is empty or too long. */
+export function titleProblem(title: string): UserError | null {
+  const length = chars(title.trim());
+  return length < 1 || length > MAX_TITLE ? invalid(`The title must be 1 to ${MAX_TITLE} characters.`, 'title') : null;
+}
+
+/** Problems of a list of links: too many, an id whose prefix does not match its kind, a repeated id. */
+export function refProblems(refs: readonly OfferRefInput[], max: number, field: string): UserError[] {
+  if (refs.length > max) return [invalid(`Give at most ${max} ${field}.`, field)];
+  const problems: UserError[] = [];
+  const seen = new Set<string>();
+  refs.forEach((ref, i) => {
+    const prefix = OFFER_PREFIX[ref.kind];
+    if (!ref.id.startsWith(prefix) || ref.id.length === prefix.length) {
+      problems.push(invalid(`A ${ref.kind} id starts with "${prefix}"; "${ref.id}" does not.`, field, `${i}`, 'id'));
+    } else if (seen.has(ref.id)) {
+      problems.push(invalid(`"${ref.id}" is listed twice; list each at most once.`, field, `${i}`, 'id'));
+    }
+    seen.add(ref.id);
+  });
+  return problems;
+}
+
+/** What a merchant publishes; the store's location is copied so the nearby feed can find the post. */
+export interface PublishPostInput {
+  accountId: string;
+  kind: 'IMAGE_TEXT' | 'SHORT_VIDEO';
+  title: string;
+  body: string;
+  media: string[];
+  store?: { id: string; location: GeoPoint } | null;
+  attachments?: OfferRefInput[] | null;
+}
+
+/** Every problem of a post, so the client can fix them all at once. */
+export function postProblems(input: PublishPostInput): UserError[] {
+  const problems: UserError[] = [];
+  const title = titleProblem(input.title);
+  if (title) problems.push(title);
+  if (chars(input.body) > MAX_BODY) problems.push(invalid(`The body must be at most ${MAX_BODY} characters.`, 'body'));
+  if (input.media.length > MAX_MEDIA) problems.push(invalid(`Attach at most ${MAX_MEDIA} media URLs.`, 'media'));
+  if (input.media.some((url) => !/^https:\/\/\S+$/.test(url)))
+    problems.push(invalid('Every media entry must be an https:// URL.', 'media'));
+  if (input.store && !input.store.id.startsWith('sto_'))
+    problems.push(invalid(`A store id starts with "sto_"; "${input.store.id}" does not.`, 'store', 'id'));
+  const point = input.store ? invalidPoint(input.store.location) : null;
+  if (point) problems.push(invalid(`The store location is invalid: ${point}.`, 'store', 'location'));
+  problems.push(...refProblems(input.attachments ?? [], MAX_ATTACHMENTS, 'attachments'));
+  return problems;
+}
