@@ -8,6 +8,7 @@ import { LiveStream } from './LiveStream.ts';
 import { Merchant } from './Merchant.ts';
 import { Mutation } from './Mutation.ts';
 import { Query } from './Query.ts';
+import { RedeemCouponPayload } from './RedeemCouponPayload.ts';
 import { User } from './User.ts';
 
 /** Every offers resolver, one file per type. */
@@ -23,4 +24,5 @@ export const resolvers = {
   GroupBuyGroup,
   GroupBuyMember,
   Commission,
+  RedeemCouponPayload,
 };

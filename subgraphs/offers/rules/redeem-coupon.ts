@@ -1,0 +1,158 @@
+import { and, eq, gt } from 'drizzle-orm';
+import { type UserError, userError } from '../../shared/errors.ts';
+import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
+import { mulDivHalfUp } from '../../shared/money.ts';
+import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../db.ts';
+import { commissions, coupons, couponTemplates, storeMerchants } from '../tables.ts';
+import type { RuleOptions } from './options.ts';
+import { settle } from './settle.ts';
+import { couponStatus } from './status.ts';
+
+const OPERATION = 'redeemCoupon';
+
+export interface RedeemCouponInput {
+  couponId: string;
+  storeId: string;
+  orderAmountFen: number;
+  idempotencyKey: string;
+}
+
+export interface RedeemCouponResult {
+  coupon: CouponRow | null;
+  discountFen: number | null;
+  payableFen: number | null;
+  commission: CommissionRow | null;
+  userErrors: UserError[];
+}
+
+const failed = (error: UserError): RedeemCouponResult => ({
+  coupon: null,
+  discountFen: null,
+  payableFen: null,
+  commission: null,
+  userErrors: [error],
+});
+
+/**
+ * The discount a coupon gives on an order, exactly: a fixed amount never exceeds the order; a percentage
+ * is rounded half-up to the fen and then capped.
+ */
+export function couponDiscountFen(
+  template: Pick<CouponTemplateRow, 'kind' | 'faceValueFen' | 'percentOff' | 'capFen'>,
+  orderAmountFen: number,
+): number {
+  if (template.kind === 'FIXED_AMOUNT') return Math.min(template.faceValueFen ?? 0, orderAmountFen);
+  const discount = mulDivHalfUp(orderAmountFen, template.percentOff ?? 0, 100);
+  return template.capFen === null ? discount : Math.min(discount, template.capFen);
+}
+
+/**
+ * A store redeems a user's coupon on an order: checks store, status, expiry and minimum spend, marks the
+ * coupon REDEEMED, settles the payable amount to the merchant and records the platform fee — all in one
+ * immediate transaction. Who may do this (merchant:offers for the coupon's merchant) is checked by the caller.
+ */
+export function redeemCoupon(
+  db: OffersDb,
+  now: Date,
+  caller: string,
+  input: RedeemCouponInput,
+  options: RuleOptions = {},
+): RedeemCouponResult {
+  const badKey = invalidKey(input.idempotencyKey);
+  if (badKey) return failed(badKey);
+  if (!Number.isSafeInteger(input.orderAmountFen) || input.orderAmountFen <= 0) {
+    return failed(
+      userError('INVALID_INPUT', 'orderAmountFen must be a positive number of fen.', ['input', 'orderAmountFen']),
+    );
+  }
+  const { idempotencyKey: key, ...request } = input;
+  const entry = { caller, key, operation: OPERATION, hash: requestHash(OPERATION, request), now };
+  return db.transaction(
+    (tx) =>
+      idempotent(tx, entry, {
+        attempt: () => attemptRedeem(tx, now, input, options),
+        remember: (result) => ({ couponId: input.couponId, commissionId: result.commission?.id ?? '' }),
+        replay: ({ couponId, commissionId }: { couponId: string; commissionId: string }) => {
+          const coupon = tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null;
+          return {
+            coupon,
+            discountFen: coupon?.discountFen ?? null,
+            payableFen: coupon?.payableFen ?? null,
+            commission: tx.select().from(commissions).where(eq(commissions.id, commissionId)).get() ?? null,
+            userErrors: [],
+          };
+        },
+        refuse: failed,
+      }),
+    { behavior: 'immediate' },
+  );
+}
+
+function attemptRedeem(tx: OffersTx, now: Date, input: RedeemCouponInput, options: RuleOptions): RedeemCouponResult {
+  const coupon = tx.select().from(coupons).where(eq(coupons.id, input.couponId)).get();
+  const template = coupon && tx.select().from(couponTemplates).where(eq(couponTemplates.id, coupon.templateId)).get();
+  if (!coupon || !template) {
+    return failed(userError('NOT_FOUND', `No coupon ${input.couponId}: check the id.`, ['input', 'couponId']));
+  }
+  const store = tx.select().from(storeMerchants).where(eq(storeMerchants.storeId, input.storeId)).get();
+  if (!store) return failed(userError('NOT_FOUND', `No store ${input.storeId}: check the id.`, ['input', 'storeId']));
+  if (store.merchantId !== template.merchantId) {
+    return failed(
+      userError(
+        'STORE_MISMATCH',
+        `Store ${input.storeId} is not a store of ${template.merchantId}, which issued the coupon.`,
+        ['input', 'storeId'],
+      ),
+    );
+  }
+  const status = couponStatus(coupon, now);
+  if (status === 'REDEEMED') {
+    return failed(userError('ALREADY_REDEEMED', 'This coupon was already used on an order.', ['input', 'couponId']));
+  }
+  if (status === 'EXPIRED') {
+    return failed(
+      userError('COUPON_EXPIRED', `This coupon expired at ${coupon.expiresAt.toISOString()}.`, ['input', 'couponId']),
+    );
+  }
+  if (input.orderAmountFen < template.minSpendFen) {
+    return failed(
+      userError('MIN_SPEND_NOT_MET', `The order must be at least ${template.minSpendFen} fen for this coupon.`, [
+        'input',
+        'orderAmountFen',
+      ]),
+    );
+  }
+  const discountFen = couponDiscountFen(template, input.orderAmountFen);
+  const payableFen = input.orderAmountFen - discountFen;
+  // Conditional on AVAILABLE and unexpired, so the coupon is used once even if the check above were stale.
+  const redeemed = tx
+    .update(coupons)
+    .set({
+      status: 'REDEEMED',
+      redeemedAt: now,
+      redeemedStoreId: input.storeId,
+      orderAmountFen: input.orderAmountFen,
+      discountFen,
+      payableFen,
+    })
+    .where(and(eq(coupons.id, coupon.id), eq(coupons.status, 'AVAILABLE'), gt(coupons.expiresAt, now)))
+    .returning()
+    .get();
+  if (!redeemed) {
+    return failed(userError('ALREADY_REDEEMED', 'This coupon was already used on an order.', ['input', 'couponId']));
+  }
+  options.afterStep?.('coupon-redeemed');
+  const commission = settle(
+    tx,
+    now,
+    {
+      merchantId: template.merchantId,
+      sourceKind: 'COUPON_REDEMPTION',
+      sourceId: coupon.id,
+      amountFen: payableFen,
+      liveStreamId: coupon.liveStreamId,
+    },
+    options,
+  );
+  return { coupon: redeemed, discountFen, payableFen, commission, userErrors: [] };
+}
