@@ -12,4 +12,6 @@ export const merchants = {
   migrationsFolder: fileURLToPath(new URL('./migrations', import.meta.url)),
   resolvers,
   createLoaders,
+  // No deadlines: consumption-circle eligibility is computed from `now` on every read, never stored.
+  jobs: [],
 } satisfies SubgraphDefinition<typeof tables, Loaders>;

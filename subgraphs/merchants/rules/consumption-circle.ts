@@ -30,12 +30,15 @@ export interface JoinCircleResult {
  * Joins a merchant to the consumption circle at `now` on behalf of `caller`, who must hold `merchant:offers` and act
  * for the merchant (throws UNAUTHENTICATED / FORBIDDEN otherwise, before anything is read). Broken rules (unknown
  * merchant, suspended, already a member, no mini program online for 30 days) are user errors and change nothing.
+ * Retrying is safe without an idempotency key: joining moves no money or stock, the first joining time is kept and a
+ * repeat is the user error ALREADY_MEMBER.
  */
 export function joinConsumptionCircle(
   db: MerchantsDb,
   now: Date,
   caller: Identity,
   input: { merchantId: string },
+  options: { afterStep?: (step: 'joined') => void } = {},
 ): JoinCircleResult {
   requireMerchantAccess(caller, input.merchantId, SCOPES.offers);
   return db.transaction((tx) => {
@@ -75,6 +78,8 @@ export function joinConsumptionCircle(
       .get();
     if (!updated)
       return fail(merchant, 'ALREADY_MEMBER', `${merchant.name} has already joined the consumption circle.`);
+    // Tests throw here to prove that a failure after the write rolls the join back.
+    options.afterStep?.('joined');
     return { merchant: updated, userErrors: [] };
   });
 }
