@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { SubgraphDefinition } from '../shared/server.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
-import { socialJobs } from './rules/iou-reminders.ts';
+import { socialJobs } from './rules/jobs.ts';
 import * as tables from './tables.ts';
 
 /** The social subgraph: users, friendships, IOUs and AA group payments. */

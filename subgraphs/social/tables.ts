@@ -67,7 +67,7 @@ export const ious = sqliteTable(
     createdById: text('created_by_id')
       .notNull()
       .references(() => users.id),
-    /** PENDING | ACTIVE | REPAID | DECLINED (OVERDUE is derived from the clock, never stored). */
+    /** PENDING | ACTIVE | OVERDUE | REPAID | DECLINED. OVERDUE is stored by the overdue job; reads derive it before. */
     status: text('status').notNull(),
     principalFen: integer('principal_fen').notNull(),
     repaidFen: integer('repaid_fen').notNull().default(0),

@@ -319,31 +319,34 @@ describe('social subgraph mutations', () => {
       iou { id status principal { fen } annualRateBps dueDate lender { id } borrower { id } } userErrors { code field } } }`;
     const input = {
       lenderId: 'usr_bob',
-      borrowerId: 'usr_carol',
       principalFen: 20_000,
       annualRateBps: null,
       dueDate: '2026-12-31T00:00:00.000Z',
       idempotencyKey: 'create-1',
     };
-    const created = await gql(CREATE, { input }, user('usr_bob'));
+    const created = await gql(CREATE, { input }, user('usr_carol'));
     expect(created.data.createIou).toMatchObject({
       iou: { status: 'PENDING', principal: { fen: 20_000 }, dueDate: input.dueDate, lender: { id: 'usr_bob' } },
       userErrors: [],
     });
     const iouId = created.data.createIou.iou.id;
-    expect((await gql(CREATE, { input }, user('usr_bob'))).data.createIou.iou.id).toBe(iouId);
-    const reused = await gql(CREATE, { input: { ...input, principalFen: 1 } }, user('usr_bob'));
+    expect((await gql(CREATE, { input }, user('usr_carol'))).data.createIou.iou.id).toBe(iouId);
+    const reused = await gql(CREATE, { input: { ...input, principalFen: 1 } }, user('usr_carol'));
     expect(reused.data.createIou.userErrors).toEqual([
       { code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] },
     ]);
-    const notFriends = await gql(CREATE, { input: { ...input, lenderId: 'usr_alice', idempotencyKey: 'x' } });
+    const notFriends = await gql(
+      CREATE,
+      { input: { ...input, lenderId: 'usr_alice', idempotencyKey: 'x' } },
+      user('usr_carol'),
+    );
     expect(notFriends.data.createIou.userErrors[0].code).toBe('NOT_FRIENDS');
 
     const confirm = `mutation($id: ID!) { confirmIou(iouId: $id) { iou { id status } userErrors { code } } }`;
-    expect((await gql(confirm, { id: iouId }, user('usr_bob'))).data.confirmIou.userErrors).toEqual([
-      { code: 'NOT_COUNTERPARTY' },
+    expect((await gql(confirm, { id: iouId }, user('usr_carol'))).data.confirmIou.userErrors).toEqual([
+      { code: 'NOT_LENDER' },
     ]);
-    expect((await gql(confirm, { id: iouId }, user('usr_carol'))).data.confirmIou).toEqual({
+    expect((await gql(confirm, { id: iouId }, user('usr_bob'))).data.confirmIou).toEqual({
       iou: { id: iouId, status: 'ACTIVE' },
       userErrors: [],
     });

@@ -1,15 +1,17 @@
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { and, inArray, lte, sql } from 'drizzle-orm';
 import { newId } from '../../shared/ids.ts';
-import type { SubgraphJob } from '../../shared/jobs.ts';
 import type { SocialDb } from '../context.ts';
 import { iouReminders, ious } from '../tables.ts';
 
-const HOUR = 3_600_000;
+export const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** BEFORE_DUE goes out in the last three days before the due date. */
 export const BEFORE_DUE_MS = 3 * DAY;
 
-/** Which reminder an unpaid active IOU is due for at `now`, and the window that makes it unique; or null. */
+/**
+ * Which reminder an unpaid active or overdue IOU is due for at `now`, and the window that makes it unique; or
+ * null. BEFORE_DUE in the three days before the due date, ON_DUE on the due day, then OVERDUE once per week.
+ */
 export function reminderFor(dueAt: Date, now: Date): { kind: string; dueWindow: string } | null {
   const due = dueAt.toISOString();
   const sinceDue = now.getTime() - dueAt.getTime();
@@ -21,7 +23,7 @@ export function reminderFor(dueAt: Date, now: Date): { kind: string; dueWindow: 
 }
 
 /**
- * Records the reminders unpaid active IOUs are due for at `now`. The unique (iou, kind, window) index makes a
+ * Records the reminders unpaid active or overdue IOUs are due for at `now`. The unique (iou, kind, window) index makes a
  * re-run at the same time insert nothing, so the scheduler and `npm run jobs` never remind twice.
  */
 export function sendIouReminders(db: SocialDb, now: Date): { processed: number } {
@@ -31,7 +33,7 @@ export function sendIouReminders(db: SocialDb, now: Date): { processed: number }
       .from(ious)
       .where(
         and(
-          eq(ious.status, 'ACTIVE'),
+          inArray(ious.status, ['ACTIVE', 'OVERDUE']),
           lte(ious.dueAt, new Date(now.getTime() + BEFORE_DUE_MS)),
           sql`${ious.repaidFen} < ${ious.principalFen}`,
         ),
@@ -52,8 +54,3 @@ export function sendIouReminders(db: SocialDb, now: Date): { processed: number }
     return { processed };
   });
 }
-
-/** The social subgraph's deadline jobs. */
-export const socialJobs: SubgraphJob[] = [
-  { name: 'iou-reminders', intervalMs: HOUR, run: (db, now) => sendIouReminders(db as SocialDb, now) },
-];

@@ -5,7 +5,10 @@ export type IouStatus = 'PENDING' | 'ACTIVE' | 'REPAID' | 'OVERDUE' | 'DECLINED'
 
 type IouStatusFields = { status: string; dueAt: Date; principalFen: number; repaidFen: number };
 
-/** The status clients see: OVERDUE is never stored, it is an ACTIVE IOU past due with money outstanding. */
+/**
+ * The status clients see. The overdue job persists OVERDUE, but between its runs an ACTIVE IOU past due with
+ * money outstanding is already OVERDUE: reading never waits for the scheduler.
+ */
 export function iouStatus(iou: IouStatusFields, now: Date): IouStatus {
   if (iou.status === 'ACTIVE' && iou.dueAt.getTime() < now.getTime() && iou.repaidFen < iou.principalFen) {
     return 'OVERDUE';
@@ -15,8 +18,8 @@ export function iouStatus(iou: IouStatusFields, now: Date): IouStatus {
 
 /** SQL condition matching exactly the IOUs for which `iouStatus(row, now) === status`. */
 export function iouStatusCondition(status: IouStatus, now: Date): SQL | undefined {
-  const overdue = and(eq(ious.status, 'ACTIVE'), lt(ious.dueAt, now), sql`${ious.repaidFen} < ${ious.principalFen}`);
-  if (status === 'OVERDUE') return overdue;
+  const lateActive = and(eq(ious.status, 'ACTIVE'), lt(ious.dueAt, now), sql`${ious.repaidFen} < ${ious.principalFen}`);
+  if (status === 'OVERDUE') return or(eq(ious.status, 'OVERDUE'), lateActive);
   if (status === 'ACTIVE') {
     return and(eq(ious.status, 'ACTIVE'), or(gte(ious.dueAt, now), sql`${ious.repaidFen} >= ${ious.principalFen}`));
   }

@@ -1,12 +1,15 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
+import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { IouRow, SocialDb } from '../context.ts';
 import { friendships, iouRepayments, ious, users } from '../tables.ts';
-import { findPrior, invalidKey, requestHash, savePrior } from './idempotency.ts';
+import { isValidAmount, MAX_AMOUNT_FEN, type RuleOptions } from './options.ts';
 
 /** The highest annual rate an IOU may carry: 24% (2400 bps). */
 export const MAX_ANNUAL_RATE_BPS = 2400;
+
+export type RepaymentRow = typeof iouRepayments.$inferSelect;
 
 export interface IouResult {
   iou: IouRow | null;
@@ -14,12 +17,12 @@ export interface IouResult {
 }
 
 export interface RepayIouResult extends IouResult {
-  repayment: typeof iouRepayments.$inferSelect | null;
+  repayment: RepaymentRow | null;
 }
 
+/** The borrower (the caller) asks the lender, a friend, to record a loan. */
 export interface CreateIouInput {
   lenderId: string;
-  borrowerId: string;
   principalFen: number;
   annualRateBps?: number | null;
   dueDate: Date;
@@ -32,92 +35,113 @@ export interface RepayIouInput {
   idempotencyKey: string;
 }
 
-const failed = (code: string, message: string, field: string[]) => ({
+/** IOU states a borrower can still repay (OVERDUE is persisted by the overdue job, or derived before it runs). */
+const REPAYABLE = ['ACTIVE', 'OVERDUE'];
+
+const failed = (code: string, message: string, field: string[]): IouResult => ({
   iou: null,
   userErrors: [userError(code, message, field)],
 });
 
-function iouById(tx: SocialDb, id: string): IouRow | undefined {
-  return tx.select().from(ious).where(eq(ious.id, id)).get();
+function iouById(tx: SocialDb, id: string): IouRow | null {
+  return tx.select().from(ious).where(eq(ious.id, id)).get() ?? null;
 }
 
 /** Checks a new IOU's terms; the first broken rule, or null. */
-function invalidTerms(tx: SocialDb, now: Date, viewerId: string, input: CreateIouInput): IouResult | null {
-  const { lenderId, borrowerId } = input;
-  if (viewerId !== lenderId && viewerId !== borrowerId) {
-    return failed('NOT_A_PARTY', 'You can only record an IOU you lend or borrow: set lenderId or borrowerId to you.', [
-      'input',
-    ]);
-  }
+function invalidTerms(tx: SocialDb, now: Date, borrowerId: string, input: CreateIouInput): IouResult | null {
+  const { lenderId } = input;
+  const lenderField = ['input', 'lenderId'];
   if (lenderId === borrowerId) {
-    return failed('CANNOT_LEND_TO_SELF', 'Lender and borrower must be two different people.', ['input', 'borrowerId']);
+    return failed('CANNOT_BORROW_FROM_SELF', 'Ask a friend: the lender must be someone other than you.', lenderField);
   }
-  const other = viewerId === lenderId ? borrowerId : lenderId;
-  const otherField = ['input', viewerId === lenderId ? 'borrowerId' : 'lenderId'];
-  if (!tx.select({ id: users.id }).from(users).where(eq(users.id, other)).get()) {
-    return failed('NOT_FOUND', `No user ${other}: check the id.`, otherField);
+  if (!tx.select({ id: users.id }).from(users).where(eq(users.id, lenderId)).get()) {
+    return failed('NOT_FOUND', `No user ${lenderId}: check the id.`, lenderField);
   }
   const friends = tx
     .select({ id: friendships.userId })
     .from(friendships)
-    .where(and(eq(friendships.userId, viewerId), eq(friendships.friendId, other)))
+    .where(and(eq(friendships.userId, borrowerId), eq(friendships.friendId, lenderId)))
     .get();
-  if (!friends) return failed('NOT_FRIENDS', `IOUs are between friends: befriend ${other} first.`, otherField);
-  if (!Number.isSafeInteger(input.principalFen) || input.principalFen <= 0) {
-    return failed('INVALID_AMOUNT', 'principalFen must be a positive whole number of fen.', ['input', 'principalFen']);
+  if (!friends) return failed('NOT_FRIENDS', `IOUs are between friends: befriend ${lenderId} first.`, lenderField);
+  if (!isValidAmount(input.principalFen)) {
+    return failed('INVALID_INPUT', `principalFen must be a whole number of fen from 1 to ${MAX_AMOUNT_FEN}.`, [
+      'input',
+      'principalFen',
+    ]);
   }
   const rate = input.annualRateBps;
   if (rate != null && (!Number.isInteger(rate) || rate < 0 || rate > MAX_ANNUAL_RATE_BPS)) {
-    return failed('INVALID_RATE', `annualRateBps must be between 0 and ${MAX_ANNUAL_RATE_BPS} (24%).`, [
+    return failed('INVALID_INPUT', `annualRateBps must be between 0 and ${MAX_ANNUAL_RATE_BPS} (24%).`, [
       'input',
       'annualRateBps',
     ]);
   }
   if (input.dueDate.getTime() <= now.getTime()) {
-    return failed('INVALID_DUE_DATE', 'dueDate must be in the future.', ['input', 'dueDate']);
+    return failed('INVALID_INPUT', 'dueDate must be in the future.', ['input', 'dueDate']);
   }
   return null;
 }
 
-/** Records an IOU between the viewer and a friend; it is PENDING until the other party confirms it. */
-export function createIou(db: SocialDb, now: Date, viewerId: string, input: CreateIouInput): IouResult {
+/**
+ * The caller borrows from a friend: records a PENDING IOU that the lender confirms or declines. Same key and
+ * input: the IOU of the first request, nothing new.
+ */
+export function createIou(
+  db: SocialDb,
+  now: Date,
+  borrowerId: string,
+  input: CreateIouInput,
+  options: RuleOptions = {},
+): IouResult {
   const badKey = invalidKey(input.idempotencyKey);
   if (badKey) return { iou: null, userErrors: [badKey] };
-  const { idempotencyKey: key, ...request } = { ...input, annualRateBps: input.annualRateBps ?? null };
-  const entry = { caller: viewerId, key, operation: 'createIou', hash: requestHash('createIou', request) };
+  const request = {
+    lenderId: input.lenderId,
+    principalFen: input.principalFen,
+    annualRateBps: input.annualRateBps ?? null,
+    dueDate: input.dueDate.getTime(),
+  };
+  const entry = { caller: borrowerId, key: input.idempotencyKey, operation: 'createIou', now };
   return db.transaction(
-    (tx) => {
-      const prior = findPrior<{ iouId: string }>(tx, entry);
-      if (prior && 'reused' in prior) return { iou: null, userErrors: [prior.reused] };
-      if (prior) return { iou: iouById(tx, prior.response.iouId) ?? null, userErrors: [] };
-      const invalid = invalidTerms(tx, now, viewerId, input);
-      if (invalid) return invalid;
-      const iou = tx
-        .insert(ious)
-        .values({
-          id: newId('iou'),
-          lenderId: input.lenderId,
-          borrowerId: input.borrowerId,
-          createdById: viewerId,
-          status: 'PENDING',
-          principalFen: input.principalFen,
-          repaidFen: 0,
-          annualRateBps: request.annualRateBps,
-          dueAt: input.dueDate,
-          createdAt: now,
-        })
-        .returning()
-        .get();
-      savePrior(tx, { ...entry, response: { iouId: iou.id }, now });
-      return { iou, userErrors: [] };
-    },
+    (tx) =>
+      idempotent(
+        tx,
+        { ...entry, hash: requestHash(entry.operation, request) },
+        {
+          attempt: () => {
+            const invalid = invalidTerms(tx, now, borrowerId, input);
+            if (invalid) return invalid;
+            const iou = tx
+              .insert(ious)
+              .values({
+                id: newId('iou'),
+                lenderId: input.lenderId,
+                borrowerId,
+                createdById: borrowerId,
+                status: 'PENDING',
+                principalFen: input.principalFen,
+                repaidFen: 0,
+                annualRateBps: request.annualRateBps,
+                dueAt: input.dueDate,
+                createdAt: now,
+              })
+              .returning()
+              .get();
+            options.afterStep?.('iou-inserted');
+            return { iou, userErrors: [] };
+          },
+          remember: (result) => ({ iouId: result.iou?.id ?? '' }),
+          replay: ({ iouId }: { iouId: string }) => ({ iou: iouById(tx, iouId), userErrors: [] }),
+          refuse: (error) => ({ iou: null, userErrors: [error] }),
+        },
+      ),
     { behavior: 'immediate' },
   );
 }
 
 /**
- * The party who did not create a pending IOU confirms (ACTIVE) or declines (DECLINED) it. Anyone else gets
- * NOT_FOUND, so ids of other people's IOUs reveal nothing.
+ * The lender confirms (ACTIVE) or declines (DECLINED) a pending IOU. Someone who is not a party gets NOT_FOUND,
+ * so ids of other people's IOUs reveal nothing.
  */
 export function respondToIou(
   db: SocialDb,
@@ -128,92 +152,116 @@ export function respondToIou(
   return db.transaction(
     (tx) => {
       const iou = iouById(tx, input.iouId);
-      const isParty = iou && (iou.lenderId === viewerId || iou.borrowerId === viewerId);
-      if (!iou || !isParty) return failed('NOT_FOUND', `No IOU ${input.iouId} of yours: check the id.`, ['iouId']);
-      if (iou.createdById === viewerId) {
-        return failed('NOT_COUNTERPARTY', 'You created this IOU: the other party confirms or declines it.', ['iouId']);
+      if (!iou || (iou.lenderId !== viewerId && iou.borrowerId !== viewerId)) {
+        return failed('NOT_FOUND', `No IOU ${input.iouId} of yours: check the id.`, ['iouId']);
       }
-      if (iou.status !== 'PENDING') {
-        return failed('NOT_PENDING', `This IOU is already ${iou.status.toLowerCase()}; nothing to do.`, ['iouId']);
+      if (iou.lenderId !== viewerId) {
+        return failed('NOT_LENDER', 'Only the lender confirms or declines an IOU: wait for them.', ['iouId']);
       }
       const changes = input.response === 'ACTIVE' ? { confirmedAt: now } : { declinedAt: now };
+      // Conditional on PENDING, so a confirm racing a decline (or another process) changes the IOU once.
       const updated = tx
         .update(ious)
         .set({ status: input.response, ...changes })
         .where(and(eq(ious.id, iou.id), eq(ious.status, 'PENDING')))
         .returning()
         .get();
-      return { iou: updated ?? iou, userErrors: [] };
+      if (!updated) {
+        return failed('NOT_PENDING', `This IOU is already ${iou.status.toLowerCase()}; nothing to do.`, ['iouId']);
+      }
+      return { iou: updated, userErrors: [] };
     },
     { behavior: 'immediate' },
   );
 }
 
-/** The borrower repays part or all of an active (or overdue) IOU; never more than is outstanding. */
-export function repayIou(db: SocialDb, now: Date, viewerId: string, input: RepayIouInput): RepayIouResult {
+/** The borrower repays part or all of an active or overdue IOU; never more than is outstanding. */
+export function repayIou(
+  db: SocialDb,
+  now: Date,
+  viewerId: string,
+  input: RepayIouInput,
+  options: RuleOptions = {},
+): RepayIouResult {
   const none = { iou: null, repayment: null };
+  const fail = (error: UserError): RepayIouResult => ({ ...none, userErrors: [error] });
   const badKey = invalidKey(input.idempotencyKey);
-  if (badKey) return { ...none, userErrors: [badKey] };
+  if (badKey) return fail(badKey);
   const request = { iouId: input.iouId, amountFen: input.amountFen };
-  const entry = {
-    caller: viewerId,
-    key: input.idempotencyKey,
-    operation: 'repayIou',
-    hash: requestHash('repayIou', request),
-  };
-  const fail = (code: string, message: string, field: string[]) => ({
-    ...none,
-    userErrors: [userError(code, message, field)],
-  });
+  const entry = { caller: viewerId, key: input.idempotencyKey, operation: 'repayIou', now };
   return db.transaction(
-    (tx) => {
-      const prior = findPrior<{ iouId: string; repaymentId: string }>(tx, entry);
-      if (prior && 'reused' in prior) return { ...none, userErrors: [prior.reused] };
-      if (prior) {
-        const repayment = tx.select().from(iouRepayments).where(eq(iouRepayments.id, prior.response.repaymentId)).get();
-        return { iou: iouById(tx, prior.response.iouId) ?? null, repayment: repayment ?? null, userErrors: [] };
-      }
-      const iou = iouById(tx, input.iouId);
-      if (!iou || (iou.lenderId !== viewerId && iou.borrowerId !== viewerId)) {
-        return fail('NOT_FOUND', `No IOU ${input.iouId} of yours: check the id.`, ['input', 'iouId']);
-      }
-      if (iou.borrowerId !== viewerId) {
-        return fail('NOT_BORROWER', 'Only the borrower repays an IOU.', ['input', 'iouId']);
-      }
-      if (iou.status !== 'ACTIVE') {
-        return fail('NOT_ACTIVE', `This IOU is ${iou.status.toLowerCase()}: only active IOUs can be repaid.`, [
-          'input',
-          'iouId',
-        ]);
-      }
-      if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) {
-        return fail('INVALID_AMOUNT', 'amountFen must be a positive whole number of fen.', ['input', 'amountFen']);
-      }
-      const outstanding = iou.principalFen - iou.repaidFen;
-      if (input.amountFen > outstanding) {
-        return fail('OVERPAYMENT', `Only ${outstanding} fen is outstanding: repay at most that.`, [
-          'input',
-          'amountFen',
-        ]);
-      }
-      const repayment = tx
-        .insert(iouRepayments)
-        .values({ id: newId('iorp'), iouId: iou.id, amountFen: input.amountFen, paidAt: now })
-        .returning()
-        .get();
-      const paidOff = input.amountFen === outstanding;
-      const updated = tx
-        .update(ious)
-        .set({
-          repaidFen: sql`${ious.repaidFen} + ${input.amountFen}`,
-          ...(paidOff ? { status: 'REPAID', repaidAt: now } : {}),
-        })
-        .where(eq(ious.id, iou.id))
-        .returning()
-        .get();
-      savePrior(tx, { ...entry, response: { iouId: iou.id, repaymentId: repayment.id }, now });
-      return { iou: updated ?? null, repayment, userErrors: [] };
-    },
+    (tx) =>
+      idempotent(
+        tx,
+        { ...entry, hash: requestHash(entry.operation, request) },
+        {
+          attempt: () => attemptRepay(tx, now, viewerId, input, options),
+          remember: (result) => ({ iouId: result.iou?.id ?? '', repaymentId: result.repayment?.id ?? '' }),
+          replay: ({ iouId, repaymentId }: { iouId: string; repaymentId: string }) => ({
+            iou: iouById(tx, iouId),
+            repayment: tx.select().from(iouRepayments).where(eq(iouRepayments.id, repaymentId)).get() ?? null,
+            userErrors: [],
+          }),
+          refuse: fail,
+        },
+      ),
     { behavior: 'immediate' },
   );
+}
+
+function attemptRepay(
+  tx: SocialDb,
+  now: Date,
+  viewerId: string,
+  input: RepayIouInput,
+  options: RuleOptions,
+): RepayIouResult {
+  const fail = (code: string, message: string, field: string[]): RepayIouResult => ({
+    iou: null,
+    repayment: null,
+    userErrors: [userError(code, message, ['input', ...field])],
+  });
+  const iou = iouById(tx, input.iouId);
+  if (!iou || (iou.lenderId !== viewerId && iou.borrowerId !== viewerId)) {
+    return fail('NOT_FOUND', `No IOU ${input.iouId} of yours: check the id.`, ['iouId']);
+  }
+  if (iou.borrowerId !== viewerId) return fail('NOT_BORROWER', 'Only the borrower repays an IOU.', ['iouId']);
+  if (!REPAYABLE.includes(iou.status)) {
+    return fail('NOT_ACTIVE', `This IOU is ${iou.status.toLowerCase()}: only active or overdue IOUs are repaid.`, [
+      'iouId',
+    ]);
+  }
+  if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) {
+    return fail('INVALID_INPUT', 'amountFen must be a positive whole number of fen.', ['amountFen']);
+  }
+  const outstanding = iou.principalFen - iou.repaidFen;
+  if (input.amountFen > outstanding) {
+    return fail('OVERPAYMENT', `Only ${outstanding} fen is outstanding: repay at most that.`, ['amountFen']);
+  }
+  const repayment = tx
+    .insert(iouRepayments)
+    .values({ id: newId('iorp'), iouId: iou.id, amountFen: input.amountFen, paidAt: now })
+    .returning()
+    .get();
+  options.afterStep?.('repayment-inserted');
+  // The guard repeats the outstanding check in SQL: the amount is added only if it still fits.
+  const updated = tx
+    .update(ious)
+    .set({
+      repaidFen: sql`${ious.repaidFen} + ${input.amountFen}`,
+      status: sql`case when ${ious.repaidFen} + ${input.amountFen} = ${ious.principalFen} then 'REPAID' else ${ious.status} end`,
+      repaidAt: sql`case when ${ious.repaidFen} + ${input.amountFen} = ${ious.principalFen} then ${now.getTime()} else ${ious.repaidAt} end`,
+    })
+    .where(
+      and(
+        eq(ious.id, iou.id),
+        inArray(ious.status, REPAYABLE),
+        sql`${ious.repaidFen} + ${input.amountFen} <= ${ious.principalFen}`,
+      ),
+    )
+    .returning()
+    .get();
+  // Unreachable inside the immediate transaction; throwing rolls the repayment back if it ever happens.
+  if (!updated) throw new Error(`IOU ${iou.id} changed while being repaid`);
+  return { iou: updated, repayment, userErrors: [] };
 }
