@@ -18,9 +18,12 @@ export function badUserInput(message: string, argumentName?: string): GraphQLErr
   });
 }
 
-/** No identity where one is required. */
+/**
+ * No identity where a field needs one. A field-level error, not an HTTP 401: the rest of the operation
+ * still executes, and the gateway keeps the error's path (it drops the body of a non-2xx subgraph response).
+ */
 export function unauthenticated(message = 'Sign in: send Authorization: Bearer <token> or an x-api-key header.') {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
 }
 
 /** An identity that may not do this (missing scope, merchant not on its list, not a party). */
