@@ -1,6 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { and, count, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
@@ -31,9 +33,11 @@ const DAY = 24 * HOUR;
 const DUE = new Date(NOW.getTime() + 30 * DAY);
 const world = buildWorld(1);
 let db: SocialDb;
+let dir: string;
 
 beforeEach(() => {
-  const database = openSubgraphDatabase(social, mkdtempSync(join(tmpdir(), 'lg-social-')));
+  dir = mkdtempSync(join(tmpdir(), 'lg-social-'));
+  const database = openSubgraphDatabase(social, dir);
   writeSocial(database.db, world);
   db = database.db;
 });
@@ -461,4 +465,45 @@ describe('deadline jobs (moving the injected now)', () => {
     });
     expect(reminderFor(DUE, at(DAY + 7 * DAY))?.dueWindow).toBe(`${DUE.toISOString()}/week-1`);
   });
+});
+
+describe('repayIou from concurrent processes on one SQLite file', () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  // Each process retries the same repayment (one key) and also sends its own repayments (own keys).
+  const WORKER = `
+import { openSubgraphDatabase } from '${root}subgraphs/shared/server.ts';
+import { social } from '${root}subgraphs/social/index.ts';
+import { repayIou } from '${root}subgraphs/social/rules/ious.ts';
+const [dir, worker] = process.argv.slice(2);
+const { db } = openSubgraphDatabase(social, dir);
+const now = new Date(${NOW.getTime()});
+const ids = new Set();
+const outcomes = [];
+for (let i = 0; i < 10; i++) {
+  const same = repayIou(db, now, 'usr_alice', { iouId: 'iou_bob_alice', amountFen: 800, idempotencyKey: 'one-key' });
+  ids.add(same.repayment?.id);
+  const own = repayIou(db, now, 'usr_alice', { iouId: 'iou_bob_alice', amountFen: 500, idempotencyKey: 'w' + worker + '-' + i });
+  outcomes.push(own.userErrors[0]?.code ?? 'OK');
+}
+console.log(JSON.stringify({ ids: [...ids], ok: outcomes.filter((o) => o === 'OK').length }));
+`;
+
+  it('one key repays once, and all of them together never exceed the outstanding amount', async () => {
+    const script = join(dir, 'worker.ts');
+    writeFileSync(script, WORKER);
+    const run = promisify(execFile);
+    const outputs = await Promise.all(
+      [1, 2, 3, 4].map((w) => run(process.execPath, ['--import', 'tsx', script, dir, String(w)], { cwd: root })),
+    );
+    const results = outputs.map((o) => JSON.parse(o.stdout.trim()) as { ids: string[]; ok: number });
+    // Every process saw the same single repayment for "one-key".
+    expect(new Set(results.flatMap((r) => r.ids)).size).toBe(1);
+    // 8 800 outstanding. Every process starts with "one-key", so it is the first write: 800, then
+    // 8 000 / 500 = 16 of the 40 own repayments fit, and the rest are refused.
+    expect(results.reduce((sum, r) => sum + r.ok, 0)).toBe(16);
+    expect(iouRow('iou_bob_alice')).toMatchObject({ repaidFen: 8_800, status: 'REPAID' });
+    expect(
+      db.select({ n: count() }).from(t.iouRepayments).where(eq(t.iouRepayments.iouId, 'iou_bob_alice')).get()?.n,
+    ).toBe(17);
+  }, 60_000);
 });
