@@ -56,7 +56,7 @@ export const posts = sqliteTable(
     lat: real('lat'),
     lng: real('lng'),
     publishedAt: timestamp('published_at').notNull(),
-    /** Staff user who published it through the API; null for seeded posts. */
+    /** Staff user (`usr_`) or partner key (`key_`) who published it through the API; null for seeded posts. */
     publishedByUserId: text('published_by_user_id'),
     likeCount: integer('like_count').notNull().default(0),
     favoriteCount: integer('favorite_count').notNull().default(0),
@@ -156,7 +156,7 @@ export const liveStreams = sqliteTable(
     startedAt: timestamp('started_at'),
     endedAt: timestamp('ended_at'),
     viewerCount: integer('viewer_count').notNull().default(0),
-    /** Staff user who scheduled it through the API; null for seeded streams. */
+    /** Staff user (`usr_`) or partner key (`key_`) who scheduled it through the API; null for seeded streams. */
     publishedByUserId: text('published_by_user_id'),
   },
   (t) => [
@@ -177,4 +177,21 @@ export const liveStreamOffers = sqliteTable(
     targetId: text('target_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.liveStreamId, t.position] }), index('live_stream_offers_target_idx').on(t.targetId)],
+);
+
+/**
+ * Optional idempotency keys of publishPost and scheduleLiveStream, so a partner retrying after a timeout
+ * does not publish twice; the layout the shared helper (shared/idempotency.ts) expects.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    operation: text('operation').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseJson: text('response_json').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );

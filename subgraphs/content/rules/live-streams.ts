@@ -7,6 +7,7 @@ import type { SubgraphJob } from '../../shared/jobs.ts';
 import { requirePublishingAccess, requireScope } from '../access.ts';
 import { lifeAccounts, liveStreamOffers, liveStreams } from '../tables.ts';
 import type { ContentDb, LiveStreamRow } from '../types.ts';
+import { onceForKey } from './idempotency.ts';
 import { invalid, MAX_FEATURED_OFFERS, type OfferRefInput, refProblems, titleProblem } from './publish-input.ts';
 import { accountNotFound, publishingAccount, type RuleOptions } from './publishing.ts';
 
@@ -16,6 +17,8 @@ export interface ScheduleLiveStreamInput {
   title: string;
   scheduledAt: Date;
   featuredOffers?: OfferRefInput<'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN'>[] | null;
+  /** Optional: a retry with the same key and input returns the first stream. */
+  idempotencyKey?: string | null;
 }
 
 type StreamResult = { liveStream: LiveStreamRow | null; userErrors: UserError[] };
@@ -23,7 +26,10 @@ type StreamResult = { liveStream: LiveStreamRow | null; userErrors: UserError[] 
 /** How long after its time a stream that never started counts as a no-show. */
 export const NO_SHOW_AFTER_MS = 24 * 3_600_000;
 
-/** Schedules a live stream in the future for a merchant's account, with its featured offers, all or nothing. */
+/**
+ * Schedules a live stream in the future for a merchant's account, with its featured offers, all or
+ * nothing. With an idempotency key, a retry of the same request returns the first stream.
+ */
 export function scheduleLiveStream(
   db: ContentDb,
   now: Date,
@@ -32,38 +38,61 @@ export function scheduleLiveStream(
   options: RuleOptions = {},
 ): StreamResult {
   requireScope(caller, SCOPES.content);
+  const { idempotencyKey, ...request } = input;
   return db.transaction((tx) => {
     const account = publishingAccount(tx, caller, input.accountId);
     if (!account) return { liveStream: null, userErrors: [accountNotFound(input.accountId)] };
-    const problems = refProblems(input.featuredOffers ?? [], MAX_FEATURED_OFFERS, 'featuredOffers');
-    const title = titleProblem(input.title);
-    if (title) problems.unshift(title);
-    if (input.scheduledAt.getTime() <= now.getTime())
-      problems.push(invalid('Schedule the stream later than now.', 'scheduledAt'));
-    if (problems.length) return { liveStream: null, userErrors: problems };
-    const liveStream = tx
-      .insert(liveStreams)
-      .values({
-        id: newId('lvs'),
-        accountId: account.id,
-        title: input.title.trim(),
-        status: 'SCHEDULED',
-        scheduledAt: input.scheduledAt,
-        publishedByUserId: caller.subject,
-      })
-      .returning()
-      .get();
-    options.afterStep?.('liveStream');
-    const offers = (input.featuredOffers ?? []).map((o, position) => ({
-      liveStreamId: liveStream.id,
-      position,
-      kind: o.kind,
-      targetId: o.id,
-    }));
-    if (offers.length) tx.insert(liveStreamOffers).values(offers).run();
-    options.afterStep?.('featuredOffers');
-    return { liveStream, userErrors: [] };
+    return onceForKey(
+      tx,
+      { caller, now, operation: 'scheduleLiveStream', key: idempotencyKey, request },
+      {
+        attempt: () => insertLiveStream(tx, now, caller, request, options),
+        createdId: (result) => result.liveStream?.id ?? '',
+        replay: (id) => ({
+          liveStream: tx.select().from(liveStreams).where(eq(liveStreams.id, id)).get() ?? null,
+          userErrors: [],
+        }),
+        refuse: (error) => ({ liveStream: null, userErrors: [error] }),
+      },
+    );
   });
+}
+
+function insertLiveStream(
+  tx: ContentDb,
+  now: Date,
+  caller: Identity,
+  input: ScheduleLiveStreamInput,
+  options: RuleOptions,
+): StreamResult {
+  const problems = refProblems(input.featuredOffers ?? [], MAX_FEATURED_OFFERS, 'featuredOffers');
+  const title = titleProblem(input.title);
+  if (title) problems.unshift(title);
+  if (input.scheduledAt.getTime() <= now.getTime())
+    problems.push(invalid('Schedule the stream later than now.', 'scheduledAt'));
+  if (problems.length) return { liveStream: null, userErrors: problems };
+  const liveStream = tx
+    .insert(liveStreams)
+    .values({
+      id: newId('lvs'),
+      accountId: input.accountId,
+      title: input.title.trim(),
+      status: 'SCHEDULED',
+      scheduledAt: input.scheduledAt,
+      publishedByUserId: caller.subject,
+    })
+    .returning()
+    .get();
+  options.afterStep?.('liveStream');
+  const offers = (input.featuredOffers ?? []).map((o, position) => ({
+    liveStreamId: liveStream.id,
+    position,
+    kind: o.kind,
+    targetId: o.id,
+  }));
+  if (offers.length) tx.insert(liveStreamOffers).values(offers).run();
+  options.afterStep?.('featuredOffers');
+  return { liveStream, userErrors: [] };
 }
 
 /** Moves a stream SCHEDULED → LIVE or LIVE → ENDED; any other move is INVALID_STATE and changes nothing. */

@@ -42,8 +42,9 @@ export function refProblems(refs: readonly OfferRefInput[], max: number, field: 
       problems.push(invalid(`A ${ref.kind} id starts with "${prefix}"; "${ref.id}" does not.`, field, `${i}`, 'id'));
     } else if (seen.has(ref.id)) {
       problems.push(invalid(`"${ref.id}" is listed twice; list each at most once.`, field, `${i}`, 'id'));
+    } else {
+      seen.add(ref.id);
     }
-    seen.add(ref.id);
   });
   return problems;
 }
@@ -57,6 +58,8 @@ export interface PublishPostInput {
   media: string[];
   store?: { id: string; location: GeoPoint } | null;
   attachments?: OfferRefInput[] | null;
+  /** Optional: a retry with the same key and input returns the first post. */
+  idempotencyKey?: string | null;
 }
 
 /** Every problem of a post, so the client can fix them all at once. */

@@ -6,6 +6,7 @@ import { newId } from '../../shared/ids.ts';
 import { requirePublishingAccess, requireScope } from '../access.ts';
 import { lifeAccounts, postAttachments, posts } from '../tables.ts';
 import type { ContentDb, LifeAccountRow, PostRow } from '../types.ts';
+import { onceForKey } from './idempotency.ts';
 import { type PublishPostInput, postProblems } from './publish-input.ts';
 
 export type { PublishPostInput } from './publish-input.ts';
@@ -28,46 +29,71 @@ export function publishingAccount(tx: ContentDb, caller: Identity, accountId: st
   return account;
 }
 
-/** Publishes a post for a merchant's account, with its attachments, all or nothing. */
+/**
+ * Publishes a post for a merchant's account, with its attachments, all or nothing. With an idempotency
+ * key, a retry of the same request returns the first post instead of publishing again.
+ */
 export function publishPost(
   db: ContentDb,
   now: Date,
   caller: Identity,
   input: PublishPostInput,
   options: RuleOptions = {},
-): { post: PostRow | null; userErrors: UserError[] } {
+): PublishPostResult {
   requireScope(caller, SCOPES.content);
+  const { idempotencyKey, ...request } = input;
   return db.transaction((tx) => {
     const account = publishingAccount(tx, caller, input.accountId);
     if (!account) return { post: null, userErrors: [accountNotFound(input.accountId)] };
-    const problems = postProblems(input);
-    if (problems.length) return { post: null, userErrors: problems };
-    const post = tx
-      .insert(posts)
-      .values({
-        id: newId('pst'),
-        accountId: account.id,
-        kind: input.kind,
-        title: input.title.trim(),
-        body: input.body,
-        mediaUrls: input.media,
-        storeId: input.store?.id ?? null,
-        lat: input.store?.location.lat ?? null,
-        lng: input.store?.location.lng ?? null,
-        publishedAt: now,
-        publishedByUserId: caller.subject,
-      })
-      .returning()
-      .get();
-    options.afterStep?.('post');
-    const attachments = (input.attachments ?? []).map((a, position) => ({
-      postId: post.id,
-      position,
-      kind: a.kind,
-      targetId: a.id,
-    }));
-    if (attachments.length) tx.insert(postAttachments).values(attachments).run();
-    options.afterStep?.('attachments');
-    return { post, userErrors: [] };
+    return onceForKey(
+      tx,
+      { caller, now, operation: 'publishPost', key: idempotencyKey, request },
+      {
+        attempt: () => insertPost(tx, now, caller, request, options),
+        createdId: (result) => result.post?.id ?? '',
+        replay: (id) => ({ post: tx.select().from(posts).where(eq(posts.id, id)).get() ?? null, userErrors: [] }),
+        refuse: (error) => ({ post: null, userErrors: [error] }),
+      },
+    );
   });
+}
+
+type PublishPostResult = { post: PostRow | null; userErrors: UserError[] };
+
+function insertPost(
+  tx: ContentDb,
+  now: Date,
+  caller: Identity,
+  input: PublishPostInput,
+  options: RuleOptions,
+): PublishPostResult {
+  const problems = postProblems(input);
+  if (problems.length) return { post: null, userErrors: problems };
+  const post = tx
+    .insert(posts)
+    .values({
+      id: newId('pst'),
+      accountId: input.accountId,
+      kind: input.kind,
+      title: input.title.trim(),
+      body: input.body,
+      mediaUrls: input.media,
+      storeId: input.store?.id ?? null,
+      lat: input.store?.location.lat ?? null,
+      lng: input.store?.location.lng ?? null,
+      publishedAt: now,
+      publishedByUserId: caller.subject,
+    })
+    .returning()
+    .get();
+  options.afterStep?.('post');
+  const attachments = (input.attachments ?? []).map((a, position) => ({
+    postId: post.id,
+    position,
+    kind: a.kind,
+    targetId: a.id,
+  }));
+  if (attachments.length) tx.insert(postAttachments).values(attachments).run();
+  options.afterStep?.('attachments');
+  return { post, userErrors: [] };
 }
