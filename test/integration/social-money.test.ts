@@ -41,7 +41,7 @@ const PAY_SHARE = `#graphql
   mutation($input: PayGroupPaymentShareInput!) { payGroupPaymentShare(input: $input) {
     groupPayment { id status paidCount settledAt } userErrors { code } } }`;
 const CANCEL = `#graphql
-  mutation($id: ID!) { cancelGroupPayment(id: $id) { groupPayment { id status } userErrors { code } } }`;
+  mutation($id: ID!) { cancelGroupPayment(id: $id) { groupPayment { id status cancelledAt } userErrors { code } } }`;
 
 /** carol borrows `principalFen` from bob, due in `days` days; bob confirms. */
 async function activeIou(principalFen: number, key: string, days = 30): Promise<string> {
@@ -176,7 +176,7 @@ describe('AA group payments', () => {
       ).createGroupPayment.groupPayment.id;
     const untouched = await make('tea-1');
     expect((await gql(CANCEL, { id: untouched }, 'usr_bob')).cancelGroupPayment).toEqual({
-      groupPayment: { id: untouched, status: 'CANCELLED' },
+      groupPayment: { id: untouched, status: 'CANCELLED', cancelledAt: SEED_EPOCH.toISOString() },
       userErrors: [],
     });
     const pay = await gql(PAY_SHARE, { input: { groupPaymentId: untouched, idempotencyKey: 'late' } }, 'usr_carol');
