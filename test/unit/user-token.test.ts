@@ -7,7 +7,7 @@ import { createUserTokenVerifier, signUserToken } from '../../gateway/auth/user-
 /** User tokens verified against a JWKS with issuer and audience (production identity providers). */
 let server: http.Server;
 let jwksUrl: string;
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
   privateKey = pair.privateKey;
