@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET, WEST_LAKE } from '../support/operations.ts';
-import { type LoadResult, loadAutocannon } from './load.ts';
+import { runLoad as autocannon, type LoadResult } from './load.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -97,7 +97,6 @@ async function settle(graph: TestGraph) {
 }
 
 async function measure(graph: TestGraph, op: Operation): Promise<Measured> {
-  const autocannon = await loadAutocannon();
   const request = await requestOf(graph, op);
   await settle(graph);
   const sqlStatementsPerRequest = await probe(graph, request, op.name);

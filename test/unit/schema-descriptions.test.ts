@@ -17,7 +17,7 @@ describe.each(SUBGRAPH_NAMES)('%s schema', (name) => {
   it('describes every type, field, argument, input field and enum value', () => {
     const file = fileURLToPath(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url));
     const missing: string[] = [];
-    for (const definition of parse(subgraphSdl(file)).definitions as Described[]) {
+    for (const definition of parse(subgraphSdl(file)).definitions as unknown as Described[]) {
       const type = definition.name?.value;
       if (!type) continue;
       if (!definition.description) missing.push(type);
