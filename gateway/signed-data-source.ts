@@ -1,10 +1,14 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
-import { IDENTITY_HEADER, type Identity, signIdentity } from '../subgraphs/shared/identity.ts';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { ANONYMOUS, IDENTITY_HEADER, type Identity, signIdentity } from '../subgraphs/shared/identity.ts';
 
 /** What the gateway keeps per request. */
 export interface GatewayContext {
   identity: Identity;
 }
+
+/** One signature per client request, however many subgraph fetches its query plan makes. */
+const signatures = new WeakMap<object, Promise<string>>();
 
 /**
  * Sends every subgraph request with the caller's verified identity, signed with the secret shared by the
@@ -15,7 +19,8 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     url: string,
     private readonly subgraphSecret: string,
   ) {
-    super({ url });
+    // Node's built-in fetch (undici) costs noticeably less CPU per call than the gateway's default fetcher.
+    super({ url, fetcher: fetch as unknown as Fetcher });
   }
 
   override async willSendRequest({
@@ -23,12 +28,12 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     context,
   }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     // Health probes and schema loading run without a request context: they go out as anonymous.
-    const identity = (context as Partial<GatewayContext>).identity ?? {
-      kind: 'anonymous',
-      subject: null,
-      scopes: [],
-      merchantIds: [],
-    };
-    request.http?.headers.set(IDENTITY_HEADER, await signIdentity(identity, this.subgraphSecret));
+    const identity = (context as Partial<GatewayContext>).identity ?? ANONYMOUS;
+    let signature = signatures.get(context);
+    if (!signature) {
+      signature = signIdentity(identity, this.subgraphSecret);
+      signatures.set(context, signature);
+    }
+    request.http?.headers.set(IDENTITY_HEADER, await signature);
   }
 }
