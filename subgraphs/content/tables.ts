@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { idempotencyKeysTable } from '../shared/idempotency.ts';
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
@@ -183,15 +184,4 @@ export const liveStreamOffers = sqliteTable(
  * Optional idempotency keys of publishPost and scheduleLiveStream, so a partner retrying after a timeout
  * does not publish twice; the layout the shared helper (shared/idempotency.ts) expects.
  */
-export const idempotencyKeys = sqliteTable(
-  'idempotency_keys',
-  {
-    caller: text('caller').notNull(),
-    key: text('key').notNull(),
-    operation: text('operation').notNull(),
-    requestHash: text('request_hash').notNull(),
-    responseJson: text('response_json').notNull(),
-    createdAt: timestamp('created_at').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
-);
+export const idempotencyKeys = idempotencyKeysTable();

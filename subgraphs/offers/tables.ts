@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { idempotencyKeysTable } from '../shared/idempotency.ts';
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
@@ -176,18 +177,7 @@ export const commissions = sqliteTable(
 );
 
 /** The first response to a (caller, key) pair, replayed when the same request is repeated. */
-export const idempotencyKeys = sqliteTable(
-  'idempotency_keys',
-  {
-    caller: text('caller').notNull(),
-    key: text('key').notNull(),
-    operation: text('operation').notNull(),
-    requestHash: text('request_hash').notNull(),
-    responseJson: text('response_json').notNull(),
-    createdAt: timestamp('created_at').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
-);
+export const idempotencyKeys = idempotencyKeysTable();
 
 /** Merchant facts the rules need without calling the merchants subgraph (seeded from the world). */
 export const merchantTerms = sqliteTable('merchant_terms', {

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import { type BaseSQLiteDatabase, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { type UserError, userError } from './errors.ts';
 
 /**
  * Idempotency for every mutation that moves money or stock, shared by the subgraphs that have them.
  *
  * Each such subgraph has a table named `idempotency_keys` with the columns `caller`, `key`, `operation`,
- * `request_hash`, `response_json`, `created_at` (timestamp in ms) and a unique index on (caller, key).
- * The helpers below talk to that table with plain SQL so they work with any subgraph's drizzle schema,
+ * `request_hash`, `response_json`, `created_at` (timestamp in ms) and a unique index on (caller, key),
+ * defined in its tables.ts with `idempotencyKeysTable()` (or `idempotencyKeyColumns()`). The helpers below talk to that table with plain SQL so they work with any subgraph's drizzle schema,
  * and they must run inside the rule's own transaction: the key is stored together with the effect or not
  * at all, so a crash between the two can never leave an effect without its key (or the reverse).
  */
@@ -18,6 +18,29 @@ import { type UserError, userError } from './errors.ts';
 export type SyncSqlite = BaseSQLiteDatabase<'sync', any, any>;
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** The columns every `idempotency_keys` table has; fresh builders on every call, one set per table. */
+export function idempotencyKeyColumns() {
+  return {
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    operation: text('operation').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseJson: text('response_json').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  };
+}
+
+/**
+ * The `idempotency_keys` table for a subgraph's tables.ts: primary key (caller, key) and an index on
+ * `created_at`. Call it once per subgraph schema (`export const idempotencyKeys = idempotencyKeysTable();`).
+ */
+export function idempotencyKeysTable() {
+  return sqliteTable('idempotency_keys', idempotencyKeyColumns(), (t) => [
+    primaryKey({ columns: [t.caller, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ]);
+}
 
 /** Who used a key, which operation, and a fingerprint of the input the key was first sent with. */
 export interface IdempotencyEntry {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { idempotencyKeyColumns } from '../shared/idempotency.ts';
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
@@ -159,13 +160,9 @@ export const groupPaymentShares = sqliteTable(
 export const idempotencyKeys = sqliteTable(
   'idempotency_keys',
   {
+    // Unlike content and offers, social keys its table by a surrogate id with a unique (caller, key).
     id: integer('id').primaryKey({ autoIncrement: true }),
-    caller: text('caller').notNull(),
-    key: text('key').notNull(),
-    operation: text('operation').notNull(),
-    requestHash: text('request_hash').notNull(),
-    responseJson: text('response_json').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    ...idempotencyKeyColumns(),
   },
   (t) => [uniqueIndex('idempotency_keys_caller_key_uq').on(t.caller, t.key)],
 );
