@@ -1,9 +1,7 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as tables from '../subgraphs/content/tables.ts';
+import { insertInChunks } from './batch.ts';
 import type { World } from './world.ts';
-
-const CHUNK = 500;
 
 function countBy<T>(items: T[], keyOf: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
@@ -21,18 +19,14 @@ export function writeContent(db: BetterSQLite3Database<typeof tables>, world: Wo
   const favorites = countBy(world.favorites, (f) => f.postId);
   const comments = countBy(world.comments, (c) => c.postId);
   db.transaction((tx) => {
-    const insertAll = <T extends SQLiteTable>(table: T, rows: T['$inferInsert'][]) => {
-      for (let i = 0; i < rows.length; i += CHUNK)
-        tx.insert(table)
-          .values(rows.slice(i, i + CHUNK))
-          .run();
-    };
-    insertAll(
+    insertInChunks(
+      tx,
       tables.lifeAccounts,
       world.lifeAccounts.map((a) => ({ ...a, followerCount: followers.get(a.id) ?? 0 })),
     );
-    insertAll(tables.follows, world.follows);
-    insertAll(
+    insertInChunks(tx, tables.follows, world.follows);
+    insertInChunks(
+      tx,
       tables.posts,
       world.posts.map(({ attachments: _, ...p }) => ({
         ...p,
@@ -41,20 +35,23 @@ export function writeContent(db: BetterSQLite3Database<typeof tables>, world: Wo
         commentCount: comments.get(p.id) ?? 0,
       })),
     );
-    insertAll(
+    insertInChunks(
+      tx,
       tables.postAttachments,
       world.posts.flatMap((p) =>
         p.attachments.map((a, position) => ({ postId: p.id, position, kind: a.kind, targetId: a.id })),
       ),
     );
-    insertAll(tables.postLikes, world.likes);
-    insertAll(tables.postFavorites, world.favorites);
-    insertAll(tables.comments, world.comments);
-    insertAll(
+    insertInChunks(tx, tables.postLikes, world.likes);
+    insertInChunks(tx, tables.postFavorites, world.favorites);
+    insertInChunks(tx, tables.comments, world.comments);
+    insertInChunks(
+      tx,
       tables.liveStreams,
       world.liveStreams.map(({ featuredOffers: _, ...s }) => s),
     );
-    insertAll(
+    insertInChunks(
+      tx,
       tables.liveStreamOffers,
       world.liveStreams.flatMap((s) =>
         s.featuredOffers.map((o, position) => {

@@ -1,9 +1,8 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as tables from '../subgraphs/offers/tables.ts';
+import { insertInChunks } from './batch.ts';
 import type { World } from './world.ts';
 
-const CHUNK = 500;
 const SECOND = 1000;
 
 /**
@@ -21,30 +20,29 @@ export function writeOffers(db: BetterSQLite3Database<typeof tables>, world: Wor
   };
 
   db.transaction((tx) => {
-    const insertAll = <T extends SQLiteTable>(table: T, rows: T['$inferInsert'][]) => {
-      for (let i = 0; i < rows.length; i += CHUNK)
-        tx.insert(table)
-          .values(rows.slice(i, i + CHUNK))
-          .run();
-    };
-    insertAll(
+    insertInChunks(
+      tx,
       tables.merchantTerms,
       world.merchants.map((m) => ({ merchantId: m.id, settlementRateBps: m.settlementRateBps })),
     );
-    insertAll(
+    insertInChunks(
+      tx,
       tables.storeMerchants,
       world.stores.map((s) => ({ storeId: s.id, merchantId: s.merchantId })),
     );
-    insertAll(
+    insertInChunks(
+      tx,
       tables.couponTemplates,
       world.couponTemplates.map((t) => ({ ...t, remainingStock: t.totalStock - (claimedByTemplate.get(t.id) ?? 0) })),
     );
-    insertAll(
+    insertInChunks(
+      tx,
       tables.coupons,
       world.coupons.map((c) => ({ ...c, status: 'AVAILABLE' as const })),
     );
-    insertAll(tables.groupBuyCampaigns, world.groupBuyCampaigns);
-    insertAll(
+    insertInChunks(tx, tables.groupBuyCampaigns, world.groupBuyCampaigns);
+    insertInChunks(
+      tx,
       tables.groupBuyGroups,
       world.groupBuyGroups.map((g) => ({
         id: g.id,
@@ -57,7 +55,8 @@ export function writeOffers(db: BetterSQLite3Database<typeof tables>, world: Wor
         expiresAt: g.expiresAt,
       })),
     );
-    insertAll(
+    insertInChunks(
+      tx,
       tables.groupBuyMembers,
       world.groupBuyGroups.flatMap((g) =>
         g.memberIds.map((userId, i) => ({

@@ -1,27 +1,14 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { splitEvenly } from '../subgraphs/shared/money.ts';
 import * as tables from '../subgraphs/social/tables.ts';
+import { insertInChunks } from './batch.ts';
 import type { World } from './world.ts';
-
-const CHUNK = 500;
-
-function insertChunked<T extends SQLiteTable>(
-  db: BetterSQLite3Database<typeof tables>,
-  table: T,
-  rows: T['$inferInsert'][],
-): void {
-  for (let i = 0; i < rows.length; i += CHUNK)
-    db.insert(table)
-      .values(rows.slice(i, i + CHUNK))
-      .run();
-}
 
 /** Stores the social part of the seed world (users, friendships, requests, IOUs, group payments) in one transaction. */
 export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: World): void {
   db.transaction((tx) => {
-    insertChunked(tx, tables.users, world.users);
-    insertChunked(
+    insertInChunks(tx, tables.users, world.users);
+    insertInChunks(
       tx,
       tables.friendships,
       world.friendships.flatMap((f) => [
@@ -29,12 +16,12 @@ export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: Wor
         { userId: f.friendId, friendId: f.userId, createdAt: f.since },
       ]),
     );
-    insertChunked(
+    insertInChunks(
       tx,
       tables.friendRequests,
       world.friendRequests.map((r) => ({ ...r, status: 'PENDING' })),
     );
-    insertChunked(
+    insertInChunks(
       tx,
       tables.ious,
       world.ious.map((iou) => {
@@ -57,7 +44,7 @@ export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: Wor
         };
       }),
     );
-    insertChunked(
+    insertInChunks(
       tx,
       tables.iouRepayments,
       world.ious.flatMap((iou) =>
@@ -69,7 +56,7 @@ export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: Wor
         })),
       ),
     );
-    insertChunked(
+    insertInChunks(
       tx,
       tables.groupPayments,
       world.groupPayments.map((gp) => {
@@ -86,7 +73,7 @@ export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: Wor
         };
       }),
     );
-    insertChunked(
+    insertInChunks(
       tx,
       tables.groupPaymentShares,
       world.groupPayments.flatMap((gp) => {
