@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/shared/identity.ts';
 import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 
 let graph: TestGraph;
 beforeAll(async () => {
@@ -92,11 +93,7 @@ describe('bad input gets a clear error and changes nothing', () => {
 
   describe('subgraphs refuse requests that do not come from the gateway', () => {
     const post = (headers: Record<string, string>) =>
-      fetch(graph.subgraphs.social.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query: '{ me { id } }' }),
-      });
+      postToSubgraph(graph.subgraphs.social.url, { query: '{ me { id } }' }, headers);
     it('no signature: 401', async () => {
       const response = await post({});
       expect(response.status).toBe(401);
@@ -109,11 +106,12 @@ describe('bad input gets a clear error and changes nothing', () => {
       expect((await post({ [IDENTITY_HEADER]: token })).status).toBe(401);
     });
     it('a valid signature is accepted', async () => {
-      const token = await signIdentity(
-        { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] },
-        TEST_SECRETS.subgraphSecret,
+      const response = await post(
+        await signedIdentityHeader(
+          { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] },
+          TEST_SECRETS.subgraphSecret,
+        ),
       );
-      const response = await post({ [IDENTITY_HEADER]: token });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ data: { me: { id: 'usr_alice' } } });
     });

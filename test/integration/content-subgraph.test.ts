@@ -1,26 +1,19 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld } from '../../seeds/world.ts';
 import { writeContent } from '../../seeds/write-content.ts';
 import { content } from '../../subgraphs/content/index.ts';
 import type * as tables from '../../subgraphs/content/tables.ts';
-import { IDENTITY_HEADER, type Identity, signIdentity } from '../../subgraphs/shared/identity.ts';
-import { openSubgraphDatabase, type StartedSubgraph, startSubgraph } from '../../subgraphs/shared/server.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 
-const SECRET = 'test-secret';
 const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 const user = (subject: string): Identity => ({ kind: 'user', subject, scopes: [], merchantIds: [] });
 const ANONYMOUS: Identity = { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] };
 let server: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lg-'));
-  const database = openSubgraphDatabase(content, dataDir);
-  writeContent(database.db, buildWorld(1));
-  database.close();
-  server = await startSubgraph(content, { dataDir, port: 0, subgraphSecret: SECRET });
+  server = await startSeededSubgraph(content, (db) => writeContent(db, buildWorld(1)));
 });
 afterAll(async () => server?.stop());
 
@@ -28,12 +21,7 @@ afterAll(async () => server?.stop());
 type Result = { data?: any; errors?: { message: string; path?: string[]; extensions: { code: string } }[] };
 
 async function gql(query: string, variables: Record<string, unknown> = {}, identity = user('usr_alice')) {
-  const response = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await signIdentity(identity, SECRET) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as Result;
+  return (await querySubgraph<Result>(server.url, SUBGRAPH_TEST_SECRET, identity, { query, variables })).body;
 }
 
 async function data(query: string, variables: Record<string, unknown> = {}, identity = user('usr_alice')) {
@@ -354,11 +342,7 @@ describe('publishing', () => {
 
 describe('transport', () => {
   it('refuses a request without the signed identity header with 401', async () => {
-    const response = await fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ post(id: "pst_kfc_1") { id } }' }),
-    });
+    const response = await postToSubgraph(server.url, { query: '{ post(id: "pst_kfc_1") { id } }' });
     expect(response.status).toBe(401);
   });
 });

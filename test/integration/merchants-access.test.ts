@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type Identity, signIdentity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { querySubgraph } from '../support/subgraph.ts';
 
 /**
  * Access to the merchants subgraph's non-public surface (issue #3), through the real gateway: the finance-only
@@ -133,19 +134,14 @@ describe('joinConsumptionCircle needs merchant:offers for that merchant', () => 
 describe('the merchants subgraph enforces the same rules on partner identities', () => {
   // Partner keys reach subgraphs as a signed identity of kind "partner" with the key's scopes and allow-list. Sent
   // straight to the subgraph, this checks its own defence, whatever the gateway let through.
-  const asPartner = async (query: string, identity: Omit<Identity, 'kind' | 'subject'>) => {
-    const token = await signIdentity(
-      { kind: 'partner', subject: 'key_test', ...identity },
-      graph.secrets.subgraphSecret,
-    );
-    const response = await fetch(graph.subgraphs.merchants.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-lifegraph-identity': token },
-      body: JSON.stringify({ query }),
-    });
+  const asPartner = (query: string, identity: Omit<Identity, 'kind' | 'subject'>) =>
     // biome-ignore lint/suspicious/noExplicitAny: checked by shape
-    return { status: response.status, body: (await response.json()) as any };
-  };
+    querySubgraph<any>(
+      graph.subgraphs.merchants.url,
+      graph.secrets.subgraphSecret,
+      { kind: 'partner', subject: 'key_test', ...identity },
+      { query },
+    );
 
   it('a key with the scope but without the merchant on its allow-list is refused, and writes nothing', async () => {
     const join = await asPartner(`mutation { joinConsumptionCircle(merchantId: "mer_muji") { userErrors { code } } }`, {

@@ -1,15 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import type * as tables from '../../subgraphs/merchants/tables.ts';
-import { type Identity, signIdentity } from '../../subgraphs/shared/identity.ts';
-import { openSubgraphDatabase, type StartedSubgraph, startSubgraph } from '../../subgraphs/shared/server.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import {
+  postToSubgraph,
+  querySubgraph,
+  SUBGRAPH_TEST_SECRET,
+  signedIdentityHeader,
+  startSeededSubgraph,
+} from '../support/subgraph.ts';
 
-const SECRET = 'test-secret';
 const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 const ALICE: Identity = { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] };
 const KFC_STAFF: Identity = {
@@ -21,14 +24,7 @@ const KFC_STAFF: Identity = {
 let subgraph: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lg-'));
-  const seeded = openSubgraphDatabase(merchants, dataDir);
-  writeMerchants(seeded.db, buildWorld(1));
-  seeded.close();
-  subgraph = await startSubgraph(merchants, {
-    dataDir,
-    port: 0,
-    subgraphSecret: SECRET,
+  subgraph = await startSeededSubgraph(merchants, (db) => writeMerchants(db, buildWorld(1)), {
     clock: { now: () => SEED_EPOCH },
   });
 });
@@ -38,12 +34,7 @@ afterAll(async () => {
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by shape
 async function gql(query: string, variables: Record<string, unknown> = {}, as: Identity = ALICE): Promise<any> {
-  const res = await fetch(subgraph.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-lifegraph-identity': await signIdentity(as, SECRET) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json();
+  return (await querySubgraph(subgraph.url, SUBGRAPH_TEST_SECRET, as, { query, variables })).body;
 }
 
 const MERCHANT = /* GraphQL */ `#graphql
@@ -267,17 +258,13 @@ describe('joinConsumptionCircle', () => {
 
 describe('merchants subgraph transport', () => {
   it('refuses a request without a signed identity with HTTP 401', async () => {
-    const res = await fetch(subgraph.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ categories { id } }' }),
-    });
+    const res = await postToSubgraph(subgraph.url, { query: '{ categories { id } }' });
     expect(res.status).toBe(401);
-    const forged = await fetch(subgraph.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-lifegraph-identity': await signIdentity(ALICE, 'wrong') },
-      body: JSON.stringify({ query: '{ categories { id } }' }),
-    });
+    const forged = await postToSubgraph(
+      subgraph.url,
+      { query: '{ categories { id } }' },
+      await signedIdentityHeader(ALICE, 'wrong'),
+    );
     expect(forged.status).toBe(401);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/shared/identity.ts';
 import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { querySubgraph } from '../support/subgraph.ts';
 
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
 /** Staff of New Hope with every offers scope, acting on KFC: the subgraph must refuse. */
@@ -226,15 +226,13 @@ describe('user mutations', () => {
 describe('partner identities, straight to the offers subgraph (defence in depth)', () => {
   async function asPartner(query: string, merchantIds: string[], scopes = ['merchant:offers']) {
     const identity = { kind: 'partner' as const, subject: 'key_test', scopes, merchantIds };
-    const response = await fetch(graph.subgraphs.offers.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [IDENTITY_HEADER]: await signIdentity(identity, graph.secrets.subgraphSecret),
-      },
-      body: JSON.stringify({ query }),
-    });
-    return (await response.json()) as { data?: Record<string, unknown>; errors?: never };
+    const { body } = await querySubgraph<{ data?: Record<string, unknown>; errors?: never }>(
+      graph.subgraphs.offers.url,
+      graph.secrets.subgraphSecret,
+      identity,
+      { query },
+    );
+    return body;
   }
   const REDEEM = `mutation { redeemCoupon(input: { couponId: "cpn_000002", storeId: "sto_newhope_hz_1",
     orderAmountFen: 5000, idempotencyKey: "p1" }) { coupon { status } userErrors { code } } }`;

@@ -1,16 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeOffers } from '../../seeds/write-offers.ts';
 import { offers } from '../../subgraphs/offers/index.ts';
 import type * as tables from '../../subgraphs/offers/tables.ts';
 import { commissions, settlements } from '../../subgraphs/offers/tables.ts';
-import { ANONYMOUS, type Identity, signIdentity } from '../../subgraphs/shared/identity.ts';
-import { openSubgraphDatabase, type StartedSubgraph, startSubgraph } from '../../subgraphs/shared/server.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/shared/identity.ts';
+import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 
-const SECRET = 'test-secret';
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
 const ALICE: Identity = { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] };
 const KFC_STAFF: Identity = {
@@ -22,13 +20,17 @@ const KFC_STAFF: Identity = {
 let subgraph: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lg-'));
-  const seeded = openSubgraphDatabase(offers, dataDir);
-  writeOffers(seeded.db, buildWorld(1));
+  subgraph = await startSeededSubgraph(offers, seedWithACommission, { clock: { now: () => NOW } });
+});
+afterAll(async () => {
+  await subgraph?.stop();
+});
+
+function seedWithACommission(db: BetterSQLite3Database<typeof tables>): void {
+  writeOffers(db, buildWorld(1));
   // The seed has no redemptions yet: one settled redemption from a live stream, with its commission.
   const at = new Date(SEED_EPOCH.getTime() - 3_600_000);
-  seeded.db
-    .insert(settlements)
+  db.insert(settlements)
     .values({
       id: 'stl_1',
       merchantId: 'mer_kfc',
@@ -39,8 +41,7 @@ beforeAll(async () => {
       createdAt: at,
     })
     .run();
-  seeded.db
-    .insert(commissions)
+  db.insert(commissions)
     .values({
       id: 'com_1',
       merchantId: 'mer_kfc',
@@ -52,21 +53,11 @@ beforeAll(async () => {
       createdAt: at,
     })
     .run();
-  seeded.close();
-  subgraph = await startSubgraph(offers, { dataDir, port: 0, subgraphSecret: SECRET, clock: { now: () => NOW } });
-});
-afterAll(async () => {
-  await subgraph?.stop();
-});
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by shape
 async function gql(query: string, variables: Record<string, unknown> = {}, as: Identity = ALICE): Promise<any> {
-  const res = await fetch(subgraph.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-lifegraph-identity': await signIdentity(as, SECRET) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json();
+  return (await querySubgraph(subgraph.url, SUBGRAPH_TEST_SECRET, as, { query, variables })).body;
 }
 
 const entities = (fragment: string) => `#graphql
@@ -290,11 +281,7 @@ describe('claimCoupon over HTTP', () => {
 
 describe('offers subgraph transport', () => {
   it('refuses a request without the gateway-signed identity with HTTP 401', async () => {
-    const res = await fetch(subgraph.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ couponTemplate(id: "cpt_kfc_1") { id } }' }),
-    });
+    const res = await postToSubgraph(subgraph.url, { query: '{ couponTemplate(id: "cpt_kfc_1") { id } }' });
     expect(res.status).toBe(401);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/shared/identity.ts';
 import { type As, type GraphQLResponseBody, startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 
 /**
  * The access matrix of issue #3 through the real gateway: each row asserts the HTTP status, the error
@@ -203,11 +204,7 @@ describe('user tokens', () => {
 
 describe('requests straight to a subgraph', () => {
   const post = (headers: Record<string, string>) =>
-    fetch(graph.subgraphs.social.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ query: '{ iou(id: "iou_bob_alice") { id } }' }),
-    });
+    postToSubgraph(graph.subgraphs.social.url, { query: '{ iou(id: "iou_bob_alice") { id } }' }, headers);
   const alice = { kind: 'user' as const, subject: 'usr_alice', scopes: [], merchantIds: [] };
 
   it('with no signature: 401', async () => {
@@ -236,12 +233,12 @@ describe('requests straight to a subgraph', () => {
   });
 
   it('with a valid signature: answered, and the subgraph still enforces ownership', async () => {
-    const ok = await post({ [IDENTITY_HEADER]: await signIdentity(alice, TEST_SECRETS.subgraphSecret) });
+    const ok = await post(await signedIdentityHeader(alice, TEST_SECRETS.subgraphSecret));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ data: { iou: { id: 'iou_bob_alice' } } });
-    const carol = await post({
-      [IDENTITY_HEADER]: await signIdentity({ ...alice, subject: 'usr_carol' }, TEST_SECRETS.subgraphSecret),
-    });
+    const carol = await post(
+      await signedIdentityHeader({ ...alice, subject: 'usr_carol' }, TEST_SECRETS.subgraphSecret),
+    );
     const body = (await carol.json()) as GraphQLResponseBody;
     expect(body.data).toEqual({ iou: null });
     expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

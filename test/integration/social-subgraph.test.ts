@@ -1,29 +1,19 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeSocial } from '../../seeds/write-social.ts';
-import { type Identity, signIdentity } from '../../subgraphs/shared/identity.ts';
-import { openSubgraphDatabase, type StartedSubgraph, startSubgraph } from '../../subgraphs/shared/server.ts';
+import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 import { social } from '../../subgraphs/social/index.ts';
 import type * as tables from '../../subgraphs/social/tables.ts';
+import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 
-const SECRET = 'test-secret';
 const user = (subject: string): Identity => ({ kind: 'user', subject, scopes: [], merchantIds: [] });
 const ALICE = user('usr_alice');
 const ANONYMOUS: Identity = { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] };
 let subgraph: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lg-'));
-  const seeded = openSubgraphDatabase(social, dataDir);
-  writeSocial(seeded.db, buildWorld(1));
-  seeded.close();
-  subgraph = await startSubgraph(social, {
-    dataDir,
-    port: 0,
-    subgraphSecret: SECRET,
+  subgraph = await startSeededSubgraph(social, (db) => writeSocial(db, buildWorld(1)), {
     clock: { now: () => SEED_EPOCH },
   });
 });
@@ -33,12 +23,7 @@ afterAll(async () => {
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by shape
 async function gql(query: string, variables: Record<string, unknown> = {}, as: Identity = ALICE): Promise<any> {
-  const res = await fetch(subgraph.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-lifegraph-identity': await signIdentity(as, SECRET) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json();
+  return (await querySubgraph(subgraph.url, SUBGRAPH_TEST_SECRET, as, { query, variables })).body;
 }
 
 const ids = (connection: { edges: { node: { id: string } }[] }) => connection.edges.map((e) => e.node.id);
@@ -217,11 +202,7 @@ describe('social subgraph queries', () => {
   });
 
   it('refuses a request without the signed identity header with HTTP 401', async () => {
-    const res = await fetch(subgraph.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ user(id: "usr_bob") { id } }' }),
-    });
+    const res = await postToSubgraph(subgraph.url, { query: '{ user(id: "usr_bob") { id } }' });
     expect(res.status).toBe(401);
   });
 });
