@@ -1,4 +1,4 @@
-import { requireMerchantAccess, requireUser, SCOPES, type Scope } from '../shared/access.ts';
+import { requireMerchantAccess, requireScope, requireUser, SCOPES } from '../shared/access.ts';
 import { forbidden, unauthenticated } from '../shared/errors.ts';
 import type { Identity } from '../shared/identity.ts';
 
@@ -16,13 +16,13 @@ export function assertCanReadUserLists(identity: Identity, userId: string): void
 
 /**
  * Checked before anything is looked up, so a caller who could never publish learns nothing from
- * NOT_FOUND or INVALID_INPUT: anonymous is UNAUTHENTICATED, a missing scope FORBIDDEN.
+ * NOT_FOUND or INVALID_INPUT: anonymous is UNAUTHENTICATED, a missing `merchant:content` scope FORBIDDEN.
+ * An identity without a subject is UNAUTHENTICATED too: a post or stream records who published it, and
+ * idempotency keys are kept per caller.
  */
-export function requireScope(identity: Identity, scope: Scope): void {
-  if (identity.kind === 'anonymous' || !identity.subject) throw unauthenticated();
-  if (!identity.scopes.includes(scope)) {
-    throw forbidden(`This needs the "${scope}" scope; ask for a token or API key that carries it.`);
-  }
+export function requirePublisher(identity: Identity): void {
+  if (!identity.subject) throw unauthenticated();
+  requireScope(identity, SCOPES.content);
 }
 
 /**
@@ -31,7 +31,7 @@ export function requireScope(identity: Identity, scope: Scope): void {
  */
 export function requirePublishingAccess(identity: Identity, account: { id: string; merchantId: string | null }): void {
   if (!account.merchantId) {
-    requireScope(identity, SCOPES.content);
+    requirePublisher(identity);
     throw forbidden(
       `Life account ${account.id} belongs to no merchant: merchant staff and partners publish only to their merchants' BRAND accounts.`,
     );

@@ -1,5 +1,4 @@
-import { canActForMerchant, SCOPES, type Scope } from '../shared/access.ts';
-import { forbidden, unauthenticated } from '../shared/errors.ts';
+import { canActForMerchant, SCOPES } from '../shared/access.ts';
 import type { Identity } from '../shared/identity.ts';
 
 /** Whether the caller may see a user's coupons: only that user (a later issue may add support staff). */
@@ -13,12 +12,4 @@ export function canReadUserCoupons(identity: Identity, userId: string): boolean 
  */
 export function canReadMerchantFinance(identity: Identity, merchantId: string): boolean {
   return canActForMerchant(identity, merchantId, SCOPES.finance);
-}
-
-/** The scope alone, for a merchant-side call whose merchant is not known yet (an unknown coupon id). */
-export function requireScope(identity: Identity, scope: Scope): void {
-  if (identity.kind === 'anonymous') throw unauthenticated();
-  if (!identity.scopes.includes(scope)) {
-    throw forbidden(`This needs the "${scope}" scope; ask for a token or API key that carries it.`);
-  }
 }

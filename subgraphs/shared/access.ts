@@ -19,15 +19,23 @@ export function requireUser(identity: Identity): string {
 }
 
 /**
+ * The scope alone, for a merchant-side call whose merchant is not known yet (or that has none):
+ * UNAUTHENTICATED for anonymous callers, FORBIDDEN when the identity does not carry `scope`.
+ */
+export function requireScope(identity: Identity, scope: Scope): void {
+  if (identity.kind === 'anonymous') throw unauthenticated();
+  if (!identity.scopes.includes(scope)) {
+    throw forbidden(`This needs the "${scope}" scope; ask for a token or API key that carries it.`);
+  }
+}
+
+/**
  * Defence in depth for merchant-side operations: the gateway already enforced the scope from the
  * supergraph, but a subgraph never trusts that alone. The caller must hold `scope` AND act for
  * `merchantId` (a user's `merchant_ids` claim or a partner key's allow-list).
  */
 export function requireMerchantAccess(identity: Identity, merchantId: string, scope: Scope): void {
-  if (identity.kind === 'anonymous') throw unauthenticated();
-  if (!identity.scopes.includes(scope)) {
-    throw forbidden(`This needs the "${scope}" scope; ask for a token or API key that carries it.`);
-  }
+  requireScope(identity, scope);
   if (!identity.merchantIds.includes(merchantId)) {
     throw forbidden(
       `You do not act for merchant ${merchantId}: it is not in your merchant_ids or your key's allow-list.`,

@@ -101,6 +101,11 @@ describe('publishPost', () => {
 
   it.each([
     ['anonymous', { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] } as Identity, 'UNAUTHENTICATED'],
+    [
+      'a partner identity without a subject',
+      { kind: 'partner', subject: null, scopes: ['merchant:content'], merchantIds: ['mer_kfc'] } as Identity,
+      'UNAUTHENTICATED',
+    ],
     ['staff without the scope', staff(['mer_kfc'], []), 'FORBIDDEN'],
     ['staff of another merchant', staff(['mer_newhope']), 'FORBIDDEN'],
   ])('refuses %s with an error and writes nothing', (_, caller, code) => {

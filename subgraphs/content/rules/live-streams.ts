@@ -1,10 +1,9 @@
 import { and, eq, lt } from 'drizzle-orm';
-import { SCOPES } from '../../shared/access.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { newId } from '../../shared/ids.ts';
 import type { SubgraphJob } from '../../shared/jobs.ts';
-import { requirePublishingAccess, requireScope } from '../access.ts';
+import { requirePublisher, requirePublishingAccess } from '../access.ts';
 import { lifeAccounts, liveStreamOffers, liveStreams } from '../tables.ts';
 import type { ContentDb, LiveStreamRow } from '../types.ts';
 import { onceForKey } from './idempotency.ts';
@@ -37,7 +36,7 @@ export function scheduleLiveStream(
   input: ScheduleLiveStreamInput,
   options: RuleOptions = {},
 ): StreamResult {
-  requireScope(caller, SCOPES.content);
+  requirePublisher(caller);
   const { idempotencyKey, ...request } = input;
   return db.transaction((tx) => {
     const account = publishingAccount(tx, caller, input.accountId);
@@ -102,7 +101,7 @@ export function advanceLiveStream(
   caller: Identity,
   input: { liveStreamId: string; to: 'LIVE' | 'ENDED' },
 ): StreamResult {
-  requireScope(caller, SCOPES.content);
+  requirePublisher(caller);
   const from = input.to === 'LIVE' ? 'SCHEDULED' : 'LIVE';
   return db.transaction((tx) => {
     const stream = tx.select().from(liveStreams).where(eq(liveStreams.id, input.liveStreamId)).get();

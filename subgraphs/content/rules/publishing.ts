@@ -1,9 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { SCOPES } from '../../shared/access.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { newId } from '../../shared/ids.ts';
-import { requirePublishingAccess, requireScope } from '../access.ts';
+import { requirePublisher, requirePublishingAccess } from '../access.ts';
 import { lifeAccounts, postAttachments, posts } from '../tables.ts';
 import type { ContentDb, LifeAccountRow, PostRow } from '../types.ts';
 import { onceForKey } from './idempotency.ts';
@@ -40,7 +39,7 @@ export function publishPost(
   input: PublishPostInput,
   options: RuleOptions = {},
 ): PublishPostResult {
-  requireScope(caller, SCOPES.content);
+  requirePublisher(caller);
   const { idempotencyKey, ...request } = input;
   return db.transaction((tx) => {
     const account = publishingAccount(tx, caller, input.accountId);

@@ -1,6 +1,5 @@
-import { requireMerchantAccess, requireUser, SCOPES } from '../../shared/access.ts';
+import { requireMerchantAccess, requireScope, requireUser, SCOPES } from '../../shared/access.ts';
 import type { Identity } from '../../shared/identity.ts';
-import { requireScope } from '../access.ts';
 import type { OffersContext } from '../context.ts';
 import { type ClaimCouponInput, claimCoupon } from '../rules/claim-coupon.ts';
 import {
