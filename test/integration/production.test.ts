@@ -47,9 +47,7 @@ describe('production mode', () => {
 
   it('masks internal errors: no stack, SQL, address or file path reaches the client', async () => {
     await graph.subgraphs.offers.stop();
-    const { body } = await graph.query(
-      '{ merchant(id: "mer_kfc") { name } couponTemplate(id: "cpt_kfc_1") { id } }',
-    );
+    const { body } = await graph.query('{ merchant(id: "mer_kfc") { name } couponTemplate(id: "cpt_kfc_1") { id } }');
     const text = JSON.stringify(body);
     expect(body.data).toEqual({ merchant: { name: 'KFC' }, couponTemplate: null });
     expect(body.errors?.length).toBeGreaterThan(0);
