@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -93,8 +92,8 @@ async function run(query: string, scopes?: string[]) {
     body: JSON.stringify({ query }),
   });
   expect(response.status).toBe(200);
-  // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary shapes
   return (await response.json()) as {
+    // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary shapes
     data: any;
     errors?: { path: (string | number)[]; extensions: { code: string } }[];
   };

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
@@ -161,7 +163,9 @@ describe('partner API keys', () => {
     const listed = JSON.stringify(keys.list());
     expect(listed).not.toContain(key);
     expect(listed).toContain(key.slice(-4));
-    const rows = JSON.stringify(keys['database'].sqlite.prepare('select * from api_keys').all());
+    const file = new Database(path.join(graph.dataDir, 'gateway.sqlite'), { readonly: true });
+    const rows = JSON.stringify(file.prepare('select * from api_keys').all());
+    file.close();
     expect(rows).not.toContain(key);
   });
 });
