@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { type BaseSQLiteDatabase, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import {
+  type BaseSQLiteDatabase,
+  index,
+  integer,
+  primaryKey,
+  type SQLiteTransactionConfig,
+  sqliteTable,
+  text,
+} from 'drizzle-orm/sqlite-core';
 import { type UserError, userError } from './errors.ts';
 
 /**
@@ -124,4 +132,42 @@ export function idempotent<TResult extends { userErrors: UserError[] }, TStored>
   const result = steps.attempt();
   if (result.userErrors.length === 0) savePrior(tx, { ...entry, response: steps.remember(result) });
   return result;
+}
+
+/** A synchronous drizzle database whose `transaction` hands the callback a `TTx`. */
+export interface SyncTransactions<TTx> {
+  transaction<T>(run: (tx: TTx) => T, config?: SQLiteTransactionConfig): T;
+}
+
+/** One request to a mutation that needs an idempotency key: who sent it, the key, the operation, its input. */
+export interface IdempotentRequest {
+  caller: string;
+  key: string;
+  operation: string;
+  /** The input without its idempotency key, fingerprinted by `requestHash`. */
+  request: unknown;
+  now: Date;
+}
+
+/**
+ * A whole mutation that needs an idempotency key: refuses a missing or oversized key before anything is
+ * read, then runs `idempotent` in one immediate transaction, with the steps `steps` builds for that
+ * transaction. `refuse` turns a bad or reused key into the mutation's result.
+ */
+export function idempotentTransaction<TTx extends SyncSqlite, TResult extends { userErrors: UserError[] }, TStored>(
+  db: SyncTransactions<TTx>,
+  call: IdempotentRequest,
+  refuse: (error: UserError) => TResult,
+  steps: (tx: TTx) => { attempt(): TResult; remember(result: TResult): TStored; replay(stored: TStored): TResult },
+): TResult {
+  const badKey = invalidKey(call.key);
+  if (badKey) return refuse(badKey);
+  const entry = {
+    caller: call.caller,
+    key: call.key,
+    operation: call.operation,
+    hash: requestHash(call.operation, call.request),
+    now: call.now,
+  };
+  return db.transaction((tx) => idempotent(tx, entry, { ...steps(tx), refuse }), { behavior: 'immediate' });
 }

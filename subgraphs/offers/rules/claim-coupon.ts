@@ -1,6 +1,6 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { CouponRow, OffersDb, OffersTx } from '../db.ts';
 import { coupons, couponTemplates } from '../tables.ts';
@@ -34,26 +34,19 @@ export function claimCoupon(
   input: ClaimCouponInput,
   options: RuleOptions = {},
 ): ClaimCouponResult {
-  const badKey = invalidKey(input.idempotencyKey);
-  if (badKey) return failed(badKey);
   const request = { templateId: input.templateId, liveStreamId: input.liveStreamId ?? null };
-  const entry = { caller: userId, key: input.idempotencyKey, operation: OPERATION, now };
-  return db.transaction(
-    (tx) =>
-      idempotent(
-        tx,
-        { ...entry, hash: requestHash(OPERATION, request) },
-        {
-          attempt: () => attemptClaim(tx, now, userId, request, options),
-          remember: (result) => ({ couponId: result.coupon?.id ?? '' }),
-          replay: ({ couponId }: { couponId: string }) => ({
-            coupon: tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null,
-            userErrors: [],
-          }),
-          refuse: failed,
-        },
-      ),
-    { behavior: 'immediate' },
+  return idempotentTransaction(
+    db,
+    { caller: userId, key: input.idempotencyKey, operation: OPERATION, request, now },
+    failed,
+    (tx) => ({
+      attempt: () => attemptClaim(tx, now, userId, request, options),
+      remember: (result) => ({ couponId: result.coupon?.id ?? '' }),
+      replay: ({ couponId }: { couponId: string }) => ({
+        coupon: tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null,
+        userErrors: [],
+      }),
+    }),
   );
 }
 

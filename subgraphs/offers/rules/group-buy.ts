@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { GroupBuyCampaignRow, GroupBuyGroupRow, OffersDb, OffersTx } from '../db.ts';
 import { groupBuyCampaigns, groupBuyGroups, groupBuyMembers } from '../tables.ts';
@@ -33,22 +33,14 @@ function idempotentGroupStep(
   entry: { caller: string; key: string; operation: string; request: unknown },
   attempt: (tx: OffersTx) => GroupBuyResult,
 ): GroupBuyResult {
-  const badKey = invalidKey(entry.key);
-  if (badKey) return failed(badKey);
-  const stored = { ...entry, hash: requestHash(entry.operation, entry.request), now };
-  return db.transaction(
-    (tx) =>
-      idempotent(tx, stored, {
-        attempt: () => attempt(tx),
-        remember: (result) => ({ groupId: result.group?.id ?? '' }),
-        replay: ({ groupId }: { groupId: string }) => ({
-          group: tx.select().from(groupBuyGroups).where(eq(groupBuyGroups.id, groupId)).get() ?? null,
-          userErrors: [],
-        }),
-        refuse: failed,
-      }),
-    { behavior: 'immediate' },
-  );
+  return idempotentTransaction(db, { ...entry, now }, failed, (tx) => ({
+    attempt: () => attempt(tx),
+    remember: (result) => ({ groupId: result.group?.id ?? '' }),
+    replay: ({ groupId }: { groupId: string }) => ({
+      group: tx.select().from(groupBuyGroups).where(eq(groupBuyGroups.id, groupId)).get() ?? null,
+      userErrors: [],
+    }),
+  }));
 }
 
 /** NOT_STARTED / ENDED when the campaign does not take members at `now`. */

@@ -1,6 +1,6 @@
 import { and, eq, gt } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
+import { idempotentTransaction, invalidKey } from '../../shared/idempotency.ts';
 import { mulDivHalfUp } from '../../shared/money.ts';
 import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../db.ts';
 import { commissions, coupons, couponTemplates, storeMerchants } from '../tables.ts';
@@ -58,6 +58,7 @@ export function redeemCoupon(
   input: RedeemCouponInput,
   options: RuleOptions = {},
 ): RedeemCouponResult {
+  // A bad key is reported before a bad amount (idempotentTransaction checks the key again, harmlessly).
   const badKey = invalidKey(input.idempotencyKey);
   if (badKey) return failed(badKey);
   if (!Number.isSafeInteger(input.orderAmountFen) || input.orderAmountFen <= 0) {
@@ -66,26 +67,20 @@ export function redeemCoupon(
     );
   }
   const { idempotencyKey: key, ...request } = input;
-  const entry = { caller, key, operation: OPERATION, hash: requestHash(OPERATION, request), now };
-  return db.transaction(
-    (tx) =>
-      idempotent(tx, entry, {
-        attempt: () => attemptRedeem(tx, now, input, options),
-        remember: (result) => ({ couponId: input.couponId, commissionId: result.commission?.id ?? '' }),
-        replay: ({ couponId, commissionId }: { couponId: string; commissionId: string }) => {
-          const coupon = tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null;
-          return {
-            coupon,
-            discountFen: coupon?.discountFen ?? null,
-            payableFen: coupon?.payableFen ?? null,
-            commission: tx.select().from(commissions).where(eq(commissions.id, commissionId)).get() ?? null,
-            userErrors: [],
-          };
-        },
-        refuse: failed,
-      }),
-    { behavior: 'immediate' },
-  );
+  return idempotentTransaction(db, { caller, key, operation: OPERATION, request, now }, failed, (tx) => ({
+    attempt: () => attemptRedeem(tx, now, input, options),
+    remember: (result) => ({ couponId: input.couponId, commissionId: result.commission?.id ?? '' }),
+    replay: ({ couponId, commissionId }: { couponId: string; commissionId: string }) => {
+      const coupon = tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null;
+      return {
+        coupon,
+        discountFen: coupon?.discountFen ?? null,
+        payableFen: coupon?.payableFen ?? null,
+        commission: tx.select().from(commissions).where(eq(commissions.id, commissionId)).get() ?? null,
+        userErrors: [],
+      };
+    },
+  }));
 }
 
 function attemptRedeem(tx: OffersTx, now: Date, input: RedeemCouponInput, options: RuleOptions): RedeemCouponResult {

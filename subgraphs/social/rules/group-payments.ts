@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import { splitEvenly } from '../../shared/money.ts';
 import type { GroupPaymentRow, SocialDb } from '../context.ts';
@@ -33,9 +33,20 @@ export interface PayGroupPaymentShareInput {
 const failedWith = (userErrors: UserError[]): GroupPaymentResult => ({ groupPayment: null, userErrors });
 const failed = (code: string, message: string, field: string[]) => failedWith([userError(code, message, field)]);
 
+const refused = (error: UserError) => failedWith([error]);
+
 function paymentById(tx: SocialDb, id: string): GroupPaymentRow | null {
   return tx.select().from(groupPayments).where(eq(groupPayments.id, id)).get() ?? null;
 }
+
+/** What an idempotency key stores for a group payment mutation, and how a repeat replays it: the payment as it is now. */
+const rememberPayment = (result: GroupPaymentResult) => ({ groupPaymentId: result.groupPayment?.id ?? '' });
+const replayPayment =
+  (tx: SocialDb) =>
+  ({ groupPaymentId }: { groupPaymentId: string }): GroupPaymentResult => ({
+    groupPayment: paymentById(tx, groupPaymentId),
+    userErrors: [],
+  });
 
 /** Every broken rule of a new group payment's input (one NOT_FRIENDS error per stranger), or none. */
 function invalidInput(tx: SocialDb, organizerId: string, input: CreateGroupPaymentInput): UserError[] {
@@ -102,62 +113,52 @@ export function createGroupPayment(
   input: CreateGroupPaymentInput,
   options: RuleOptions = {},
 ): GroupPaymentResult {
-  const badKey = invalidKey(input.idempotencyKey);
-  if (badKey) return failedWith([badKey]);
   const request = {
     title: input.title,
     totalFen: input.totalFen,
     participantIds: input.participantIds,
     storeId: input.storeId ?? null,
   };
-  const entry = { caller: organizerId, key: input.idempotencyKey, operation: 'createGroupPayment', now };
-  return db.transaction(
-    (tx) =>
-      idempotent(
-        tx,
-        { ...entry, hash: requestHash(entry.operation, request) },
-        {
-          attempt: () => {
-            const errors = invalidInput(tx, organizerId, input);
-            if (errors.length > 0) return failedWith(errors);
-            const payment = tx
-              .insert(groupPayments)
-              .values({
-                id: newId('gpy'),
-                organizerId,
-                title: input.title.trim(),
-                totalFen: input.totalFen,
-                storeId: request.storeId,
-                status: 'OPEN',
-                createdAt: now,
-              })
-              .returning()
-              .get();
-            options.afterStep?.('group-payment-inserted');
-            const members = [organizerId, ...input.participantIds];
-            const amounts = splitEvenly(input.totalFen, members.length);
-            tx.insert(groupPaymentShares)
-              .values(
-                members.map((userId, position) => ({
-                  groupPaymentId: payment.id,
-                  userId,
-                  position,
-                  // splitEvenly returns exactly one amount per member.
-                  amountFen: amounts[position] as number,
-                })),
-              )
-              .run();
-            return { groupPayment: payment, userErrors: [] };
-          },
-          remember: (result) => ({ groupPaymentId: result.groupPayment?.id ?? '' }),
-          replay: ({ groupPaymentId }: { groupPaymentId: string }) => ({
-            groupPayment: paymentById(tx, groupPaymentId),
-            userErrors: [],
-          }),
-          refuse: (error) => failedWith([error]),
-        },
-      ),
-    { behavior: 'immediate' },
+  return idempotentTransaction(
+    db,
+    { caller: organizerId, key: input.idempotencyKey, operation: 'createGroupPayment', request, now },
+    refused,
+    (tx) => ({
+      attempt: () => {
+        const errors = invalidInput(tx, organizerId, input);
+        if (errors.length > 0) return failedWith(errors);
+        const payment = tx
+          .insert(groupPayments)
+          .values({
+            id: newId('gpy'),
+            organizerId,
+            title: input.title.trim(),
+            totalFen: input.totalFen,
+            storeId: request.storeId,
+            status: 'OPEN',
+            createdAt: now,
+          })
+          .returning()
+          .get();
+        options.afterStep?.('group-payment-inserted');
+        const members = [organizerId, ...input.participantIds];
+        const amounts = splitEvenly(input.totalFen, members.length);
+        tx.insert(groupPaymentShares)
+          .values(
+            members.map((userId, position) => ({
+              groupPaymentId: payment.id,
+              userId,
+              position,
+              // splitEvenly returns exactly one amount per member.
+              amountFen: amounts[position] as number,
+            })),
+          )
+          .run();
+        return { groupPayment: payment, userErrors: [] };
+      },
+      remember: rememberPayment,
+      replay: replayPayment(tx),
+    }),
   );
 }
 
@@ -169,26 +170,16 @@ export function payGroupPaymentShare(
   input: PayGroupPaymentShareInput,
   options: RuleOptions = {},
 ): GroupPaymentResult {
-  const badKey = invalidKey(input.idempotencyKey);
-  if (badKey) return failedWith([badKey]);
   const request = { groupPaymentId: input.groupPaymentId };
-  const entry = { caller: userId, key: input.idempotencyKey, operation: 'payGroupPaymentShare', now };
-  return db.transaction(
-    (tx) =>
-      idempotent(
-        tx,
-        { ...entry, hash: requestHash(entry.operation, request) },
-        {
-          attempt: () => attemptPay(tx, now, userId, input.groupPaymentId, options),
-          remember: (result) => ({ groupPaymentId: result.groupPayment?.id ?? '' }),
-          replay: ({ groupPaymentId }: { groupPaymentId: string }) => ({
-            groupPayment: paymentById(tx, groupPaymentId),
-            userErrors: [],
-          }),
-          refuse: (error) => failedWith([error]),
-        },
-      ),
-    { behavior: 'immediate' },
+  return idempotentTransaction(
+    db,
+    { caller: userId, key: input.idempotencyKey, operation: 'payGroupPaymentShare', request, now },
+    refused,
+    (tx) => ({
+      attempt: () => attemptPay(tx, now, userId, input.groupPaymentId, options),
+      remember: rememberPayment,
+      replay: replayPayment(tx),
+    }),
   );
 }
 

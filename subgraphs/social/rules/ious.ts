@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { idempotent, invalidKey, requestHash } from '../../shared/idempotency.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { IouRow, SocialDb } from '../context.ts';
 import { friendships, iouRepayments, ious, users } from '../tables.ts';
@@ -93,49 +93,42 @@ export function createIou(
   input: CreateIouInput,
   options: RuleOptions = {},
 ): IouResult {
-  const badKey = invalidKey(input.idempotencyKey);
-  if (badKey) return { iou: null, userErrors: [badKey] };
   const request = {
     lenderId: input.lenderId,
     principalFen: input.principalFen,
     annualRateBps: input.annualRateBps ?? null,
     dueDate: input.dueDate.getTime(),
   };
-  const entry = { caller: borrowerId, key: input.idempotencyKey, operation: 'createIou', now };
-  return db.transaction(
-    (tx) =>
-      idempotent(
-        tx,
-        { ...entry, hash: requestHash(entry.operation, request) },
-        {
-          attempt: () => {
-            const invalid = invalidTerms(tx, now, borrowerId, input);
-            if (invalid) return invalid;
-            const iou = tx
-              .insert(ious)
-              .values({
-                id: newId('iou'),
-                lenderId: input.lenderId,
-                borrowerId,
-                createdById: borrowerId,
-                status: 'PENDING',
-                principalFen: input.principalFen,
-                repaidFen: 0,
-                annualRateBps: request.annualRateBps,
-                dueAt: input.dueDate,
-                createdAt: now,
-              })
-              .returning()
-              .get();
-            options.afterStep?.('iou-inserted');
-            return { iou, userErrors: [] };
-          },
-          remember: (result) => ({ iouId: result.iou?.id ?? '' }),
-          replay: ({ iouId }: { iouId: string }) => ({ iou: iouById(tx, iouId), userErrors: [] }),
-          refuse: (error) => ({ iou: null, userErrors: [error] }),
-        },
-      ),
-    { behavior: 'immediate' },
+  return idempotentTransaction(
+    db,
+    { caller: borrowerId, key: input.idempotencyKey, operation: 'createIou', request, now },
+    (error): IouResult => ({ iou: null, userErrors: [error] }),
+    (tx) => ({
+      attempt: () => {
+        const invalid = invalidTerms(tx, now, borrowerId, input);
+        if (invalid) return invalid;
+        const iou = tx
+          .insert(ious)
+          .values({
+            id: newId('iou'),
+            lenderId: input.lenderId,
+            borrowerId,
+            createdById: borrowerId,
+            status: 'PENDING',
+            principalFen: input.principalFen,
+            repaidFen: 0,
+            annualRateBps: request.annualRateBps,
+            dueAt: input.dueDate,
+            createdAt: now,
+          })
+          .returning()
+          .get();
+        options.afterStep?.('iou-inserted');
+        return { iou, userErrors: [] };
+      },
+      remember: (result) => ({ iouId: result.iou?.id ?? '' }),
+      replay: ({ iouId }: { iouId: string }) => ({ iou: iouById(tx, iouId), userErrors: [] }),
+    }),
   );
 }
 
@@ -185,27 +178,20 @@ export function repayIou(
 ): RepayIouResult {
   const none = { iou: null, repayment: null };
   const fail = (error: UserError): RepayIouResult => ({ ...none, userErrors: [error] });
-  const badKey = invalidKey(input.idempotencyKey);
-  if (badKey) return fail(badKey);
   const request = { iouId: input.iouId, amountFen: input.amountFen };
-  const entry = { caller: viewerId, key: input.idempotencyKey, operation: 'repayIou', now };
-  return db.transaction(
-    (tx) =>
-      idempotent(
-        tx,
-        { ...entry, hash: requestHash(entry.operation, request) },
-        {
-          attempt: () => attemptRepay(tx, now, viewerId, input, options),
-          remember: (result) => ({ iouId: result.iou?.id ?? '', repaymentId: result.repayment?.id ?? '' }),
-          replay: ({ iouId, repaymentId }: { iouId: string; repaymentId: string }) => ({
-            iou: iouById(tx, iouId),
-            repayment: tx.select().from(iouRepayments).where(eq(iouRepayments.id, repaymentId)).get() ?? null,
-            userErrors: [],
-          }),
-          refuse: fail,
-        },
-      ),
-    { behavior: 'immediate' },
+  return idempotentTransaction(
+    db,
+    { caller: viewerId, key: input.idempotencyKey, operation: 'repayIou', request, now },
+    fail,
+    (tx) => ({
+      attempt: () => attemptRepay(tx, now, viewerId, input, options),
+      remember: (result) => ({ iouId: result.iou?.id ?? '', repaymentId: result.repayment?.id ?? '' }),
+      replay: ({ iouId, repaymentId }: { iouId: string; repaymentId: string }) => ({
+        iou: iouById(tx, iouId),
+        repayment: tx.select().from(iouRepayments).where(eq(iouRepayments.id, repaymentId)).get() ?? null,
+        userErrors: [],
+      }),
+    }),
   );
 }
 
