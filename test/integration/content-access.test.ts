@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import {
-  type As,
-  createTestClock,
-  type GraphQLResponseBody,
-  startTestGraph,
-  type TestGraph,
-} from '../support/graph.ts';
+import { type As, createTestClock, denials, startTestGraph, type TestGraph, withKey } from '../support/graph.ts';
 
 /**
  * The content subgraph's access matrix (issue #3) through the real gateway: each row asserts the HTTP
@@ -26,9 +20,6 @@ afterAll(async () => {
   keys?.close();
   await graph?.stop();
 });
-
-const denials = (body: GraphQLResponseBody) => body.errors?.map((e) => [e.extensions?.code, e.path]) ?? [];
-const withKey = (key: string) => ({ headers: { 'x-api-key': key } });
 
 /** Every row a content mutation can write, and the seeded streams' states: equal before and after a refusal. */
 function snapshot() {

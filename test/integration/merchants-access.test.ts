@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, joinedCircleAt, startTestGraph, type TestGraph } from '../support/graph.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
 /**
@@ -28,15 +28,7 @@ const JOIN = /* GraphQL */ `#graphql
 const OTHER_STAFF_OFFERS: As = { user: 'usr_0001', scopes: ['merchant:offers'], merchants: ['mer_newhope'] };
 const OTHER_STAFF_FINANCE: As = { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_newhope'] };
 
-/** `joined_circle_at` straight from the merchants SQLite file. */
-const joinedAt = (id: string) =>
-  (
-    graph.subgraphs.merchants.database.sqlite
-      .prepare('select joined_circle_at from merchants where id = ?')
-      .get(id) as {
-      joined_circle_at: number | null;
-    }
-  ).joined_circle_at;
+const joinedAt = (id: string) => joinedCircleAt(graph, id);
 
 describe('Merchant.settlementRateBps needs merchant:finance for that merchant', () => {
   const denied: [string, As | undefined, string][] = [

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, joinedCircleAt, startTestGraph, type TestGraph } from '../support/graph.ts';
 
 /**
  * joinConsumptionCircle through the real gateway (issue #4, merchants part): the 30-day rule against the injected
@@ -26,14 +26,7 @@ const JOIN = /* GraphQL */ `#graphql
     userErrors { code message field } } }
 `;
 const staffOf = (...merchants: string[]): As => ({ user: 'usr_0001', scopes: ['merchant:offers'], merchants });
-const joinedAt = (id: string) =>
-  (
-    graph.subgraphs.merchants.database.sqlite
-      .prepare('select joined_circle_at from merchants where id = ?')
-      .get(id) as {
-      joined_circle_at: number | null;
-    }
-  ).joined_circle_at;
+const joinedAt = (id: string) => joinedCircleAt(graph, id);
 
 describe('the 30-day rule follows the injected clock', () => {
   it('Ele.me is NOT_ELIGIBLE until 30 days after its mini program went online, then joins at that time', async () => {

@@ -4,7 +4,15 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/shared/identity.ts';
-import { type As, type GraphQLResponseBody, startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import {
+  type As,
+  denials,
+  type GraphQLResponseBody,
+  startTestGraph,
+  TEST_SECRETS,
+  type TestGraph,
+  withKey,
+} from '../support/graph.ts';
 import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 
 /**
@@ -23,8 +31,6 @@ afterAll(async () => {
   await graph?.stop();
 });
 
-const denials = (body: GraphQLResponseBody) => body.errors?.map((e) => [e.extensions?.code, e.path]) ?? [];
-const withKey = (key: string) => ({ headers: { 'x-api-key': key } });
 const newKey = (scopes: string[], merchants: string[], expiresAt: Date | null = null) =>
   keys.create({ name: `test ${scopes.join(',')}`, scopes, merchants, expiresAt }).key;
 

@@ -35,6 +35,20 @@ export interface TestGraph extends LocalGraph {
   runJobs(): JobRun[];
 }
 
+/** Each error of a response as [code, path], to assert what was refused and where in one comparison. */
+export const denials = (body: GraphQLResponseBody) => body.errors?.map((e) => [e.extensions?.code, e.path]) ?? [];
+
+/** `TestGraph.query` options that send a partner API key. */
+export const withKey = (key: string) => ({ headers: { 'x-api-key': key } });
+
+/** A merchant's `joined_circle_at`, straight from the merchants SQLite file. */
+export function joinedCircleAt(graph: TestGraph, merchantId: string): number | null {
+  const row = graph.subgraphs.merchants.database.sqlite
+    .prepare('select joined_circle_at from merchants where id = ?')
+    .get(merchantId) as { joined_circle_at: number | null };
+  return row.joined_circle_at;
+}
+
 export const TEST_SECRETS: Secrets = {
   jwtSecret: 'test-jwt-secret-0123456789abcdef',
   subgraphSecret: 'test-subgraph-secret-0123456789',
