@@ -22,3 +22,19 @@ export function listSubgraphs(supergraphSdl: string): SupergraphSubgraph[] {
   }
   throw new Error('Not a supergraph: no join__Graph enum found. Produce one with `npm run compose`.');
 }
+
+/**
+ * URL overrides from the environment: a subgraph named `merchants` listens on `LIFEGRAPH_MERCHANTS_PORT`
+ * when that is set, whatever port its URL in the supergraph file says.
+ */
+export function urlOverridesFromEnv(subgraphs: SupergraphSubgraph[], env = process.env): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const { name, url } of subgraphs) {
+    const port = env[`LIFEGRAPH_${name.toUpperCase()}_PORT`];
+    if (!port || !url) continue;
+    const parsed = new URL(url);
+    parsed.port = port;
+    overrides[name] = parsed.toString();
+  }
+  return overrides;
+}

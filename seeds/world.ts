@@ -416,7 +416,8 @@ export function buildWorld(scale = 1): World {
       totalStock: 1000,
       perUserLimit: 2,
       claimStartsAt: at(-30),
-      claimEndsAt: at(400),
+      // Ten-year windows keep the demo records claimable whenever the seed is run.
+      claimEndsAt: at(3650),
       validDays: 30,
       createdAt: at(-31),
     });
@@ -432,7 +433,7 @@ export function buildWorld(scale = 1): World {
       totalStock: 200,
       perUserLimit: 1,
       claimStartsAt: at(-10),
-      claimEndsAt: at(200),
+      claimEndsAt: at(3650),
       validDays: 7,
       createdAt: at(-11),
     });
@@ -447,7 +448,7 @@ export function buildWorld(scale = 1): World {
       originalPriceFen,
       fillWithinMinutes: 24 * 60,
       startsAt: at(-20),
-      endsAt: at(365),
+      endsAt: at(3650),
       createdAt: at(-21),
     });
   }
@@ -482,7 +483,7 @@ export function buildWorld(scale = 1): World {
     campaignId: FIXED.kfcGroupBuyCampaign,
     memberIds: [FIXED.users.carol],
     createdAt: at(-1),
-    // Open groups in the seed run far into the future so the merchant page always shows one.
+    // Open groups in the seed last as long as their campaign (never longer), so the merchant page shows one.
     expiresAt: at(3650),
   });
   for (const [i, c] of w.groupBuyCampaigns.slice(1, 1 + 5 * scale).entries()) {

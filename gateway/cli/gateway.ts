@@ -6,6 +6,7 @@ import { createAuthenticator } from '../auth/authenticate.ts';
 import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { ApiKeyStore } from '../keys/store.ts';
 import { startGateway } from '../server.ts';
+import { listSubgraphs, urlOverridesFromEnv } from '../supergraph.ts';
 
 /** `npm run gateway -- --supergraph FILE --port N`: the gateway alone, serving any supergraph file. */
 const { values } = parseArgs({
@@ -26,6 +27,7 @@ try {
     {
       supergraphSdl,
       subgraphSecret: secrets.subgraphSecret,
+      urlOverrides: urlOverridesFromEnv(listSubgraphs(supergraphSdl)),
       authenticate: createAuthenticator(
         createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret)),
         new ApiKeyStore(dataDir),
