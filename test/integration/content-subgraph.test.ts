@@ -96,7 +96,8 @@ describe('queries', () => {
   it('reads a live stream with featured offers', async () => {
     const d = await data(`#graphql
       { liveStream(id: "lvs_kfc_1") { id status viewerCount startedAt account { id }
-          featuredOffers { __typename ... on CouponTemplate { id } ... on GroupBuyCampaign { id } } } }`);
+          featuredOffers { __typename ... on CouponTemplate { id } ... on GroupBuyCampaign { id } }
+          featuredOfferIds } }`);
     expect(d.liveStream).toMatchObject({
       status: 'LIVE',
       account: { id: 'la_kfc' },
@@ -104,6 +105,7 @@ describe('queries', () => {
         { __typename: 'CouponTemplate', id: 'cpt_kfc_1' },
         { __typename: 'GroupBuyCampaign', id: 'gbc_kfc_1' },
       ],
+      featuredOfferIds: ['cpt_kfc_1', 'gbc_kfc_1'],
     });
   });
 

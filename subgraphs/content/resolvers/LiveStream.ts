@@ -7,4 +7,6 @@ export const LiveStream = {
     ctx.loaders.lifeAccountById.load(stream.accountId),
   featuredOffers: async (stream: LiveStreamRow, _: unknown, ctx: ContentContext) =>
     (await ctx.loaders.featuredOffersByLiveStreamId.load(stream.id)).map(offerRef),
+  featuredOfferIds: async (stream: LiveStreamRow, _: unknown, ctx: ContentContext) =>
+    (await ctx.loaders.featuredOffersByLiveStreamId.load(stream.id)).map((row) => row.targetId),
 };
