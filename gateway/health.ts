@@ -18,13 +18,14 @@ export async function checkSubgraphs(
   const results = await Promise.all(
     subgraphs.map(async ({ name, url }) => {
       try {
+        const probe = { query: '{ __typename }' };
         const response = await fetch(url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, subgraphSecret),
+            [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, subgraphSecret, probe),
           },
-          body: JSON.stringify({ query: '{ __typename }' }),
+          body: JSON.stringify(probe),
           signal: AbortSignal.timeout(timeoutMs),
         });
         return response.ok

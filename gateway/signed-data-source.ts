@@ -7,9 +7,6 @@ export interface GatewayContext {
   identity: Identity;
 }
 
-/** One signature per client request, however many subgraph fetches its query plan makes. */
-const signatures = new WeakMap<object, Promise<string>>();
-
 /**
  * Sends every subgraph request with the caller's verified identity, signed with the secret shared by the
  * gateway and the subgraphs. Subgraphs trust nothing else, so clients can't forge identity headers.
@@ -29,11 +26,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
     // Health probes and schema loading run without a request context: they go out as anonymous.
     const identity = (context as Partial<GatewayContext>).identity ?? ANONYMOUS;
-    let signature = signatures.get(context);
-    if (!signature) {
-      signature = signIdentity(identity, this.subgraphSecret);
-      signatures.set(context, signature);
-    }
-    request.http?.headers.set(IDENTITY_HEADER, await signature);
+    const signature = await signIdentity(identity, this.subgraphSecret, request);
+    request.http?.headers.set(IDENTITY_HEADER, signature);
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 
 /** Who is calling, as verified by the gateway and forwarded to the subgraphs. */
@@ -28,8 +29,13 @@ function key(secret: string): Uint8Array {
  * Signs an identity for the subgraphs. Everything the subgraph trusts lives inside the signed token,
  * so no header can be altered without breaking the signature.
  */
-export async function signIdentity(identity: Identity, secret: string): Promise<string> {
-  const jwt = new SignJWT({ kind: identity.kind, scopes: identity.scopes, merchantIds: identity.merchantIds })
+export async function signIdentity(identity: Identity, secret: string, request?: SignedRequest): Promise<string> {
+  const jwt = new SignJWT({
+    kind: identity.kind,
+    scopes: identity.scopes,
+    merchantIds: identity.merchantIds,
+    ...(request ? { bdy: requestDigest(request) } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -40,12 +46,17 @@ export async function signIdentity(identity: Identity, secret: string): Promise<
 }
 
 /** Verifies a forwarded identity; throws when the signature, issuer, audience or expiry is wrong. */
-export async function verifyIdentity(token: string, secret: string): Promise<Identity> {
+export async function verifyIdentity(token: string, secret: string, request?: SignedRequest): Promise<Identity> {
   const { payload } = await jwtVerify(token, key(secret), {
     issuer: ISSUER,
     audience: AUDIENCE,
     algorithms: ['HS256'],
   });
+  // The gateway binds each signature to the exact operation it sends: a captured header is useless
+  // with any other query or variables, even within its minute of validity.
+  if (payload.bdy !== undefined && (!request || payload.bdy !== requestDigest(request))) {
+    throw new Error('identity was signed for another request');
+  }
   const kind = payload.kind;
   if (kind !== 'anonymous' && kind !== 'user' && kind !== 'partner') throw new Error('unknown identity kind');
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -55,4 +66,19 @@ export async function verifyIdentity(token: string, secret: string): Promise<Ide
     scopes: strings(payload.scopes),
     merchantIds: strings(payload.merchantIds),
   };
+}
+
+/** The part of a subgraph request an identity signature is bound to. */
+export interface SignedRequest {
+  query?: string;
+  variables?: Record<string, unknown> | null;
+}
+
+/** SHA-256 of the query and its variables, as both the gateway and the subgraph serialise them. */
+export function requestDigest(request: SignedRequest): string {
+  return createHash('sha256')
+    .update(request.query ?? '')
+    .update('\n')
+    .update(JSON.stringify(request.variables ?? null))
+    .digest('base64url');
 }

@@ -105,7 +105,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
         }
         let identity: SubgraphContext<unknown, unknown>['identity'];
         try {
-          identity = await verifyIdentity(token, options.subgraphSecret);
+          identity = await verifyIdentity(token, options.subgraphSecret, req.body);
         } catch {
           throw refused(`Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`);
         }

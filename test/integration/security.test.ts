@@ -242,6 +242,15 @@ describe('requests straight to a subgraph', () => {
     expect((await post({ [IDENTITY_HEADER]: `${h}.${altered}.${s}` })).status).toBe(401);
   });
 
+  it('with a valid signature captured from another request: 401 (signatures are bound to the operation)', async () => {
+    const captured = await signIdentity(alice, TEST_SECRETS.subgraphSecret, { query: '{ me { id } }' });
+    expect((await post({ [IDENTITY_HEADER]: captured })).status).toBe(401);
+    const bound = await signIdentity(alice, TEST_SECRETS.subgraphSecret, {
+      query: '{ iou(id: "iou_bob_alice") { id } }',
+    });
+    expect((await post({ [IDENTITY_HEADER]: bound })).status).toBe(200);
+  });
+
   it('with a valid signature: answered, and the subgraph still enforces ownership', async () => {
     const ok = await post(await signedIdentityHeader(alice, TEST_SECRETS.subgraphSecret));
     expect(ok.status).toBe(200);
