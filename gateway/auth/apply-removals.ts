@@ -61,7 +61,8 @@ function visitPosition(
   return false;
 }
 
-function denialError(removal: Removal, path: Path): GraphQLError {
+/** The error for a removed field at `path`, saying what credentials it needs. */
+export function denialError(removal: Removal, path: Path): GraphQLError {
   const message =
     removal.denial === 'UNAUTHENTICATED'
       ? `${removal.coordinate} needs a signed-in caller: send Authorization: Bearer <token> or an x-api-key header.`

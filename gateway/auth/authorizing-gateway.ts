@@ -8,7 +8,7 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { print } from 'graphql';
 import type { GatewayContext } from '../signed-data-source.ts';
-import { applyRemovals } from './apply-removals.ts';
+import { applyRemovals, denialError } from './apply-removals.ts';
 import { filterOperation } from './filter-operation.ts';
 import type { AccessPolicy } from './policy.ts';
 
@@ -58,8 +58,9 @@ export class AuthorizingGateway implements GatewayInterface {
         queryHash: createHash('sha256').update(source).digest('hex'),
       } as GatewayGraphQLRequestContext;
       const result = await execute(filteredContext);
-      if (!result.data) return result;
-      const { data, errors } = applyRemovals(result.data, removals);
+      // With no data there is nowhere to put nulls, but the caller still learns what was refused.
+      const { data, errors } = result.data ? applyRemovals(result.data, removals) : { data: result.data, errors: [] };
+      if (!result.data) errors.push(...removals.map((r) => denialError(r, [...r.ancestors.map((a) => a.key), r.key])));
       const allErrors = [...errors, ...(result.errors ?? [])];
       return { ...result, data, errors: allErrors.length > 0 ? allErrors : undefined };
     };
