@@ -59,8 +59,9 @@ export class AuthorizingGateway implements GatewayInterface {
       } as GatewayGraphQLRequestContext;
       const result = await execute(filteredContext);
       // With no data there is nowhere to put nulls, but the caller still learns what was refused.
-      const { data, errors } = result.data ? applyRemovals(result.data, removals) : { data: result.data, errors: [] };
-      if (!result.data) errors.push(...removals.map((r) => denialError(r, [...r.ancestors.map((a) => a.key), r.key])));
+      const { data, errors } = result.data
+        ? applyRemovals(result.data, removals)
+        : { data: result.data, errors: removals.map((r) => denialError(r, [...r.ancestors.map((a) => a.key), r.key])) };
       const allErrors = [...errors, ...(result.errors ?? [])];
       return { ...result, data, errors: allErrors.length > 0 ? allErrors : undefined };
     };
