@@ -12,6 +12,7 @@ import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { checkSubgraphs } from './health.ts';
+import { limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits.ts';
 import { introspectionGuard, maskError } from './plugins/production.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
 import { listSubgraphs } from './supergraph.ts';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   urlOverrides?: Record<string, string>;
   /** `NODE_ENV=production` behaviour: no landing page, no introspection, masked errors. */
   production?: boolean;
+  /** Operation size limits; from the environment (or the defaults) when not given. */
+  limits?: OperationLimits;
 }
 
 export interface RunningGateway {
@@ -60,6 +63,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     formatError: options.production ? maskError : undefined,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      operationLimits(options.limits ?? limitsFromEnv()),
       ...(options.production
         ? [ApolloServerPluginLandingPageDisabled(), introspectionGuard()]
         : [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]),

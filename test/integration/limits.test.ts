@@ -1,0 +1,79 @@
+import { buildSchema, Kind, type OperationDefinitionNode, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureOperation } from '../../gateway/plugins/limits.ts';
+import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET } from '../support/operations.ts';
+
+let graph: TestGraph;
+beforeAll(async () => {
+  graph = await startTestGraph();
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+
+describe('operation limits', () => {
+  it('the client operations fit well within the limits, even at page size 100', async () => {
+    for (const [query, variables] of [
+      [LIFE_FEED, { first: 100 }],
+      [NEARBY_DEALS, { at: { lat: 30.26, lng: 120.15 }, radius: 5000 }],
+      [WALLET, {}],
+      [MERCHANT_PAGE, { id: 'mer_kfc', n: 50 }],
+      [LIVE_ROOM, { id: 'lvs_kfc_1' }],
+    ] as const) {
+      const { status, body } = await graph.query(query, { variables, as: 'usr_alice' });
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+    }
+  });
+
+  it('refuses many aliased copies of a big list with HTTP 400 QUERY_TOO_COMPLEX before calling subgraphs', async () => {
+    const copies = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `f${i}: lifeChannelFeed(first: 100) { edges { node { id comments(first: 100) { edges { node { id } } } } } }`,
+    );
+    const before = graph.statementCount();
+    const { status, body } = await graph.query(`{ ${copies.join(' ')} }`);
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(body.errors?.[0]?.message).toMatch(/fewer items with `first`/);
+    expect(graph.statementCount()).toBe(before);
+  });
+
+  it('counts page sizes given through variables', async () => {
+    const query = `query($n: Int!) { merchants(first: $n) { edges { node { stores(first: $n) { edges { node { merchant {
+      couponTemplates(first: $n) { edges { node { id } } } } } } } } } } }`;
+    expect((await graph.query(query, { variables: { n: 5 } })).status).toBe(200);
+    expect((await graph.query(query, { variables: { n: 100 } })).status).toBe(400);
+  });
+
+  it('refuses operations nested deeper than the limit', async () => {
+    let inner = 'id';
+    for (let i = 0; i < 10; i++) inner = `merchant { stores(first: 1) { edges { node { ${inner} } } } }`;
+    const { status, body } = await graph.query(`{ store(id: "sto_kfc_hz_1") { ${inner} } }`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toMatch(/levels deep/);
+  });
+
+  it('measures fragments and aliases like inline fields, and multiplies by page sizes', () => {
+    const schema = buildSchema(`
+      type Query { merchant(id: ID!): Merchant }
+      type Merchant { id: ID! stores(first: Int): StoreConnection! }
+      type StoreConnection { edges: [StoreEdge!]! }
+      type StoreEdge { node: Store! }
+      type Store { id: ID! }`);
+    const document = parse(
+      'fragment S on Merchant { stores(first: $n) { edges { node { id } } } } query($n: Int) { a: merchant(id: "x") { ...S } b: merchant(id: "y") { ...S } }',
+    );
+    const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+    const fragments = new Map(
+      document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+    );
+    // Per merchant: itself, stores, and 10 × (edges + node + id) = 32; two aliases = 64.
+    expect(measureOperation(schema, operation, fragments, { n: 10 })).toEqual({ depth: 5, cost: 64 });
+    // Without `first`, a connection counts its default page of 20.
+    expect(measureOperation(schema, operation, fragments, {}).cost).toBe(2 * (2 + 20 * 3));
+  });
+});
