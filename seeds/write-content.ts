@@ -27,6 +27,11 @@ export function writeContent(db: BetterSQLite3Database<typeof tables>, world: Wo
     insertInChunks(tx, tables.follows, world.follows);
     insertInChunks(
       tx,
+      tables.storeDirectory,
+      world.stores.map((s) => ({ storeId: s.id, merchantId: s.merchantId, lat: s.lat, lng: s.lng })),
+    );
+    insertInChunks(
+      tx,
       tables.posts,
       world.posts.map(({ attachments: _, ...p }) => ({
         ...p,

@@ -130,7 +130,10 @@ export const comments = sqliteTable(
   ],
 );
 
-/** Every share is an event, so a user may share the same post many times. */
+/**
+ * Every share is an event, so a user may share the same post many times; the post's `shareCount` counts
+ * distinct sharers (it moves only on a user's first share of the post).
+ */
 export const postShares = sqliteTable(
   'post_shares',
   {
@@ -141,7 +144,7 @@ export const postShares = sqliteTable(
     userId: text('user_id').notNull(),
     createdAt: timestamp('created_at').notNull(),
   },
-  (t) => [index('post_shares_post_id_idx').on(t.postId), index('post_shares_user_id_idx').on(t.userId)],
+  (t) => [index('post_shares_post_user_idx').on(t.postId, t.userId), index('post_shares_user_id_idx').on(t.userId)],
 );
 
 export const liveStreams = sqliteTable(
@@ -178,6 +181,21 @@ export const liveStreamOffers = sqliteTable(
     targetId: text('target_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.liveStreamId, t.position] }), index('live_stream_offers_target_idx').on(t.targetId)],
+);
+
+/**
+ * Replica of the merchants subgraph's stores (seeded from the same world): which merchant a store belongs to
+ * and where it is, so publishPost checks the store and copies its location without trusting the client.
+ */
+export const storeDirectory = sqliteTable(
+  'store_directory',
+  {
+    storeId: text('store_id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    lat: real('lat').notNull(),
+    lng: real('lng').notNull(),
+  },
+  (t) => [index('store_directory_merchant_id_idx').on(t.merchantId)],
 );
 
 /**

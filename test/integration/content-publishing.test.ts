@@ -202,3 +202,115 @@ describe('live streams', () => {
     expect(seeded.liveStream.status).toBe('SCHEDULED');
   });
 });
+
+describe('tagged stores', () => {
+  it('take the store directory’s location, and only a store of the account’s merchant', async () => {
+    clock.advance(1);
+    const TAG = `#graphql
+      mutation Tag($input: PublishPostInput!) {
+        publishPost(input: $input) { post { id store { id name } } userErrors { code field } } }`;
+    const tagged = (await ok(TAG, { input: post({ title: 'By the lake', storeId: 'sto_kfc_hz_1' }) })).publishPost;
+    expect(tagged).toMatchObject({ post: { store: { id: 'sto_kfc_hz_1', name: expect.any(String) } }, userErrors: [] });
+    const row = graph.subgraphs.content.database.sqlite
+      .prepare('select lat, lng from posts where id = ?')
+      .get(tagged.post.id);
+    expect(row).toEqual({ lat: 30.2592, lng: 120.1484 });
+    const near = await ok(
+      `{ lifeChannelFeed(first: 1, near: { lat: 30.2591, lng: 120.1488 }) { edges { node { id } } } }`,
+      {},
+    );
+    expect(near.lifeChannelFeed.edges[0].node.id).toBe(tagged.post.id);
+
+    const before = postCount();
+    for (const [storeId, code] of [
+      ['sto_nope', 'NOT_FOUND'],
+      ['sto_newhope_hz_1', 'STORE_NOT_OWNED'],
+    ]) {
+      expect((await ok(TAG, { input: post({ storeId }) })).publishPost).toEqual({
+        post: null,
+        userErrors: [{ code, field: ['input', 'storeId'] }],
+      });
+    }
+    expect(postCount()).toBe(before);
+    const sentLocation = await graph.query(TAG, {
+      variables: { input: post({ store: { id: 'sto_kfc_hz_1', location: { lat: 0, lng: 0 } } }) },
+      as: kfcStaff,
+    });
+    expect(sentLocation.status).toBe(400);
+    expect(postCount()).toBe(before);
+  });
+});
+
+describe('dangling offer references', () => {
+  // The client operations of issue #2: one offer that no longer exists must not take the page down.
+  const LIFE_FEED = `#graphql
+    query LifeFeed($first: Int!, $near: GeoPointInput) {
+      lifeChannelFeed(first: $first, near: $near) {
+        edges { cursor node {
+          id kind title publishedAt likeCount commentCount viewerHasLiked
+          account { id name kind followerCount viewerIsFollowing merchant { id name category { name } } }
+          attachments {
+            __typename
+            ... on CouponTemplate { id title remainingStock faceValue { yuan } minSpend { yuan } merchant { name } }
+            ... on GroupBuyCampaign { id title groupSize groupPrice { yuan } }
+            ... on MiniProgram { appId name }
+          }
+        } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }`;
+  const LIVE_ROOM = `#graphql
+    query LiveRoom($id: ID!) {
+      liveStream(id: $id) { id title status viewerCount
+        account { name merchant { name } }
+        featuredOffers { __typename ... on CouponTemplate { id title } ... on GroupBuyCampaign { id title } }
+        featuredOfferIds
+      }
+    }`;
+
+  it('null only the attachment whose offer does not exist; the feed and the post still come back', async () => {
+    clock.advance(1);
+    const attachments = [
+      { kind: 'COUPON_TEMPLATE', id: 'cpt_doesnotexist' },
+      { kind: 'COUPON_TEMPLATE', id: 'cpt_kfc_1' },
+      { kind: 'MINI_PROGRAM', id: 'mp_kfc' },
+    ];
+    const published = (await ok(PUBLISH, { input: post({ title: 'Dangling', attachments }) })).publishPost;
+    expect(published.userErrors).toEqual([]);
+
+    const { status, body } = await graph.query(LIFE_FEED, { variables: { first: 5 }, as: 'usr_alice' });
+    expect(status).toBe(200);
+    const edges = body.data.lifeChannelFeed.edges;
+    expect(edges).toHaveLength(5);
+    expect(edges[0].node).toMatchObject({ id: published.post.id, title: 'Dangling', account: { id: 'la_kfc' } });
+    expect(edges[0].node.attachments).toEqual([
+      null,
+      expect.objectContaining({ __typename: 'CouponTemplate', id: 'cpt_kfc_1', title: expect.any(String) }),
+      expect.objectContaining({ __typename: 'MiniProgram', name: expect.any(String) }),
+    ]);
+    expect(edges.slice(1).every((e: { node: { title: string } }) => e.node.title)).toBe(true);
+    // The gateway nulls the item quietly; should it ever report it, the error must point at the item alone.
+    for (const error of body.errors ?? []) {
+      expect(error.path?.slice(0, 6)).toEqual(['lifeChannelFeed', 'edges', 0, 'node', 'attachments', 0]);
+    }
+  });
+
+  it('null only the featured offer that does not exist in a live room', async () => {
+    const SCHEDULE_DANGLING = `#graphql
+      mutation Schedule($at: DateTime!) {
+        scheduleLiveStream(input: { accountId: "la_kfc", title: "Ghost deals", scheduledAt: $at,
+          featuredOffers: [{ kind: GROUP_BUY_CAMPAIGN, id: "gbc_doesnotexist" }, { kind: COUPON_TEMPLATE, id: "cpt_kfc_1" }] }) {
+          liveStream { id } userErrors { code } } }`;
+    const { id } = (await ok(SCHEDULE_DANGLING, { at: later(HOUR) })).scheduleLiveStream.liveStream;
+    const { status, body } = await graph.query(LIVE_ROOM, { variables: { id } });
+    expect(status).toBe(200);
+    expect(body.data.liveStream).toMatchObject({
+      id,
+      title: 'Ghost deals',
+      account: { name: 'KFC', merchant: { name: 'KFC' } },
+      featuredOffers: [null, { __typename: 'CouponTemplate', id: 'cpt_kfc_1', title: expect.any(String) }],
+      featuredOfferIds: ['gbc_doesnotexist', 'cpt_kfc_1'],
+    });
+    for (const error of body.errors ?? []) expect(error.path?.slice(0, 3)).toEqual(['liveStream', 'featuredOffers', 0]);
+  });
+});

@@ -65,17 +65,23 @@ const schedule = (hoursAhead: number, caller = kfcStaff) =>
   });
 
 describe('publishPost', () => {
-  it('publishes with attachments and a store location that the nearby feed finds', () => {
+  it("publishes with attachments and the store directory's location, which the nearby feed finds", () => {
     const result = publishPost(database.db, now, kfcStaff, {
       ...basePost,
-      store: { id: 'sto_kfc_hz_1', location: { lat: 30.2592, lng: 120.1484 } },
+      storeId: 'sto_kfc_hz_1',
       attachments: [
         { kind: 'COUPON_TEMPLATE', id: 'cpt_kfc_2' },
         { kind: 'MINI_PROGRAM', id: 'mp_kfc' },
       ],
     });
     expect(result.userErrors).toEqual([]);
-    expect(result.post).toMatchObject({ title: 'New bucket', publishedByUserId: 'usr_bob', storeId: 'sto_kfc_hz_1' });
+    expect(result.post).toMatchObject({
+      title: 'New bucket',
+      publishedByUserId: 'usr_bob',
+      storeId: 'sto_kfc_hz_1',
+      lat: 30.2592,
+      lng: 120.1484,
+    });
     const id = result.post?.id as string;
     const attachments = database.db
       .select()
@@ -137,7 +143,6 @@ describe('publishPost', () => {
       title: '',
       body: 'x'.repeat(5001),
       media: ['http://insecure'],
-      store: { id: 'kfc', location: { lat: 91, lng: 0 } },
       attachments: Array(4).fill({ kind: 'MINI_PROGRAM', id: 'mp_kfc' }),
     });
     expect(bad.post).toBeNull();
@@ -145,13 +150,35 @@ describe('publishPost', () => {
       ['INVALID_INPUT', 'input.title'],
       ['INVALID_INPUT', 'input.body'],
       ['INVALID_INPUT', 'input.media'],
-      ['INVALID_INPUT', 'input.store.id'],
-      ['INVALID_INPUT', 'input.store.location'],
       ['INVALID_INPUT', 'input.attachments'],
     ]);
     const missing = publishPost(database.db, now, kfcStaff, { ...basePost, accountId: 'la_missing' });
     expect(missing.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'accountId'] })]);
     expect(counts()).toEqual(before);
+  });
+
+  it("tags only a known store of the account's merchant, with the location the directory holds", () => {
+    const before = counts();
+    const tag = (storeId: string) => publishPost(database.db, now, kfcStaff, { ...basePost, storeId });
+    expect(tag('sto_missing')).toEqual({
+      post: null,
+      userErrors: [expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'storeId'] })],
+    });
+    expect(tag('sto_newhope_hz_1')).toEqual({
+      post: null,
+      userErrors: [expect.objectContaining({ code: 'STORE_NOT_OWNED', field: ['input', 'storeId'] })],
+    });
+    expect(counts()).toEqual(before);
+    // Reported together with the other problems of the input, so the client fixes them all at once.
+    const both = publishPost(database.db, now, kfcStaff, { ...basePost, title: '', storeId: 'sto_missing' });
+    expect(both.userErrors.map((e) => e.code)).toEqual(['INVALID_INPUT', 'NOT_FOUND']);
+    // A client cannot move the post: coordinates it sends are not part of the input and are ignored.
+    const moved = { ...basePost, storeId: 'sto_kfc_hz_2', store: { id: 'sto_kfc_hz_2', location: { lat: 0, lng: 0 } } };
+    expect(publishPost(database.db, now, kfcStaff, moved).post).toMatchObject({
+      storeId: 'sto_kfc_hz_2',
+      lat: 30.298548,
+      lng: 120.202372,
+    });
   });
 
   it('takes up to three attachments, each with the prefix of its kind, each once', () => {

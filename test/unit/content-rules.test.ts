@@ -164,11 +164,19 @@ describe('likes and favorites', () => {
 });
 
 describe('shares', () => {
-  it('count every share as an event', () => {
+  it('store every share as an event but count each sharer once', () => {
     const input = { userId: 'usr_bob', postId: 'pst_kfc_4' };
-    sharePost(database.db, now, input);
-    expect(sharePost(database.db, now, input).post?.shareCount).toBe(2);
-    expect(rowCount(tables.postShares, 'pst_kfc_4')).toBe(2);
+    const before = post('pst_kfc_4')?.shareCount ?? 0;
+    expect(sharePost(database.db, now, input).post?.shareCount).toBe(before + 1);
+    expect(sharePost(database.db, now, input).post?.shareCount).toBe(before + 1);
+    expect(sharePost(database.db, now, input).post?.shareCount).toBe(before + 1);
+    expect(sharePost(database.db, now, { ...input, userId: 'usr_carol' }).post?.shareCount).toBe(before + 2);
+    expect(sharePost(database.db, now, { ...input, userId: 'usr_carol' }).post?.shareCount).toBe(before + 2);
+    expect(post('pst_kfc_4')?.shareCount).toBe(before + 2);
+    expect(rowCount(tables.postShares, 'pst_kfc_4')).toBe(5);
+    // Bob's share of another post is that post's first share by him, so it counts there.
+    const other = post('pst_kfc_5')?.shareCount ?? 0;
+    expect(sharePost(database.db, now, { ...input, postId: 'pst_kfc_5' }).post?.shareCount).toBe(other + 1);
     expect(sharePost(database.db, now, { ...input, postId: 'pst_missing' }).userErrors[0]?.code).toBe('NOT_FOUND');
   });
 });

@@ -1,5 +1,4 @@
 import { type UserError, userError } from '../../shared/errors.ts';
-import { type GeoPoint, invalidPoint } from '../../shared/geo.ts';
 import type { OfferKind } from '../tables.ts';
 
 export const MAX_ATTACHMENTS = 3;
@@ -49,14 +48,15 @@ export function refProblems(refs: readonly OfferRefInput[], max: number, field: 
   return problems;
 }
 
-/** What a merchant publishes; the store's location is copied so the nearby feed can find the post. */
+/** What a merchant publishes; the tagged store's location comes from the store directory, never the client. */
 export interface PublishPostInput {
   accountId: string;
   kind: 'IMAGE_TEXT' | 'SHORT_VIDEO';
   title: string;
   body: string;
   media: string[];
-  store?: { id: string; location: GeoPoint } | null;
+  /** A store of the account's merchant to tag (`sto_...`). */
+  storeId?: string | null;
   attachments?: OfferRefInput[] | null;
   /** Optional: a retry with the same key and input returns the first post. */
   idempotencyKey?: string | null;
@@ -71,10 +71,6 @@ export function postProblems(input: PublishPostInput): UserError[] {
   if (input.media.length > MAX_MEDIA) problems.push(invalid(`Attach at most ${MAX_MEDIA} media URLs.`, 'media'));
   if (input.media.some((url) => !/^https:\/\/\S+$/.test(url)))
     problems.push(invalid('Every media entry must be an https:// URL.', 'media'));
-  if (input.store && !input.store.id.startsWith('sto_'))
-    problems.push(invalid(`A store id starts with "sto_"; "${input.store.id}" does not.`, 'store', 'id'));
-  const point = input.store ? invalidPoint(input.store.location) : null;
-  if (point) problems.push(invalid(`The store location is invalid: ${point}.`, 'store', 'location'));
   problems.push(...refProblems(input.attachments ?? [], MAX_ATTACHMENTS, 'attachments'));
   return problems;
 }

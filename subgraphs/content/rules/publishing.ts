@@ -3,7 +3,7 @@ import { type UserError, userError } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { newId } from '../../shared/ids.ts';
 import { requirePublisher, requirePublishingAccess } from '../access.ts';
-import { lifeAccounts, postAttachments, posts } from '../tables.ts';
+import { lifeAccounts, postAttachments, posts, storeDirectory } from '../tables.ts';
 import type { ContentDb, LifeAccountRow, PostRow } from '../types.ts';
 import { onceForKey } from './idempotency.ts';
 import { type PublishPostInput, postProblems } from './publish-input.ts';
@@ -17,6 +17,35 @@ export interface RuleOptions {
 
 export const accountNotFound = (id: string): UserError =>
   userError('NOT_FOUND', `No life account has id "${id}": check the id.`, ['input', 'accountId']);
+
+/** The store a post is tagged at, as the store directory knows it. */
+type DirectoryStore = typeof storeDirectory.$inferSelect;
+
+/**
+ * The store to tag, looked up in the store directory (a replica of the merchants subgraph's stores): a
+ * user error when no store has the id (NOT_FOUND) or it belongs to another merchant than the account's
+ * (STORE_NOT_OWNED). The post takes the directory's location, never one sent by the client.
+ */
+export function taggedStore(
+  tx: ContentDb,
+  account: LifeAccountRow,
+  storeId: string,
+): { store: DirectoryStore; error?: undefined } | { store?: undefined; error: UserError } {
+  const store = tx.select().from(storeDirectory).where(eq(storeDirectory.storeId, storeId)).get();
+  if (!store) {
+    return { error: userError('NOT_FOUND', `No store has id "${storeId}": check the id.`, ['input', 'storeId']) };
+  }
+  if (store.merchantId !== account.merchantId) {
+    return {
+      error: userError(
+        'STORE_NOT_OWNED',
+        `Store ${storeId} belongs to another merchant: tag a store of ${account.merchantId}.`,
+        ['input', 'storeId'],
+      ),
+    };
+  }
+  return { store };
+}
 
 /**
  * Finds the account to publish to and checks the caller may act for its merchant (throws FORBIDDEN,
@@ -48,7 +77,7 @@ export function publishPost(
       tx,
       { caller, now, operation: 'publishPost', key: idempotencyKey, request },
       {
-        attempt: () => insertPost(tx, now, caller, request, options),
+        attempt: () => insertPost(tx, now, caller, account, request, options),
         createdId: (result) => result.post?.id ?? '',
         replay: (id) => ({ post: tx.select().from(posts).where(eq(posts.id, id)).get() ?? null, userErrors: [] }),
         refuse: (error) => ({ post: null, userErrors: [error] }),
@@ -63,11 +92,15 @@ function insertPost(
   tx: ContentDb,
   now: Date,
   caller: Identity,
+  account: LifeAccountRow,
   input: PublishPostInput,
   options: RuleOptions,
 ): PublishPostResult {
   const problems = postProblems(input);
+  const tagged = input.storeId == null ? null : taggedStore(tx, account, input.storeId);
+  if (tagged?.error) problems.push(tagged.error);
   if (problems.length) return { post: null, userErrors: problems };
+  const store = tagged?.store ?? null;
   const post = tx
     .insert(posts)
     .values({
@@ -77,9 +110,9 @@ function insertPost(
       title: input.title.trim(),
       body: input.body,
       mediaUrls: input.media,
-      storeId: input.store?.id ?? null,
-      lat: input.store?.location.lat ?? null,
-      lng: input.store?.location.lng ?? null,
+      storeId: store?.storeId ?? null,
+      lat: store?.lat ?? null,
+      lng: store?.lng ?? null,
       publishedAt: now,
       publishedByUserId: caller.subject,
     })

@@ -28,7 +28,7 @@ export function postNotFound(postId: string): UserError {
   return userError('NOT_FOUND', `No post has id "${postId}": check the id.`, ['postId']);
 }
 
-function bump(tx: ContentDb, postId: string, counter: 'likeCount' | 'favoriteCount' | 'shareCount', delta: number) {
+function bump(tx: ContentDb, postId: string, counter: 'likeCount' | 'favoriteCount', delta: number) {
   return tx
     .update(posts)
     .set({ [counter]: sql`${posts[counter]} + ${delta}` })
@@ -71,14 +71,28 @@ export const favoritePost = (db: ContentDb, now: Date, input: ReactionInput) => 
 export const unfavoritePost = (db: ContentDb, now: Date, input: ReactionInput) =>
   react(db, 'favorite', false, input, now);
 
-/** Records a share: every share is an event, so each call stores a row and counts. */
+/**
+ * Records a share. Every share is stored as an event, but `shareCount` counts distinct sharers: it moves
+ * only on the user's first share of the post. The check and the increment are one statement in an
+ * immediate transaction, so concurrent repeats by one user still count once.
+ */
 export function sharePost(db: ContentDb, now: Date, input: ReactionInput): PostResult {
-  return db.transaction((tx) => {
-    const post = tx.select({ id: posts.id }).from(posts).where(eq(posts.id, input.postId)).get();
-    if (!post) return { post: null, userErrors: [postNotFound(input.postId)] };
-    tx.insert(postShares)
-      .values({ id: newId('shr'), postId: input.postId, userId: input.userId, createdAt: now })
-      .run();
-    return { post: bump(tx, input.postId, 'shareCount', 1) ?? null, userErrors: [] };
-  });
+  return db.transaction(
+    (tx) => {
+      const post = tx.select().from(posts).where(eq(posts.id, input.postId)).get();
+      if (!post) return { post: null, userErrors: [postNotFound(input.postId)] };
+      const firstShare = sql`not exists (select 1 from ${postShares} where ${postShares.postId} = ${input.postId} and ${postShares.userId} = ${input.userId})`;
+      const bumped = tx
+        .update(posts)
+        .set({ shareCount: sql`${posts.shareCount} + 1` })
+        .where(and(eq(posts.id, input.postId), firstShare))
+        .returning()
+        .get();
+      tx.insert(postShares)
+        .values({ id: newId('shr'), postId: input.postId, userId: input.userId, createdAt: now })
+        .run();
+      return { post: bumped ?? post, userErrors: [] };
+    },
+    { behavior: 'immediate' },
+  );
 }
