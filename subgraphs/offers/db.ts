@@ -10,6 +10,7 @@ export type GroupBuyCampaignRow = typeof tables.groupBuyCampaigns.$inferSelect;
 export type GroupBuyGroupRow = typeof tables.groupBuyGroups.$inferSelect;
 export type GroupBuyMemberRow = typeof tables.groupBuyMembers.$inferSelect;
 export type CommissionRow = typeof tables.commissions.$inferSelect;
+export type SettlementRow = typeof tables.settlements.$inferSelect;
 
 /** The handle a rule works with inside `db.transaction(...)`. */
 export type OffersTx = Parameters<Parameters<OffersDb['transaction']>[0]>[0];

@@ -21,6 +21,12 @@ export interface ViewerTemplateKey {
   templateId: string;
 }
 
+/** A live stream as offers sees it: its id and the offers it features (from content, via `@requires`). */
+export interface LiveStreamFeatures {
+  id: string;
+  featuredOfferIds: string[];
+}
+
 /** One loader per extra key (a status filter, ...), created on first use within the request. */
 function keyed<K, L>(make: (key: K) => L): (key: K) => L {
   const made = new Map<K, L>();
@@ -108,6 +114,28 @@ export function createLoaders(db: OffersDb, clock: Clock) {
         }),
       (row) => row.merchantId,
     ),
+    settlementsByMerchantId: childPageLoader(
+      (parentIds, offset, limit) =>
+        selectChildPage(db, {
+          table: settlements,
+          parentColumn: settlements.merchantId,
+          orderBy: sql`${settlements.createdAt} desc, ${settlements.id} desc`,
+          parentIds,
+          offset,
+          limit,
+        }),
+      (row) => row.merchantId,
+    ),
+    commissionsBySettlementId: groupLoader(
+      (settlementIds) =>
+        db
+          .select()
+          .from(commissions)
+          .where(inArray(commissions.settlementId, [...settlementIds]))
+          .orderBy(asc(commissions.settlementId), asc(commissions.kind))
+          .all(),
+      (row) => row.settlementId,
+    ),
     /** `couponsByUserId(status)` pages a user's coupons, newest first, filtered by the status as it reads now. */
     couponsByUserId: keyed((status: CouponStatus | null) =>
       childPageLoader(
@@ -147,17 +175,39 @@ export function createLoaders(db: OffersDb, clock: Clock) {
           .all(),
       (row) => row.groupId,
     ),
-    /** Settled fen of coupon redemptions per live stream; 0 when none. */
-    salesByLiveStreamId: new DataLoader<string, number>(async (ids) => {
-      const rows = db
-        .select({ id: settlements.liveStreamId, fen: sql<number>`coalesce(sum(${settlements.amountFen}), 0)` })
-        .from(settlements)
-        .where(and(inArray(settlements.liveStreamId, [...ids]), eq(settlements.sourceKind, 'COUPON_REDEMPTION')))
-        .groupBy(settlements.liveStreamId)
-        .all();
-      const byId = new Map(rows.map((r) => [r.id, r.fen]));
-      return ids.map((id) => byId.get(id) ?? 0);
-    }),
+    /**
+     * Settled fen of coupon redemptions per live stream, counting only coupons whose template the stream
+     * features (so nobody can credit a stream by naming it at claim time); 0 when none. One statement for
+     * any number of streams: settlements → coupons → template, summed per (stream, template).
+     */
+    salesByLiveStream: new DataLoader<LiveStreamFeatures, number, string>(
+      async (streams) => {
+        const templateIds = [...new Set(streams.flatMap((s) => s.featuredOfferIds))];
+        if (templateIds.length === 0) return streams.map(() => 0);
+        const rows = db
+          .select({
+            liveStreamId: settlements.liveStreamId,
+            templateId: coupons.templateId,
+            fen: sql<number>`sum(${settlements.amountFen})`,
+          })
+          .from(settlements)
+          .innerJoin(coupons, eq(coupons.id, settlements.sourceId))
+          .where(
+            and(
+              eq(settlements.sourceKind, 'COUPON_REDEMPTION'),
+              inArray(settlements.liveStreamId, [...new Set(streams.map((s) => s.id))]),
+              inArray(coupons.templateId, templateIds),
+            ),
+          )
+          .groupBy(settlements.liveStreamId, coupons.templateId)
+          .all();
+        const fenOf = new Map(rows.map((r) => [`${r.liveStreamId}|${r.templateId}`, r.fen]));
+        return streams.map((s) =>
+          [...new Set(s.featuredOfferIds)].reduce((sum, t) => sum + (fenOf.get(`${s.id}|${t}`) ?? 0), 0),
+        );
+      },
+      { cacheKeyFn: (s) => `${s.id}|${s.featuredOfferIds.join(',')}` },
+    ),
     /** How many coupons a user has claimed per template: one statement per distinct user (normally one). */
     viewerClaimedCountByTemplateId: new DataLoader<ViewerTemplateKey, number, string>(
       async (keys) => {

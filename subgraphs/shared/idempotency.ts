@@ -85,23 +85,40 @@ export function keyReused(): UserError {
 }
 
 /**
+ * What `response_json` holds: the value `remember` picked from a successful result, or, for a refused request
+ * (stored by `idempotentTransaction`), `{ "refused": [...userErrors] }`.
+ */
+export type PriorOutcome<T> = { response: T } | { refused: UserError[] };
+
+function isRefusal(value: unknown): value is { refused: UserError[] } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.keys(value).length === 1 &&
+    Array.isArray((value as { refused?: unknown }).refused)
+  );
+}
+
+/**
  * Looks up (caller, key): `undefined` when unused, `{ reused }` when it was used for another operation or
- * input, else the stored response to replay.
+ * input, else the stored outcome to replay (a success's `response`, or the user errors it was `refused` with).
  */
 export function findPrior<T>(
   tx: SyncSqlite,
   entry: IdempotencyEntry,
-): { response: T } | { reused: UserError } | undefined {
+): PriorOutcome<T> | { reused: UserError } | undefined {
   const row = tx.get<{ operation: string; request_hash: string; response_json: string } | undefined>(
     sql`select operation, request_hash, response_json from idempotency_keys
         where caller = ${entry.caller} and key = ${entry.key}`,
   );
   if (!row) return undefined;
   if (row.operation !== entry.operation || row.request_hash !== entry.hash) return { reused: keyReused() };
-  return { response: JSON.parse(row.response_json) as T };
+  const stored: unknown = JSON.parse(row.response_json);
+  if (isRefusal(stored)) return { refused: stored.refused };
+  return { response: stored as T };
 }
 
-/** Stores the response of the first successful request under (caller, key). */
+/** Stores the outcome of the first request under (caller, key): what to replay for the same request. */
 export function savePrior(tx: SyncSqlite, entry: IdempotencyEntry & { response: unknown; now: Date }): void {
   tx.run(
     sql`insert into idempotency_keys (caller, key, operation, request_hash, response_json, created_at)
@@ -110,27 +127,46 @@ export function savePrior(tx: SyncSqlite, entry: IdempotencyEntry & { response: 
   );
 }
 
+/** The steps of one idempotent request; `refuse` turns one user error into the mutation's result. */
+export interface IdempotentSteps<TResult extends { userErrors: UserError[] }, TStored> {
+  attempt(): TResult;
+  remember(result: TResult): TStored;
+  replay(stored: TStored): TResult;
+  refuse(error: UserError): TResult;
+}
+
+/** A refused result with every one of `errors` (refuse builds the empty result, the errors replace its one). */
+function refusedWith<TResult extends { userErrors: UserError[] }>(
+  refuse: (error: UserError) => TResult,
+  errors: UserError[],
+): TResult {
+  const [first] = errors;
+  if (!first) throw new Error('a refused idempotent request must have user errors');
+  return { ...refuse(first), userErrors: errors };
+}
+
 /**
- * Runs one idempotent step inside the caller's transaction: replays the stored result for a repeated
- * request, refuses a reused key, or runs `attempt` and stores what `remember` picks from a successful
- * result (nothing is stored for a result with user errors, so a refused request can be retried with the
- * same key once the problem is fixed).
+ * Runs one idempotent step inside the caller's transaction: replays the stored outcome for a repeated
+ * request, refuses a reused key, or runs `attempt` and stores what `remember` picks from a successful result.
+ *
+ * `refusals` says what happens to a result with user errors: `'replay'` (what the spec asks of every
+ * mutation that moves money or stock, and what `idempotentTransaction` does) stores its user errors too, so
+ * the same key and input return the same refusal and change nothing, even once the rule would pass;
+ * `'forget'` stores nothing for it, so the same key can be retried once the problem is fixed.
  */
 export function idempotent<TResult extends { userErrors: UserError[] }, TStored>(
   tx: SyncSqlite,
   entry: IdempotencyEntry & { now: Date },
-  steps: {
-    attempt(): TResult;
-    remember(result: TResult): TStored;
-    replay(stored: TStored): TResult;
-    refuse(error: UserError): TResult;
-  },
+  steps: IdempotentSteps<TResult, TStored>,
+  refusals: 'replay' | 'forget' = 'forget',
 ): TResult {
   const prior = findPrior<TStored>(tx, entry);
   if (prior && 'reused' in prior) return steps.refuse(prior.reused);
+  if (prior && 'refused' in prior) return refusedWith(steps.refuse, prior.refused);
   if (prior) return steps.replay(prior.response);
   const result = steps.attempt();
   if (result.userErrors.length === 0) savePrior(tx, { ...entry, response: steps.remember(result) });
+  else if (refusals === 'replay') savePrior(tx, { ...entry, response: { refused: result.userErrors } });
   return result;
 }
 
@@ -153,6 +189,11 @@ export interface IdempotentRequest {
  * A whole mutation that needs an idempotency key: refuses a missing or oversized key before anything is
  * read, then runs `idempotent` in one immediate transaction, with the steps `steps` builds for that
  * transaction. `refuse` turns a bad or reused key into the mutation's result.
+ *
+ * Every outcome of the first request is stored, refusals included: the same key with the same input
+ * returns the first result (the same entity, or the same user errors) and changes nothing; the same key
+ * with another input is IDEMPOTENCY_KEY_REUSED. A bad key is not stored (there is nothing to store it
+ * under), and an exception rolls the whole transaction back, key included, so such a request can be retried.
  */
 export function idempotentTransaction<TTx extends SyncSqlite, TResult extends { userErrors: UserError[] }, TStored>(
   db: SyncTransactions<TTx>,
@@ -169,5 +210,5 @@ export function idempotentTransaction<TTx extends SyncSqlite, TResult extends { 
     hash: requestHash(call.operation, call.request),
     now: call.now,
   };
-  return db.transaction((tx) => idempotent(tx, entry, { ...steps(tx), refuse }), { behavior: 'immediate' });
+  return db.transaction((tx) => idempotent(tx, entry, { ...steps(tx), refuse }, 'replay'), { behavior: 'immediate' });
 }

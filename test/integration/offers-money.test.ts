@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -222,7 +222,7 @@ describe('group buys under concurrency, through the gateway', () => {
 });
 
 describe('redeemCoupon through the gateway', () => {
-  it('redeems a percent coupon exactly, records the fee and counts live stream sales', async () => {
+  it('redeems a percent coupon exactly and records the fee; a stream not featuring the template gains no sales', async () => {
     const templateId = await createTemplate({
       kind: 'PERCENT_OFF',
       faceValueFen: null,
@@ -249,7 +249,8 @@ describe('redeemCoupon through the gateway', () => {
       userErrors: [],
     });
     const salesAfter = await graph.query(`{ liveStream(id: "lvs_kfc_1") { sales { fen } } }`);
-    expect(salesAfter.body.data.liveStream.sales.fen).toBe(salesBefore.body.data.liveStream.sales.fen + 280);
+    // lvs_kfc_1 features cpt_kfc_1 and gbc_kfc_1, not this new template: naming the stream credits it nothing.
+    expect(salesAfter.body.data.liveStream.sales.fen).toBe(salesBefore.body.data.liveStream.sales.fen);
     // Retried with the same key: the same answer, nothing settled twice; another order with it: refused.
     const retry = await graph.query(REDEEM, { as: KFC_STAFF, variables: { input } });
     expect(retry.body.data.redeemCoupon).toEqual(body.data.redeemCoupon);
@@ -280,5 +281,193 @@ describe('redeemCoupon through the gateway', () => {
       userErrors: [{ code: 'MIN_SPEND_NOT_MET', field: ['input', 'orderAmountFen'] }],
     });
     expect(count("select count(*) n from coupons where id = 'cpn_000002' and status = 'AVAILABLE'")).toBe(1);
+  });
+});
+
+describe('idempotency keys replay the first outcome, through the gateway', () => {
+  const HOUR = 60 * MINUTE;
+
+  it('a claim refused before the window replays NOT_STARTED for its key once the window opens; a new key claims', async () => {
+    const templateId = await createTemplate({ claimStartsAt: new Date(NOW.getTime() + HOUR).toISOString() });
+    const claim = (idempotencyKey: string) =>
+      graph.query(CLAIM, { as: 'usr_0321', variables: { input: { templateId, idempotencyKey } } });
+    const early = await claim('K');
+    expect(early.body.data.claimCoupon).toEqual({ coupon: null, userErrors: [{ code: 'NOT_STARTED' }] });
+    clock.advance(2 * HOUR);
+    try {
+      const again = await claim('K');
+      expect(again.body.errors).toBeUndefined();
+      expect(again.body.data.claimCoupon).toEqual({ coupon: null, userErrors: [{ code: 'NOT_STARTED' }] });
+      expect(count('select count(*) n from coupons where template_id = ?', templateId)).toBe(0);
+      expect(count('select remaining_stock n from coupon_templates where id = ?', templateId)).toBe(50);
+      const fresh = await claim('K2');
+      expect(fresh.body.data.claimCoupon).toMatchObject({ coupon: { status: 'AVAILABLE' }, userErrors: [] });
+      expect(count('select count(*) n from coupons where template_id = ?', templateId)).toBe(1);
+    } finally {
+      clock.set(NOW);
+    }
+  });
+
+  it('createCouponTemplate with a key, sent five times at once and again later, creates one template', async () => {
+    const input = {
+      merchantId: 'mer_kfc',
+      title: 'Retried create',
+      kind: 'FIXED_AMOUNT',
+      faceValueFen: 700,
+      totalStock: 30,
+      claimStartsAt: NOW.toISOString(),
+      claimEndsAt: new Date(NOW.getTime() + 7 * DAY).toISOString(),
+      validDays: 3,
+      idempotencyKey: 'create-template-1',
+    };
+    const send = (over: Record<string, unknown> = {}) =>
+      graph.query(CREATE_TEMPLATE, { as: KFC_STAFF, variables: { input: { ...input, ...over } } });
+    const results = await Promise.all(Array.from({ length: 5 }, () => send()));
+    const ids = new Set(results.map((r) => r.body.data.createCouponTemplate.couponTemplate.id));
+    expect(ids.size).toBe(1);
+    const retry = await send();
+    expect(retry.body.data.createCouponTemplate.couponTemplate.id).toBe([...ids][0]);
+    const reused = await send({ totalStock: 31 });
+    expect(reused.body.data.createCouponTemplate).toEqual({
+      couponTemplate: null,
+      userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] }],
+    });
+    expect(count("select count(*) n from coupon_templates where title = 'Retried create'")).toBe(1);
+    // Without a key, each call creates.
+    await send({ idempotencyKey: null });
+    expect(count("select count(*) n from coupon_templates where title = 'Retried create'")).toBe(2);
+  });
+
+  it('createGroupBuyCampaign with a key creates one campaign; a refused one replays its user errors', async () => {
+    const input = {
+      merchantId: 'mer_kfc',
+      title: 'Retried campaign',
+      groupSize: 2,
+      groupPriceFen: 1000,
+      originalPriceFen: 1500,
+      fillWithinMinutes: 30,
+      startsAt: NOW.toISOString(),
+      endsAt: new Date(NOW.getTime() + 7 * DAY).toISOString(),
+      idempotencyKey: 'create-campaign-1',
+    };
+    const send = (over: Record<string, unknown> = {}) =>
+      graph.query(CREATE_CAMPAIGN, { as: KFC_STAFF, variables: { input: { ...input, ...over } } });
+    const first = await send();
+    const again = await send();
+    expect(again.body.data.createGroupBuyCampaign).toEqual(first.body.data.createGroupBuyCampaign);
+    expect(count("select count(*) n from group_buy_campaigns where title = 'Retried campaign'")).toBe(1);
+    const bad = { groupPriceFen: 2000, idempotencyKey: 'create-campaign-2' };
+    const refused = await send(bad);
+    expect(refused.body.data.createGroupBuyCampaign).toEqual({
+      groupBuyCampaign: null,
+      userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'groupPriceFen'] }],
+    });
+    expect((await send(bad)).body.data.createGroupBuyCampaign).toEqual(refused.body.data.createGroupBuyCampaign);
+    expect(count("select count(*) n from group_buy_campaigns where title = 'Retried campaign'")).toBe(1);
+  });
+});
+
+describe('live stream sales and settlements, through the gateway', () => {
+  const SALES = `{ liveStream(id: "lvs_kfc_1") { featuredOffers { ... on CouponTemplate { id } } sales { fen } } }`;
+  const SETTLEMENTS = /* GraphQL */ `#graphql
+    query ($id: ID!, $first: Int) {
+      merchant(id: $id) {
+        settlements(first: $first) {
+          edges { node {
+            id kind sourceId amount { fen yuan } liveStream { id } createdAt
+            commissions { kind rateBps baseAmount { fen } amount { fen } }
+          } }
+          pageInfo { hasNextPage }
+        }
+      }
+    }
+  `;
+  const sales = async () => (await graph.query(SALES)).body.data.liveStream.sales.fen as number;
+
+  it('counts a redeemed coupon toward a stream that features its template, and only then', async () => {
+    const { body } = await graph.query(SALES);
+    expect(body.data.liveStream.featuredOffers).toContainEqual({ id: 'cpt_kfc_1' });
+    const before = await sales();
+    // A template the stream does not feature, claimed naming the stream and redeemed: no change.
+    const other = await createTemplate({ title: 'Not featured' });
+    const notFeatured = await graph.query(CLAIM, {
+      as: 'usr_0331',
+      variables: { input: { templateId: other, idempotencyKey: 'nf', liveStreamId: 'lvs_kfc_1' } },
+    });
+    const nfCoupon = notFeatured.body.data.claimCoupon.coupon.id;
+    const nfRedeem = await graph.query(REDEEM, {
+      as: KFC_STAFF,
+      variables: { input: { couponId: nfCoupon, storeId: 'sto_kfc_hz_1', orderAmountFen: 1000, idempotencyKey: 'nf' } },
+    });
+    expect(nfRedeem.body.data.redeemCoupon.userErrors).toEqual([]);
+    expect(await sales()).toBe(before);
+    // The featured cpt_kfc_1, claimed from the stream and redeemed: its payable amount counts.
+    const featured = await graph.query(CLAIM, {
+      as: 'usr_0332',
+      variables: { input: { templateId: 'cpt_kfc_1', idempotencyKey: 'f', liveStreamId: 'lvs_kfc_1' } },
+    });
+    const fCoupon = featured.body.data.claimCoupon.coupon.id;
+    const fRedeem = await graph.query(REDEEM, {
+      as: KFC_STAFF,
+      variables: { input: { couponId: fCoupon, storeId: 'sto_kfc_hz_1', orderAmountFen: 6000, idempotencyKey: 'f' } },
+    });
+    expect(fRedeem.body.data.redeemCoupon.userErrors).toEqual([]);
+    expect(await sales()).toBe(before + fRedeem.body.data.redeemCoupon.payable.fen);
+    // The settlement shows for finance staff, newest first, with the stream it was claimed from and its fee.
+    const listed = await graph.query(SETTLEMENTS, { as: KFC_STAFF, variables: { id: 'mer_kfc', first: 2 } });
+    expect(listed.body.errors).toBeUndefined();
+    const [newest, previous] = listed.body.data.merchant.settlements.edges.map((e: { node: unknown }) => e.node);
+    const payable = fRedeem.body.data.redeemCoupon.payable.fen;
+    expect(newest).toMatchObject({
+      kind: 'COUPON_REDEMPTION',
+      sourceId: fCoupon,
+      amount: { fen: payable },
+      liveStream: { id: 'lvs_kfc_1' },
+      createdAt: NOW.toISOString(),
+      commissions: [
+        {
+          kind: 'PLATFORM_FEE',
+          rateBps: 110,
+          baseAmount: { fen: payable },
+          amount: fRedeem.body.data.redeemCoupon.commission.amount,
+        },
+      ],
+    });
+    expect(newest.id).toMatch(/^stl_/);
+    expect(previous).toMatchObject({ sourceId: nfCoupon, liveStream: { id: 'lvs_kfc_1' } });
+  });
+
+  it('refuses a liveStreamId that is not a live stream id, claiming nothing', async () => {
+    const templateId = await createTemplate({ title: 'Bad stream' });
+    const { body } = await graph.query(
+      /* GraphQL */ `#graphql
+      mutation ($input: ClaimCouponInput!) { claimCoupon(input: $input) { coupon { id } userErrors { code field } } }
+    `,
+      { as: 'usr_0333', variables: { input: { templateId, idempotencyKey: 'bad', liveStreamId: 'pst_kfc_1' } } },
+    );
+    expect(body.data.claimCoupon).toEqual({
+      coupon: null,
+      userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'liveStreamId'] }],
+    });
+    expect(count('select count(*) n from coupons where template_id = ?', templateId)).toBe(0);
+  });
+
+  it('shows settlements to finance staff of the merchant only', async () => {
+    const read = (as?: As) => graph.query(SETTLEMENTS, { as, variables: { id: 'mer_kfc', first: 1 } });
+    const staff = await read(KFC_STAFF);
+    expect(staff.body.errors).toBeUndefined();
+    expect(staff.body.data.merchant.settlements.edges).toHaveLength(1);
+    const cases: [As | undefined, string][] = [
+      [undefined, 'UNAUTHENTICATED'],
+      [{ ...KFC_STAFF, scopes: ['merchant:offers'] }, 'FORBIDDEN'],
+      [{ ...KFC_STAFF, merchants: ['mer_newhope'] }, 'FORBIDDEN'],
+      ['usr_alice', 'FORBIDDEN'],
+    ];
+    for (const [as, code] of cases) {
+      const { status, body } = await read(as);
+      expect(status).toBe(200);
+      expect(body.data.merchant).toEqual({ settlements: null });
+      expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([[code, ['merchant', 'settlements']]]);
+    }
   });
 });

@@ -200,17 +200,23 @@ describe('offers subgraph reads', () => {
     expect(bobs.errors[0].extensions.code).toBe('FORBIDDEN');
   });
 
-  it('sums live stream sales from settled redemptions, zero when none', async () => {
+  it('sums live stream sales from settled redemptions of featured templates only, zero when none', async () => {
+    const featured = ['cpt_kfc_1', 'gbc_kfc_1'];
     const body = await gql(entities('... on LiveStream { id sales { fen yuan } }'), {
       r: [
-        { __typename: 'LiveStream', id: 'lvs_kfc_1' },
-        { __typename: 'LiveStream', id: 'lvs_kfc_2' },
+        { __typename: 'LiveStream', id: 'lvs_kfc_1', featuredOfferIds: featured },
+        { __typename: 'LiveStream', id: 'lvs_kfc_2', featuredOfferIds: featured },
+        // The same stream, had it featured other offers: the redemptions of cpt_kfc_1 do not count.
+        { __typename: 'LiveStream', id: 'lvs_kfc_1', featuredOfferIds: ['cpt_kfc_2'] },
+        { __typename: 'LiveStream', id: 'lvs_kfc_1', featuredOfferIds: [] },
       ],
     });
     expect(body.errors).toBeUndefined();
     expect(body.data._entities).toEqual([
       { __typename: 'LiveStream', id: 'lvs_kfc_1', sales: { fen: 4000, yuan: '40.00' } },
       { __typename: 'LiveStream', id: 'lvs_kfc_2', sales: { fen: 0, yuan: '0.00' } },
+      { __typename: 'LiveStream', id: 'lvs_kfc_1', sales: { fen: 0, yuan: '0.00' } },
+      { __typename: 'LiveStream', id: 'lvs_kfc_1', sales: { fen: 0, yuan: '0.00' } },
     ]);
   });
 

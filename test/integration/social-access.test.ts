@@ -48,8 +48,15 @@ const denials = (body: GraphQLResponseBody) =>
 /** Every row the social rules write, straight from the SQLite file: equal before and after a refused call. */
 const socialRows = () => {
   const sqlite = graph.subgraphs.social.database.sqlite;
-  const tables = ['ious', 'iou_repayments', 'group_payments', 'group_payment_shares', 'idempotency_keys'];
-  return Object.fromEntries(tables.map((table) => [table, sqlite.prepare(`select * from ${table}`).all()]));
+  const tables = ['ious', 'iou_repayments', 'group_payments', 'group_payment_shares'];
+  return {
+    ...Object.fromEntries(tables.map((table) => [table, sqlite.prepare(`select * from ${table}`).all()])),
+    // A keyed mutation refused with a user error stores that refusal under its key (to replay it for the same
+    // key and input) and nothing else; every other key row must stay as it was.
+    idempotency_keys: sqlite
+      .prepare(`select * from idempotency_keys where response_json not like '{"refused":%'`)
+      .all(),
+  };
 };
 
 const ANONYMOUS: Caller = {};

@@ -21,6 +21,7 @@ import {
   commissions,
   coupons,
   couponTemplates,
+  groupBuyCampaigns,
   groupBuyGroups,
   groupBuyMembers,
   idempotencyKeys,
@@ -33,6 +34,8 @@ const DAY = 86_400_000;
 const MINUTE = 60_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
 const world = buildWorld(1);
+/** Who creates offers in these tests (the caller that stores their idempotency keys). */
+const STAFF = 'usr_kfc_staff';
 let db: OffersDb;
 
 beforeEach(() => {
@@ -51,6 +54,14 @@ const snapshot = () => ({
   commissions: db.select().from(commissions).all(),
   keys: db.select().from(idempotencyKeys).all(),
 });
+/**
+ * `snapshot()` without the refusals stored under their keys: a refused request stores its user errors under
+ * its idempotency key (to replay them for the same key and input), and changes nothing else.
+ */
+const effects = () => {
+  const all = snapshot();
+  return { ...all, keys: all.keys.filter((k) => !k.responseJson.startsWith('{"refused":')) };
+};
 const codes = (r: { userErrors: { code: string }[] }) => r.userErrors.map((e) => e.code);
 const boom = (at: string) => (step: string) => {
   if (step === at) throw new Error(`injected failure after ${step}`);
@@ -84,7 +95,7 @@ const campaignInput = (over: Partial<CreateGroupBuyCampaignInput> = {}): CreateG
 
 /** A fresh coupon of a new template for `userId`. */
 function couponFor(userId: string, over: Partial<CreateCouponTemplateInput> = {}) {
-  const { couponTemplate } = createCouponTemplate(db, NOW, templateInput(over));
+  const { couponTemplate } = createCouponTemplate(db, NOW, STAFF, templateInput(over));
   const templateId = couponTemplate?.id as string;
   const { coupon } = claimCoupon(db, NOW, userId, { templateId, idempotencyKey: `claim-${templateId}` });
   return coupon?.id as string;
@@ -163,23 +174,28 @@ describe('redeemCoupon', () => {
     expect(again).toEqual(first);
     expect(db.select().from(settlements).all()).toHaveLength(1);
     expect(db.select().from(commissions).all()).toHaveLength(1);
-    const before = snapshot();
+    const before = effects();
     expect(codes(redeem({ orderAmountFen: 6000 }))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(codes(redeem({ idempotencyKey: 'r2' }))).toEqual(['ALREADY_REDEEMED']);
-    expect(snapshot()).toEqual(before);
+    expect(effects()).toEqual(before);
   });
 
   it('refuses every broken rule with a stable code and changes nothing', () => {
     const expiring = couponFor('usr_bob', { validDays: 1, minSpendFen: 0 });
-    const before = snapshot();
-    expect(codes(redeem({ orderAmountFen: 4999 }))).toEqual(['MIN_SPEND_NOT_MET']);
-    expect(codes(redeem({ storeId: 'sto_newhope_hz_1' }))).toEqual(['STORE_MISMATCH']);
-    expect(codes(redeem({ storeId: 'sto_nope' }))).toEqual(['NOT_FOUND']);
-    expect(codes(redeem({ couponId: 'cpn_nope' }))).toEqual(['NOT_FOUND']);
-    expect(codes(redeem({ orderAmountFen: 0 }))).toEqual(['INVALID_INPUT']);
+    const before = effects();
+    expect(codes(redeem({ orderAmountFen: 4999, idempotencyKey: 'b1' }))).toEqual(['MIN_SPEND_NOT_MET']);
+    expect(codes(redeem({ storeId: 'sto_newhope_hz_1', idempotencyKey: 'b2' }))).toEqual(['STORE_MISMATCH']);
+    expect(codes(redeem({ storeId: 'sto_nope', idempotencyKey: 'b3' }))).toEqual(['NOT_FOUND']);
+    expect(codes(redeem({ couponId: 'cpn_nope', idempotencyKey: 'b4' }))).toEqual(['NOT_FOUND']);
+    expect(codes(redeem({ orderAmountFen: 0, idempotencyKey: 'b5' }))).toEqual(['INVALID_INPUT']);
     expect(codes(redeem({ idempotencyKey: ' ' }))).toEqual(['INVALID_IDEMPOTENCY_KEY']);
-    expect(codes(redeem({ couponId: expiring }, new Date(NOW.getTime() + DAY)))).toEqual(['COUPON_EXPIRED']);
-    expect(snapshot()).toEqual(before);
+    expect(codes(redeem({ couponId: expiring, idempotencyKey: 'b6' }, new Date(NOW.getTime() + DAY)))).toEqual([
+      'COUPON_EXPIRED',
+    ]);
+    expect(effects()).toEqual(before);
+    // The same key and input replay the first refusal, even once the order would qualify.
+    expect(codes(redeem({ orderAmountFen: 4999, idempotencyKey: 'b1' }))).toEqual(['MIN_SPEND_NOT_MET']);
+    expect(effects()).toEqual(before);
   });
 
   it.each(['coupon-redeemed', 'settled'])('leaves nothing behind when it fails after %s', (step) => {
@@ -209,14 +225,19 @@ describe('claimCoupon failure injection', () => {
 
 describe('createCouponTemplate and createGroupBuyCampaign', () => {
   it('store valid templates with their whole stock claimable', () => {
-    const { couponTemplate, userErrors } = createCouponTemplate(db, NOW, templateInput({ title: '  Trimmed  ' }));
+    const { couponTemplate, userErrors } = createCouponTemplate(
+      db,
+      NOW,
+      STAFF,
+      templateInput({ title: '  Trimmed  ' }),
+    );
     expect(userErrors).toEqual([]);
     expect(couponTemplate).toMatchObject({ title: 'Trimmed', totalStock: 10, remainingStock: 10, faceValueFen: null });
   });
 
   it('report every bad field of a template at once', () => {
     const before = snapshot();
-    const result = createCouponTemplate(db, NOW, {
+    const result = createCouponTemplate(db, NOW, STAFF, {
       ...templateInput({ kind: 'FIXED_AMOUNT', faceValueFen: 0, percentOff: 10, capFen: 5 }),
       merchantId: 'mer_nope',
       title: ' ',
@@ -243,16 +264,17 @@ describe('createCouponTemplate and createGroupBuyCampaign', () => {
         'validDays',
       ].sort(),
     );
-    const percent = createCouponTemplate(db, NOW, templateInput({ percentOff: 100, faceValueFen: 500 }));
+    const percent = createCouponTemplate(db, NOW, STAFF, templateInput({ percentOff: 100, faceValueFen: 500 }));
     expect(percent.userErrors.map((e) => e.field?.[1])).toEqual(['percentOff', 'faceValueFen']);
     expect(snapshot()).toEqual(before);
   });
 
   it('validate campaigns: size, prices, time to fill and window', () => {
-    expect(createGroupBuyCampaign(db, NOW, campaignInput()).groupBuyCampaign).toMatchObject({ groupSize: 3 });
+    expect(createGroupBuyCampaign(db, NOW, STAFF, campaignInput()).groupBuyCampaign).toMatchObject({ groupSize: 3 });
     const bad = createGroupBuyCampaign(
       db,
       NOW,
+      STAFF,
       campaignInput({
         groupSize: 1,
         groupPriceFen: 6000,
@@ -270,12 +292,75 @@ describe('createCouponTemplate and createGroupBuyCampaign', () => {
   });
 });
 
+describe('createCouponTemplate and createGroupBuyCampaign with an idempotency key', () => {
+  const templateCount = () => db.select().from(couponTemplates).all().length;
+
+  it('create a template once per key and input; another input under the key is IDEMPOTENCY_KEY_REUSED', () => {
+    const first = createCouponTemplate(db, NOW, STAFF, templateInput({ idempotencyKey: 't1' }));
+    expect(first.userErrors).toEqual([]);
+    const count = templateCount();
+    // An absent field and an explicit null are the same input; a retry a day later still replays.
+    const later = new Date(NOW.getTime() + DAY);
+    const again = createCouponTemplate(db, later, STAFF, {
+      ...templateInput({ idempotencyKey: 't1' }),
+      faceValueFen: null,
+    });
+    expect(again).toEqual(first);
+    expect(templateCount()).toBe(count);
+    expect(
+      codes(createCouponTemplate(db, NOW, STAFF, templateInput({ idempotencyKey: 't1', totalStock: 11 }))),
+    ).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    // Keys belong to their caller; no key always creates.
+    expect(
+      createCouponTemplate(db, NOW, 'key_partner', templateInput({ idempotencyKey: 't1' })).couponTemplate?.id,
+    ).not.toBe(first.couponTemplate?.id);
+    createCouponTemplate(db, NOW, STAFF, templateInput());
+    createCouponTemplate(db, NOW, STAFF, templateInput({ idempotencyKey: null }));
+    expect(templateCount()).toBe(count + 3);
+    expect(codes(createCouponTemplate(db, NOW, STAFF, templateInput({ idempotencyKey: ' ' })))).toEqual([
+      'INVALID_IDEMPOTENCY_KEY',
+    ]);
+  });
+
+  it('replay a refused create for the same key and input', () => {
+    const refused = createCouponTemplate(
+      db,
+      NOW,
+      STAFF,
+      templateInput({ idempotencyKey: 't2', merchantId: 'mer_nope' }),
+    );
+    expect(codes(refused)).toEqual(['INVALID_INPUT']);
+    const count = templateCount();
+    expect(
+      createCouponTemplate(db, NOW, STAFF, templateInput({ idempotencyKey: 't2', merchantId: 'mer_nope' })),
+    ).toEqual(refused);
+    expect(templateCount()).toBe(count);
+  });
+
+  it('create a campaign once per key and input', () => {
+    const campaigns = () => db.select().from(groupBuyCampaigns).all().length;
+    const first = createGroupBuyCampaign(db, NOW, STAFF, campaignInput({ idempotencyKey: 'g1' }));
+    expect(first.userErrors).toEqual([]);
+    const count = campaigns();
+    expect(createGroupBuyCampaign(db, NOW, STAFF, campaignInput({ idempotencyKey: 'g1' }))).toEqual(first);
+    expect(campaigns()).toBe(count);
+    expect(
+      codes(createGroupBuyCampaign(db, NOW, STAFF, campaignInput({ idempotencyKey: 'g1', groupSize: 4 }))),
+    ).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    // The same key names another operation's request: a template under "g1" is a reuse too.
+    expect(codes(createCouponTemplate(db, NOW, STAFF, templateInput({ idempotencyKey: 'g1' })))).toEqual([
+      'IDEMPOTENCY_KEY_REUSED',
+    ]);
+    expect(campaigns()).toBe(count);
+  });
+});
+
 describe('group buys', () => {
-  const campaign = () => createGroupBuyCampaign(db, NOW, campaignInput()).groupBuyCampaign?.id as string;
-  const start = (campaignId: string, userId = 'usr_alice', now = NOW) =>
-    startGroupBuy(db, now, userId, { campaignId, idempotencyKey: `start-${userId}` });
-  const join = (groupId: string, userId: string, now = NOW, options = {}) =>
-    joinGroupBuy(db, now, userId, { groupId, idempotencyKey: `join-${userId}` }, options);
+  const campaign = () => createGroupBuyCampaign(db, NOW, STAFF, campaignInput()).groupBuyCampaign?.id as string;
+  const start = (campaignId: string, userId = 'usr_alice', now = NOW, key = `start-${userId}`) =>
+    startGroupBuy(db, now, userId, { campaignId, idempotencyKey: key });
+  const join = (groupId: string, userId: string, now = NOW, options = {}, key = `join-${userId}`) =>
+    joinGroupBuy(db, now, userId, { groupId, idempotencyKey: key }, options);
 
   it('succeed the moment they fill, settling group price × size with the platform fee', () => {
     const group = start(campaign()).group;
@@ -311,21 +396,24 @@ describe('group buys', () => {
   it('refuse a second join, a reused key, windows and unknown ids', () => {
     const id = campaign();
     const groupId = start(id).group?.id as string;
-    const before = snapshot();
+    const before = effects();
     expect(codes(join(groupId, 'usr_alice'))).toEqual(['ALREADY_JOINED']);
     expect(
       codes(joinGroupBuy(db, NOW, 'usr_alice', { groupId: 'gbg_kfc_1', idempotencyKey: 'start-usr_alice' })),
     ).toEqual(['IDEMPOTENCY_KEY_REUSED']);
-    expect(codes(join('gbg_nope', 'usr_bob'))).toEqual(['NOT_FOUND']);
-    expect(codes(start('gbc_nope', 'usr_bob'))).toEqual(['NOT_FOUND']);
-    expect(codes(start(id, 'usr_bob', new Date(NOW.getTime() - MINUTE)))).toEqual(['NOT_STARTED']);
-    expect(codes(start(id, 'usr_bob', new Date(NOW.getTime() + 30 * DAY)))).toEqual(['ENDED']);
-    expect(codes(join(groupId, 'usr_bob', new Date(NOW.getTime() + 60 * MINUTE)))).toEqual(['GROUP_EXPIRED']);
-    expect(snapshot()).toEqual(before);
+    expect(codes(join('gbg_nope', 'usr_bob', NOW, {}, 'j1'))).toEqual(['NOT_FOUND']);
+    expect(codes(start('gbc_nope', 'usr_bob', NOW, 's1'))).toEqual(['NOT_FOUND']);
+    expect(codes(start(id, 'usr_bob', new Date(NOW.getTime() - MINUTE), 's2'))).toEqual(['NOT_STARTED']);
+    expect(codes(start(id, 'usr_bob', new Date(NOW.getTime() + 30 * DAY), 's3'))).toEqual(['ENDED']);
+    expect(codes(join(groupId, 'usr_bob', new Date(NOW.getTime() + 60 * MINUTE), {}, 'j2'))).toEqual(['GROUP_EXPIRED']);
+    expect(effects()).toEqual(before);
+    // A refused start retried with its key once the campaign is open replays the refusal and starts nothing.
+    expect(codes(start(id, 'usr_bob', NOW, 's2'))).toEqual(['NOT_STARTED']);
+    expect(effects()).toEqual(before);
   });
 
   it('never outlive their campaign', () => {
-    const id = createGroupBuyCampaign(db, NOW, campaignInput({ endsAt: new Date(NOW.getTime() + 10 * MINUTE) }))
+    const id = createGroupBuyCampaign(db, NOW, STAFF, campaignInput({ endsAt: new Date(NOW.getTime() + 10 * MINUTE) }))
       .groupBuyCampaign?.id as string;
     expect(start(id).group?.expiresAt).toEqual(new Date(NOW.getTime() + 10 * MINUTE));
   });
@@ -359,7 +447,7 @@ describe('group buys', () => {
 
 describe('deadline jobs', () => {
   it('fail groups not filled in time and refund every member, once', () => {
-    const campaignId = createGroupBuyCampaign(db, NOW, campaignInput()).groupBuyCampaign?.id as string;
+    const campaignId = createGroupBuyCampaign(db, NOW, STAFF, campaignInput()).groupBuyCampaign?.id as string;
     const groupId = startGroupBuy(db, NOW, 'usr_alice', { campaignId, idempotencyKey: 'a' }).group?.id as string;
     joinGroupBuy(db, NOW, 'usr_bob', { groupId, idempotencyKey: 'b' });
     const justBefore = new Date(NOW.getTime() + 60 * MINUTE - 1);

@@ -152,10 +152,25 @@ describe('claimCoupon', () => {
     expect(couponCount()).toBe(count);
   });
 
-  it('does not remember failed attempts: retrying the same key later can succeed', () => {
+  it('replays a refusal for the same key and input, even once the window is open; a new key claims', () => {
     const t = world.couponTemplates.find((x) => x.id === 'cpt_kfc_2');
     if (!t) throw new Error('seed world lost cpt_kfc_2');
-    expect(claimCoupon(db, new Date(t.claimStartsAt.getTime() - 1), 'usr_carol', input).userErrors).toHaveLength(1);
-    expect(claimCoupon(db, NOW, 'usr_carol', input).userErrors).toEqual([]);
+    const early = claimCoupon(db, new Date(t.claimStartsAt.getTime() - 1), 'usr_carol', input);
+    expect(early).toMatchObject({ coupon: null, userErrors: [{ code: 'NOT_STARTED' }] });
+    const count = couponCount();
+    const stock = template('cpt_kfc_2')?.remainingStock;
+    // The clock moves into the window: the same key and input return the first outcome and change nothing.
+    expect(claimCoupon(db, NOW, 'usr_carol', input)).toEqual(early);
+    expect(couponCount()).toBe(count);
+    expect(template('cpt_kfc_2')?.remainingStock).toBe(stock);
+    // Another input under that key is still a reuse.
+    expect(claimCoupon(db, NOW, 'usr_carol', { ...input, templateId: 'cpt_kfc_1' }).userErrors).toMatchObject([
+      { code: 'IDEMPOTENCY_KEY_REUSED' },
+    ]);
+    // A new key is a new request.
+    const fresh = claimCoupon(db, NOW, 'usr_carol', { ...input, idempotencyKey: 'k-new' });
+    expect(fresh.userErrors).toEqual([]);
+    expect(fresh.coupon).toMatchObject({ templateId: 'cpt_kfc_2', userId: 'usr_carol' });
+    expect(couponCount()).toBe(count + 1);
   });
 });

@@ -57,6 +57,8 @@ const snapshot = () =>
       ] as const
     ).map(([name, table]) => [name, db.select({ n: count() }).from(table).get()?.n]),
   );
+/** `before` with `n` more idempotency keys: a refused request stores its user errors under its key, and nothing else. */
+const plusKeys = (before: ReturnType<typeof snapshot>, n: number) => ({ ...before, keys: (before.keys ?? 0) + n });
 const iouRow = (id: string) => db.select().from(t.ious).where(eq(t.ious.id, id)).get();
 const crash = (at: string) => (step: string) => {
   if (step === at) throw new Error(`crash after ${step}`);
@@ -98,7 +100,7 @@ describe('createIou', () => {
     expect(createIou(db, NOW, 'usr_alice', terms()).iou?.id).not.toBe(first.iou?.id);
   });
 
-  it('reports every broken rule with a stable code and writes nothing', () => {
+  it('reports every broken rule with a stable code and writes nothing but the refusal under its key', () => {
     const before = snapshot();
     const cases: [string, Partial<CreateIouInput>, string, string][] = [
       ['usr_bob', {}, 'CANNOT_BORROW_FROM_SELF', 'lenderId'],
@@ -111,13 +113,14 @@ describe('createIou', () => {
       ['usr_carol', { dueDate: NOW }, 'INVALID_INPUT', 'dueDate'],
       ['usr_carol', { idempotencyKey: ' ' }, 'INVALID_IDEMPOTENCY_KEY', 'idempotencyKey'],
     ];
-    for (const [caller, over, code, field] of cases) {
-      const result = createIou(db, NOW, caller, terms({ idempotencyKey: `${code}-${field}`, ...over }));
+    for (const [i, [caller, over, code, field]] of cases.entries()) {
+      const result = createIou(db, NOW, caller, terms({ idempotencyKey: `${i}-${code}-${field}`, ...over }));
       expect(result.userErrors, `${code} ${field}`).toEqual([
         expect.objectContaining({ code, field: ['input', field] }),
       ]);
     }
-    expect(snapshot()).toEqual(before);
+    // Every refusal but the bad key's is stored under its key, to be replayed; no IOU was written.
+    expect(snapshot()).toEqual(plusKeys(before, cases.length - 1));
   });
 
   it('accepts the edges of the amount range', () => {
@@ -175,7 +178,7 @@ describe('repayIou', () => {
     expect(codes(pay(100, 'r3', 'usr_alice'))).toEqual(['NOT_FOUND']);
     expect(codes(pay(0, 'r4'))).toEqual(['INVALID_INPUT']);
     expect(codes(pay(25_001, 'r5'))).toEqual(['OVERPAYMENT']);
-    expect(snapshot()).toEqual(before);
+    expect(snapshot()).toEqual(plusKeys(before, 4));
     const last = pay(25_000, 'r6');
     expect(last.iou).toMatchObject({ repaidFen: 50_000, status: 'REPAID', repaidAt: NOW });
     expect(codes(pay(1, 'r7'))).toEqual(['NOT_ACTIVE']);
@@ -293,7 +296,7 @@ describe('createGroupPayment', () => {
       expect.objectContaining({ code: 'NOT_FRIENDS', field: ['input', 'participantIds', '2'] }),
     ]);
     expect(result.userErrors[0]?.message).toContain('usr_carol');
-    expect(snapshot()).toEqual(before);
+    expect(snapshot()).toEqual(plusKeys(before, 1));
   });
 
   it('reports broken input with stable codes', () => {
@@ -307,11 +310,11 @@ describe('createGroupPayment', () => {
       [{ participantIds: ['usr_bob'] }, 'DUPLICATE_PARTICIPANT', ['input', 'participantIds', '0']],
       [{ idempotencyKey: '' }, 'INVALID_IDEMPOTENCY_KEY', ['input', 'idempotencyKey']],
     ];
-    for (const [over, code, field] of cases) {
-      const result = createGroupPayment(db, NOW, 'usr_bob', split({ idempotencyKey: code + field.join(), ...over }));
+    for (const [i, [over, code, field]] of cases.entries()) {
+      const result = createGroupPayment(db, NOW, 'usr_bob', split({ idempotencyKey: `${i}${code}`, ...over }));
       expect(result.userErrors, JSON.stringify(over)).toEqual([expect.objectContaining({ code, field })]);
     }
-    expect(snapshot()).toEqual(before);
+    expect(snapshot()).toEqual(plusKeys(before, cases.length - 1));
   });
 
   it('a crash between the payment and its shares leaves neither', () => {
@@ -359,7 +362,8 @@ describe('payGroupPaymentShare / cancelGroupPayment', () => {
     expect(codes(pay('gpy_other', 'usr_alice', 'p1'))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(codes(pay(id, 'usr_0001'))).toEqual(['NOT_FOUND']);
     expect(codes(pay('gpy_none', 'usr_alice', 'p3'))).toEqual(['NOT_FOUND']);
-    expect(snapshot()).toEqual(before);
+    // The three refusals (p2, usr_0001's key, p3) are stored under their keys; the reused p1 is not.
+    expect(snapshot()).toEqual(plusKeys(before, 3));
   });
 
   it("cancels only before any share, the organizer's included, is paid", () => {

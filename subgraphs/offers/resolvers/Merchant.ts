@@ -16,4 +16,11 @@ export const Merchant = {
     }
     return ctx.loaders.commissionsByMerchantId.load({ parentId: id, page });
   },
+  settlements: ({ id }: Ref, args: PageArgs, ctx: OffersContext) => {
+    const page = parsePage(args);
+    if (!canReadMerchantFinance(ctx.identity, id)) {
+      throw forbidden(`Settlements of ${id} are finance data: only the merchant's staff and partners may read them.`);
+    }
+    return ctx.loaders.settlementsByMerchantId.load({ parentId: id, page });
+  },
 };

@@ -25,11 +25,11 @@ export const Mutation = {
     joinGroupBuy(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input),
   createCouponTemplate: (_: unknown, { input }: Args<CreateCouponTemplateInput>, ctx: OffersContext) => {
     requireMerchantAccess(ctx.identity, input.merchantId, SCOPES.offers);
-    return createCouponTemplate(ctx.db, ctx.clock.now(), input);
+    return createCouponTemplate(ctx.db, ctx.clock.now(), callerId(ctx.identity), input);
   },
   createGroupBuyCampaign: (_: unknown, { input }: Args<CreateGroupBuyCampaignInput>, ctx: OffersContext) => {
     requireMerchantAccess(ctx.identity, input.merchantId, SCOPES.offers);
-    return createGroupBuyCampaign(ctx.db, ctx.clock.now(), input);
+    return createGroupBuyCampaign(ctx.db, ctx.clock.now(), callerId(ctx.identity), input);
   },
   /** Only the coupon's own merchant redeems it; an unknown coupon is left to the rule (NOT_FOUND). */
   redeemCoupon: async (_: unknown, { input }: Args<RedeemCouponInput>, ctx: OffersContext) => {

@@ -9,6 +9,7 @@ import { Merchant } from './Merchant.ts';
 import { Mutation } from './Mutation.ts';
 import { Query } from './Query.ts';
 import { RedeemCouponPayload } from './RedeemCouponPayload.ts';
+import { Settlement } from './Settlement.ts';
 import { User } from './User.ts';
 
 /** Every offers resolver, one file per type. */
@@ -24,5 +25,6 @@ export const resolvers = {
   GroupBuyGroup,
   GroupBuyMember,
   Commission,
+  Settlement,
   RedeemCouponPayload,
 };

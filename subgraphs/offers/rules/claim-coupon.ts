@@ -57,6 +57,14 @@ function attemptClaim(
   request: { templateId: string; liveStreamId: string | null },
   options: RuleOptions,
 ): ClaimCouponResult {
+  if (request.liveStreamId !== null && !request.liveStreamId.startsWith('lvs_')) {
+    return failed(
+      userError('INVALID_INPUT', 'liveStreamId must be the id of a live stream (`lvs_...`), or absent.', [
+        'input',
+        'liveStreamId',
+      ]),
+    );
+  }
   const field = ['input', 'templateId'];
   const template = tx.select().from(couponTemplates).where(eq(couponTemplates.id, request.templateId)).get();
   if (!template) {

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
-import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb } from '../db.ts';
+import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../db.ts';
 import { couponTemplates, groupBuyCampaigns, merchantTerms } from '../tables.ts';
 
 export interface CreateCouponTemplateInput {
@@ -17,6 +18,8 @@ export interface CreateCouponTemplateInput {
   claimStartsAt: Date;
   claimEndsAt: Date;
   validDays: number;
+  /** Optional: with a key, a retried create returns the first result instead of creating the stock twice. */
+  idempotencyKey?: string | null;
 }
 
 export interface CreateGroupBuyCampaignInput {
@@ -28,6 +31,18 @@ export interface CreateGroupBuyCampaignInput {
   fillWithinMinutes: number;
   startsAt: Date;
   endsAt: Date;
+  /** Optional: with a key, a retried create returns the first result instead of creating the campaign twice. */
+  idempotencyKey?: string | null;
+}
+
+export interface CreateCouponTemplateResult {
+  couponTemplate: CouponTemplateRow | null;
+  userErrors: UserError[];
+}
+
+export interface CreateGroupBuyCampaignResult {
+  groupBuyCampaign: GroupBuyCampaignRow | null;
+  userErrors: UserError[];
 }
 
 /** Collects every INVALID_INPUT of one input at once, so a form can mark all its bad fields together. */
@@ -55,18 +70,79 @@ class Checks {
 
 const MAX_FEN = 100_000_000; // ¥1,000,000: far above any coupon or group price, far below float trouble.
 
-function merchantExists(db: OffersDb, merchantId: string): boolean {
-  return db.select().from(merchantTerms).where(eq(merchantTerms.merchantId, merchantId)).get() !== undefined;
+function merchantExists(tx: OffersTx, merchantId: string): boolean {
+  return tx.select().from(merchantTerms).where(eq(merchantTerms.merchantId, merchantId)).get() !== undefined;
 }
 
-/** Validates and stores a new coupon template; its whole stock is claimable. */
+/**
+ * Runs a create in one immediate transaction. Without a key every call creates; with one, the create is
+ * idempotent as the money and stock mutations are (`idempotentTransaction`): the same key and input return
+ * the first outcome (the same entity, as it is now, or the same user errors), another input under that key
+ * is IDEMPOTENCY_KEY_REUSED.
+ */
+function createOnce<TResult extends { userErrors: UserError[] }>(
+  db: OffersDb,
+  call: { caller: string; key: string | null | undefined; operation: string; request: unknown; now: Date },
+  refuse: (error: UserError) => TResult,
+  steps: (tx: OffersTx) => { attempt(): TResult; createdId(result: TResult): string; replay(id: string): TResult },
+): TResult {
+  const { key, ...rest } = call;
+  if (key === null || key === undefined) return db.transaction((tx) => steps(tx).attempt(), { behavior: 'immediate' });
+  return idempotentTransaction(db, { ...rest, key }, refuse, (tx) => {
+    const s = steps(tx);
+    return {
+      attempt: s.attempt,
+      remember: (result: TResult) => ({ id: s.createdId(result) }),
+      replay: ({ id }: { id: string }) => s.replay(id),
+    };
+  });
+}
+
+/**
+ * Validates and stores a new coupon template for `caller` (who stores the optional idempotency key); its
+ * whole stock is claimable.
+ */
 export function createCouponTemplate(
   db: OffersDb,
   now: Date,
+  caller: string,
   input: CreateCouponTemplateInput,
-): { couponTemplate: CouponTemplateRow | null; userErrors: UserError[] } {
+): CreateCouponTemplateResult {
+  // The input as the rule reads it (defaults filled, times as numbers), so an omitted field and its default
+  // are the same request.
+  const request = {
+    merchantId: input.merchantId,
+    title: input.title,
+    kind: input.kind,
+    faceValueFen: input.faceValueFen ?? null,
+    percentOff: input.percentOff ?? null,
+    capFen: input.capFen ?? null,
+    minSpendFen: input.minSpendFen ?? 0,
+    totalStock: input.totalStock,
+    perUserLimit: input.perUserLimit ?? 1,
+    claimStartsAt: input.claimStartsAt.getTime(),
+    claimEndsAt: input.claimEndsAt.getTime(),
+    validDays: input.validDays,
+  };
+  const call = { caller, key: input.idempotencyKey, operation: 'createCouponTemplate', request, now };
+  return createOnce(
+    db,
+    call,
+    (error): CreateCouponTemplateResult => ({ couponTemplate: null, userErrors: [error] }),
+    (tx) => ({
+      attempt: () => attemptCreateTemplate(tx, now, input),
+      createdId: (result) => result.couponTemplate?.id ?? '',
+      replay: (id) => ({
+        couponTemplate: tx.select().from(couponTemplates).where(eq(couponTemplates.id, id)).get() ?? null,
+        userErrors: [],
+      }),
+    }),
+  );
+}
+
+function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTemplateInput): CreateCouponTemplateResult {
   const c = new Checks();
-  c.require(merchantExists(db, input.merchantId), 'merchantId', `No merchant ${input.merchantId}.`);
+  c.require(merchantExists(tx, input.merchantId), 'merchantId', `No merchant ${input.merchantId}.`);
   c.title(input.title);
   if (input.kind === 'FIXED_AMOUNT') {
     c.intBetween(input.faceValueFen, 'faceValueFen', 1, MAX_FEN);
@@ -83,7 +159,7 @@ export function createCouponTemplate(
   c.window(input.claimStartsAt, input.claimEndsAt, now, ['claimStartsAt', 'claimEndsAt']);
   c.intBetween(input.validDays, 'validDays', 1, 3650);
   if (c.errors.length > 0) return { couponTemplate: null, userErrors: c.errors };
-  const couponTemplate = db
+  const couponTemplate = tx
     .insert(couponTemplates)
     .values({
       id: newId('cpt'),
@@ -107,14 +183,46 @@ export function createCouponTemplate(
   return { couponTemplate, userErrors: [] };
 }
 
-/** Validates and stores a new group-buy campaign. */
+/** Validates and stores a new group-buy campaign for `caller` (who stores the optional idempotency key). */
 export function createGroupBuyCampaign(
   db: OffersDb,
   now: Date,
+  caller: string,
   input: CreateGroupBuyCampaignInput,
-): { groupBuyCampaign: GroupBuyCampaignRow | null; userErrors: UserError[] } {
+): CreateGroupBuyCampaignResult {
+  const request = {
+    merchantId: input.merchantId,
+    title: input.title,
+    groupSize: input.groupSize,
+    groupPriceFen: input.groupPriceFen,
+    originalPriceFen: input.originalPriceFen,
+    fillWithinMinutes: input.fillWithinMinutes,
+    startsAt: input.startsAt.getTime(),
+    endsAt: input.endsAt.getTime(),
+  };
+  const call = { caller, key: input.idempotencyKey, operation: 'createGroupBuyCampaign', request, now };
+  return createOnce(
+    db,
+    call,
+    (error): CreateGroupBuyCampaignResult => ({ groupBuyCampaign: null, userErrors: [error] }),
+    (tx) => ({
+      attempt: () => attemptCreateCampaign(tx, now, input),
+      createdId: (result) => result.groupBuyCampaign?.id ?? '',
+      replay: (id) => ({
+        groupBuyCampaign: tx.select().from(groupBuyCampaigns).where(eq(groupBuyCampaigns.id, id)).get() ?? null,
+        userErrors: [],
+      }),
+    }),
+  );
+}
+
+function attemptCreateCampaign(
+  tx: OffersTx,
+  now: Date,
+  input: CreateGroupBuyCampaignInput,
+): CreateGroupBuyCampaignResult {
   const c = new Checks();
-  c.require(merchantExists(db, input.merchantId), 'merchantId', `No merchant ${input.merchantId}.`);
+  c.require(merchantExists(tx, input.merchantId), 'merchantId', `No merchant ${input.merchantId}.`);
   c.title(input.title);
   c.intBetween(input.groupSize, 'groupSize', 2, 100);
   c.intBetween(input.originalPriceFen, 'originalPriceFen', 1, MAX_FEN);
@@ -127,9 +235,20 @@ export function createGroupBuyCampaign(
   c.intBetween(input.fillWithinMinutes, 'fillWithinMinutes', 1, 7 * 24 * 60);
   c.window(input.startsAt, input.endsAt, now, ['startsAt', 'endsAt']);
   if (c.errors.length > 0) return { groupBuyCampaign: null, userErrors: c.errors };
-  const groupBuyCampaign = db
+  const groupBuyCampaign = tx
     .insert(groupBuyCampaigns)
-    .values({ id: newId('gbc'), ...input, title: input.title.trim(), createdAt: now })
+    .values({
+      id: newId('gbc'),
+      merchantId: input.merchantId,
+      title: input.title.trim(),
+      groupSize: input.groupSize,
+      groupPriceFen: input.groupPriceFen,
+      originalPriceFen: input.originalPriceFen,
+      fillWithinMinutes: input.fillWithinMinutes,
+      startsAt: input.startsAt,
+      endsAt: input.endsAt,
+      createdAt: now,
+    })
     .returning()
     .get();
   return { groupBuyCampaign, userErrors: [] };
