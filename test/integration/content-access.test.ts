@@ -232,20 +232,25 @@ describe('partner API keys', () => {
   });
 
   it('is not a user: user mutations and a user’s lists are null with UNAUTHENTICATED, nothing written', async () => {
-    // The gateway lets a key through @authenticated (it is an identity); the subgraph's requireUser refuses it.
-    // Known gap (shared code): that error carries http.status 401, so the subgraph answers HTTP 401 and
-    // @apollo/gateway drops the body with its per-field paths; the codes, the nulls and the refusal hold.
+    // The gateway lets a key through @authenticated (it is an identity); the subgraph's requireUser refuses it
+    // with a field error, so each refusal keeps its path.
     const k = key(['merchant:content'], ['mer_kfc']);
     const before = snapshot();
     const mutation = await graph.query(USER_OPS, withKey(k));
     expect(mutation.status).toBe(200);
     expect(mutation.body.data).toEqual(Object.fromEntries(USER_FIELDS.map((f) => [f, null])));
-    expect(new Set(denials(mutation.body).map(([code]) => code))).toEqual(new Set(['UNAUTHENTICATED']));
+    expect(denials(mutation.body)).toHaveLength(USER_FIELDS.length);
+    expect(denials(mutation.body)).toEqual(expect.arrayContaining(USER_FIELDS.map((f) => ['UNAUTHENTICATED', [f]])));
     expect(snapshot()).toEqual(before);
     const lists = await graph.query(LISTS, withKey(k));
     expect(lists.status).toBe(200);
     expect(lists.body.data.user).toEqual({ id: 'usr_alice', following: null, favoritePosts: null });
     expect(lists.body.data.post.id).toBe('pst_kfc_1');
-    expect(new Set(denials(lists.body).map(([code]) => code))).toEqual(new Set(['UNAUTHENTICATED']));
+    expect(denials(lists.body)).toEqual(
+      expect.arrayContaining([
+        ['UNAUTHENTICATED', ['user', 'following']],
+        ['UNAUTHENTICATED', ['user', 'favoritePosts']],
+      ]),
+    );
   });
 });
