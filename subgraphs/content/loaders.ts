@@ -4,6 +4,7 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { selectChildPage } from '../shared/child-page-query.ts';
 import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
+import type { ContentDb } from './context.ts';
 import {
   comments,
   follows,
@@ -15,7 +16,6 @@ import {
   postLikes,
   posts,
 } from './tables.ts';
-import type { ContentDb } from './types.ts';
 
 /**
  * Key of a viewer loader. The shared `createLoaders(db, clock)` does not receive the identity, so the

@@ -2,7 +2,7 @@ import { asc, inArray } from 'drizzle-orm';
 import { selectChildPage } from '../shared/child-page-query.ts';
 import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
-import type { MerchantsDb } from './db.ts';
+import type { MerchantsDb } from './context.ts';
 import { categories, merchants, miniPrograms, serviceProviders, stores } from './tables.ts';
 
 /** A fresh set of DataLoaders for one request: one SQL statement per batch, whatever the list lengths. */

@@ -2,8 +2,8 @@ import { and, asc, between, eq, getTableColumns, inArray, sql } from 'drizzle-or
 import type { Page } from '../shared/connection.ts';
 import { badUserInput } from '../shared/errors.ts';
 import { boundingBox, type GeoPoint, invalidPoint } from '../shared/geo.ts';
-import type { MerchantsDb } from './db.ts';
-import { categories, merchants, type StoreRow, stores } from './tables.ts';
+import type { MerchantsDb, StoreRow } from './context.ts';
+import { categories, merchants, stores } from './tables.ts';
 
 export const MAX_RADIUS_METERS = 50_000;
 

@@ -68,9 +68,3 @@ export const miniPrograms = sqliteTable(
   },
   (t) => [index('mini_programs_merchant_id_idx').on(t.merchantId, t.id)],
 );
-
-export type CategoryRow = typeof categories.$inferSelect;
-export type ServiceProviderRow = typeof serviceProviders.$inferSelect;
-export type MerchantRow = typeof merchants.$inferSelect;
-export type StoreRow = typeof stores.$inferSelect;
-export type MiniProgramRow = typeof miniPrograms.$inferSelect;

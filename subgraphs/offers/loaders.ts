@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { selectChildPage } from '../shared/child-page-query.ts';
 import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
-import type { OffersDb } from './db.ts';
+import type { OffersDb } from './context.ts';
 import { type CouponStatus, couponStatusWhere } from './rules/status.ts';
 import {
   commissions,

@@ -7,6 +7,11 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Hooks tests use to inject a failure between two writes of a rule. */
+export interface RuleOptions {
+  afterStep?: (step: string) => void;
+}
+
 /** What every resolver of every subgraph receives. `loaders` are created fresh for each request. */
 export interface SubgraphContext<TDb, TLoaders> {
   identity: Identity;

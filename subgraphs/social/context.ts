@@ -9,5 +9,6 @@ export type SocialContext = SubgraphContext<SocialDb, Loaders>;
 export type UserRow = typeof tables.users.$inferSelect;
 export type FriendRequestRow = typeof tables.friendRequests.$inferSelect;
 export type IouRow = typeof tables.ious.$inferSelect;
+export type RepaymentRow = typeof tables.iouRepayments.$inferSelect;
 export type GroupPaymentRow = typeof tables.groupPayments.$inferSelect;
 export type ShareRow = typeof tables.groupPaymentShares.$inferSelect;

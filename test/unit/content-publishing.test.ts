@@ -5,6 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeContent } from '../../seeds/write-content.ts';
+import type { LiveStreamRow } from '../../subgraphs/content/context.ts';
 import { content } from '../../subgraphs/content/index.ts';
 import { selectFeed } from '../../subgraphs/content/rules/feed.ts';
 import {
@@ -15,7 +16,6 @@ import {
 } from '../../subgraphs/content/rules/live-streams.ts';
 import { publishPost } from '../../subgraphs/content/rules/publishing.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
-import type { LiveStreamRow } from '../../subgraphs/content/types.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH, type World } from '../../seeds/world.ts';
 import { writeOffers } from '../../seeds/write-offers.ts';
-import type { OffersDb } from '../../subgraphs/offers/db.ts';
+import type { OffersDb } from '../../subgraphs/offers/context.ts';
 import { offers } from '../../subgraphs/offers/index.ts';
 import { claimCoupon } from '../../subgraphs/offers/rules/claim-coupon.ts';
 import { couponStatus, templateStatus } from '../../subgraphs/offers/rules/status.ts';

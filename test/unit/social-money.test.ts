@@ -11,6 +11,7 @@ import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import type { SocialDb } from '../../subgraphs/social/context.ts';
 import { social } from '../../subgraphs/social/index.ts';
+import { MAX_AMOUNT_FEN } from '../../subgraphs/social/rules/amounts.ts';
 import {
   type CreateGroupPaymentInput,
   cancelGroupPayment,
@@ -20,7 +21,6 @@ import {
 import { reminderFor } from '../../subgraphs/social/rules/iou-reminders.ts';
 import { iouStatus } from '../../subgraphs/social/rules/iou-status.ts';
 import { type CreateIouInput, createIou, repayIou, respondToIou } from '../../subgraphs/social/rules/ious.ts';
-import { MAX_AMOUNT_FEN } from '../../subgraphs/social/rules/options.ts';
 import * as t from '../../subgraphs/social/tables.ts';
 
 /**

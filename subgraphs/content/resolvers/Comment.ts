@@ -1,4 +1,4 @@
-import type { CommentRow, ContentContext } from '../types.ts';
+import type { CommentRow, ContentContext } from '../context.ts';
 
 export const Comment = {
   __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.commentById.load(ref.id),

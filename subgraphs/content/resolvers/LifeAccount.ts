@@ -1,6 +1,6 @@
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
 import { viewerIdOf } from '../access.ts';
-import type { ContentContext, LifeAccountRow } from '../types.ts';
+import type { ContentContext, LifeAccountRow } from '../context.ts';
 
 export const LifeAccount = {
   __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(ref.id),

@@ -1,4 +1,4 @@
-import type { ContentContext, LiveStreamRow } from '../types.ts';
+import type { ContentContext, LiveStreamRow } from '../context.ts';
 import { offerRef } from './refs.ts';
 
 export const LiveStream = {

@@ -1,4 +1,4 @@
-import type { ContentContext } from '../types.ts';
+import type { ContentContext } from '../context.ts';
 
 /** Merchants are owned by the merchants subgraph, which decides whether an id exists. */
 export const Merchant = {

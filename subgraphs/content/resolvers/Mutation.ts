@@ -1,4 +1,5 @@
 import { requireUser } from '../../shared/access.ts';
+import type { ContentContext, ContentDb } from '../context.ts';
 import { commentOnPost } from '../rules/comment.ts';
 import { followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
 import {
@@ -10,7 +11,6 @@ import {
   unfavoritePost,
   unlikePost,
 } from '../rules/reactions.ts';
-import type { ContentContext, ContentDb } from '../types.ts';
 
 /** Loaders may hold the state from before the mutation; the payload must show the state after it. */
 function refreshPost(ctx: ContentContext, postId: string, result: PostResult): PostResult {

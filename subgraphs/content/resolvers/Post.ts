@@ -1,6 +1,6 @@
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
 import { viewerIdOf } from '../access.ts';
-import type { ContentContext, PostRow } from '../types.ts';
+import type { ContentContext, PostRow } from '../context.ts';
 import { offerRef } from './refs.ts';
 
 export const Post = {

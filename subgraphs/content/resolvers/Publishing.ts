@@ -1,6 +1,6 @@
+import type { ContentContext } from '../context.ts';
 import { advanceLiveStream, type ScheduleLiveStreamInput, scheduleLiveStream } from '../rules/live-streams.ts';
 import { type PublishPostInput, publishPost } from '../rules/publishing.ts';
-import type { ContentContext } from '../types.ts';
 
 type StreamArgs = { liveStreamId: string };
 

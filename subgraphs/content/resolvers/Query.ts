@@ -1,9 +1,9 @@
 import { type PageArgs, parsePage, toConnection } from '../../shared/connection.ts';
 import type { GeoPoint } from '../../shared/geo.ts';
 import { viewerIdOf } from '../access.ts';
+import type { ContentContext, LifeAccountRow, LiveStreamRow } from '../context.ts';
 import { selectLifeAccounts, selectLiveStreams } from '../rules/catalog.ts';
 import { selectFeed } from '../rules/feed.ts';
-import type { ContentContext, LifeAccountRow, LiveStreamRow } from '../types.ts';
 
 type IdArgs = { id: string };
 

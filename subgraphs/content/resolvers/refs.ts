@@ -1,6 +1,6 @@
 import type { Connection } from '../../shared/connection.ts';
+import type { EntityRef } from '../context.ts';
 import type { OfferKind } from '../tables.ts';
-import type { EntityRef } from '../types.ts';
 
 const TYPENAMES: Record<OfferKind, EntityRef['__typename']> = {
   COUPON_TEMPLATE: 'CouponTemplate',

@@ -1,4 +1,4 @@
-import type { EntityRef } from '../types.ts';
+import type { EntityRef } from '../context.ts';
 
 const byTypename = { __resolveType: (ref: EntityRef) => ref.__typename };
 

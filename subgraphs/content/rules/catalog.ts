@@ -1,7 +1,7 @@
 import { asc, desc, eq } from 'drizzle-orm';
 import type { Page } from '../../shared/connection.ts';
+import type { ContentDb, LifeAccountRow, LiveStreamRow } from '../context.ts';
 import { lifeAccounts, liveStreams } from '../tables.ts';
-import type { ContentDb, LifeAccountRow, LiveStreamRow } from '../types.ts';
 
 /** A page (+1 row) of life accounts in name order, optionally of one kind. */
 export function selectLifeAccounts(db: ContentDb, kind: LifeAccountRow['kind'] | null, page: Page): LifeAccountRow[] {

@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
+import type { CommentRow, ContentDb, PostRow } from '../context.ts';
 import { comments, posts } from '../tables.ts';
-import type { CommentRow, ContentDb, PostRow } from '../types.ts';
 import { postNotFound } from './reactions.ts';
 
 export const COMMENT_MAX_LENGTH = 500;

@@ -2,8 +2,8 @@ import { and, between, desc, eq, exists, inArray, not, or, type SQL, sql } from 
 import type { Page } from '../../shared/connection.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import { boundingBox, type GeoPoint, invalidPoint } from '../../shared/geo.ts';
+import type { ContentDb, PostRow } from '../context.ts';
 import { follows, lifeAccounts, posts } from '../tables.ts';
-import type { ContentDb, PostRow } from '../types.ts';
 
 /** How far a merchant's store may be from the viewer for its posts to count as nearby. */
 export const NEARBY_RADIUS_METERS = 5_000;

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
+import type { ContentDb, LifeAccountRow } from '../context.ts';
 import { follows, lifeAccounts } from '../tables.ts';
-import type { ContentDb, LifeAccountRow } from '../types.ts';
 
 /** Outcome of a follow rule: the account as it is now. */
 export interface FollowResult {

@@ -1,14 +1,15 @@
 import { and, eq, lt } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { newId } from '../../shared/ids.ts';
 import type { SubgraphJob } from '../../shared/jobs.ts';
 import { requirePublisher, requirePublishingAccess } from '../access.ts';
+import type { ContentDb, LiveStreamRow } from '../context.ts';
 import { lifeAccounts, liveStreamOffers, liveStreams } from '../tables.ts';
-import type { ContentDb, LiveStreamRow } from '../types.ts';
 import { onceForKey } from './idempotency.ts';
 import { invalid, MAX_FEATURED_OFFERS, type OfferRefInput, refProblems, titleProblem } from './publish-input.ts';
-import { accountNotFound, publishingAccount, type RuleOptions } from './publishing.ts';
+import { accountNotFound, publishingAccount } from './publishing.ts';
 
 /** A live stream to announce, with the offers it will feature. */
 export interface ScheduleLiveStreamInput {

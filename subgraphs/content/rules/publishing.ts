@@ -1,19 +1,15 @@
 import { eq } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { newId } from '../../shared/ids.ts';
 import { requirePublisher, requirePublishingAccess } from '../access.ts';
+import type { ContentDb, LifeAccountRow, PostRow } from '../context.ts';
 import { lifeAccounts, postAttachments, posts, storeDirectory } from '../tables.ts';
-import type { ContentDb, LifeAccountRow, PostRow } from '../types.ts';
 import { onceForKey } from './idempotency.ts';
 import { type PublishPostInput, postProblems } from './publish-input.ts';
 
 export type { PublishPostInput } from './publish-input.ts';
-
-/** Lets tests fail a rule between two of its writes, to prove the transaction leaves nothing behind. */
-export interface RuleOptions {
-  afterStep?: (step: string) => void;
-}
 
 export const accountNotFound = (id: string): UserError =>
   userError('NOT_FOUND', `No life account has id "${id}": check the id.`, ['input', 'accountId']);

@@ -1,8 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
+import type { ContentDb, PostRow } from '../context.ts';
 import { postFavorites, postLikes, postShares, posts } from '../tables.ts';
-import type { ContentDb, PostRow } from '../types.ts';
 
 /** Outcome of a post reaction: the post as it is now. */
 export interface PostResult {

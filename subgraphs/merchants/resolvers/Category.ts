@@ -1,5 +1,5 @@
-import type { Ctx, Ref } from './context.ts';
+import type { MerchantsContext, Ref } from '../context.ts';
 
 export const Category = {
-  __resolveReference: (ref: Ref, ctx: Ctx) => ctx.loaders.categoryById.load(ref.id),
+  __resolveReference: (ref: Ref, ctx: MerchantsContext) => ctx.loaders.categoryById.load(ref.id),
 };

@@ -1,20 +1,19 @@
 import { canActForMerchant, SCOPES } from '../../shared/access.ts';
-import { parsePage } from '../../shared/connection.ts';
+import { type PageArgs, parsePage } from '../../shared/connection.ts';
 import { forbidden } from '../../shared/errors.ts';
+import type { MerchantRow, MerchantsContext, Ref } from '../context.ts';
 import { eligibleAt, isEligible } from '../rules/consumption-circle.ts';
-import type { MerchantRow } from '../tables.ts';
-import type { Ctx, PageArgs, Ref } from './context.ts';
 
 export const Merchant = {
-  __resolveReference: (ref: Ref, ctx: Ctx) => ctx.loaders.merchantById.load(ref.id),
-  category: (m: MerchantRow, _: unknown, ctx: Ctx) => ctx.loaders.categoryById.load(m.categoryId),
-  serviceProvider: (m: MerchantRow, _: unknown, ctx: Ctx) =>
+  __resolveReference: (ref: Ref, ctx: MerchantsContext) => ctx.loaders.merchantById.load(ref.id),
+  category: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => ctx.loaders.categoryById.load(m.categoryId),
+  serviceProvider: (m: MerchantRow, _: unknown, ctx: MerchantsContext) =>
     m.serviceProviderId ? ctx.loaders.serviceProviderById.load(m.serviceProviderId) : null,
-  stores: (m: MerchantRow, args: PageArgs, ctx: Ctx) =>
+  stores: (m: MerchantRow, args: PageArgs, ctx: MerchantsContext) =>
     ctx.loaders.storesByMerchantId.load({ parentId: m.id, page: parsePage(args) }),
-  miniPrograms: (m: MerchantRow, _: unknown, ctx: Ctx) => ctx.loaders.miniProgramsByMerchantId.load(m.id),
+  miniPrograms: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => ctx.loaders.miniProgramsByMerchantId.load(m.id),
   // The gateway checked the scope; only the subgraph knows whether the caller acts for this very merchant.
-  settlementRateBps: (m: MerchantRow, _: unknown, ctx: Ctx) => {
+  settlementRateBps: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => {
     if (!canActForMerchant(ctx.identity, m.id, SCOPES.finance)) {
       throw forbidden(
         `The settlement rate of ${m.id} is finance data: it needs "${SCOPES.finance}" for that merchant.`,
@@ -24,8 +23,8 @@ export const Merchant = {
   },
   inConsumptionCircle: (m: MerchantRow) => m.joinedCircleAt !== null,
   joinedConsumptionCircleAt: (m: MerchantRow) => m.joinedCircleAt,
-  consumptionCircleEligible: async (m: MerchantRow, _: unknown, ctx: Ctx) =>
+  consumptionCircleEligible: async (m: MerchantRow, _: unknown, ctx: MerchantsContext) =>
     isEligible(await ctx.loaders.miniProgramsByMerchantId.load(m.id), ctx.clock.now()),
-  consumptionCircleEligibleAt: async (m: MerchantRow, _: unknown, ctx: Ctx) =>
+  consumptionCircleEligibleAt: async (m: MerchantRow, _: unknown, ctx: MerchantsContext) =>
     eligibleAt(await ctx.loaders.miniProgramsByMerchantId.load(m.id)),
 };

@@ -1,9 +1,10 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { requireMerchantAccess, SCOPES } from '../../shared/access.ts';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import type { Identity } from '../../shared/identity.ts';
-import type { MerchantsDb } from '../db.ts';
-import { type MerchantRow, type MiniProgramRow, merchants, miniPrograms } from '../tables.ts';
+import type { MerchantRow, MerchantsDb, MiniProgramRow } from '../context.ts';
+import { merchants, miniPrograms } from '../tables.ts';
 
 /** A mini program must have been online this long before its merchant may join the consumption circle. */
 export const CIRCLE_MIN_ONLINE_MS = 30 * 86_400_000;
@@ -38,7 +39,7 @@ export function joinConsumptionCircle(
   now: Date,
   caller: Identity,
   input: { merchantId: string },
-  options: { afterStep?: (step: 'joined') => void } = {},
+  options: RuleOptions = {},
 ): JoinCircleResult {
   requireMerchantAccess(caller, input.merchantId, SCOPES.offers);
   return db.transaction((tx) => {

@@ -1,8 +1,7 @@
 import { forbidden } from '../../shared/errors.ts';
 import { toMoney } from '../../shared/money.ts';
 import { canReadMerchantFinance } from '../access.ts';
-import type { OffersContext, Ref } from '../context.ts';
-import type { CommissionRow } from '../db.ts';
+import type { CommissionRow, OffersContext, Ref } from '../context.ts';
 
 export const Commission = {
   /** Finance data stays with the merchant's staff even when reached by reference. */

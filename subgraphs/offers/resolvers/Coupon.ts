@@ -1,7 +1,6 @@
 import { forbidden } from '../../shared/errors.ts';
 import { canReadUserCoupons } from '../access.ts';
-import type { OffersContext, Ref } from '../context.ts';
-import type { CouponRow } from '../db.ts';
+import type { CouponRow, OffersContext, Ref } from '../context.ts';
 import { couponStatus } from '../rules/status.ts';
 
 export const Coupon = {

@@ -1,6 +1,5 @@
 import { toMoney } from '../../shared/money.ts';
-import type { OffersContext, Ref } from '../context.ts';
-import type { CouponTemplateRow } from '../db.ts';
+import type { CouponTemplateRow, OffersContext, Ref } from '../context.ts';
 import { templateStatus } from '../rules/status.ts';
 
 const money = (fen: number | null) => (fen === null ? null : toMoney(fen));

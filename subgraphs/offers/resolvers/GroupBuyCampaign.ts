@@ -1,7 +1,6 @@
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
 import { toMoney } from '../../shared/money.ts';
-import type { OffersContext, Ref } from '../context.ts';
-import type { GroupBuyCampaignRow } from '../db.ts';
+import type { GroupBuyCampaignRow, OffersContext, Ref } from '../context.ts';
 
 export const GroupBuyCampaign = {
   __resolveReference: ({ id }: Ref, ctx: OffersContext) => ctx.loaders.groupBuyCampaignById.load(id),

@@ -1,5 +1,4 @@
-import type { OffersContext, Ref } from '../context.ts';
-import type { GroupBuyGroupRow } from '../db.ts';
+import type { GroupBuyGroupRow, OffersContext, Ref } from '../context.ts';
 
 export const GroupBuyGroup = {
   __resolveReference: ({ id }: Ref, ctx: OffersContext) => ctx.loaders.groupBuyGroupById.load(id),

@@ -1,5 +1,5 @@
 import { toMoney } from '../../shared/money.ts';
-import type { GroupBuyMemberRow } from '../db.ts';
+import type { GroupBuyMemberRow } from '../context.ts';
 
 export const GroupBuyMember = {
   user: (m: GroupBuyMemberRow) => ({ id: m.userId }),

@@ -1,6 +1,5 @@
 import { toMoney } from '../../shared/money.ts';
-import type { OffersContext } from '../context.ts';
-import type { SettlementRow } from '../db.ts';
+import type { OffersContext, SettlementRow } from '../context.ts';
 
 /** Reached only through `Merchant.settlements`, which checked the caller's finance access to the merchant. */
 export const Settlement = {

@@ -1,10 +1,10 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
-import type { CouponRow, OffersDb, OffersTx } from '../db.ts';
+import type { CouponRow, OffersDb, OffersTx } from '../context.ts';
 import { coupons, couponTemplates } from '../tables.ts';
-import type { RuleOptions } from './options.ts';
 
 const DAY_MS = 86_400_000;
 const OPERATION = 'claimCoupon';

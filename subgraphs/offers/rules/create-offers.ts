@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
-import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../db.ts';
+import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';
 import { couponTemplates, groupBuyCampaigns, merchantTerms } from '../tables.ts';
 
 export interface CreateCouponTemplateInput {

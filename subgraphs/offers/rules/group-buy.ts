@@ -1,10 +1,10 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
-import type { GroupBuyCampaignRow, GroupBuyGroupRow, OffersDb, OffersTx } from '../db.ts';
+import type { GroupBuyCampaignRow, GroupBuyGroupRow, OffersDb, OffersTx } from '../context.ts';
 import { groupBuyCampaigns, groupBuyGroups, groupBuyMembers } from '../tables.ts';
-import type { RuleOptions } from './options.ts';
 import { settle } from './settle.ts';
 
 const MINUTE_MS = 60_000;

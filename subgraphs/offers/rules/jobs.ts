@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
 import type { SubgraphJob } from '../../shared/jobs.ts';
-import type { OffersDb } from '../db.ts';
+import type { OffersDb } from '../context.ts';
 import { coupons, groupBuyGroups, groupBuyMembers } from '../tables.ts';
 
 const MINUTE_MS = 60_000;

@@ -1,10 +1,10 @@
 import { and, eq, gt } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction, invalidKey } from '../../shared/idempotency.ts';
 import { mulDivHalfUp } from '../../shared/money.ts';
-import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../db.ts';
+import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../context.ts';
 import { commissions, coupons, couponTemplates, storeMerchants } from '../tables.ts';
-import type { RuleOptions } from './options.ts';
 import { settle } from './settle.ts';
 import { couponStatus } from './status.ts';
 

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { newId } from '../../shared/ids.ts';
 import { commissionFen } from '../../shared/money.ts';
-import type { CommissionRow, OffersTx } from '../db.ts';
+import type { CommissionRow, OffersTx } from '../context.ts';
 import { commissions, merchantTerms, settlements } from '../tables.ts';
-import type { RuleOptions } from './options.ts';
 
 /** What is being settled to a merchant, once per source (unique on source kind and id). */
 export interface SettlementSource {

@@ -1,5 +1,5 @@
 import { and, eq, gt, lte, or, type SQL } from 'drizzle-orm';
-import type { CouponRow, CouponTemplateRow } from '../db.ts';
+import type { CouponRow, CouponTemplateRow } from '../context.ts';
 import { coupons } from '../tables.ts';
 
 export type CouponStatus = CouponRow['status'];

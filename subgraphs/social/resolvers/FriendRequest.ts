@@ -1,5 +1,5 @@
+import { assertRequestParty } from '../access.ts';
 import type { FriendRequestRow, SocialContext } from '../context.ts';
-import { assertRequestParty } from '../rules/access.ts';
 
 export const FriendRequest = {
   __resolveReference: async (ref: { id: string }, ctx: SocialContext) => {

@@ -1,6 +1,6 @@
 import { toMoney } from '../../shared/money.ts';
+import { assertGroupPaymentMember } from '../access.ts';
 import type { GroupPaymentRow, SocialContext } from '../context.ts';
-import { assertGroupPaymentMember } from '../rules/access.ts';
 
 export const GroupPayment = {
   __resolveReference: async (ref: { id: string }, ctx: SocialContext) => {

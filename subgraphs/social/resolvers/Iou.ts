@@ -1,6 +1,6 @@
 import { toMoney } from '../../shared/money.ts';
+import { assertIouParty } from '../access.ts';
 import type { IouRow, SocialContext } from '../context.ts';
-import { assertIouParty } from '../rules/access.ts';
 import { iouStatus } from '../rules/iou-status.ts';
 
 export const Iou = {

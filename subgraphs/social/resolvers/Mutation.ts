@@ -1,5 +1,5 @@
+import { requireUser } from '../access.ts';
 import type { SocialContext } from '../context.ts';
-import { requireUser } from '../rules/access.ts';
 import { type FriendRequestResponse, removeFriend, requestFriend, respondToFriendRequest } from '../rules/friends.ts';
 import {
   type CreateGroupPaymentInput,

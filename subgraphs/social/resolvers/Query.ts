@@ -1,6 +1,6 @@
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
+import { assertGroupPaymentMember, assertIouParty, requireUser } from '../access.ts';
 import type { SocialContext } from '../context.ts';
-import { assertGroupPaymentMember, assertIouParty, requireUser } from '../rules/access.ts';
 
 type Id = { id: string };
 

@@ -1,6 +1,6 @@
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
+import { assertParty, viewerId } from '../access.ts';
 import type { SocialContext, UserRow } from '../context.ts';
-import { assertParty, viewerId } from '../rules/access.ts';
 import type { IouStatus } from '../rules/iou-status.ts';
 import { loadNodes } from './nodes.ts';
 

@@ -1,11 +1,12 @@
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import { splitEvenly } from '../../shared/money.ts';
 import type { GroupPaymentRow, SocialDb } from '../context.ts';
 import { friendships, groupPaymentShares, groupPayments } from '../tables.ts';
-import { isValidAmount, MAX_AMOUNT_FEN, type RuleOptions } from './options.ts';
+import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';
 
 /** At most this many friends share one bill with the organizer. */
 export const MAX_PARTICIPANTS = 49;

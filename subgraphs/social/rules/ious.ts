@@ -1,15 +1,14 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
-import type { IouRow, SocialDb } from '../context.ts';
+import type { IouRow, RepaymentRow, SocialDb } from '../context.ts';
 import { friendships, iouRepayments, ious, users } from '../tables.ts';
-import { isValidAmount, MAX_AMOUNT_FEN, type RuleOptions } from './options.ts';
+import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';
 
 /** The highest annual rate an IOU may carry: 24% (2400 bps). */
 export const MAX_ANNUAL_RATE_BPS = 2400;
-
-export type RepaymentRow = typeof iouRepayments.$inferSelect;
 
 export interface IouResult {
   iou: IouRow | null;

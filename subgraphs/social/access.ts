@@ -1,6 +1,6 @@
-import { requireUser } from '../../shared/access.ts';
-import { forbidden } from '../../shared/errors.ts';
-import type { Identity } from '../../shared/identity.ts';
+import { requireUser } from '../shared/access.ts';
+import { forbidden } from '../shared/errors.ts';
+import type { Identity } from '../shared/identity.ts';
 
 // The shared check: a partner key or an anonymous caller is not a user (UNAUTHENTICATED).
 export { requireUser };

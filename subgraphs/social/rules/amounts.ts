@@ -1,12 +1,3 @@
-/** Options every social rule that writes several rows accepts. */
-export interface RuleOptions {
-  /**
-   * Called between two writes of a rule with the name of the step just done. Tests throw from it to prove
-   * that a rule interrupted half-way leaves nothing behind (its transaction rolls back).
-   */
-  afterStep?: (step: string) => void;
-}
-
 /** Largest amount one IOU or group payment may carry: 100 000 yuan, so a typo cannot record a fortune. */
 export const MAX_AMOUNT_FEN = 10_000_000;
 
