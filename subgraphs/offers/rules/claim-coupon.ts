@@ -25,7 +25,7 @@ const failed = (error: UserError): ClaimCouponResult => ({ coupon: null, userErr
 /**
  * Claims one coupon for `userId` in one immediate transaction: window, per-user limit, then a conditional
  * stock decrement, so concurrent claims (even from other processes) never oversell. The same key with the
- * same input replays the first successful claim.
+ * same input replays the first outcome, a refusal included.
  */
 export function claimCoupon(
   db: OffersDb,
@@ -72,7 +72,11 @@ function attemptClaim(
   }
   if (now < template.claimStartsAt) {
     return failed(
-      userError('NOT_STARTED', `Claiming opens at ${template.claimStartsAt.toISOString()}: try again then.`, field),
+      userError(
+        'NOT_STARTED',
+        `Claiming opens at ${template.claimStartsAt.toISOString()}: try again then, with a new idempotencyKey.`,
+        field,
+      ),
     );
   }
   if (now >= template.claimEndsAt) {
