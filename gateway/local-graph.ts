@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { SUPERGRAPH_FILE } from '../schema/compose.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 import { type Secrets, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config.ts';
@@ -20,6 +21,8 @@ export interface LocalGraphOptions {
   scheduler?: boolean;
   production?: boolean;
   supergraphSdl?: string;
+  /** Request logger for the gateway (tests pass a silent one). */
+  logger?: Logger;
 }
 
 export interface LocalGraph {
@@ -62,6 +65,7 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         authenticate: createAuthenticator(verifyUserToken, apiKeys),
         urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].url])),
         production: options.production,
+        logger: options.logger,
       },
       options.ports.gateway,
     );

@@ -8,11 +8,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
+import { type Logger, pino } from 'pino';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { checkSubgraphs } from './health.ts';
 import { limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits.ts';
+import { createMetrics, observability } from './plugins/observability.ts';
 import { introspectionGuard, maskError } from './plugins/production.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
 import { listSubgraphs } from './supergraph.ts';
@@ -28,6 +30,8 @@ export interface GatewayOptions {
   production?: boolean;
   /** Operation size limits; from the environment (or the defaults) when not given. */
   limits?: OperationLimits;
+  /** Where request logs go; pino at `LOG_LEVEL` (default info) on stdout when not given. */
+  logger?: Logger;
 }
 
 export interface RunningGateway {
@@ -55,6 +59,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   );
   const app = express();
   const httpServer = http.createServer(app);
+  const metrics = createMetrics();
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // Introspection stays on: in production introspectionGuard admits only callers with the scope.
@@ -64,6 +70,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       operationLimits(options.limits ?? limitsFromEnv()),
+      observability(metrics, logger),
       ...(options.production
         ? [ApolloServerPluginLandingPageDisabled(), introspectionGuard()]
         : [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]),
@@ -74,6 +81,9 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     const readiness = loaded

@@ -3,6 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier, signUserToken } from '../../gateway/auth/user-token.ts';
@@ -74,6 +75,7 @@ beforeAll(async () => {
       supergraphSdl: supergraphSdl as string,
       subgraphSecret: 'unused',
       authenticate: createAuthenticator(createUserTokenVerifier({ secret: SECRET })),
+      logger: pino({ level: 'silent' }),
     },
     0,
   );

@@ -1,5 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
@@ -44,6 +45,19 @@ describe('gateway', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
   });
 
+  it('GET /metrics reports requests by operation, caller kind and outcome, in Prometheus format', async () => {
+    await graph.query('query MetricsProbe { me { id } }', { as: 'usr_bob' });
+    await graph.query('query MetricsProbe { me { id } }');
+    const response = await fetch(`${origin()}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('lifegraph_gateway_requests_total{operation="MetricsProbe",caller="user",outcome="ok"} 1');
+    expect(text).toContain(
+      'lifegraph_gateway_requests_total{operation="MetricsProbe",caller="anonymous",outcome="partial"} 1',
+    );
+    expect(text).toMatch(/lifegraph_gateway_request_duration_seconds_count\{operation="MetricsProbe"\} 2/);
+  });
+
   it('forwards the verified user to the subgraphs', async () => {
     const { body } = await graph.query('{ me { id nickname } }', { as: 'usr_bob' });
     expect(body).toEqual({ data: { me: { id: 'usr_bob', nickname: 'Bob' } } });
@@ -61,6 +75,7 @@ describe('gateway', () => {
         supergraphSdl: supergraphSdl as string,
         subgraphSecret: TEST_SECRETS.subgraphSecret,
         authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret })),
+        logger: pino({ level: 'silent' }),
       },
       0,
     );

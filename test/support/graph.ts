@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
 import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from '../../gateway/local-graph.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
@@ -71,6 +72,7 @@ export async function startTestGraph(
       ports: { gateway: 0, merchants: 0, content: 0, offers: 0, social: 0 },
       clock: options.clock,
       scheduler: false,
+      logger: pino({ level: 'silent' }),
       userTokens: options.userTokens,
       production: options.production,
     });
