@@ -15,7 +15,7 @@ import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { checkSubgraphs } from './health.ts';
 import { limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits.ts';
 import { createMetrics, observability } from './plugins/observability.ts';
-import { introspectionGuard, maskError } from './plugins/production.ts';
+import { introspectionGuard, maskError, tidyClientError } from './plugins/production.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
 import { listSubgraphs } from './supergraph.ts';
 
@@ -66,7 +66,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     // Introspection stays on: in production introspectionGuard admits only callers with the scope.
     introspection: true,
     includeStacktraceInErrorResponses: !options.production,
-    formatError: options.production ? maskError : undefined,
+    formatError: options.production ? maskError : tidyClientError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       operationLimits(options.limits ?? limitsFromEnv()),

@@ -33,6 +33,17 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
   };
 }
 
+/**
+ * Development error formatting: client-facing errors (refused fields, bad input) carry no stack trace, since
+ * it would only point into the gateway; internal errors keep theirs for debugging.
+ */
+export function tidyClientError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code !== 'string' || !CLIENT_FACING_CODES.has(code)) return formatted;
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+  return { ...formatted, extensions };
+}
+
 function usesIntrospection(document: DocumentNode): boolean {
   let found = false;
   visit(document, {

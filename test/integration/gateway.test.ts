@@ -58,6 +58,12 @@ describe('gateway', () => {
     expect(text).toMatch(/lifegraph_gateway_request_duration_seconds_count\{operation="MetricsProbe"\} 2/);
   });
 
+  it('client-facing errors carry no stack trace, even in development', async () => {
+    const { body } = await graph.query('{ me { id } merchants(first: 0) { edges { node { id } } } }');
+    expect(body.errors?.map((e) => e.extensions?.code).sort()).toEqual(['BAD_USER_INPUT', 'UNAUTHENTICATED']);
+    expect(JSON.stringify(body)).not.toContain('stacktrace');
+  });
+
   it('forwards the verified user to the subgraphs', async () => {
     const { body } = await graph.query('{ me { id nickname } }', { as: 'usr_bob' });
     expect(body).toEqual({ data: { me: { id: 'usr_bob', nickname: 'Bob' } } });
