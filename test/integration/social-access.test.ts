@@ -48,7 +48,7 @@ const denials = (body: GraphQLResponseBody) =>
 /** Every row the social rules write, straight from the SQLite file: equal before and after a refused call. */
 const socialRows = () => {
   const sqlite = graph.subgraphs.social.database.sqlite;
-  const tables = ['ious', 'iou_repayments', 'group_payments', 'group_payment_shares'];
+  const tables = ['friendships', 'friend_requests', 'ious', 'iou_repayments', 'group_payments', 'group_payment_shares'];
   return {
     ...Object.fromEntries(tables.map((table) => [table, sqlite.prepare(`select * from ${table}`).all()])),
     // A keyed mutation refused with a user error stores that refusal under its key (to replay it for the same
