@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { invalidCredentials } from '../../subgraphs/shared/errors.ts';
 import { ANONYMOUS, type Identity } from '../../subgraphs/shared/identity.ts';
 import type { ApiKeyStore } from '../keys/store.ts';
 
@@ -22,34 +22,29 @@ export function createAuthenticator(
   apiKeys?: ApiKeyStore,
 ): Authenticator {
   const partner = (key: string): Identity => {
-    if (!apiKeys) throw unauthenticated('API keys are not accepted by this gateway: send a user token.');
+    if (!apiKeys) throw invalidCredentials('API keys are not accepted by this gateway: send a user token.');
     const check = apiKeys.verify(key);
-    if (!check.ok) throw unauthenticated(KEY_FAILURES[check.reason]);
+    if (!check.ok) throw invalidCredentials(KEY_FAILURES[check.reason]);
     return { kind: 'partner', subject: check.key.id, scopes: check.key.scopes, merchantIds: check.key.merchants };
   };
   return async (headers) => {
     const apiKey = headers['x-api-key'];
     const authorization = headers.authorization;
     if (typeof apiKey === 'string' && apiKey !== '') {
-      if (authorization) throw unauthenticated('Send one credential: either x-api-key or Authorization, not both.');
+      if (authorization) throw invalidCredentials('Send one credential: either x-api-key or Authorization, not both.');
       return partner(apiKey);
     }
     if (authorization === undefined || authorization === '') return ANONYMOUS;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match?.[1]) {
-      throw unauthenticated('Malformed Authorization header: send "Authorization: Bearer <token>".');
+      throw invalidCredentials('Malformed Authorization header: send "Authorization: Bearer <token>".');
     }
     if (match[1].startsWith('lg_')) return partner(match[1]);
     try {
       return await verifyUserToken(match[1]);
     } catch (error) {
       const reason = (error as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'has expired' : 'is invalid';
-      throw unauthenticated(`The bearer token ${reason}: get a new one (npm run token -- --user <id>) and retry.`);
+      throw invalidCredentials(`The bearer token ${reason}: get a new one (npm run token -- --user <id>) and retry.`);
     }
   };
-}
-
-/** HTTP 401 with code UNAUTHENTICATED: the request is refused before any field executes. */
-export function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }

@@ -26,6 +26,14 @@ export function unauthenticated(message = 'Sign in: send Authorization: Bearer <
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
 }
 
+/**
+ * Credentials that are missing where required, invalid, expired or revoked: HTTP 401 for the whole request,
+ * before any field executes (the gateway for client credentials, a subgraph for the gateway's signature).
+ */
+export function invalidCredentials(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
 /** An identity that may not do this (missing scope, merchant not on its list, not a party). */
 export function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });

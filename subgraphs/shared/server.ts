@@ -8,11 +8,11 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError } from 'graphql';
 import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { SubgraphName } from './config.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
+import { invalidCredentials } from './errors.ts';
 import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
 import { type SubgraphJob, startScheduler } from './jobs.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
@@ -101,13 +101,17 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       context: async ({ req }) => {
         const token = req.headers[IDENTITY_HEADER];
         if (typeof token !== 'string') {
-          throw refused(`Missing ${IDENTITY_HEADER}: subgraphs only answer requests signed by the lifegraph gateway.`);
+          throw invalidCredentials(
+            `Missing ${IDENTITY_HEADER}: subgraphs only answer requests signed by the lifegraph gateway.`,
+          );
         }
         let identity: SubgraphContext<unknown, unknown>['identity'];
         try {
           identity = await verifyIdentity(token, options.subgraphSecret, req.body);
         } catch {
-          throw refused(`Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`);
+          throw invalidCredentials(
+            `Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`,
+          );
         }
         return { identity, db: database.db, clock, loaders: definition.createLoaders(database.db, clock) };
       },
@@ -135,8 +139,4 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       database.close();
     },
   };
-}
-
-function refused(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
