@@ -455,8 +455,12 @@ describe('deadline jobs (moving the injected now)', () => {
   });
 
   it('leaves pending and declined IOUs alone', () => {
-    createIou(db, NOW, 'usr_carol', terms());
+    const pending = createIou(db, NOW, 'usr_carol', terms()).iou?.id as string;
+    const declined = createIou(db, NOW, 'usr_carol', terms({ idempotencyKey: 'k2' })).iou?.id as string;
+    expect(respondToIou(db, NOW, 'usr_bob', { iouId: declined, response: 'DECLINED' }).userErrors).toEqual([]);
     expect(run(at(40 * DAY))).toEqual({ 'iou-overdue': 0, 'iou-reminders': 0 });
+    expect([iouRow(pending)?.status, iouRow(declined)?.status]).toEqual(['PENDING', 'DECLINED']);
+    expect([...reminders(pending), ...reminders(declined)]).toEqual([]);
   });
 
   it('classifies the time around the due date', () => {
