@@ -40,6 +40,24 @@ function keyed<K, L>(make: (key: K) => L): (key: K) => L {
   };
 }
 
+/** A merchant's rows of `table`, newest first (`created_at desc, id desc`): one statement for any number of merchants. */
+function newestByMerchant<
+  T extends typeof couponTemplates | typeof groupBuyCampaigns | typeof commissions | typeof settlements,
+>(db: OffersDb, table: T) {
+  return childPageLoader(
+    (parentIds, offset, limit) =>
+      selectChildPage(db, {
+        table,
+        parentColumn: table.merchantId,
+        orderBy: sql`${table.createdAt} desc, ${table.id} desc`,
+        parentIds,
+        offset,
+        limit,
+      }),
+    (row: T['$inferSelect']) => row.merchantId,
+  );
+}
+
 /** A fresh set of DataLoaders for one request. */
 export function createLoaders(db: OffersDb, clock: Clock) {
   return {
@@ -78,54 +96,10 @@ export function createLoaders(db: OffersDb, clock: Clock) {
         .where(inArray(commissions.id, [...ids]))
         .all(),
     ),
-    couponTemplatesByMerchantId: childPageLoader(
-      (parentIds, offset, limit) =>
-        selectChildPage(db, {
-          table: couponTemplates,
-          parentColumn: couponTemplates.merchantId,
-          orderBy: sql`${couponTemplates.createdAt} desc, ${couponTemplates.id} desc`,
-          parentIds,
-          offset,
-          limit,
-        }),
-      (row) => row.merchantId,
-    ),
-    groupBuyCampaignsByMerchantId: childPageLoader(
-      (parentIds, offset, limit) =>
-        selectChildPage(db, {
-          table: groupBuyCampaigns,
-          parentColumn: groupBuyCampaigns.merchantId,
-          orderBy: sql`${groupBuyCampaigns.createdAt} desc, ${groupBuyCampaigns.id} desc`,
-          parentIds,
-          offset,
-          limit,
-        }),
-      (row) => row.merchantId,
-    ),
-    commissionsByMerchantId: childPageLoader(
-      (parentIds, offset, limit) =>
-        selectChildPage(db, {
-          table: commissions,
-          parentColumn: commissions.merchantId,
-          orderBy: sql`${commissions.createdAt} desc, ${commissions.id} desc`,
-          parentIds,
-          offset,
-          limit,
-        }),
-      (row) => row.merchantId,
-    ),
-    settlementsByMerchantId: childPageLoader(
-      (parentIds, offset, limit) =>
-        selectChildPage(db, {
-          table: settlements,
-          parentColumn: settlements.merchantId,
-          orderBy: sql`${settlements.createdAt} desc, ${settlements.id} desc`,
-          parentIds,
-          offset,
-          limit,
-        }),
-      (row) => row.merchantId,
-    ),
+    couponTemplatesByMerchantId: newestByMerchant(db, couponTemplates),
+    groupBuyCampaignsByMerchantId: newestByMerchant(db, groupBuyCampaigns),
+    commissionsByMerchantId: newestByMerchant(db, commissions),
+    settlementsByMerchantId: newestByMerchant(db, settlements),
     commissionsBySettlementId: groupLoader(
       (settlementIds) =>
         db
