@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { LIFE_FEED } from '../support/operations.ts';
 
 /** Merchant publishing through the real gateway: posts reach followers' feeds, live streams move by state. */
 let graph: TestGraph;
@@ -243,22 +244,7 @@ describe('tagged stores', () => {
 
 describe('dangling offer references', () => {
   // The client operations of issue #2: one offer that no longer exists must not take the page down.
-  const LIFE_FEED = `#graphql
-    query LifeFeed($first: Int!, $near: GeoPointInput) {
-      lifeChannelFeed(first: $first, near: $near) {
-        edges { cursor node {
-          id kind title publishedAt likeCount commentCount viewerHasLiked
-          account { id name kind followerCount viewerIsFollowing merchant { id name category { name } } }
-          attachments {
-            __typename
-            ... on CouponTemplate { id title remainingStock faceValue { yuan } minSpend { yuan } merchant { name } }
-            ... on GroupBuyCampaign { id title groupSize groupPrice { yuan } }
-            ... on MiniProgram { appId name }
-          }
-        } }
-        pageInfo { hasNextPage endCursor }
-      }
-    }`;
+  // LiveRoom as the client sends it, plus featuredOfferIds (what offers' LiveStream.sales @requires).
   const LIVE_ROOM = `#graphql
     query LiveRoom($id: ID!) {
       liveStream(id: $id) { id title status viewerCount
