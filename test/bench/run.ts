@@ -9,9 +9,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET, WEST_LAKE } from '../support/operations.ts';
-import { runLoad as autocannon, type LoadResult } from './load.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -66,20 +66,21 @@ interface Measured {
   timeouts: number;
 }
 
+/** The request autocannon fires: the operation as a client sends it, with a bearer token for a signed-in user. */
 async function requestOf(graph: TestGraph, op: Operation) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (op.as) headers.authorization = `Bearer ${await graph.tokenFor({ user: op.as, expiresIn: '1h' })}`;
-  return { url: graph.gateway.url, method: 'POST' as const, headers, body: JSON.stringify(op) };
+  const body = JSON.stringify({ query: op.query, variables: op.variables });
+  return { url: graph.gateway.url, method: 'POST' as const, headers, body };
 }
 
-/** Sends the operation once and counts its SQL statements; throws if the graph answers with errors. */
-async function probe(graph: TestGraph, request: Awaited<ReturnType<typeof requestOf>>, name: string) {
+/** Sends the operation once, with the load's headers, and counts its SQL statements; throws if it has errors. */
+async function probe(graph: TestGraph, op: Operation, headers: Record<string, string>) {
   const before = graph.statementCount();
-  const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body });
-  const body = (await response.json()) as { errors?: { message: string }[] };
-  if (response.status !== 200 || body.errors) {
+  const { status, body } = await graph.query(op.query, { variables: op.variables, headers });
+  if (status !== 200 || body.errors) {
     const detail = body.errors?.map((e) => e.message).join('; ') ?? '';
-    throw new Error(`${name} answered HTTP ${response.status} ${detail}: benchmarking errors would mean nothing`);
+    throw new Error(`${op.name} answered HTTP ${status} ${detail}: benchmarking errors would mean nothing`);
   }
   return graph.statementCount() - before;
 }
@@ -99,12 +100,12 @@ async function settle(graph: TestGraph) {
 async function measure(graph: TestGraph, op: Operation): Promise<Measured> {
   const request = await requestOf(graph, op);
   await settle(graph);
-  const sqlStatementsPerRequest = await probe(graph, request, op.name);
+  const sqlStatementsPerRequest = await probe(graph, op, request.headers);
   const load = { ...request, connections: settings.connections, workers: settings.workers || undefined };
   if (settings.warmupSeconds > 0) await autocannon({ ...load, duration: settings.warmupSeconds });
   await settle(graph);
   const before = graph.statementCount();
-  const result: LoadResult = await autocannon({ ...load, duration: settings.durationSeconds });
+  const result = await autocannon({ ...load, duration: settings.durationSeconds });
   // Requests still in flight when the run ended are answered during settle(): divide by every request sent.
   await settle(graph);
   const statements = graph.statementCount() - before;
