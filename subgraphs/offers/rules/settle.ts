@@ -15,7 +15,7 @@ export interface SettlementSource {
 }
 
 /** The merchant's settlement rate; a merchant without terms is a broken seed, not a user error. */
-export function settlementRateBps(tx: OffersTx, merchantId: string): number {
+function settlementRateBps(tx: OffersTx, merchantId: string): number {
   const terms = tx.select().from(merchantTerms).where(eq(merchantTerms.merchantId, merchantId)).get();
   if (!terms) throw new Error(`offers has no settlement terms for merchant ${merchantId}`);
   return terms.settlementRateBps;
