@@ -1,16 +1,12 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
 import type { SocialDb } from '../context.ts';
 import { ious } from '../tables.ts';
+import { lateActiveCondition } from './iou-status.ts';
 
 /**
  * Persists OVERDUE for active IOUs past their due date with money outstanding (reads derive it already; the
  * stored status lets reports and other jobs filter on it). One conditional update: a re-run changes nothing.
  */
 export function markOverdueIous(db: SocialDb, now: Date): { processed: number } {
-  const result = db
-    .update(ious)
-    .set({ status: 'OVERDUE' })
-    .where(and(eq(ious.status, 'ACTIVE'), lt(ious.dueAt, now), sql`${ious.repaidFen} < ${ious.principalFen}`))
-    .run();
+  const result = db.update(ious).set({ status: 'OVERDUE' }).where(lateActiveCondition(now)).run();
   return { processed: result.changes };
 }

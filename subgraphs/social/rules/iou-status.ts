@@ -16,10 +16,14 @@ export function iouStatus(iou: IouStatusFields, now: Date): IouStatus {
   return iou.status as IouStatus;
 }
 
+/** ACTIVE IOUs past due with money outstanding: OVERDUE to readers, and what the overdue job persists. */
+export function lateActiveCondition(now: Date): SQL | undefined {
+  return and(eq(ious.status, 'ACTIVE'), lt(ious.dueAt, now), sql`${ious.repaidFen} < ${ious.principalFen}`);
+}
+
 /** SQL condition matching exactly the IOUs for which `iouStatus(row, now) === status`. */
 export function iouStatusCondition(status: IouStatus, now: Date): SQL | undefined {
-  const lateActive = and(eq(ious.status, 'ACTIVE'), lt(ious.dueAt, now), sql`${ious.repaidFen} < ${ious.principalFen}`);
-  if (status === 'OVERDUE') return or(eq(ious.status, 'OVERDUE'), lateActive);
+  if (status === 'OVERDUE') return or(eq(ious.status, 'OVERDUE'), lateActiveCondition(now));
   if (status === 'ACTIVE') {
     return and(eq(ious.status, 'ACTIVE'), or(gte(ious.dueAt, now), sql`${ious.repaidFen} >= ${ious.principalFen}`));
   }
