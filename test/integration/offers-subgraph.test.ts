@@ -87,6 +87,9 @@ describe('offers subgraph reads', () => {
       viewerClaimedCount: 1,
     });
     expect(body.data.couponTemplate.remainingStock).toBeLessThan(1000);
+    // Exactly the stock left after the seeded claims, not merely some of it.
+    const seededClaims = buildWorld(1).coupons.filter((c) => c.templateId === 'cpt_kfc_1').length;
+    expect(body.data.couponTemplate.remainingStock).toBe(1000 - seededClaims);
     const anonymous = await gql(query, {}, ANONYMOUS);
     expect(anonymous.data.couponTemplate.viewerClaimedCount).toBe(0);
   });
