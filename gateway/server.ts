@@ -76,8 +76,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         : [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]),
     ],
   });
+  // start() loads and validates the supergraph; the routes below only exist once it has succeeded.
   await server.start();
-  let loaded = true;
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -86,10 +86,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
-    const readiness = loaded
-      ? await checkSubgraphs(subgraphs, options.subgraphSecret)
-      : { ready: false, subgraphs: [] };
-    res.status(readiness.ready ? 200 : 503).json({ ...readiness, supergraphLoaded: loaded });
+    const readiness = await checkSubgraphs(subgraphs, options.subgraphSecret);
+    res.status(readiness.ready ? 200 : 503).json({ ...readiness, supergraphLoaded: true });
   });
   app.use(
     '/graphql',
@@ -111,9 +109,6 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   return {
     url: `http://127.0.0.1:${actualPort}/graphql`,
     port: actualPort,
-    stop: async () => {
-      loaded = false;
-      await server.stop();
-    },
+    stop: () => server.stop(),
   };
 }
