@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { SCOPES } from '../../subgraphs/shared/access.ts';
 import { resolveDataDir } from '../../subgraphs/shared/config.ts';
-import { ApiKeyStore, parseDuration } from '../keys/store.ts';
+import { ApiKeyStore } from '../keys/store.ts';
+import { parseDuration, parseList } from './args.ts';
 
 /**
  * `npm run keys -- create --name NAME --scopes a,b [--merchants ID,ID] [--expires-in 90d] [--json]`,
@@ -28,18 +29,13 @@ const fail = (message: string): never => {
   console.error(message);
   process.exit(2);
 };
-const list = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 const store = new ApiKeyStore(resolveDataDir(values['data-dir']));
 try {
   const [command, arg] = positionals;
   if (command === 'create') {
     if (!values.name) fail(`--name is required.\n${USAGE}`);
-    const scopes = list(values.scopes);
+    const scopes = parseList(values.scopes);
     const known = new Set<string>(Object.values(SCOPES));
     const unknown = scopes.filter((s) => !known.has(s));
     if (unknown.length) fail(`Unknown scope(s): ${unknown.join(', ')}. Known: ${[...known].join(', ')}.`);
@@ -51,7 +47,7 @@ try {
     const { key, summary } = store.create({
       name: values.name as string,
       scopes,
-      merchants: list(values.merchants),
+      merchants: parseList(values.merchants),
       expiresAt,
     });
     if (values.json) {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadSecrets, resolveDataDir } from '../../subgraphs/shared/config.ts';
 import { signUserToken, userTokenConfigFromEnv } from '../auth/user-token.ts';
+import { parseDuration, parseList } from './args.ts';
 
 /** `npm run token -- --user ID [--scopes a,b] [--merchants ID,ID] [--expires-in 1h]`: prints a dev user JWT. */
 const { values } = parseArgs({
@@ -16,20 +17,16 @@ if (!values.user) {
   console.error('Usage: npm run token -- --user usr_alice [--scopes a,b] [--merchants mer_kfc] [--expires-in 1h]');
   process.exit(2);
 }
-const expiresIn = values['expires-in'];
-if (!/^\d+\s*(s|m|h|d|w)$/.test(expiresIn)) {
-  console.error(`--expires-in must look like 30m, 1h, 7d; got "${expiresIn}".`);
+const lifetimeMs = parseDuration(values['expires-in']);
+if (lifetimeMs === null) {
+  console.error(`--expires-in must look like 30m, 1h, 7d; got "${values['expires-in']}".`);
   process.exit(2);
 }
-const list = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+const expiresIn = `${Math.round(lifetimeMs / 1000)}s`;
 const config = userTokenConfigFromEnv(loadSecrets(resolveDataDir(values['data-dir'])).jwtSecret);
 console.log(
   await signUserToken(
-    { userId: values.user, scopes: list(values.scopes), merchantIds: list(values.merchants), expiresIn },
+    { userId: values.user, scopes: parseList(values.scopes), merchantIds: parseList(values.merchants), expiresIn },
     config,
   ),
 );

@@ -114,11 +114,3 @@ function summarize(row: typeof tables.apiKeys.$inferSelect): ApiKeySummary {
     lastUsedAt: row.lastUsedAt,
   };
 }
-
-/** Parses `90d`, `12h`, `30m`, `2w` into milliseconds; null if it is not such a duration. */
-export function parseDuration(text: string): number | null {
-  const match = /^(\d+)\s*(m|h|d|w)$/.exec(text.trim());
-  if (!match) return null;
-  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 'm' | 'h' | 'd' | 'w'];
-  return Number(match[1]) * unit;
-}
