@@ -19,7 +19,8 @@ const fail = (code: string, message: string, field: string[]): FriendRequestResu
   userErrors: [userError(code, message, field)],
 });
 
-function areFriends(db: SocialDb, a: string, b: string): boolean {
+/** Whether `b` is among `a`'s friends (friendships are stored in both directions). */
+export function areFriends(db: SocialDb, a: string, b: string): boolean {
   return !!db
     .select({ a: friendships.userId })
     .from(friendships)
@@ -27,7 +28,7 @@ function areFriends(db: SocialDb, a: string, b: string): boolean {
     .get();
 }
 
-function userExists(db: SocialDb, id: string): boolean {
+export function userExists(db: SocialDb, id: string): boolean {
   return !!db.select({ id: users.id }).from(users).where(eq(users.id, id)).get();
 }
 

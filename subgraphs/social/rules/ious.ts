@@ -4,8 +4,9 @@ import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { IouRow, RepaymentRow, SocialDb } from '../context.ts';
-import { friendships, iouRepayments, ious, users } from '../tables.ts';
+import { iouRepayments, ious } from '../tables.ts';
 import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';
+import { areFriends, userExists } from './friends.ts';
 
 /** The highest annual rate an IOU may carry: 24% (2400 bps). */
 export const MAX_ANNUAL_RATE_BPS = 2400;
@@ -53,15 +54,10 @@ function invalidTerms(tx: SocialDb, now: Date, borrowerId: string, input: Create
   if (lenderId === borrowerId) {
     return failed('CANNOT_BORROW_FROM_SELF', 'Ask a friend: the lender must be someone other than you.', lenderField);
   }
-  if (!tx.select({ id: users.id }).from(users).where(eq(users.id, lenderId)).get()) {
-    return failed('NOT_FOUND', `No user ${lenderId}: check the id.`, lenderField);
+  if (!userExists(tx, lenderId)) return failed('NOT_FOUND', `No user ${lenderId}: check the id.`, lenderField);
+  if (!areFriends(tx, borrowerId, lenderId)) {
+    return failed('NOT_FRIENDS', `IOUs are between friends: befriend ${lenderId} first.`, lenderField);
   }
-  const friends = tx
-    .select({ id: friendships.userId })
-    .from(friendships)
-    .where(and(eq(friendships.userId, borrowerId), eq(friendships.friendId, lenderId)))
-    .get();
-  if (!friends) return failed('NOT_FRIENDS', `IOUs are between friends: befriend ${lenderId} first.`, lenderField);
   if (!isValidAmount(input.principalFen)) {
     return failed('INVALID_INPUT', `principalFen must be a whole number of fen from 1 to ${MAX_AMOUNT_FEN}.`, [
       'input',
