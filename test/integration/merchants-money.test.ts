@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, joinedCircleAt, startTestGraph, type TestGraph } from '../support/graph.ts';
+import {
+  type As,
+  createTestClock,
+  denials,
+  joinedCircleAt,
+  startTestGraph,
+  type TestGraph,
+  withKey,
+} from '../support/graph.ts';
 
 /**
  * joinConsumptionCircle through the real gateway (issue #4, merchants part): the 30-day rule against the injected
@@ -92,25 +100,22 @@ describe('who may join', () => {
     });
     expect(status).toBe(200);
     expect(body.data).toEqual({ joinConsumptionCircle: null });
-    expect(body.errors).toMatchObject([{ path: ['joinConsumptionCircle'], extensions: { code: 'FORBIDDEN' } }]);
+    expect(denials(body)).toEqual([['FORBIDDEN', ['joinConsumptionCircle']]]);
     expect(joinedAt('mer_burgerking')).toBeNull();
   });
 
   it('a partner key: refused without the scope or the merchant on its allow-list, admitted with both', async () => {
     const key = (scopes: string[], merchants: string[]) =>
       keys.create({ name: `test ${scopes}/${merchants}`, scopes, merchants, expiresAt: null }).key;
-    const asKey = (apiKey: string) =>
-      graph.query(JOIN, { variables: { id: 'mer_muji' }, headers: { 'x-api-key': apiKey } });
+    const asKey = (apiKey: string) => graph.query(JOIN, { variables: { id: 'mer_muji' }, ...withKey(apiKey) });
 
     const noScope = await asKey(key(['merchant:content'], ['mer_muji']));
     expect(noScope.status).toBe(200);
     expect(noScope.body.data).toEqual({ joinConsumptionCircle: null });
-    expect(noScope.body.errors).toMatchObject([{ path: ['joinConsumptionCircle'], extensions: { code: 'FORBIDDEN' } }]);
+    expect(denials(noScope.body)).toEqual([['FORBIDDEN', ['joinConsumptionCircle']]]);
     const notListed = await asKey(key(['merchant:offers'], ['mer_newhope']));
     expect(notListed.body.data).toEqual({ joinConsumptionCircle: null });
-    expect(notListed.body.errors).toMatchObject([
-      { path: ['joinConsumptionCircle'], extensions: { code: 'FORBIDDEN' } },
-    ]);
+    expect(denials(notListed.body)).toEqual([['FORBIDDEN', ['joinConsumptionCircle']]]);
     expect(joinedAt('mer_muji')).toBeNull();
 
     const allowed = await asKey(key(['merchant:offers'], ['mer_newhope', 'mer_muji']));
