@@ -26,16 +26,35 @@ export interface ViewerKey {
   id: string;
 }
 
-/** Whether the viewer has a row in a (user, target) table, for many targets at once. */
-function viewerSetLoader(fetch: (viewerId: string, ids: string[]) => string[]): DataLoader<ViewerKey, boolean, string> {
+/** A (user, target) table: follows, likes, favorites. */
+type ViewerTable = typeof follows | typeof postLikes | typeof postFavorites;
+
+/**
+ * Whether the viewer has a row in a (user, target) table, for many targets at once: one query per viewer
+ * (and within a request there is one viewer).
+ */
+function viewerSetLoader(
+  db: ContentDb,
+  table: ViewerTable,
+  targetColumn: SQLiteColumn,
+): DataLoader<ViewerKey, boolean, string> {
   const cacheKey = (k: ViewerKey) => `${k.viewerId}|${k.id}`;
   return new DataLoader<ViewerKey, boolean, string>(
     async (keys) => {
       const idsByViewer = new Map<string, string[]>();
-      for (const k of keys) idsByViewer.set(k.viewerId, [...(idsByViewer.get(k.viewerId) ?? []), k.id]);
+      for (const k of keys) {
+        const ids = idsByViewer.get(k.viewerId) ?? [];
+        ids.push(k.id);
+        idsByViewer.set(k.viewerId, ids);
+      }
       const hits = new Set<string>();
       for (const [viewerId, ids] of idsByViewer) {
-        for (const id of fetch(viewerId, ids)) hits.add(cacheKey({ viewerId, id }));
+        const rows = db
+          .select({ id: targetColumn })
+          .from(table)
+          .where(and(eq(table.userId, viewerId), inArray(targetColumn, ids)))
+          .all();
+        for (const row of rows) hits.add(cacheKey({ viewerId, id: row.id }));
       }
       return keys.map((k) => hits.has(cacheKey(k)));
     },
@@ -139,30 +158,9 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
           .all(),
       (r) => r.liveStreamId,
     ),
-    viewerFollowsAccount: viewerSetLoader((viewerId, ids) =>
-      db
-        .select({ id: follows.accountId })
-        .from(follows)
-        .where(and(eq(follows.userId, viewerId), inArray(follows.accountId, ids)))
-        .all()
-        .map((r) => r.id),
-    ),
-    viewerLikedPost: viewerSetLoader((viewerId, ids) =>
-      db
-        .select({ id: postLikes.postId })
-        .from(postLikes)
-        .where(and(eq(postLikes.userId, viewerId), inArray(postLikes.postId, ids)))
-        .all()
-        .map((r) => r.id),
-    ),
-    viewerFavoritedPost: viewerSetLoader((viewerId, ids) =>
-      db
-        .select({ id: postFavorites.postId })
-        .from(postFavorites)
-        .where(and(eq(postFavorites.userId, viewerId), inArray(postFavorites.postId, ids)))
-        .all()
-        .map((r) => r.id),
-    ),
+    viewerFollowsAccount: viewerSetLoader(db, follows, follows.accountId),
+    viewerLikedPost: viewerSetLoader(db, postLikes, postLikes.postId),
+    viewerFavoritedPost: viewerSetLoader(db, postFavorites, postFavorites.postId),
   };
 }
 
