@@ -3,12 +3,15 @@ import { assertIouParty } from '../access.ts';
 import type { IouRow, SocialContext } from '../context.ts';
 import { iouStatus } from '../rules/iou-status.ts';
 
+/** The IOU with this id, null if there is none; FORBIDDEN unless the caller is its lender or borrower. */
+export async function visibleIou(ctx: SocialContext, id: string): Promise<IouRow | null> {
+  const iou = await ctx.loaders.iouById.load(id);
+  if (iou) assertIouParty(ctx.identity, iou);
+  return iou;
+}
+
 export const Iou = {
-  __resolveReference: async (ref: { id: string }, ctx: SocialContext) => {
-    const iou = await ctx.loaders.iouById.load(ref.id);
-    if (iou) assertIouParty(ctx.identity, iou);
-    return iou;
-  },
+  __resolveReference: (ref: { id: string }, ctx: SocialContext) => visibleIou(ctx, ref.id),
   lender: (iou: IouRow, _: unknown, ctx: SocialContext) => ctx.loaders.userById.load(iou.lenderId),
   borrower: (iou: IouRow, _: unknown, ctx: SocialContext) => ctx.loaders.userById.load(iou.borrowerId),
   principal: (iou: IouRow) => toMoney(iou.principalFen),
