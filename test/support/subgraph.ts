@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../subgraphs/shared/context.ts';
@@ -33,9 +33,16 @@ export function postToSubgraph(url: string, operation: Operation, headers: Recor
   });
 }
 
-/** The header the gateway adds to every subgraph request: `identity`, signed with `secret`. */
-export async function signedIdentityHeader(identity: Identity, secret: string): Promise<Record<string, string>> {
-  return { [IDENTITY_HEADER]: await signIdentity(identity, secret) };
+/**
+ * The header the gateway adds to every subgraph request: `identity`, signed with `secret`, and bound to
+ * `operation` when one is given (as the gateway always does).
+ */
+export async function signedIdentityHeader(
+  identity: Identity,
+  secret: string,
+  operation?: Operation,
+): Promise<Record<string, string>> {
+  return { [IDENTITY_HEADER]: await signIdentity(identity, secret, operation) };
 }
 
 /**
@@ -48,7 +55,7 @@ export async function querySubgraph<TBody = GraphQLResponseBody>(
   identity: Identity,
   operation: Operation,
 ): Promise<{ status: number; body: TBody }> {
-  const response = await postToSubgraph(url, operation, await signedIdentityHeader(identity, secret));
+  const response = await postToSubgraph(url, operation, await signedIdentityHeader(identity, secret, operation));
   return { status: response.status, body: (await response.json()) as TBody };
 }
 
@@ -65,10 +72,17 @@ export async function startSeededSubgraph<TSchema extends Record<string, unknown
   const seeded = openSubgraphDatabase(definition, dataDir);
   seed(seeded.db);
   seeded.close();
-  return startSubgraph(definition, {
+  const subgraph = await startSubgraph(definition, {
     dataDir,
     port: 0,
     subgraphSecret: SUBGRAPH_TEST_SECRET,
     clock: options.clock,
   });
+  return {
+    ...subgraph,
+    stop: async () => {
+      await subgraph.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
