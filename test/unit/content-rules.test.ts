@@ -123,8 +123,8 @@ describe('follow', () => {
       lifeAccount: { followerCount: before + 1 },
       userErrors: [],
     });
-    expect(unfollowLifeAccount(database.db, input).lifeAccount?.followerCount).toBe(before);
-    expect(unfollowLifeAccount(database.db, input).lifeAccount?.followerCount).toBe(before);
+    expect(unfollowLifeAccount(database.db, now, input).lifeAccount?.followerCount).toBe(before);
+    expect(unfollowLifeAccount(database.db, now, input).lifeAccount?.followerCount).toBe(before);
   });
 
   it('reports NOT_FOUND for an unknown account and writes nothing', () => {

@@ -1,7 +1,7 @@
 import { requireUser } from '../../shared/access.ts';
 import type { ContentContext, ContentDb } from '../context.ts';
 import { commentOnPost } from '../rules/comment.ts';
-import { followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
+import { type FollowInput, type FollowResult, followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
 import {
   favoritePost,
   likePost,
@@ -28,21 +28,19 @@ function postMutation(rule: (db: ContentDb, now: Date, input: ReactionInput) => 
   };
 }
 
+function accountMutation(rule: (db: ContentDb, now: Date, input: FollowInput) => FollowResult) {
+  return (_: unknown, { accountId }: { accountId: string }, ctx: ContentContext) => {
+    const userId = requireUser(ctx.identity);
+    const result = rule(ctx.db, ctx.clock.now(), { userId, accountId });
+    ctx.loaders.viewerFollowsAccount.clear({ viewerId: userId, id: accountId });
+    if (result.lifeAccount) ctx.loaders.lifeAccountById.clear(accountId).prime(accountId, result.lifeAccount);
+    return result;
+  };
+}
+
 export const Mutation = {
-  followLifeAccount: (_: unknown, { accountId }: { accountId: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
-    const result = followLifeAccount(ctx.db, ctx.clock.now(), { userId, accountId });
-    ctx.loaders.viewerFollowsAccount.clear({ viewerId: userId, id: accountId });
-    if (result.lifeAccount) ctx.loaders.lifeAccountById.clear(accountId).prime(accountId, result.lifeAccount);
-    return result;
-  },
-  unfollowLifeAccount: (_: unknown, { accountId }: { accountId: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
-    const result = unfollowLifeAccount(ctx.db, { userId, accountId });
-    ctx.loaders.viewerFollowsAccount.clear({ viewerId: userId, id: accountId });
-    if (result.lifeAccount) ctx.loaders.lifeAccountById.clear(accountId).prime(accountId, result.lifeAccount);
-    return result;
-  },
+  followLifeAccount: accountMutation(followLifeAccount),
+  unfollowLifeAccount: accountMutation(unfollowLifeAccount),
   likePost: postMutation(likePost),
   unlikePost: postMutation(unlikePost),
   favoritePost: postMutation(favoritePost),

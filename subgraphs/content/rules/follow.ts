@@ -9,54 +9,46 @@ export interface FollowResult {
   userErrors: UserError[];
 }
 
-function notFound(accountId: string): FollowResult {
-  return {
-    lifeAccount: null,
-    userErrors: [userError('NOT_FOUND', `No life account has id "${accountId}": check the id.`, ['accountId'])],
-  };
+/** Input of both follow rules. */
+export interface FollowInput {
+  userId: string;
+  accountId: string;
+}
+
+/**
+ * Adds or removes the user's follow. The (user, account) primary key makes repeats no-ops, and
+ * followerCount moves only when a row was really inserted or deleted, in the same transaction.
+ */
+function setFollowing(db: ContentDb, follow: boolean, input: FollowInput, now: Date): FollowResult {
+  return db.transaction((tx) => {
+    const account = tx.select().from(lifeAccounts).where(eq(lifeAccounts.id, input.accountId)).get();
+    if (!account) {
+      const message = `No life account has id "${input.accountId}": check the id.`;
+      return { lifeAccount: null, userErrors: [userError('NOT_FOUND', message, ['accountId'])] };
+    }
+    const changed = follow
+      ? tx
+          .insert(follows)
+          .values({ userId: input.userId, accountId: input.accountId, createdAt: now })
+          .onConflictDoNothing()
+          .run()
+      : tx
+          .delete(follows)
+          .where(and(eq(follows.userId, input.userId), eq(follows.accountId, input.accountId)))
+          .run();
+    if (changed.changes === 0) return { lifeAccount: account, userErrors: [] };
+    const updated = tx
+      .update(lifeAccounts)
+      .set({ followerCount: sql`${lifeAccounts.followerCount} + ${follow ? 1 : -1}` })
+      .where(eq(lifeAccounts.id, input.accountId))
+      .returning()
+      .get();
+    return { lifeAccount: updated ?? account, userErrors: [] };
+  });
 }
 
 /** Follows an account; following twice changes nothing, so followerCount stays exact. */
-export function followLifeAccount(
-  db: ContentDb,
-  now: Date,
-  input: { userId: string; accountId: string },
-): FollowResult {
-  return db.transaction((tx) => {
-    const account = tx.select().from(lifeAccounts).where(eq(lifeAccounts.id, input.accountId)).get();
-    if (!account) return notFound(input.accountId);
-    const inserted = tx
-      .insert(follows)
-      .values({ userId: input.userId, accountId: input.accountId, createdAt: now })
-      .onConflictDoNothing()
-      .run();
-    if (inserted.changes === 0) return { lifeAccount: account, userErrors: [] };
-    const updated = tx
-      .update(lifeAccounts)
-      .set({ followerCount: sql`${lifeAccounts.followerCount} + 1` })
-      .where(eq(lifeAccounts.id, input.accountId))
-      .returning()
-      .get();
-    return { lifeAccount: updated ?? account, userErrors: [] };
-  });
-}
-
+export const followLifeAccount = (db: ContentDb, now: Date, input: FollowInput) => setFollowing(db, true, input, now);
 /** Unfollows an account; unfollowing an account not followed changes nothing. */
-export function unfollowLifeAccount(db: ContentDb, input: { userId: string; accountId: string }): FollowResult {
-  return db.transaction((tx) => {
-    const account = tx.select().from(lifeAccounts).where(eq(lifeAccounts.id, input.accountId)).get();
-    if (!account) return notFound(input.accountId);
-    const deleted = tx
-      .delete(follows)
-      .where(and(eq(follows.userId, input.userId), eq(follows.accountId, input.accountId)))
-      .run();
-    if (deleted.changes === 0) return { lifeAccount: account, userErrors: [] };
-    const updated = tx
-      .update(lifeAccounts)
-      .set({ followerCount: sql`${lifeAccounts.followerCount} - 1` })
-      .where(eq(lifeAccounts.id, input.accountId))
-      .returning()
-      .get();
-    return { lifeAccount: updated ?? account, userErrors: [] };
-  });
-}
+export const unfollowLifeAccount = (db: ContentDb, now: Date, input: FollowInput) =>
+  setFollowing(db, false, input, now);
