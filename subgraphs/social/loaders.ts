@@ -29,12 +29,6 @@ export interface FriendPair {
   userId: string;
 }
 
-const idList = (ids: readonly string[]) =>
-  sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  );
-
 /** Pages `rows` (each with parent_id, id and the sort columns) per parent with row_number(): one statement. */
 function pageRanked(db: SocialDb, rows: SQL, orderBy: SQL, offset: number, limit: number): ChildRef[] {
   return db.all<ChildRef>(sql`
@@ -53,10 +47,9 @@ export function createLoaders(db: SocialDb, clock: Clock) {
     const where = status ? iouStatusCondition(status, clock.now()) : undefined;
     const loader = childPageLoader<ChildRef>(
       (userIds, offset, limit) => {
-        const filter = where ? sql` and ${where}` : sql``;
         const side = (column: SQLiteColumn) =>
           sql`select ${column} as parent_id, ${ious.id} as id, ${ious.createdAt} as created_at from ${ious}
-            where ${column} in (${idList(userIds)})${filter}`;
+            where ${and(inArray(column, [...userIds]), where)}`;
         return pageRanked(
           db,
           sql`${side(ious.lenderId)} union all ${side(ious.borrowerId)}`,
@@ -151,7 +144,7 @@ export function createLoaders(db: SocialDb, clock: Clock) {
                 ${groupPayments.createdAt} as created_at
               from ${groupPaymentShares} join ${groupPayments}
                 on ${groupPayments.id} = ${groupPaymentShares.groupPaymentId}
-              where ${groupPaymentShares.userId} in (${idList(userIds)})`,
+              where ${inArray(groupPaymentShares.userId, [...userIds])}`,
           sql`created_at desc, id desc`,
           offset,
           limit,
@@ -159,9 +152,9 @@ export function createLoaders(db: SocialDb, clock: Clock) {
       (row) => row.parentId,
     ),
     /** Pending requests sent to each user, newest first. */
-    pendingRequestsByRecipientId: pendingRequests(db, friendRequests.toUserId),
+    pendingRequestsByRecipientId: pendingRequests(db, 'toUserId'),
     /** Pending requests each user sent, newest first. */
-    pendingRequestsBySenderId: pendingRequests(db, friendRequests.fromUserId),
+    pendingRequestsBySenderId: pendingRequests(db, 'fromUserId'),
     repaymentsByIouId: groupLoader(
       (iouIds) =>
         db
@@ -196,19 +189,19 @@ export function createLoaders(db: SocialDb, clock: Clock) {
   };
 }
 
-function pendingRequests(db: SocialDb, column: SQLiteColumn) {
+function pendingRequests(db: SocialDb, party: 'toUserId' | 'fromUserId') {
   return childPageLoader(
     (userIds, offset, limit) =>
       selectChildPage(db, {
         table: friendRequests,
-        parentColumn: column,
+        parentColumn: friendRequests[party],
         orderBy: sql`${friendRequests.createdAt} desc, ${friendRequests.id} desc`,
         where: eq(friendRequests.status, 'PENDING'),
         parentIds: userIds,
         offset,
         limit,
       }),
-    (row) => (column === friendRequests.toUserId ? row.toUserId : row.fromUserId),
+    (row) => row[party],
   );
 }
 
