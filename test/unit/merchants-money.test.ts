@@ -119,11 +119,14 @@ describe('failure injection', () => {
 });
 
 describe('access is checked before anything is read or written', () => {
+  /** The refusal's code, or ALLOWED; a refusal must come before the rule has run a single SQL statement. */
   const code = (caller: Identity) => {
+    const before = database.stats.statements;
     try {
       joinConsumptionCircle(database.db, SEED_EPOCH, caller, { merchantId: 'mer_burgerking' });
       return 'ALLOWED';
     } catch (error) {
+      expect(database.stats.statements).toBe(before);
       return (error as { extensions?: { code?: string } }).extensions?.code;
     }
   };
