@@ -13,6 +13,7 @@ import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { distanceMeters } from '../../subgraphs/shared/geo.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { WEST_LAKE } from '../support/operations.ts';
 
 const DAY = 86_400_000;
 /** Staff of every merchant these tests join, with the scope joining needs. */
@@ -22,7 +23,6 @@ const STAFF: Identity = {
   scopes: ['merchant:offers'],
   merchantIds: ['mer_burgerking', 'mer_eleme', 'mer_luckin', 'mer_muji', 'mer_nope'],
 };
-const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 const world = buildWorld(1);
 let database: SubgraphDatabase<typeof tables>;
 
@@ -133,11 +133,25 @@ describe('findStoresNear', () => {
 
   it('rejects bad radii and coordinates with BAD_USER_INPUT', () => {
     const page = { offset: 0, limit: 10 };
+    /** The refusal as [code, argumentName, message], or null when the call went through. */
+    const refusal = (location: { lat: number; lng: number }, radius: number) => {
+      try {
+        findStoresNear(database.db, location, radius, page);
+        return null;
+      } catch (error) {
+        const { extensions, message } = error as { extensions?: Record<string, unknown>; message: string };
+        return [extensions?.code, extensions?.argumentName, message];
+      }
+    };
     for (const radius of [0, -1, 50_001]) {
-      expect(() => findStoresNear(database.db, WEST_LAKE, radius, page)).toThrow(/radiusMeters/);
+      expect(refusal(WEST_LAKE, radius)).toEqual([
+        'BAD_USER_INPUT',
+        'radiusMeters',
+        expect.stringMatching(/radiusMeters/),
+      ]);
     }
-    expect(() => findStoresNear(database.db, { lat: 91, lng: 0 }, 100, page)).toThrow(/lat/);
-    expect(() => findStoresNear(database.db, { lat: 0, lng: 181 }, 100, page)).toThrow(/lng/);
+    expect(refusal({ lat: 91, lng: 0 }, 100)).toEqual(['BAD_USER_INPUT', 'location', expect.stringMatching(/lat/)]);
+    expect(refusal({ lat: 0, lng: 181 }, 100)).toEqual(['BAD_USER_INPUT', 'location', expect.stringMatching(/lng/)]);
   });
 });
 
