@@ -1,9 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { CommentRow, ContentDb, PostRow } from '../context.ts';
 import { comments, posts } from '../tables.ts';
-import { postNotFound } from './reactions.ts';
+import { bumpPostCounter, postNotFound } from './reactions.ts';
 
 export const COMMENT_MAX_LENGTH = 500;
 
@@ -35,12 +35,7 @@ export function commentOnPost(
       .values({ id: newId('cmt'), postId: input.postId, userId: input.userId, body, createdAt: now })
       .returning()
       .get();
-    const post = tx
-      .update(posts)
-      .set({ commentCount: sql`${posts.commentCount} + 1` })
-      .where(eq(posts.id, input.postId))
-      .returning()
-      .get();
+    const post = bumpPostCounter(tx, input.postId, 'commentCount', 1);
     return { comment, post: post ?? null, userErrors: [] };
   });
 }

@@ -28,7 +28,13 @@ export function postNotFound(postId: string): UserError {
   return userError('NOT_FOUND', `No post has id "${postId}": check the id.`, ['postId']);
 }
 
-function bump(tx: ContentDb, postId: string, counter: 'likeCount' | 'favoriteCount', delta: number) {
+/** Moves one of a post's counters by `delta`; returns the post as it is now (undefined for an unknown id). */
+export function bumpPostCounter(
+  tx: ContentDb,
+  postId: string,
+  counter: 'likeCount' | 'favoriteCount' | 'commentCount',
+  delta: number,
+): PostRow | undefined {
   return tx
     .update(posts)
     .set({ [counter]: sql`${posts[counter]} + ${delta}` })
@@ -57,7 +63,7 @@ function react(db: ContentDb, reaction: Reaction, add: boolean, input: ReactionI
           .where(and(eq(table.userId, input.userId), eq(table.postId, input.postId)))
           .run();
     if (changed.changes === 0) return { post, userErrors: [] };
-    return { post: bump(tx, input.postId, counter, add ? 1 : -1) ?? post, userErrors: [] };
+    return { post: bumpPostCounter(tx, input.postId, counter, add ? 1 : -1) ?? post, userErrors: [] };
   });
 }
 
