@@ -1,4 +1,5 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { linkRows } from '../subgraphs/content/rules/publish-input.ts';
 import * as tables from '../subgraphs/content/tables.ts';
 import { insertInChunks } from './batch.ts';
 import type { World } from './world.ts';
@@ -43,9 +44,7 @@ export function writeContent(db: BetterSQLite3Database<typeof tables>, world: Wo
     insertInChunks(
       tx,
       tables.postAttachments,
-      world.posts.flatMap((p) =>
-        p.attachments.map((a, position) => ({ postId: p.id, position, kind: a.kind, targetId: a.id })),
-      ),
+      world.posts.flatMap((p) => linkRows({ postId: p.id }, p.attachments)),
     );
     insertInChunks(tx, tables.postLikes, world.likes);
     insertInChunks(tx, tables.postFavorites, world.favorites);
@@ -59,9 +58,9 @@ export function writeContent(db: BetterSQLite3Database<typeof tables>, world: Wo
       tx,
       tables.liveStreamOffers,
       world.liveStreams.flatMap((s) =>
-        s.featuredOffers.map((o, position) => {
-          if (o.kind === 'MINI_PROGRAM') throw new Error(`live stream ${s.id} cannot feature a mini program`);
-          return { liveStreamId: s.id, position, kind: o.kind, targetId: o.id };
+        linkRows({ liveStreamId: s.id }, s.featuredOffers).map((row) => {
+          if (row.kind === 'MINI_PROGRAM') throw new Error(`live stream ${s.id} cannot feature a mini program`);
+          return { ...row, kind: row.kind };
         }),
       ),
     );

@@ -8,7 +8,14 @@ import { requirePublisher, requirePublishingAccess } from '../access.ts';
 import type { ContentDb, LiveStreamRow } from '../context.ts';
 import { lifeAccounts, liveStreamOffers, liveStreams } from '../tables.ts';
 import { onceForKey } from './idempotency.ts';
-import { invalid, MAX_FEATURED_OFFERS, type OfferRefInput, refProblems, titleProblem } from './publish-input.ts';
+import {
+  invalid,
+  linkRows,
+  MAX_FEATURED_OFFERS,
+  type OfferRefInput,
+  refProblems,
+  titleProblem,
+} from './publish-input.ts';
 import { accountNotFound, publishingAccount } from './publishing.ts';
 
 /** A live stream to announce, with the offers it will feature. */
@@ -84,12 +91,7 @@ function insertLiveStream(
     .returning()
     .get();
   options.afterStep?.('liveStream');
-  const offers = (input.featuredOffers ?? []).map((o, position) => ({
-    liveStreamId: liveStream.id,
-    position,
-    kind: o.kind,
-    targetId: o.id,
-  }));
+  const offers = linkRows({ liveStreamId: liveStream.id }, input.featuredOffers ?? []);
   if (offers.length) tx.insert(liveStreamOffers).values(offers).run();
   options.afterStep?.('featuredOffers');
   return { liveStream, userErrors: [] };

@@ -20,6 +20,14 @@ export interface OfferRefInput<K extends OfferKind = OfferKind> {
   id: string;
 }
 
+/**
+ * The rows that store a post's attachments or a live stream's featured offers: `owner` (the post or
+ * stream id column) and each link's kind and target, at its position in the list as given.
+ */
+export function linkRows<O extends object, K extends OfferKind>(owner: O, refs: readonly OfferRefInput<K>[]) {
+  return refs.map((ref, position) => ({ ...owner, position, kind: ref.kind, targetId: ref.id }));
+}
+
 export const invalid = (message: string, ...field: string[]) =>
   userError('INVALID_INPUT', message, ['input', ...field]);
 const chars = (s: string) => Array.from(s).length;

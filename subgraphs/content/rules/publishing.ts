@@ -7,7 +7,7 @@ import { requirePublisher, requirePublishingAccess } from '../access.ts';
 import type { ContentDb, LifeAccountRow, PostRow } from '../context.ts';
 import { lifeAccounts, postAttachments, posts, storeDirectory } from '../tables.ts';
 import { onceForKey } from './idempotency.ts';
-import { type PublishPostInput, postProblems } from './publish-input.ts';
+import { linkRows, type PublishPostInput, postProblems } from './publish-input.ts';
 
 export type { PublishPostInput } from './publish-input.ts';
 
@@ -115,12 +115,7 @@ function insertPost(
     .returning()
     .get();
   options.afterStep?.('post');
-  const attachments = (input.attachments ?? []).map((a, position) => ({
-    postId: post.id,
-    position,
-    kind: a.kind,
-    targetId: a.id,
-  }));
+  const attachments = linkRows({ postId: post.id }, input.attachments ?? []);
   if (attachments.length) tx.insert(postAttachments).values(attachments).run();
   options.afterStep?.('attachments');
   return { post, userErrors: [] };
