@@ -225,6 +225,7 @@ describe('idempotency keys', () => {
 
   it('the same caller, key and input returns the first post and writes nothing more', () => {
     const first = keyed('retry-1');
+    expect(first).toMatchObject({ post: { id: expect.stringMatching(/^pst_/), title: 'New bucket' }, userErrors: [] });
     const before = counts();
     const again = keyed('retry-1');
     expect(again).toEqual(first);
@@ -232,7 +233,7 @@ describe('idempotency keys', () => {
   });
 
   it('the same key with a different input is IDEMPOTENCY_KEY_REUSED; another caller has its own keys', () => {
-    keyed('retry-2');
+    const first = keyed('retry-2');
     const before = counts();
     expect(keyed('retry-2', { title: 'Other' })).toEqual({
       post: null,
@@ -245,7 +246,9 @@ describe('idempotency keys', () => {
       scopes: ['merchant:content'],
       merchantIds: ['mer_kfc'],
     };
-    expect(keyed('retry-2', {}, partner).post?.id).not.toBe(undefined);
+    const partners = keyed('retry-2', {}, partner);
+    expect(partners).toMatchObject({ post: { id: expect.stringMatching(/^pst_/) }, userErrors: [] });
+    expect(partners.post?.id).not.toBe(first.post?.id);
     expect(counts().posts).toBe(before.posts + 1);
   });
 
@@ -282,10 +285,13 @@ describe('idempotency keys', () => {
       idempotencyKey: 'ls-1',
     };
     const first = scheduleLiveStream(database.db, now, kfcStaff, input);
-    expect(scheduleLiveStream(database.db, now, kfcStaff, input).liveStream?.id).toBe(first.liveStream?.id);
+    expect(first).toMatchObject({ liveStream: { id: expect.stringMatching(/^lvs_/), title: 'Once' }, userErrors: [] });
+    const before = counts();
+    expect(scheduleLiveStream(database.db, now, kfcStaff, input)).toEqual(first);
     expect(scheduleLiveStream(database.db, now, kfcStaff, { ...input, title: 'Twice' }).userErrors[0]?.code).toBe(
       'IDEMPOTENCY_KEY_REUSED',
     );
+    expect(counts()).toEqual(before);
   });
 });
 
