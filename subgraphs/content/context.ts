@@ -13,8 +13,6 @@ export type LifeAccountRow = typeof tables.lifeAccounts.$inferSelect;
 export type PostRow = typeof tables.posts.$inferSelect;
 export type CommentRow = typeof tables.comments.$inferSelect;
 export type LiveStreamRow = typeof tables.liveStreams.$inferSelect;
-export type FollowRow = typeof tables.follows.$inferSelect;
-export type FavoriteRow = typeof tables.postFavorites.$inferSelect;
 
 /** A reference to an entity another subgraph owns, with the concrete type for unions. */
 export interface EntityRef {

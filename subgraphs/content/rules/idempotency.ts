@@ -3,7 +3,7 @@ import { idempotent, invalidKey, requestHash, type SyncSqlite } from '../../shar
 import type { Identity } from '../../shared/identity.ts';
 
 /** Whose key it is: a user and a partner key never share a key space. */
-export const callerOf = (identity: Identity) => `${identity.kind}:${identity.subject}`;
+const callerOf = (identity: Identity) => `${identity.kind}:${identity.subject}`;
 
 /**
  * Runs `attempt` at most once per (caller, key) when the client sent an idempotency key; without a key

@@ -22,7 +22,7 @@ type DirectoryStore = typeof storeDirectory.$inferSelect;
  * user error when no store has the id (NOT_FOUND) or it belongs to another merchant than the account's
  * (STORE_NOT_OWNED). The post takes the directory's location, never one sent by the client.
  */
-export function taggedStore(
+function taggedStore(
   tx: ContentDb,
   account: LifeAccountRow,
   storeId: string,
