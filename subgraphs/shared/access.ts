@@ -10,12 +10,16 @@ export const SCOPES = {
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 
+/** The signed-in user's id, or null for anonymous callers and partner keys (viewer fields are then false). */
+export function viewerId(identity: Identity): string | null {
+  return identity.kind === 'user' && identity.subject ? identity.subject : null;
+}
+
 /** The signed-in user's id; throws UNAUTHENTICATED for anonymous callers and partner keys (they are not users). */
 export function requireUser(identity: Identity): string {
-  if (identity.kind !== 'user' || !identity.subject) {
-    throw unauthenticated('This needs a signed-in user: send Authorization: Bearer <user token>.');
-  }
-  return identity.subject;
+  const id = viewerId(identity);
+  if (!id) throw unauthenticated('This needs a signed-in user: send Authorization: Bearer <user token>.');
+  return id;
 }
 
 /**

@@ -1,14 +1,9 @@
-import { requireUser } from '../shared/access.ts';
+import { requireUser, viewerId } from '../shared/access.ts';
 import { forbidden } from '../shared/errors.ts';
 import type { Identity } from '../shared/identity.ts';
 
-// The shared check: a partner key or an anonymous caller is not a user (UNAUTHENTICATED).
-export { requireUser };
-
-/** The signed-in user's id, or null for anonymous and partner callers. */
-export function viewerId(identity: Identity): string | null {
-  return identity.kind === 'user' && identity.subject ? identity.subject : null;
-}
+// The shared checks: a partner key or an anonymous caller is not a user.
+export { requireUser, viewerId };
 
 /**
  * Private social data (friend lists, IOUs, group payments) is visible to the users in `parties` only.
