@@ -1,6 +1,6 @@
 import { asc, inArray } from 'drizzle-orm';
 import { selectChildPage } from '../shared/child-page-query.ts';
-import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
+import { childPageLoader, groupLoader, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { MerchantsDb } from './context.ts';
 import { categories, merchants, miniPrograms, serviceProviders, stores } from './tables.ts';
@@ -8,41 +8,11 @@ import { categories, merchants, miniPrograms, serviceProviders, stores } from '.
 /** A fresh set of DataLoaders for one request: one SQL statement per batch, whatever the list lengths. */
 export function createLoaders(db: MerchantsDb, _clock: Clock) {
   return {
-    merchantById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(merchants)
-        .where(inArray(merchants.id, [...ids]))
-        .all(),
-    ),
-    storeById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(stores)
-        .where(inArray(stores.id, [...ids]))
-        .all(),
-    ),
-    categoryById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(categories)
-        .where(inArray(categories.id, [...ids]))
-        .all(),
-    ),
-    serviceProviderById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(serviceProviders)
-        .where(inArray(serviceProviders.id, [...ids]))
-        .all(),
-    ),
-    miniProgramById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(miniPrograms)
-        .where(inArray(miniPrograms.id, [...ids]))
-        .all(),
-    ),
+    merchantById: rowByIdLoader(db, merchants),
+    storeById: rowByIdLoader(db, stores),
+    categoryById: rowByIdLoader(db, categories),
+    serviceProviderById: rowByIdLoader(db, serviceProviders),
+    miniProgramById: rowByIdLoader(db, miniPrograms),
     storesByMerchantId: childPageLoader(
       (parentIds, offset, limit) =>
         selectChildPage(db, {

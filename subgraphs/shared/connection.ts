@@ -1,4 +1,7 @@
 import DataLoader from 'dataloader';
+import { inArray } from 'drizzle-orm';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { badUserInput } from './errors.ts';
 
 /** Relay pagination arguments as every list field takes them. */
@@ -112,6 +115,25 @@ export function byIdLoader<Row extends { id: string }>(
     const byId = new Map(fetch(ids).map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   });
+}
+
+/**
+ * `byIdLoader` for a table whose primary key is `id`: one `select * from table where id in (...)` per batch.
+ * This is how every entity of every subgraph is looked up.
+ */
+export function rowByIdLoader<T extends SQLiteTable & { id: SQLiteColumn }>(
+  // biome-ignore lint/suspicious/noExplicitAny: any subgraph's drizzle schema
+  db: BetterSQLite3Database<any>,
+  table: T,
+): DataLoader<string, (T['$inferSelect'] & { id: string }) | null> {
+  return byIdLoader(
+    (ids) =>
+      db
+        .select()
+        .from(table as SQLiteTable)
+        .where(inArray(table.id, [...ids]))
+        .all() as (T['$inferSelect'] & { id: string })[],
+  );
 }
 
 /** A per-request DataLoader for an unpaged one-to-many relation (a store's few opening-hour rows, ...). */

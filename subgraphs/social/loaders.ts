@@ -2,7 +2,13 @@ import DataLoader from 'dataloader';
 import { and, asc, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { selectChildPage } from '../shared/child-page-query.ts';
-import { byIdLoader, type ChildPageKey, type Connection, childPageLoader, groupLoader } from '../shared/connection.ts';
+import {
+  type ChildPageKey,
+  type Connection,
+  childPageLoader,
+  groupLoader,
+  rowByIdLoader,
+} from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { SocialDb } from './context.ts';
 import { type IouStatus, iouStatusCondition } from './rules/iou-status.ts';
@@ -65,34 +71,10 @@ export function createLoaders(db: SocialDb, clock: Clock) {
   };
 
   return {
-    userById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(users)
-        .where(inArray(users.id, [...ids]))
-        .all(),
-    ),
-    friendRequestById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(friendRequests)
-        .where(inArray(friendRequests.id, [...ids]))
-        .all(),
-    ),
-    iouById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(ious)
-        .where(inArray(ious.id, [...ids]))
-        .all(),
-    ),
-    groupPaymentById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(groupPayments)
-        .where(inArray(groupPayments.id, [...ids]))
-        .all(),
-    ),
+    userById: rowByIdLoader(db, users),
+    friendRequestById: rowByIdLoader(db, friendRequests),
+    iouById: rowByIdLoader(db, ious),
+    groupPaymentById: rowByIdLoader(db, groupPayments),
     /** Friend ids of each user, most recent friendship first. */
     friendsByUserId: childPageLoader<ChildRef>(
       (userIds, offset, limit) =>
