@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { selectChildPage } from '../shared/child-page-query.ts';
-import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
+import { childPageLoader, groupLoader, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { ContentDb } from './context.ts';
 import {
@@ -74,13 +74,7 @@ function pagedChildren<T extends SQLiteTable>(db: ContentDb, table: T, parentCol
 export function createLoaders(db: ContentDb, _clock: Clock) {
   const newestPosts = sqlOrder(desc(posts.publishedAt), desc(posts.id));
   return {
-    lifeAccountById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(lifeAccounts)
-        .where(inArray(lifeAccounts.id, [...ids]))
-        .all(),
-    ),
+    lifeAccountById: rowByIdLoader(db, lifeAccounts),
     lifeAccountByMerchantId: new DataLoader<string, typeof lifeAccounts.$inferSelect | null>(async (merchantIds) => {
       const rows = db
         .select()
@@ -90,27 +84,9 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
       const byMerchant = new Map(rows.map((r) => [r.merchantId, r]));
       return merchantIds.map((id) => byMerchant.get(id) ?? null);
     }),
-    postById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(posts)
-        .where(inArray(posts.id, [...ids]))
-        .all(),
-    ),
-    commentById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(comments)
-        .where(inArray(comments.id, [...ids]))
-        .all(),
-    ),
-    liveStreamById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(liveStreams)
-        .where(inArray(liveStreams.id, [...ids]))
-        .all(),
-    ),
+    postById: rowByIdLoader(db, posts),
+    commentById: rowByIdLoader(db, comments),
+    liveStreamById: rowByIdLoader(db, liveStreams),
     postsByAccountId: childPageLoader(pagedChildren(db, posts, posts.accountId, newestPosts), (r) => r.accountId),
     liveStreamsByAccountId: childPageLoader(
       pagedChildren(
