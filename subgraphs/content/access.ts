@@ -2,11 +2,6 @@ import { requireMerchantAccess, requireScope, requireUser, SCOPES } from '../sha
 import { forbidden, unauthenticated } from '../shared/errors.ts';
 import type { Identity } from '../shared/identity.ts';
 
-/** The signed-in user's id, or null for anonymous callers and partners (viewer fields are then false). */
-export function viewerIdOf(identity: Identity): string | null {
-  return identity.kind === 'user' && identity.subject ? identity.subject : null;
-}
-
 /** What a user follows and favorites is private: only that user may read it. */
 export function assertCanReadUserLists(identity: Identity, userId: string): void {
   if (requireUser(identity) !== userId) {

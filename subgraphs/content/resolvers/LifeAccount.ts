@@ -1,13 +1,13 @@
+import { viewerId } from '../../shared/access.ts';
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import { viewerIdOf } from '../access.ts';
 import type { ContentContext, LifeAccountRow } from '../context.ts';
 
 export const LifeAccount = {
   __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(ref.id),
   merchant: (account: LifeAccountRow) => (account.merchantId ? { id: account.merchantId } : null),
   viewerIsFollowing: (account: LifeAccountRow, _: unknown, ctx: ContentContext) => {
-    const viewerId = viewerIdOf(ctx.identity);
-    return viewerId ? ctx.loaders.viewerFollowsAccount.load({ viewerId, id: account.id }) : false;
+    const viewer = viewerId(ctx.identity);
+    return viewer ? ctx.loaders.viewerFollowsAccount.load({ viewerId: viewer, id: account.id }) : false;
   },
   posts: (account: LifeAccountRow, args: PageArgs, ctx: ContentContext) =>
     ctx.loaders.postsByAccountId.load({ parentId: account.id, page: parsePage(args) }),

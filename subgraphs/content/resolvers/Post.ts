@@ -1,5 +1,5 @@
+import { viewerId } from '../../shared/access.ts';
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import { viewerIdOf } from '../access.ts';
 import type { ContentContext, PostRow } from '../context.ts';
 import { offerRef } from './refs.ts';
 
@@ -9,12 +9,12 @@ export const Post = {
   account: (post: PostRow, _: unknown, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(post.accountId),
   store: (post: PostRow) => (post.storeId ? { id: post.storeId } : null),
   viewerHasLiked: (post: PostRow, _: unknown, ctx: ContentContext) => {
-    const viewerId = viewerIdOf(ctx.identity);
-    return viewerId ? ctx.loaders.viewerLikedPost.load({ viewerId, id: post.id }) : false;
+    const viewer = viewerId(ctx.identity);
+    return viewer ? ctx.loaders.viewerLikedPost.load({ viewerId: viewer, id: post.id }) : false;
   },
   viewerHasFavorited: (post: PostRow, _: unknown, ctx: ContentContext) => {
-    const viewerId = viewerIdOf(ctx.identity);
-    return viewerId ? ctx.loaders.viewerFavoritedPost.load({ viewerId, id: post.id }) : false;
+    const viewer = viewerId(ctx.identity);
+    return viewer ? ctx.loaders.viewerFavoritedPost.load({ viewerId: viewer, id: post.id }) : false;
   },
   comments: (post: PostRow, args: PageArgs, ctx: ContentContext) =>
     ctx.loaders.commentsByPostId.load({ parentId: post.id, page: parsePage(args) }),

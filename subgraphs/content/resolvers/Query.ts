@@ -1,6 +1,6 @@
+import { viewerId } from '../../shared/access.ts';
 import { type PageArgs, parsePage, toConnection } from '../../shared/connection.ts';
 import type { GeoPoint } from '../../shared/geo.ts';
-import { viewerIdOf } from '../access.ts';
 import type { ContentContext, LifeAccountRow, LiveStreamRow } from '../context.ts';
 import { selectLifeAccounts, selectLiveStreams } from '../rules/catalog.ts';
 import { selectFeed } from '../rules/feed.ts';
@@ -16,7 +16,7 @@ export const Query = {
   post: (_: unknown, { id }: IdArgs, ctx: ContentContext) => ctx.loaders.postById.load(id),
   lifeChannelFeed: (_: unknown, args: PageArgs & { near?: GeoPoint | null }, ctx: ContentContext) => {
     const page = parsePage(args);
-    const rows = selectFeed(ctx.db, { viewerId: viewerIdOf(ctx.identity), near: args.near ?? null }, page);
+    const rows = selectFeed(ctx.db, { viewerId: viewerId(ctx.identity), near: args.near ?? null }, page);
     for (const row of rows) ctx.loaders.postById.prime(row.id, row);
     return toConnection(rows, page);
   },
