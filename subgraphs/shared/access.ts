@@ -47,6 +47,18 @@ export function requireMerchantAccess(identity: Identity, merchantId: string, sc
   }
 }
 
+/**
+ * Finance data of a merchant (settlement rate, commissions, settlements): FORBIDDEN, so the field resolves
+ * to null at its path, unless the caller holds `merchant:finance` AND acts for that merchant.
+ */
+export function requireFinanceAccess(identity: Identity, merchantId: string, what: string): void {
+  if (!canActForMerchant(identity, merchantId, SCOPES.finance)) {
+    throw forbidden(
+      `${what} of ${merchantId} is finance data: it needs the "${SCOPES.finance}" scope and the merchant in your merchant_ids or key allow-list.`,
+    );
+  }
+}
+
 /** Non-throwing form of `requireMerchantAccess`, for fields that return null when access is missing. */
 export function canActForMerchant(identity: Identity, merchantId: string, scope: Scope): boolean {
   return identity.kind !== 'anonymous' && identity.scopes.includes(scope) && identity.merchantIds.includes(merchantId);

@@ -1,6 +1,5 @@
-import { canActForMerchant, SCOPES } from '../../shared/access.ts';
+import { requireFinanceAccess } from '../../shared/access.ts';
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import { forbidden } from '../../shared/errors.ts';
 import type { MerchantRow, MerchantsContext, Ref } from '../context.ts';
 import { eligibleAt, isEligible } from '../rules/consumption-circle.ts';
 
@@ -14,11 +13,7 @@ export const Merchant = {
   miniPrograms: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => ctx.loaders.miniProgramsByMerchantId.load(m.id),
   // The gateway checked the scope; only the subgraph knows whether the caller acts for this very merchant.
   settlementRateBps: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => {
-    if (!canActForMerchant(ctx.identity, m.id, SCOPES.finance)) {
-      throw forbidden(
-        `The settlement rate of ${m.id} is finance data: it needs "${SCOPES.finance}" for that merchant.`,
-      );
-    }
+    requireFinanceAccess(ctx.identity, m.id, 'The settlement rate');
     return m.settlementRateBps;
   },
   inConsumptionCircle: (m: MerchantRow) => m.joinedCircleAt !== null,

@@ -1,6 +1,5 @@
-import { forbidden } from '../../shared/errors.ts';
+import { requireFinanceAccess } from '../../shared/access.ts';
 import { toMoney } from '../../shared/money.ts';
-import { canReadMerchantFinance } from '../access.ts';
 import type { OffersContext } from '../context.ts';
 import type { RedeemCouponResult } from '../rules/redeem-coupon.ts';
 
@@ -9,9 +8,7 @@ export const RedeemCouponPayload = {
   payable: (p: RedeemCouponResult) => (p.payableFen === null ? null : toMoney(p.payableFen)),
   /** The fee is finance data: a redeemer without merchant:finance gets the redemption but not the fee. */
   commission: (p: RedeemCouponResult, _: unknown, ctx: OffersContext) => {
-    if (p.commission && !canReadMerchantFinance(ctx.identity, p.commission.merchantId)) {
-      throw forbidden('The commission is finance data: it needs the merchant:finance scope for this merchant.');
-    }
+    if (p.commission) requireFinanceAccess(ctx.identity, p.commission.merchantId, 'The commission');
     return p.commission;
   },
 };
