@@ -16,16 +16,20 @@ import { type UserError, userError } from './errors.ts';
  *
  * Each such subgraph has a table named `idempotency_keys` with the columns `caller`, `key`, `operation`,
  * `request_hash`, `response_json`, `created_at` (timestamp in ms) and a unique index on (caller, key),
- * defined in its tables.ts with `idempotencyKeysTable()` (or `idempotencyKeyColumns()`). The helpers below talk to that table with plain SQL so they work with any subgraph's drizzle schema,
- * and they must run inside the rule's own transaction: the key is stored together with the effect or not
- * at all, so a crash between the two can never leave an effect without its key (or the reverse).
+ * defined in its tables.ts with `idempotencyKeysTable()` (or `idempotencyKeyColumns()`). The helpers below
+ * talk to that table with plain SQL so they work with any subgraph's drizzle schema, and they run inside the
+ * rule's own transaction: the key is stored together with the effect or not at all, so a crash between the
+ * two can never leave an effect without its key (or the reverse).
+ *
+ * Two entry points: `idempotentTransaction` for mutations that must carry a key (money and stock), and
+ * `createOnceForKey` for creates whose key is optional.
  */
 
 /** A drizzle handle on a synchronous SQLite database or transaction (better-sqlite3), of any schema. */
 // biome-ignore lint/suspicious/noExplicitAny: works with every subgraph's drizzle schema
 export type SyncSqlite = BaseSQLiteDatabase<'sync', any, any>;
 
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
 /** The columns every `idempotency_keys` table has; fresh builders on every call, one set per table. */
 export function idempotencyKeyColumns() {
@@ -51,7 +55,7 @@ export function idempotencyKeysTable() {
 }
 
 /** Who used a key, which operation, and a fingerprint of the input the key was first sent with. */
-export interface IdempotencyEntry {
+interface IdempotencyEntry {
   caller: string;
   key: string;
   operation: string;
@@ -59,7 +63,7 @@ export interface IdempotencyEntry {
 }
 
 /** A stable fingerprint of an operation's input (without its idempotency key). */
-export function requestHash(operation: string, request: unknown): string {
+function requestHash(operation: string, request: unknown): string {
   return createHash('sha256')
     .update(JSON.stringify([operation, request]))
     .digest('hex');
@@ -76,7 +80,7 @@ export function invalidKey(key: string): UserError | null {
 }
 
 /** The user error for a key reused with a different input or operation. */
-export function keyReused(): UserError {
+function keyReused(): UserError {
   return userError(
     'IDEMPOTENCY_KEY_REUSED',
     'This idempotency key was already used with a different input: use a new key for a new request.',
@@ -88,7 +92,7 @@ export function keyReused(): UserError {
  * What `response_json` holds: the value `remember` picked from a successful result, or, for a refused request
  * (stored by `idempotentTransaction`), `{ "refused": [...userErrors] }`.
  */
-export type PriorOutcome<T> = { response: T } | { refused: UserError[] };
+type PriorOutcome<T> = { response: T } | { refused: UserError[] };
 
 function isRefusal(value: unknown): value is { refused: UserError[] } {
   return (
@@ -103,10 +107,7 @@ function isRefusal(value: unknown): value is { refused: UserError[] } {
  * Looks up (caller, key): `undefined` when unused, `{ reused }` when it was used for another operation or
  * input, else the stored outcome to replay (a success's `response`, or the user errors it was `refused` with).
  */
-export function findPrior<T>(
-  tx: SyncSqlite,
-  entry: IdempotencyEntry,
-): PriorOutcome<T> | { reused: UserError } | undefined {
+function findPrior<T>(tx: SyncSqlite, entry: IdempotencyEntry): PriorOutcome<T> | { reused: UserError } | undefined {
   const row = tx.get<{ operation: string; request_hash: string; response_json: string } | undefined>(
     sql`select operation, request_hash, response_json from idempotency_keys
         where caller = ${entry.caller} and key = ${entry.key}`,
@@ -119,7 +120,7 @@ export function findPrior<T>(
 }
 
 /** Stores the outcome of the first request under (caller, key): what to replay for the same request. */
-export function savePrior(tx: SyncSqlite, entry: IdempotencyEntry & { response: unknown; now: Date }): void {
+function savePrior(tx: SyncSqlite, entry: IdempotencyEntry & { response: unknown; now: Date }): void {
   tx.run(
     sql`insert into idempotency_keys (caller, key, operation, request_hash, response_json, created_at)
         values (${entry.caller}, ${entry.key}, ${entry.operation}, ${entry.hash},
@@ -154,7 +155,7 @@ function refusedWith<TResult extends { userErrors: UserError[] }>(
  * the same key and input return the same refusal and change nothing, even once the rule would pass;
  * `'forget'` stores nothing for it, so the same key can be retried once the problem is fixed.
  */
-export function idempotent<TResult extends { userErrors: UserError[] }, TStored>(
+function idempotent<TResult extends { userErrors: UserError[] }, TStored>(
   tx: SyncSqlite,
   entry: IdempotencyEntry & { now: Date },
   steps: IdempotentSteps<TResult, TStored>,
@@ -171,7 +172,7 @@ export function idempotent<TResult extends { userErrors: UserError[] }, TStored>
 }
 
 /** A synchronous drizzle database whose `transaction` hands the callback a `TTx`. */
-export interface SyncTransactions<TTx> {
+interface SyncTransactions<TTx> {
   transaction<T>(run: (tx: TTx) => T, config?: SQLiteTransactionConfig): T;
 }
 
@@ -211,4 +212,49 @@ export function idempotentTransaction<TTx extends SyncSqlite, TResult extends { 
     now: call.now,
   };
   return db.transaction((tx) => idempotent(tx, entry, { ...steps(tx), refuse }, 'replay'), { behavior: 'immediate' });
+}
+
+/** A create mutation whose idempotency key is optional: the caller, the key (if any), the operation, its input. */
+export interface OptionalKeyRequest extends Omit<IdempotentRequest, 'key'> {
+  key: string | null | undefined;
+}
+
+/**
+ * For mutations whose idempotency key is optional (creates): without a key every call runs `attempt`;
+ * with one, the id of what the first call created is stored and replayed, exactly as `idempotent` does.
+ * Call it inside the rule's transaction. `refusals` as for `idempotent`.
+ */
+export function createOnceForKey<TResult extends { userErrors: UserError[] }>(
+  tx: SyncSqlite,
+  call: OptionalKeyRequest,
+  steps: {
+    attempt(): TResult;
+    /** The id of what a successful attempt created, stored to replay it. */
+    createdId(result: TResult): string;
+    replay(id: string): TResult;
+    refuse(error: UserError): TResult;
+  },
+  refusals: 'replay' | 'forget',
+): TResult {
+  if (call.key === undefined || call.key === null) return steps.attempt();
+  const badKey = invalidKey(call.key);
+  if (badKey) return steps.refuse(badKey);
+  const entry = {
+    caller: call.caller,
+    key: call.key,
+    operation: call.operation,
+    hash: requestHash(call.operation, call.request),
+    now: call.now,
+  };
+  return idempotent(
+    tx,
+    entry,
+    {
+      attempt: steps.attempt,
+      remember: (result) => ({ id: steps.createdId(result) }),
+      replay: ({ id }: { id: string }) => steps.replay(id),
+      refuse: steps.refuse,
+    },
+    refusals,
+  );
 }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { idempotentTransaction } from '../../shared/idempotency.ts';
+import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';
 import { couponTemplates, groupBuyCampaigns, merchantTerms } from '../tables.ts';
@@ -76,25 +76,18 @@ function merchantExists(tx: OffersTx, merchantId: string): boolean {
 
 /**
  * Runs a create in one immediate transaction. Without a key every call creates; with one, the create is
- * idempotent as the money and stock mutations are (`idempotentTransaction`): the same key and input return
+ * idempotent as the money and stock mutations are (`createOnceForKey` with refusals replayed): the same key and input return
  * the first outcome (the same entity, as it is now, or the same user errors), another input under that key
  * is IDEMPOTENCY_KEY_REUSED.
  */
 function createOnce<TResult extends { userErrors: UserError[] }>(
   db: OffersDb,
-  call: { caller: string; key: string | null | undefined; operation: string; request: unknown; now: Date },
+  call: OptionalKeyRequest,
   refuse: (error: UserError) => TResult,
   steps: (tx: OffersTx) => { attempt(): TResult; createdId(result: TResult): string; replay(id: string): TResult },
 ): TResult {
-  const { key, ...rest } = call;
-  if (key === null || key === undefined) return db.transaction((tx) => steps(tx).attempt(), { behavior: 'immediate' });
-  return idempotentTransaction(db, { ...rest, key }, refuse, (tx) => {
-    const s = steps(tx);
-    return {
-      attempt: s.attempt,
-      remember: (result: TResult) => ({ id: s.createdId(result) }),
-      replay: ({ id }: { id: string }) => s.replay(id),
-    };
+  return db.transaction((tx) => createOnceForKey(tx, call, { ...steps(tx), refuse }, 'replay'), {
+    behavior: 'immediate',
   });
 }
 
