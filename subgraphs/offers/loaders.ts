@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { selectChildPage } from '../shared/child-page-query.ts';
-import { byIdLoader, childPageLoader, groupLoader } from '../shared/connection.ts';
+import { childPageLoader, groupLoader, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { OffersDb } from './context.ts';
 import { type CouponStatus, couponStatusWhere } from './rules/status.ts';
@@ -61,41 +61,11 @@ function newestByMerchant<
 /** A fresh set of DataLoaders for one request. */
 export function createLoaders(db: OffersDb, clock: Clock) {
   return {
-    couponTemplateById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(couponTemplates)
-        .where(inArray(couponTemplates.id, [...ids]))
-        .all(),
-    ),
-    couponById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(coupons)
-        .where(inArray(coupons.id, [...ids]))
-        .all(),
-    ),
-    groupBuyCampaignById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(groupBuyCampaigns)
-        .where(inArray(groupBuyCampaigns.id, [...ids]))
-        .all(),
-    ),
-    groupBuyGroupById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(groupBuyGroups)
-        .where(inArray(groupBuyGroups.id, [...ids]))
-        .all(),
-    ),
-    commissionById: byIdLoader((ids) =>
-      db
-        .select()
-        .from(commissions)
-        .where(inArray(commissions.id, [...ids]))
-        .all(),
-    ),
+    couponTemplateById: rowByIdLoader(db, couponTemplates),
+    couponById: rowByIdLoader(db, coupons),
+    groupBuyCampaignById: rowByIdLoader(db, groupBuyCampaigns),
+    groupBuyGroupById: rowByIdLoader(db, groupBuyGroups),
+    commissionById: rowByIdLoader(db, commissions),
     couponTemplatesByMerchantId: newestByMerchant(db, couponTemplates),
     groupBuyCampaignsByMerchantId: newestByMerchant(db, groupBuyCampaigns),
     commissionsByMerchantId: newestByMerchant(db, commissions),
