@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { selectChildPage } from '../shared/child-page-query.ts';
-import { childPageLoader, groupLoader, rowByIdLoader } from '../shared/connection.ts';
+import { childPageLoader, groupLoader, loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { OffersDb } from './context.ts';
 import { type CouponStatus, couponStatusWhere } from './rules/status.ts';
@@ -25,19 +25,6 @@ export interface ViewerTemplateKey {
 export interface LiveStreamFeatures {
   id: string;
   featuredOfferIds: string[];
-}
-
-/** One loader per extra key (a status filter, ...), created on first use within the request. */
-function keyed<K, L>(make: (key: K) => L): (key: K) => L {
-  const made = new Map<K, L>();
-  return (key) => {
-    let loader = made.get(key);
-    if (!loader) {
-      loader = make(key);
-      made.set(key, loader);
-    }
-    return loader;
-  };
 }
 
 /** A merchant's rows of `table`, newest first (`created_at desc, id desc`): one statement for any number of merchants. */
@@ -81,7 +68,7 @@ export function createLoaders(db: OffersDb, clock: Clock) {
       (row) => row.settlementId,
     ),
     /** `couponsByUserId(status)` pages a user's coupons, newest first, filtered by the status as it reads now. */
-    couponsByUserId: keyed((status: CouponStatus | null) =>
+    couponsByUserId: loaderPerFilter((status: CouponStatus | null) =>
       childPageLoader(
         (parentIds, offset, limit) =>
           selectChildPage(db, {

@@ -118,6 +118,22 @@ export function byIdLoader<Row extends { id: string }>(
 }
 
 /**
+ * One loader per filter value (`coupons(status: X)`, `ious(status: Y)`), created on first use within the
+ * request, so a filtered list for many parents is still one statement per filter.
+ */
+export function loaderPerFilter<K, L>(make: (filter: K) => L): (filter: K) => L {
+  const made = new Map<K, L>();
+  return (filter) => {
+    let loader = made.get(filter);
+    if (!loader) {
+      loader = make(filter);
+      made.set(filter, loader);
+    }
+    return loader;
+  };
+}
+
+/**
  * `byIdLoader` for a table whose primary key is `id`: one `select * from table where id in (...)` per batch.
  * This is how every entity of every subgraph is looked up.
  */

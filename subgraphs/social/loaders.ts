@@ -2,13 +2,7 @@ import DataLoader from 'dataloader';
 import { and, asc, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { selectChildPage } from '../shared/child-page-query.ts';
-import {
-  type ChildPageKey,
-  type Connection,
-  childPageLoader,
-  groupLoader,
-  rowByIdLoader,
-} from '../shared/connection.ts';
+import { childPageLoader, groupLoader, loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { SocialDb } from './context.ts';
 import { type IouStatus, iouStatusCondition } from './rules/iou-status.ts';
@@ -45,13 +39,10 @@ function pageRanked(db: SocialDb, rows: SQL, orderBy: SQL, offset: number, limit
 
 /** A fresh set of DataLoaders for one request. */
 export function createLoaders(db: SocialDb, clock: Clock) {
-  const iouPages = new Map<IouStatus | null, DataLoader<ChildPageKey, Connection<ChildRef>, string>>();
   // Each status filter is its own loader, so `ious(status: X)` for many users is still one statement.
-  const iousByUserId = (status: IouStatus | null) => {
-    const existing = iouPages.get(status);
-    if (existing) return existing;
+  const iousByUserId = loaderPerFilter((status: IouStatus | null) => {
     const where = status ? iouStatusCondition(status, clock.now()) : undefined;
-    const loader = childPageLoader<ChildRef>(
+    return childPageLoader<ChildRef>(
       (userIds, offset, limit) => {
         const side = (column: SQLiteColumn) =>
           sql`select ${column} as parent_id, ${ious.id} as id, ${ious.createdAt} as created_at from ${ious}
@@ -66,9 +57,7 @@ export function createLoaders(db: SocialDb, clock: Clock) {
       },
       (row) => row.parentId,
     );
-    iouPages.set(status, loader);
-    return loader;
-  };
+  });
 
   return {
     userById: rowByIdLoader(db, users),
