@@ -64,6 +64,22 @@ export function toConnection<T>(rows: T[], page: Page): Connection<T> {
   };
 }
 
+/**
+ * Replaces each edge's node (a link row, or a bare id) by the entity it points at, loaded through a
+ * DataLoader so the whole page is one batch; edges whose entity no longer exists are dropped.
+ */
+export async function mapNodes<A, B>(
+  connection: Connection<A>,
+  load: (node: A) => Promise<B | null>,
+): Promise<Connection<B>> {
+  const nodes = await Promise.all(connection.edges.map((edge) => load(edge.node)));
+  const edges = connection.edges.flatMap((edge, i) => {
+    const node = nodes[i];
+    return node ? [{ cursor: edge.cursor, node }] : [];
+  });
+  return { edges, pageInfo: connection.pageInfo };
+}
+
 /** Key of a paged one-to-many loader: whose children, and which page of them. */
 export interface ChildPageKey {
   parentId: string;

@@ -1,7 +1,6 @@
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
+import { mapNodes, type PageArgs, parsePage } from '../../shared/connection.ts';
 import { assertCanReadUserLists } from '../access.ts';
 import type { ContentContext } from '../context.ts';
-import { mapNodes } from './refs.ts';
 
 /** Users are owned by the social subgraph, which decides whether an id exists. */
 export const User = {

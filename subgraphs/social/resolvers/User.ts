@@ -1,8 +1,7 @@
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
+import { mapNodes, type PageArgs, parsePage } from '../../shared/connection.ts';
 import { assertParty, viewerId } from '../access.ts';
 import type { SocialContext, UserRow } from '../context.ts';
 import type { IouStatus } from '../rules/iou-status.ts';
-import { loadNodes } from './nodes.ts';
 
 const SELF = 'the user themself';
 
@@ -11,7 +10,7 @@ export const User = {
   friends: async (user: UserRow, args: PageArgs, ctx: SocialContext) => {
     assertParty(ctx.identity, [user.id], SELF);
     const page = await ctx.loaders.friendsByUserId.load({ parentId: user.id, page: parsePage(args) });
-    return loadNodes(page, ctx.loaders.userById);
+    return mapNodes(page, (ref) => ctx.loaders.userById.load(ref.id));
   },
   friendCount: (user: UserRow, _: unknown, ctx: SocialContext) => ctx.loaders.friendCountByUserId.load(user.id),
   viewerIsFriend: (user: UserRow, _: unknown, ctx: SocialContext) => {
@@ -22,11 +21,11 @@ export const User = {
     assertParty(ctx.identity, [user.id], SELF);
     const loader = ctx.loaders.iousByUserId(args.status ?? null);
     const page = await loader.load({ parentId: user.id, page: parsePage(args) });
-    return loadNodes(page, ctx.loaders.iouById);
+    return mapNodes(page, (ref) => ctx.loaders.iouById.load(ref.id));
   },
   groupPayments: async (user: UserRow, args: PageArgs, ctx: SocialContext) => {
     assertParty(ctx.identity, [user.id], SELF);
     const page = await ctx.loaders.groupPaymentsByUserId.load({ parentId: user.id, page: parsePage(args) });
-    return loadNodes(page, ctx.loaders.groupPaymentById);
+    return mapNodes(page, (ref) => ctx.loaders.groupPaymentById.load(ref.id));
   },
 };
