@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +18,7 @@ import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { testDataDir } from '../support/temp.ts';
 
 const now = new Date(SEED_EPOCH.getTime() + 3_600_000);
 const HOUR = 3_600_000;
@@ -34,7 +33,7 @@ const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 let database: SubgraphDatabase<typeof tables>;
 
 beforeAll(() => {
-  database = openSubgraphDatabase(content, mkdtempSync(join(tmpdir(), 'lg-')));
+  database = openSubgraphDatabase(content, testDataDir('lg-'));
   writeContent(database.db, buildWorld(1));
 });
 afterAll(() => database?.close());

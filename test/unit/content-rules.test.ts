@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
@@ -21,6 +18,7 @@ import * as tables from '../../subgraphs/content/tables.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { distanceMeters } from '../../subgraphs/shared/geo.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { testDataDir } from '../support/temp.ts';
 
 const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 const world = buildWorld(1);
@@ -28,7 +26,7 @@ const now = SEED_EPOCH;
 let database: SubgraphDatabase<typeof tables>;
 
 beforeAll(() => {
-  database = openSubgraphDatabase(content, mkdtempSync(join(tmpdir(), 'lg-')));
+  database = openSubgraphDatabase(content, testDataDir('lg-'));
   writeContent(database.db, world);
 });
 afterAll(() => database?.close());

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
@@ -11,6 +8,7 @@ import * as tables from '../../subgraphs/merchants/tables.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { testDataDir } from '../support/temp.ts';
 
 /**
  * The merchants subgraph's state-changing rule (issue #4): joining the consumption circle. It moves no money or stock,
@@ -19,7 +17,7 @@ import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 const world = buildWorld(1);
 let database: SubgraphDatabase<typeof tables>;
 beforeEach(() => {
-  database = openSubgraphDatabase(merchants, mkdtempSync(join(tmpdir(), 'lg-merchants-money-')));
+  database = openSubgraphDatabase(merchants, testDataDir('lg-merchants-money-'));
   writeMerchants(database.db, world);
 });
 afterEach(() => database.close());

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
@@ -14,6 +11,7 @@ import { distanceMeters } from '../../subgraphs/shared/geo.ts';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { WEST_LAKE } from '../support/operations.ts';
+import { testDataDir } from '../support/temp.ts';
 
 const DAY = 86_400_000;
 /** Staff of every merchant these tests join, with the scope joining needs. */
@@ -27,7 +25,7 @@ const world = buildWorld(1);
 let database: SubgraphDatabase<typeof tables>;
 
 beforeAll(() => {
-  database = openSubgraphDatabase(merchants, mkdtempSync(join(tmpdir(), 'lg-')));
+  database = openSubgraphDatabase(merchants, testDataDir('lg-'));
   writeMerchants(database.db, world);
 });
 afterAll(() => database?.close());
@@ -48,7 +46,7 @@ describe('seed writer', () => {
 
   it('writes scale 10 in a couple of seconds', async () => {
     const big = buildWorld(10);
-    const db = openSubgraphDatabase(merchants, mkdtempSync(join(tmpdir(), 'lg-')));
+    const db = openSubgraphDatabase(merchants, testDataDir('lg-'));
     const started = Date.now();
     writeMerchants(db.db, big);
     expect(Date.now() - started).toBeLessThan(2000);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
@@ -10,6 +9,7 @@ import { writeOffers } from '../../seeds/write-offers.ts';
 import { offers } from '../../subgraphs/offers/index.ts';
 import { coupons, couponTemplates } from '../../subgraphs/offers/tables.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { testDataDir } from '../support/temp.ts';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -32,7 +32,7 @@ console.log(won);
 
 describe('claimCoupon under concurrent processes', () => {
   it('never exceeds the stock or a per-user limit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lg-'));
+    const dir = testDataDir('lg-');
     const database = openSubgraphDatabase(offers, dir);
     writeOffers(database.db, buildWorld(1));
     database.db.update(couponTemplates).set({ remainingStock: 25 }).where(eq(couponTemplates.id, 'cpt_kfc_1')).run();

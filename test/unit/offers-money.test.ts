@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq, lte } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -29,6 +27,7 @@ import {
 } from '../../subgraphs/offers/tables.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { testDataDir } from '../support/temp.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -39,7 +38,7 @@ const STAFF = 'usr_kfc_staff';
 let db: OffersDb;
 
 beforeEach(() => {
-  const database = openSubgraphDatabase(offers, mkdtempSync(join(tmpdir(), 'lg-money-')));
+  const database = openSubgraphDatabase(offers, testDataDir('lg-money-'));
   writeOffers(database.db, world);
   db = database.db;
 });

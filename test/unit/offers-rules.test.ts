@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH, type World } from '../../seeds/world.ts';
@@ -11,6 +8,7 @@ import { claimCoupon } from '../../subgraphs/offers/rules/claim-coupon.ts';
 import { couponStatus, templateStatus } from '../../subgraphs/offers/rules/status.ts';
 import { coupons, couponTemplates, groupBuyGroups, groupBuyMembers } from '../../subgraphs/offers/tables.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { testDataDir } from '../support/temp.ts';
 
 const DAY = 86_400_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
@@ -18,7 +16,7 @@ const world: World = buildWorld(1);
 let db: OffersDb;
 
 beforeEach(() => {
-  const database = openSubgraphDatabase(offers, mkdtempSync(join(tmpdir(), 'lg-')));
+  const database = openSubgraphDatabase(offers, testDataDir('lg-'));
   writeOffers(database.db, world);
   db = database.db;
 });
@@ -45,7 +43,7 @@ describe('offers seed writer', () => {
 
   it('writes scale 10 in a couple of seconds', () => {
     const big = buildWorld(10);
-    const target = openSubgraphDatabase(offers, mkdtempSync(join(tmpdir(), 'lg-'))).db;
+    const target = openSubgraphDatabase(offers, testDataDir('lg-')).db;
     const started = Date.now();
     writeOffers(target, big);
     expect(Date.now() - started).toBeLessThan(3000);

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { and, count, eq } from 'drizzle-orm';
@@ -22,6 +21,7 @@ import { reminderFor } from '../../subgraphs/social/rules/iou-reminders.ts';
 import { iouStatus } from '../../subgraphs/social/rules/iou-status.ts';
 import { type CreateIouInput, createIou, repayIou, respondToIou } from '../../subgraphs/social/rules/ious.ts';
 import * as t from '../../subgraphs/social/tables.ts';
+import { testDataDir } from '../support/temp.ts';
 
 /**
  * The social money rules (issue #4) against a real temporary SQLite file: IOUs, AA group payments, their
@@ -36,7 +36,7 @@ let db: SocialDb;
 let dir: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lg-social-'));
+  dir = testDataDir('lg-social-');
   const database = openSubgraphDatabase(social, dir);
   writeSocial(database.db, world);
   db = database.db;

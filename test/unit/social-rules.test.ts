@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { and, count, eq, sql } from 'drizzle-orm';
 import type { GraphQLError } from 'graphql';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -14,13 +11,14 @@ import { social } from '../../subgraphs/social/index.ts';
 import { removeFriend, requestFriend, respondToFriendRequest } from '../../subgraphs/social/rules/friends.ts';
 import { iouStatus, iouStatusCondition } from '../../subgraphs/social/rules/iou-status.ts';
 import { friendRequests, friendships, groupPaymentShares, groupPayments, ious } from '../../subgraphs/social/tables.ts';
+import { testDataDir } from '../support/temp.ts';
 
 const NOW = SEED_EPOCH;
 const world = buildWorld(1);
 let db: SocialDb;
 
 beforeEach(() => {
-  const database = openSubgraphDatabase(social, mkdtempSync(join(tmpdir(), 'lg-')));
+  const database = openSubgraphDatabase(social, testDataDir('lg-'));
   writeSocial(database.db, world);
   db = database.db;
 });
