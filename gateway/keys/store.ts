@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
+import { type Logger, pino } from 'pino';
 import { openDatabase, type SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { newId } from '../../subgraphs/shared/ids.ts';
 import * as tables from './tables.ts';
@@ -29,16 +30,61 @@ export type KeyCheck =
   | { ok: true; key: ApiKeySummary }
   | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
-/** The gateway's own SQLite database (`<dataDir>/gateway.sqlite`) holding partner API keys. */
+export interface ApiKeyStoreOptions {
+  /** How often recorded last-use times are written to the database (default 5 s). */
+  flushIntervalMs?: number;
+  /** How long one flush waits for another writer's lock before leaving it to the next flush (default 50 ms). */
+  flushBusyTimeoutMs?: number;
+  /** Where failed flushes are reported (pino at `LOG_LEVEL` when not given). */
+  logger?: Logger;
+}
+
+/**
+ * The gateway's own SQLite database (`<dataDir>/gateway.sqlite`) holding partner API keys.
+ *
+ * Verifying a key is one indexed read and never a write: last-use times are kept in memory and written in
+ * one transaction every few seconds, so a full disk or another process holding the write lock can neither
+ * fail nor stall partner requests (WAL readers do not wait for writers).
+ */
 export class ApiKeyStore {
   private readonly database: SubgraphDatabase<typeof tables>;
+  private readonly findByHash;
+  // max(): another gateway process sharing the file may already have written a later use.
+  private readonly writeUse;
+  /** Key id → the latest use not yet written; bounded by the number of keys. */
+  private readonly pendingUse = new Map<string, number>();
+  private readonly flushIntervalMs: number;
+  private readonly flushBusyTimeoutMs: number;
+  private readonly logger: Logger;
+  private flushTimer: NodeJS.Timeout | null = null;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: ApiKeyStoreOptions = {}) {
     this.database = openDatabase({
       file: path.join(dataDir, 'gateway.sqlite'),
       schema: tables,
       migrationsFolder: MIGRATIONS,
     });
+    this.findByHash = this.database.db
+      .select()
+      .from(tables.apiKeys)
+      .where(eq(tables.apiKeys.keyHash, sql.placeholder('hash')))
+      .prepare();
+    this.writeUse = this.database.sqlite.prepare(
+      'update api_keys set last_used_at = max(coalesce(last_used_at, 0), ?) where id = ?',
+    );
+    this.flushIntervalMs = options.flushIntervalMs ?? 5000;
+    this.flushBusyTimeoutMs = options.flushBusyTimeoutMs ?? 50;
+    this.logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  }
+
+  /** SQL statements this store has run (tests prove that verifying a key writes nothing). */
+  get statements(): number {
+    return this.database.stats.statements;
+  }
+
+  /** Key uses recorded in memory and not yet written. */
+  get pendingUses(): number {
+    return this.pendingUse.size;
   }
 
   /** Creates a key; the returned `key` is the only time it is ever visible. */
@@ -59,6 +105,7 @@ export class ApiKeyStore {
     return { key, summary: summarize({ ...row, revokedAt: null, lastUsedAt: null }) };
   }
 
+  /** Every key, newest first, with its last use as last flushed. */
   list(): ApiKeySummary[] {
     return this.database.db.select().from(tables.apiKeys).orderBy(desc(tables.apiKeys.createdAt)).all().map(summarize);
   }
@@ -74,24 +121,62 @@ export class ApiKeyStore {
 
   /**
    * Checks a presented key on every request, straight from the database (no cache), so a revocation or an
-   * expiry applies to the very next request; records when the key was last used.
+   * expiry applies to the very next request. The use is only noted in memory; `flush` writes it later.
    */
   verify(presented: string, now = new Date()): KeyCheck {
     if (!KEY_PATTERN.test(presented)) return { ok: false, reason: 'malformed' };
-    const row = this.database.db
-      .select()
-      .from(tables.apiKeys)
-      .where(eq(tables.apiKeys.keyHash, hashKey(presented)))
-      .get();
+    const row = this.findByHash.get({ hash: hashKey(presented) });
     if (!row) return { ok: false, reason: 'unknown' };
     if (row.revokedAt) return { ok: false, reason: 'revoked' };
     if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
-    this.database.db.update(tables.apiKeys).set({ lastUsedAt: now }).where(eq(tables.apiKeys.id, row.id)).run();
+    this.noteUse(row.id, now.getTime());
     return { ok: true, key: summarize({ ...row, lastUsedAt: now }) };
   }
 
+  /**
+   * Writes the noted last uses in one transaction, waiting at most `flushBusyTimeoutMs` for the write lock.
+   * A failure (locked database, full disk) is logged and the uses are kept for the next flush; it never
+   * throws. Returns how many keys were written.
+   */
+  flush(): number {
+    if (this.pendingUse.size === 0) return 0;
+    const batch = [...this.pendingUse];
+    this.pendingUse.clear();
+    const { sqlite } = this.database;
+    const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
+    sqlite.pragma(`busy_timeout = ${this.flushBusyTimeoutMs}`);
+    try {
+      sqlite.transaction(() => {
+        for (const [id, at] of batch) this.writeUse.run(at, id);
+      })();
+      return batch.length;
+    } catch (error) {
+      for (const [id, at] of batch) this.noteUse(id, at);
+      this.logger.warn(
+        { err: error, keys: batch.length },
+        'could not record API key last use; partner requests are unaffected, retrying at the next flush',
+      );
+      return 0;
+    } finally {
+      sqlite.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+  }
+
+  /** Writes what is pending (best effort) and closes the database. */
   close() {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    this.flush();
     this.database.close();
+  }
+
+  private noteUse(id: string, at: number) {
+    if ((this.pendingUse.get(id) ?? 0) < at) this.pendingUse.set(id, at);
+    if (!this.flushTimer) {
+      // unref: a pending flush never keeps a process (a CLI, a test) alive; close() writes what is left.
+      this.flushTimer = setInterval(() => this.flush(), this.flushIntervalMs);
+      this.flushTimer.unref();
+    }
   }
 }
 
