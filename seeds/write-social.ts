@@ -4,10 +4,18 @@ import * as tables from '../subgraphs/social/tables.ts';
 import { insertInChunks } from './batch.ts';
 import type { World } from './world.ts';
 
-/** Stores the social part of the seed world (users, friendships, requests, IOUs, group payments) in one transaction. */
+/**
+ * Stores the social part of the seed world (users, friendships, requests, IOUs, group payments, and the copy of
+ * the stores that group payments may name) in one transaction.
+ */
 export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: World): void {
   db.transaction((tx) => {
     insertInChunks(tx, tables.users, world.users);
+    insertInChunks(
+      tx,
+      tables.storeDirectory,
+      world.stores.map((s) => ({ storeId: s.id, merchantId: s.merchantId })),
+    );
     insertInChunks(
       tx,
       tables.friendships,

@@ -3,6 +3,7 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { selectChildPage } from '../shared/child-page-query.ts';
 import { childPageLoader, groupLoader, loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
+import { safeFenTotal } from '../shared/money.ts';
 import type { OffersDb } from './context.ts';
 import { type CouponStatus, couponStatusWhere } from './rules/status.ts';
 import {
@@ -14,6 +15,9 @@ import {
   groupBuyMembers,
   settlements,
 } from './tables.ts';
+
+/** Sums of stored fen are taken in two parts, quotient and remainder by this, so SQLite's sum never overflows. */
+const SPLIT = 100_000_000;
 
 /** Key of a per-viewer count: whose claims, on which template. */
 export interface ViewerTemplateKey {
@@ -110,6 +114,9 @@ export function createLoaders(db: OffersDb, clock: Clock) {
      * Settled fen of coupon redemptions per live stream, counting only coupons whose template the stream
      * features (so nobody can credit a stream by naming it at claim time); 0 when none. One statement for
      * any number of streams: settlements → coupons → template, summed per (stream, template).
+     * Summed exactly whatever is stored: SQLite adds the hundred-millions and the rest apart (neither sum can
+     * overflow its 64-bit integers) and BigInt joins them; a total beyond SafeInt fails that stream's `sales`
+     * alone, never the stream itself or the other streams of the batch.
      */
     salesByLiveStream: new DataLoader<LiveStreamFeatures, number, string>(
       async (streams) => {
@@ -119,7 +126,8 @@ export function createLoaders(db: OffersDb, clock: Clock) {
           .select({
             liveStreamId: settlements.liveStreamId,
             templateId: coupons.templateId,
-            fen: sql<number>`sum(${settlements.amountFen})`,
+            high: sql<string>`cast(sum(${settlements.amountFen} / ${sql.raw(String(SPLIT))}) as text)`,
+            low: sql<string>`cast(sum(${settlements.amountFen} % ${sql.raw(String(SPLIT))}) as text)`,
           })
           .from(settlements)
           .innerJoin(coupons, eq(coupons.id, settlements.sourceId))
@@ -132,10 +140,16 @@ export function createLoaders(db: OffersDb, clock: Clock) {
           )
           .groupBy(settlements.liveStreamId, coupons.templateId)
           .all();
-        const fenOf = new Map(rows.map((r) => [`${r.liveStreamId}|${r.templateId}`, r.fen]));
-        return streams.map((s) =>
-          [...new Set(s.featuredOfferIds)].reduce((sum, t) => sum + (fenOf.get(`${s.id}|${t}`) ?? 0), 0),
+        const fenOf = new Map(
+          rows.map((r) => [`${r.liveStreamId}|${r.templateId}`, BigInt(r.high) * BigInt(SPLIT) + BigInt(r.low)]),
         );
+        return streams.map((s) => {
+          const total = [...new Set(s.featuredOfferIds)].reduce(
+            (sum, t) => sum + (fenOf.get(`${s.id}|${t}`) ?? 0n),
+            0n,
+          );
+          return safeFenTotal(total, `The sales of live stream ${s.id}`);
+        });
       },
       { cacheKeyFn: (s) => `${s.id}|${s.featuredOfferIds.join(',')}` },
     ),

@@ -5,6 +5,35 @@ export interface Money {
   currency: 'CNY';
 }
 
+/**
+ * The largest fen any merchant-side input may carry (an order amount, a face value, a cap, a minimum spend, a
+ * price): 100 000 000 fen (1 000 000 yuan). Far above any real coupon or order, and far below trouble: a sum
+ * of settlements reaches Number.MAX_SAFE_INTEGER only after 90 million orders at this maximum.
+ */
+export const MAX_FEN = 100_000_000;
+
+/**
+ * The largest fen between people (an IOU's principal or repayment, a group payment's total): 10 000 000 fen
+ * (100 000 yuan), so a typo cannot record a fortune.
+ */
+export const MAX_PERSONAL_FEN = 10_000_000;
+
+/** Whether `fen` is a whole number of fen from `min` to `max`. */
+export function isFenBetween(fen: number | null | undefined, min: number, max: number): fen is number {
+  return fen != null && Number.isSafeInteger(fen) && fen >= min && fen <= max;
+}
+
+/**
+ * A total of fen as a safe integer, or an Error saying that it cannot be shown exactly. Sum in BigInt (or SQLite
+ * integers) first and convert here: a total must fail alone, never turn into a rounded float.
+ */
+export function safeFenTotal(total: bigint, what: string): number | Error {
+  if (total <= BigInt(Number.MAX_SAFE_INTEGER) && total >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(total);
+  return new Error(
+    `${what} is ${total} fen, beyond what a SafeInt can show exactly; the stored data needs an operator's review.`,
+  );
+}
+
 /** Wraps integer fen for the API. Throws on non-integers: no floating point ever touches money. */
 export function toMoney(fen: number): Money {
   if (!Number.isSafeInteger(fen)) throw new Error(`money must be a safe integer of fen, got ${fen}`);

@@ -166,3 +166,12 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [uniqueIndex('idempotency_keys_caller_key_uq').on(t.caller, t.key)],
 );
+
+/**
+ * Replica of the merchants subgraph's stores (seeded from the same world, like content's `store_directory`),
+ * so createGroupPayment refuses a store that does not exist instead of recording any `sto_` string.
+ */
+export const storeDirectory = sqliteTable('store_directory', {
+  storeId: text('store_id').primaryKey(),
+  merchantId: text('merchant_id').notNull(),
+});

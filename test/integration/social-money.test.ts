@@ -109,7 +109,7 @@ describe('AA group payments', () => {
       title: `Split ${totalFen}`,
       totalFen,
       participantIds: ['usr_alice', 'usr_carol'],
-      storeId: 'sto_kfc_xihu',
+      storeId: 'sto_kfc_hz_1',
       idempotencyKey: `split-${totalFen}`,
     };
     const { createGroupPayment } = await gql(CREATE_GP, { input }, 'usr_bob');

@@ -229,7 +229,7 @@ describe('createGroupPayment', () => {
     title: 'Hotpot',
     totalFen: 100,
     participantIds: ['usr_alice', 'usr_carol'],
-    storeId: 'sto_kfc_xihu',
+    storeId: 'sto_kfc_hz_1',
     idempotencyKey: 'g1',
     ...over,
   });

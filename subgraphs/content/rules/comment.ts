@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
+import { unsafeTextReason } from '../../shared/text.ts';
 import type { CommentRow, ContentDb, PostRow } from '../context.ts';
 import { comments, posts } from '../tables.ts';
 import { bumpPostCounter, postNotFound } from './reactions.ts';
@@ -14,7 +15,7 @@ export interface CommentResult {
   userErrors: UserError[];
 }
 
-/** Writes a comment of 1..500 characters (after trimming) and counts it on the post. */
+/** Writes a comment of 1..500 characters (after trimming, no control or bidi characters) and counts it on the post. */
 export function commentOnPost(
   db: ContentDb,
   now: Date,
@@ -27,6 +28,8 @@ export function commentOnPost(
     const message = `A comment must be 1 to ${COMMENT_MAX_LENGTH} characters after trimming, got ${length}: shorten or fill in the body.`;
     return { comment: null, post: null, userErrors: [userError('INVALID_INPUT', message, ['body'])] };
   }
+  const unsafe = unsafeTextReason('body', body, 'body');
+  if (unsafe) return { comment: null, post: null, userErrors: [userError('INVALID_INPUT', unsafe, ['body'])] };
   return db.transaction((tx) => {
     const exists = tx.select({ id: posts.id }).from(posts).where(eq(posts.id, input.postId)).get();
     if (!exists) return { comment: null, post: null, userErrors: [postNotFound(input.postId)] };

@@ -1,6 +1,7 @@
 import { and, eq, lt } from 'drizzle-orm';
 import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
+import { beyondHorizonReason } from '../../shared/horizon.ts';
 import type { Identity } from '../../shared/identity.ts';
 import { newId } from '../../shared/ids.ts';
 import type { SubgraphJob } from '../../shared/jobs.ts';
@@ -77,6 +78,8 @@ function insertLiveStream(
   if (title) problems.unshift(title);
   if (input.scheduledAt.getTime() <= now.getTime())
     problems.push(invalid('Schedule the stream later than now.', 'scheduledAt'));
+  const tooFar = beyondHorizonReason('scheduledAt', input.scheduledAt, now);
+  if (tooFar) problems.push(invalid(tooFar, 'scheduledAt'));
   if (problems.length) return { liveStream: null, userErrors: problems };
   const liveStream = tx
     .insert(liveStreams)

@@ -1,4 +1,5 @@
 import { type UserError, userError } from '../../shared/errors.ts';
+import { unsafeTextReason } from '../../shared/text.ts';
 import type { OfferKind } from '../tables.ts';
 
 export const MAX_ATTACHMENTS = 3;
@@ -32,10 +33,12 @@ export const invalid = (message: string, ...field: string[]) =>
   userError('INVALID_INPUT', message, ['input', ...field]);
 const chars = (s: string) => Array.from(s).length;
 
-/** The trimmed title, or a user error when it is empty or too long. */
+/** A user error when the title is empty or too long after trimming, or holds control or bidi characters. */
 export function titleProblem(title: string): UserError | null {
   const length = chars(title.trim());
-  return length < 1 || length > MAX_TITLE ? invalid(`The title must be 1 to ${MAX_TITLE} characters.`, 'title') : null;
+  if (length < 1 || length > MAX_TITLE) return invalid(`The title must be 1 to ${MAX_TITLE} characters.`, 'title');
+  const unsafe = unsafeTextReason('title', title);
+  return unsafe ? invalid(unsafe, 'title') : null;
 }
 
 /** Problems of a list of links: too many, an id whose prefix does not match its kind, a repeated id. */
@@ -76,6 +79,8 @@ export function postProblems(input: PublishPostInput): UserError[] {
   const title = titleProblem(input.title);
   if (title) problems.push(title);
   if (chars(input.body) > MAX_BODY) problems.push(invalid(`The body must be at most ${MAX_BODY} characters.`, 'body'));
+  const unsafeBody = unsafeTextReason('body', input.body, 'body');
+  if (unsafeBody) problems.push(invalid(unsafeBody, 'body'));
   if (input.media.length > MAX_MEDIA) problems.push(invalid(`Attach at most ${MAX_MEDIA} media URLs.`, 'media'));
   if (input.media.some((url) => !/^https:\/\/\S+$/.test(url)))
     problems.push(invalid('Every media entry must be an https:// URL.', 'media'));

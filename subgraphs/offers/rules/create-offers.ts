@@ -1,7 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
+import { beyondHorizonReason } from '../../shared/horizon.ts';
 import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
+import { MAX_FEN } from '../../shared/money.ts';
+import { unsafeTextReason } from '../../shared/text.ts';
 import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';
 import { couponTemplates, groupBuyCampaigns, merchantTerms } from '../tables.ts';
 
@@ -61,14 +64,17 @@ class Checks {
   title(value: string): void {
     const length = value.trim().length;
     this.require(length >= 1 && length <= 100, 'title', 'title must have 1 to 100 characters.');
+    const unsafe = unsafeTextReason('title', value);
+    if (unsafe) this.require(false, 'title', unsafe);
   }
   window(start: Date, end: Date, now: Date, fields: [string, string]): void {
     this.require(end > start, fields[1], `${fields[1]} must be after ${fields[0]}.`);
     this.require(end > now, fields[1], `${fields[1]} must be in the future.`);
+    // The end bounds the start too (it must come after it); one error for the field the client should fix.
+    const tooFar = beyondHorizonReason(fields[1], end, now);
+    if (tooFar) this.require(false, fields[1], tooFar);
   }
 }
-
-const MAX_FEN = 100_000_000; // ¥1,000,000: far above any coupon or group price, far below float trouble.
 
 function merchantExists(tx: OffersTx, merchantId: string): boolean {
   return tx.select().from(merchantTerms).where(eq(merchantTerms.merchantId, merchantId)).get() !== undefined;

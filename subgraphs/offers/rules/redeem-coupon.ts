@@ -2,7 +2,7 @@ import { and, eq, gt } from 'drizzle-orm';
 import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction, invalidKey } from '../../shared/idempotency.ts';
-import { mulDivHalfUp } from '../../shared/money.ts';
+import { isFenBetween, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
 import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../context.ts';
 import { commissions, coupons, couponTemplates, storeMerchants } from '../tables.ts';
 import { settle } from './settle.ts';
@@ -61,9 +61,13 @@ export function redeemCoupon(
   // A bad key is reported before a bad amount (idempotentTransaction checks the key again, harmlessly).
   const badKey = invalidKey(input.idempotencyKey);
   if (badKey) return failed(badKey);
-  if (!Number.isSafeInteger(input.orderAmountFen) || input.orderAmountFen <= 0) {
+  // Bounded so that no sum of settlements (a live stream's sales, a merchant's takings) can leave SafeInt.
+  if (!isFenBetween(input.orderAmountFen, 1, MAX_FEN)) {
     return failed(
-      userError('INVALID_INPUT', 'orderAmountFen must be a positive number of fen.', ['input', 'orderAmountFen']),
+      userError('INVALID_INPUT', `orderAmountFen must be a whole number of fen from 1 to ${MAX_FEN}.`, [
+        'input',
+        'orderAmountFen',
+      ]),
     );
   }
   const { idempotencyKey: key, ...request } = input;

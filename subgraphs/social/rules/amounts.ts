@@ -1,7 +1,9 @@
-/** Largest amount one IOU or group payment may carry: 100 000 yuan, so a typo cannot record a fortune. */
-export const MAX_AMOUNT_FEN = 10_000_000;
+import { isFenBetween, MAX_PERSONAL_FEN } from '../../shared/money.ts';
+
+/** Largest amount one IOU, repayment or group payment may carry (`MAX_PERSONAL_FEN`: 100 000 yuan). */
+export const MAX_AMOUNT_FEN = MAX_PERSONAL_FEN;
 
 /** Whether `fen` is a whole, positive amount within `MAX_AMOUNT_FEN`. */
 export function isValidAmount(fen: number): boolean {
-  return Number.isSafeInteger(fen) && fen >= 1 && fen <= MAX_AMOUNT_FEN;
+  return isFenBetween(fen, 1, MAX_AMOUNT_FEN);
 }

@@ -4,8 +4,9 @@ import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import { splitEvenly } from '../../shared/money.ts';
+import { unsafeTextReason } from '../../shared/text.ts';
 import type { GroupPaymentRow, SocialDb } from '../context.ts';
-import { friendships, groupPaymentShares, groupPayments } from '../tables.ts';
+import { friendships, groupPaymentShares, groupPayments, storeDirectory } from '../tables.ts';
 import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';
 
 /** At most this many friends share one bill with the organizer. */
@@ -55,11 +56,22 @@ function invalidInput(tx: SocialDb, organizerId: string, input: CreateGroupPayme
   if (title.length === 0 || title.length > MAX_TITLE_LENGTH) {
     return [userError('INVALID_INPUT', `title must be 1 to ${MAX_TITLE_LENGTH} characters.`, ['input', 'title'])];
   }
+  const unsafeTitle = unsafeTextReason('title', input.title);
+  if (unsafeTitle) return [userError('INVALID_INPUT', unsafeTitle, ['input', 'title'])];
   if (!isValidAmount(input.totalFen)) {
     return [
       userError('INVALID_INPUT', `totalFen must be a whole number of fen from 1 to ${MAX_AMOUNT_FEN}.`, [
         'input',
         'totalFen',
+      ]),
+    ];
+  }
+  const { storeId } = input;
+  if (storeId != null && !tx.select().from(storeDirectory).where(eq(storeDirectory.storeId, storeId)).get()) {
+    return [
+      userError('NOT_FOUND', `No store ${storeId}: give the id of a real store (sto_...), or leave storeId out.`, [
+        'input',
+        'storeId',
       ]),
     ];
   }

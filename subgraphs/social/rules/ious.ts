@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
+import { beyondHorizonReason } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { IouRow, RepaymentRow, SocialDb } from '../context.ts';
@@ -74,6 +75,8 @@ function invalidTerms(tx: SocialDb, now: Date, borrowerId: string, input: Create
   if (input.dueDate.getTime() <= now.getTime()) {
     return failed('INVALID_INPUT', 'dueDate must be in the future.', ['input', 'dueDate']);
   }
+  const tooFar = beyondHorizonReason('dueDate', input.dueDate, now);
+  if (tooFar) return failed('INVALID_INPUT', tooFar, ['input', 'dueDate']);
   return null;
 }
 
@@ -212,8 +215,8 @@ function attemptRepay(
       'iouId',
     ]);
   }
-  if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) {
-    return fail('INVALID_INPUT', 'amountFen must be a positive whole number of fen.', ['amountFen']);
+  if (!isValidAmount(input.amountFen)) {
+    return fail('INVALID_INPUT', `amountFen must be a whole number of fen from 1 to ${MAX_AMOUNT_FEN}.`, ['amountFen']);
   }
   const outstanding = iou.principalFen - iou.repaidFen;
   if (input.amountFen > outstanding) {
