@@ -8,13 +8,15 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { SubgraphName } from './config.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
 import { invalidCredentials } from './errors.ts';
+import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from './http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
 import { type SubgraphJob, startScheduler } from './jobs.ts';
+import { CUSTOM_SCALARS } from './scalars.ts';
+import { registerRunning } from './running.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
 
 /** Everything that makes one subgraph; each `subgraphs/<name>/index.ts` exports one of these. */
@@ -80,7 +82,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   const typeDefs = subgraphTypeDefs(definition.schemaFile);
   const schema = buildSubgraphSchema({
     typeDefs,
-    resolvers: { DateTime: DateTimeResolver, SafeInt: SafeIntResolver, ...definition.resolvers },
+    resolvers: { ...CUSTOM_SCALARS, ...definition.resolvers },
   });
   const app = express();
   const httpServer = http.createServer(app);
@@ -96,7 +98,8 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    allowMethods('GET', 'POST'),
+    graphqlJsonBody(),
     expressMiddleware(server, {
       context: async ({ req }) => {
         const token = req.headers[IDENTITY_HEADER];
@@ -117,7 +120,13 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       },
     }),
   );
+  // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
+  app.all('/healthz', allowMethods('GET'));
+  app.use(notFound(['/graphql', '/healthz']));
+  app.use(jsonErrorHandler((error) => console.error(`[${definition.name}] unhandled HTTP error:`, error)));
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
+  // Seen by `seed --reset`, which refuses to delete databases a running process serves.
+  const unregister = registerRunning(options.dataDir, definition.name);
   const port = (httpServer.address() as AddressInfo).port;
   const stopScheduler =
     options.scheduler === false
@@ -137,6 +146,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       stopScheduler();
       await server.stop();
       database.close();
+      unregister();
     },
   };
 }
