@@ -15,8 +15,8 @@ import { invalidCredentials } from './errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from './http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
 import { type SubgraphJob, startScheduler } from './jobs.ts';
-import { CUSTOM_SCALARS } from './scalars.ts';
 import { registerRunning } from './running.ts';
+import { CUSTOM_SCALARS } from './scalars.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
 
 /** Everything that makes one subgraph; each `subgraphs/<name>/index.ts` exports one of these. */

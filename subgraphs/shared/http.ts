@@ -1,0 +1,132 @@
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+
+/**
+ * Express-level request handling shared by the gateway and the subgraphs: whatever goes wrong before Apollo
+ * Server sees a request (a body that is not JSON, too large, in another charset; an unknown path or method)
+ * is answered as GraphQL JSON, `{ "errors": [{ "message", "extensions": { "code" } }] }`, never with
+ * Express's HTML error page (which shows the stack and file paths).
+ */
+
+/** The largest request body read, after decompression: 1 MiB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const EXAMPLE_BODY = '{"query": "{ __typename }", "variables": {}}';
+
+/** Sends one GraphQL-shaped error with `status` (and any extra headers). */
+export function sendGraphQLError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .status(status)
+    .set(headers)
+    .json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Parses `application/json` bodies up to `MAX_BODY_BYTES`; its failures are answered by `jsonErrorHandler`. */
+export function graphqlJsonBody(): RequestHandler {
+  // strict (the default): only objects and arrays are parsed; `null`, "x" or 42 are refused here, because
+  // Apollo's Express integration answers a body it cannot read with a plain-text 500.
+  return express.json({ limit: MAX_BODY_BYTES });
+}
+
+/** Refuses any method not in `methods` with 405 and an `Allow` header (CORS preflights are answered earlier). */
+export function allowMethods(...methods: string[]): RequestHandler {
+  const allow = methods.join(', ');
+  return (req, res, next) => {
+    // Express answers HEAD with the GET route.
+    if (methods.includes(req.method) || (req.method === 'HEAD' && methods.includes('GET'))) return next();
+    sendGraphQLError(
+      res,
+      405,
+      'METHOD_NOT_ALLOWED',
+      `${req.method} is not allowed on ${req.originalUrl.split('?')[0]}: use ${allow}.`,
+      {
+        allow,
+      },
+    );
+  };
+}
+
+/** Answers any request no route took with a JSON 404 naming what is served. */
+export function notFound(paths: readonly string[]): RequestHandler {
+  return (req, res) => {
+    sendGraphQLError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${req.path}: use ${paths.join(', ')}.`);
+  };
+}
+
+/** What a body-parser error means for the caller: status, code and what to do. */
+function describeBodyError(error: BodyParserError): { status: number; code: string; message: string } | null {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return {
+        status: 400,
+        code: 'BAD_REQUEST',
+        message: /^\s*[{[]/.test(error.body ?? '')
+          ? `The request body is not valid JSON: send a UTF-8 JSON object such as ${EXAMPLE_BODY} with content-type: application/json.`
+          : `The request body must be a JSON object such as ${EXAMPLE_BODY}, not null, a string or a number.`,
+      };
+    case 'entity.too.large':
+      return {
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `The request body is larger than the limit of ${MAX_BODY_BYTES} bytes (1 MiB): send a smaller operation or split it into several requests.`,
+      };
+    case 'charset.unsupported':
+      return {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `The charset ${JSON.stringify(error.charset ?? '')} is not supported: send the body as UTF-8 (content-type: application/json; charset=utf-8).`,
+      };
+    case 'encoding.unsupported':
+      return {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `The content-encoding ${JSON.stringify(error.encoding ?? '')} is not supported: send the body uncompressed, or as gzip, deflate or br.`,
+      };
+  }
+  // Other client faults (a corrupt compressed body, a body shorter than its content-length, an aborted upload).
+  const status = error.status ?? error.statusCode;
+  if (error.expose && status && status >= 400 && status < 500) {
+    return {
+      status,
+      code: 'BAD_REQUEST',
+      message: `The request body could not be read: send a complete JSON body (uncompressed, or validly compressed as its content-encoding says) such as ${EXAMPLE_BODY}.`,
+    };
+  }
+  return null;
+}
+
+/** The fields body-parser (through http-errors) puts on its errors. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  body?: string;
+  charset?: string;
+  encoding?: string;
+}
+
+/**
+ * The last error handler of an Express app: body-parser's errors get their status and a message saying what
+ * to send; anything else is a 500 whose details go to `log`, never to the caller.
+ */
+export function jsonErrorHandler(log: (error: unknown) => void): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    // Part of the answer is on the wire: Express's own handler closes the connection.
+    if (res.headersSent) return next(error);
+    const known = typeof error === 'object' && error !== null ? describeBodyError(error as BodyParserError) : null;
+    if (known) return sendGraphQLError(res, known.status, known.code, known.message);
+    log(error);
+    sendGraphQLError(
+      res,
+      500,
+      'INTERNAL_SERVER_ERROR',
+      'Internal server error. It has been logged; retry later or contact the platform team.',
+    );
+  };
+}
