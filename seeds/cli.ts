@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolveDataDir } from '../subgraphs/shared/config.ts';
-import { seedDataDir } from './seed.ts';
+import { SeedRefusedError, type SeedResult, seedDataDir } from './seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +17,13 @@ if (!Number.isInteger(scale) || scale < 1 || scale > 1000) {
 const dataDir = resolveDataDir(values['data-dir']);
 const started = Date.now();
 // Progress goes to stderr so that `npm run -s seed` prints only the result on stdout.
-const results = seedDataDir(dataDir, { scale, reset: values.reset, onProgress: (m) => console.error(m) });
+let results: SeedResult[];
+try {
+  results = seedDataDir(dataDir, { scale, reset: values.reset, onProgress: (m) => console.error(m) });
+} catch (error) {
+  if (!(error instanceof SeedRefusedError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 for (const r of results) console.log(`${r.subgraph}\t${r.action}\tscale ${r.scale}\t${r.milliseconds} ms`);
 console.error(`done in ${Date.now() - started} ms (data directory ${dataDir})`);

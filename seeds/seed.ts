@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config.ts';
+import { runningProcesses } from '../subgraphs/shared/running.ts';
 import { databaseFile, openSubgraphDatabase } from '../subgraphs/shared/server.ts';
 import { buildWorld, type World } from './world.ts';
 import { writeContent } from './write-content.ts';
@@ -16,6 +17,23 @@ const WRITERS: Record<SubgraphName, (db: any, world: World) => void> = {
   social: writeSocial,
 };
 
+/** `seed --reset` was refused: a running process serves the data directory. The message says what to do. */
+export class SeedRefusedError extends Error {}
+
+/** Why resetting `dataDir` is refused (the processes that serve it), or null when nothing serves it. */
+export function resetRefusal(dataDir: string): string | null {
+  const running = runningProcesses(dataDir);
+  if (running.length === 0) return null;
+  const who = running.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
+  return (
+    `Refusing to reset ${dataDir}: it is being served by ${who}, and deleting its databases under a running ` +
+    `graph loses their data mid-request. Stop the graph first (Ctrl-C on npm start, or kill ${running
+      .map((p) => p.pid)
+      .join(' ')}), then run the seed again. If no such process serves this directory, delete ` +
+    `${running.map((p) => p.file).join(', ')}.`
+  );
+}
+
 export interface SeedResult {
   subgraph: SubgraphName;
   /** `seeded` now, or `kept` because it was already seeded and `reset` was not asked for. */
@@ -27,13 +45,18 @@ export interface SeedResult {
 
 /**
  * Creates, migrates and seeds each subgraph database in `dataDir`. A database that is already seeded is
- * kept (nothing is ever lost by accident) unless `reset` is set, which deletes and recreates it. The scale
+ * kept (nothing is ever lost by accident) unless `reset` is set, which deletes and recreates it (refused with
+ * `SeedRefusedError` while a process serves `dataDir`, see shared/running.ts). The scale
  * a database was seeded with is kept in SQLite's `user_version`, written in the same transaction as the rows.
  */
 export function seedDataDir(
   dataDir: string,
   options: { scale?: number; reset?: boolean; onProgress?: (message: string) => void } = {},
 ): SeedResult[] {
+  if (options.reset) {
+    const refusal = resetRefusal(dataDir);
+    if (refusal) throw new SeedRefusedError(refusal);
+  }
   const scale = options.scale ?? 1;
   const progress = options.onProgress ?? (() => {});
   let world: World | null = null;

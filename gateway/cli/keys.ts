@@ -37,6 +37,10 @@ try {
     if (!values.name) fail(`--name is required.\n${USAGE}`);
     const scopes = parseList(values.scopes);
     const known = new Set<string>(Object.values(SCOPES));
+    // A key without scopes can do nothing a partner needs; an empty list is a mistake (a typo, an unset variable).
+    if (scopes.length === 0) {
+      fail(`--scopes is required: give at least one of ${[...known].join(', ')} (comma-separated).\n${USAGE}`);
+    }
     const unknown = scopes.filter((s) => !known.has(s));
     if (unknown.length) fail(`Unknown scope(s): ${unknown.join(', ')}. Known: ${[...known].join(', ')}.`);
     let expiresAt: Date | null = null;

@@ -4,19 +4,33 @@ import { resolveDataDir, SUBGRAPH_NAMES } from './config.ts';
 import { runJobsOnce } from './jobs.ts';
 import { openSubgraphDatabase } from './server.ts';
 
-/** `npm run jobs -- run-once [--at ISO-TIME]`: applies every deadline rule of every subgraph once. */
+/**
+ * `npm run jobs -- run-once [--at ISO-TIME [--force]]`: applies every deadline rule of every subgraph once, as
+ * of now or of `--at`. A time in the future is refused without `--force`: the rules would expire coupons, fail
+ * groups and mark IOUs overdue before their deadlines, on whatever data the directory holds.
+ */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { at: { type: 'string' }, 'data-dir': { type: 'string' } },
+  options: { at: { type: 'string' }, force: { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
 });
 if (positionals[0] !== 'run-once') {
-  console.error('Usage: npm run jobs -- run-once [--at 2026-12-01T00:00:00Z] [--data-dir DIR]');
+  console.error('Usage: npm run jobs -- run-once [--at 2026-12-01T00:00:00Z [--force]] [--data-dir DIR]');
   process.exit(2);
 }
+/** Clock skew between machines that `--at` may run ahead of this one without `--force`. */
+const FUTURE_TOLERANCE_MS = 60_000;
 const now = values.at ? new Date(values.at) : new Date();
 if (Number.isNaN(now.getTime())) {
   console.error(`--at must be an ISO date-time, got "${values.at}".`);
   process.exit(2);
+}
+if (now.getTime() > Date.now() + FUTURE_TOLERANCE_MS && !values.force) {
+  console.error(
+    `Refusing to run the deadline jobs at ${now.toISOString()}, which is in the future: they would expire ` +
+      'coupons, fail group buys and mark IOUs overdue before their real deadlines, on the data in ' +
+      `${resolveDataDir(values['data-dir'])}. Pass --force if that is what you want (e.g. on a copy for a test).`,
+  );
+  process.exit(1);
 }
 const dataDir = resolveDataDir(values['data-dir']);
 for (const name of SUBGRAPH_NAMES) {
