@@ -39,6 +39,11 @@ export interface ApiKeyStoreOptions {
   logger?: Logger;
 }
 
+/** The key store's SQLite file in a data directory (readiness checks it). */
+export function keyDatabaseFile(dataDir: string): string {
+  return path.join(dataDir, 'gateway.sqlite');
+}
+
 /**
  * The gateway's own SQLite database (`<dataDir>/gateway.sqlite`) holding partner API keys.
  *
@@ -60,7 +65,7 @@ export class ApiKeyStore {
 
   constructor(dataDir: string, options: ApiKeyStoreOptions = {}) {
     this.database = openDatabase({
-      file: path.join(dataDir, 'gateway.sqlite'),
+      file: keyDatabaseFile(dataDir),
       schema: tables,
       migrationsFolder: MIGRATIONS,
     });
