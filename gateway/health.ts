@@ -1,40 +1,104 @@
+import { checkDatabaseFile, type DatabaseCheck } from '../subgraphs/shared/db.ts';
 import { ANONYMOUS, IDENTITY_HEADER, signIdentity } from '../subgraphs/shared/identity.ts';
+import type { CircuitStateName, SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SupergraphSubgraph } from './supergraph.ts';
+
+export interface SubgraphReadiness {
+  name: string;
+  url: string;
+  /** The subgraph answered at all. */
+  reachable: boolean;
+  /** It answered, its own readiness (its database) is good, and its circuit is not open. */
+  ready: boolean;
+  circuit: CircuitStateName;
+  /** The subgraph's database, as its `/readyz` reports it (absent for a subgraph without one). */
+  database?: DatabaseCheck;
+  error?: string;
+}
 
 export interface Readiness {
   ready: boolean;
-  subgraphs: { name: string; url: string; reachable: boolean; error?: string }[];
+  /** The gateway is shutting down: it finishes what it has, takes nothing new. */
+  draining: boolean;
+  /** The gateway's own database files. */
+  databases: DatabaseCheck[];
+  subgraphs: SubgraphReadiness[];
 }
 
 /**
- * Ready = every subgraph answers a signed `{ __typename }` with HTTP 200 within the timeout. Works for any
- * supergraph: a foreign subgraph simply ignores the identity header.
+ * Ready = not draining, every database file of the gateway passes its check, and every subgraph is ready:
+ * its `/readyz` (next to its GraphQL endpoint: a real check of its database) says so, or, for a subgraph
+ * without one (any supergraph works), it answers a signed `{ __typename }` with HTTP 200; and its circuit
+ * is not open. Each probe gives up after `timeoutMs`. `/readyz` is public, so one check serves every probe
+ * that arrives within `cacheMs` of it: a flood of probes costs no more than one a second.
  */
-export async function checkSubgraphs(
-  subgraphs: SupergraphSubgraph[],
-  subgraphSecret: string,
-  timeoutMs = 2000,
-): Promise<Readiness> {
-  const results = await Promise.all(
-    subgraphs.map(async ({ name, url }) => {
-      try {
-        const probe = { query: '{ __typename }' };
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, subgraphSecret, probe),
-          },
-          body: JSON.stringify(probe),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        return response.ok
-          ? { name, url, reachable: true }
-          : { name, url, reachable: false, error: `HTTP ${response.status}` };
-      } catch (error) {
-        return { name, url, reachable: false, error: (error as Error).message };
-      }
-    }),
-  );
-  return { ready: results.every((r) => r.reachable), subgraphs: results };
+export function readinessCheck(options: {
+  subgraphs: SupergraphSubgraph[];
+  subgraphSecret: string;
+  breakers: SubgraphBreakers;
+  databaseFiles: string[];
+  timeoutMs?: number;
+  cacheMs?: number;
+}): (draining: boolean) => Promise<Readiness> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const cacheMs = options.cacheMs ?? 1000;
+  let last: { at: number; result: Promise<Omit<Readiness, 'draining'>> } | undefined;
+  const check = async () => {
+    const databases = options.databaseFiles.map(checkDatabaseFile);
+    const subgraphs = await Promise.all(
+      options.subgraphs.map(async ({ name, url }): Promise<SubgraphReadiness> => {
+        const probe = await probeSubgraph(url, options.subgraphSecret, timeoutMs);
+        // Read after the probe: the circuit may have changed while it ran.
+        const circuit = options.breakers.state(name);
+        const ready = probe.ready && circuit !== 'open';
+        const error = probe.error ?? (circuit === 'open' ? 'circuit open: recent requests to it failed' : undefined);
+        return { name, url, reachable: probe.reachable, ready, circuit, database: probe.database, error };
+      }),
+    );
+    return { ready: databases.every((d) => d.ok) && subgraphs.every((s) => s.ready), databases, subgraphs };
+  };
+  return async (draining) => {
+    if (!last || Date.now() - last.at >= cacheMs) last = { at: Date.now(), result: check() };
+    const { ready, ...rest } = await last.result;
+    return { ready: ready && !draining, draining, ...rest };
+  };
+}
+
+type Probe = Pick<SubgraphReadiness, 'reachable' | 'ready' | 'database' | 'error'>;
+
+async function probeSubgraph(url: string, subgraphSecret: string, timeoutMs: number): Promise<Probe> {
+  try {
+    const response = await fetch(new URL('readyz', url), { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await response.json().catch(() => undefined)) as { database?: DatabaseCheck } | undefined;
+    if ((response.status === 200 || response.status === 503) && body?.database) {
+      const { database } = body;
+      return response.status === 200 && database.ok
+        ? { reachable: true, ready: true, database }
+        : { reachable: true, ready: false, database, error: database.ok ? `HTTP ${response.status}` : database.error };
+    }
+  } catch (error) {
+    return { reachable: false, ready: false, error: (error as Error).message };
+  }
+  return probeGraphQL(url, subgraphSecret, timeoutMs);
+}
+
+/** A subgraph with no `/readyz` of ours: ready when it answers a signed `{ __typename }` with HTTP 200. */
+async function probeGraphQL(url: string, subgraphSecret: string, timeoutMs: number): Promise<Probe> {
+  try {
+    const probe = { query: '{ __typename }' };
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, subgraphSecret, probe),
+      },
+      body: JSON.stringify(probe),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return response.ok
+      ? { reachable: true, ready: true }
+      : { reachable: false, ready: false, error: `HTTP ${response.status}` };
+  } catch (error) {
+    return { reachable: false, ready: false, error: (error as Error).message };
+  }
 }

@@ -7,8 +7,9 @@ import type { Clock } from '../subgraphs/shared/context.ts';
 import { type StartedSubgraph, startSubgraph } from '../subgraphs/shared/server.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createUserTokenVerifier, type UserTokenConfig } from './auth/user-token.ts';
-import { ApiKeyStore } from './keys/store.ts';
+import { ApiKeyStore, keyDatabaseFile } from './keys/store.ts';
 import { type RunningGateway, startGateway } from './server.ts';
+import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
 
 export interface LocalGraphOptions {
   dataDir: string;
@@ -23,13 +24,16 @@ export interface LocalGraphOptions {
   supergraphSdl?: string;
   /** Request logger for the gateway (tests pass a silent one). */
   logger?: Logger;
+  /** Subgraph fetch timeout and circuit breakers (from the environment when not given). */
+  subgraphFetch?: SubgraphFetchOptions;
 }
 
 export interface LocalGraph {
   gateway: RunningGateway;
   // biome-ignore lint/suspicious/noExplicitAny: each subgraph has its own table types
   subgraphs: Record<SubgraphName, StartedSubgraph<any>>;
-  stop(): Promise<void>;
+  /** Stops the gateway first (it finishes its requests in flight, which still need the subgraphs), then the rest. */
+  stop(onStopped?: (part: string) => void): Promise<void>;
 }
 
 /**
@@ -37,9 +41,13 @@ export interface LocalGraph {
  * If any part fails to start, whatever did start is stopped before the error is rethrown.
  */
 export async function startLocalGraph(options: LocalGraphOptions): Promise<LocalGraph> {
-  const started: { stop(): Promise<void> }[] = [];
-  const stopAll = async () => {
-    for (const part of started.reverse()) await part.stop().catch(() => {});
+  // In start order; stopped in reverse, so the gateway goes first and the subgraphs it calls last.
+  const started: { name: string; stop(): Promise<void> }[] = [];
+  const stopAll = async (onStopped?: (part: string) => void) => {
+    for (const part of started.splice(0).reverse()) {
+      await part.stop().catch(() => {});
+      onStopped?.(part.name);
+    }
   };
   try {
     // biome-ignore lint/suspicious/noExplicitAny: see LocalGraph
@@ -52,12 +60,12 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         clock: options.clock,
         scheduler: options.scheduler,
       });
-      started.push(subgraph);
+      started.push({ name, stop: () => subgraph.stop() });
       subgraphs[name] = subgraph;
     }
     const verifyUserToken = createUserTokenVerifier({ secret: options.secrets.jwtSecret, ...options.userTokens });
     const apiKeys = new ApiKeyStore(options.dataDir);
-    started.push({ stop: async () => apiKeys.close() });
+    started.push({ name: 'key store', stop: async () => apiKeys.close() });
     const gateway = await startGateway(
       {
         supergraphSdl: options.supergraphSdl ?? readFileSync(SUPERGRAPH_FILE, 'utf8'),
@@ -66,10 +74,12 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].url])),
         production: options.production,
         logger: options.logger,
+        subgraphFetch: options.subgraphFetch,
+        databaseFiles: [keyDatabaseFile(options.dataDir)],
       },
       options.ports.gateway,
     );
-    started.push(gateway);
+    started.push({ name: 'gateway', stop: () => gateway.stop() });
     return { gateway, subgraphs, stop: stopAll };
   } catch (error) {
     await stopAll();

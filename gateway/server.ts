@@ -12,11 +12,13 @@ import { type Logger, pino } from 'pino';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
-import { checkSubgraphs } from './health.ts';
+import { readinessCheck } from './health.ts';
 import { limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits.ts';
 import { createMetrics, observability } from './plugins/observability.ts';
 import { introspectionGuard, maskError, tidyClientError } from './plugins/production.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
+import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
+import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
 import { listSubgraphs } from './supergraph.ts';
 
 export interface GatewayOptions {
@@ -32,6 +34,12 @@ export interface GatewayOptions {
   limits?: OperationLimits;
   /** Where request logs go; pino at `LOG_LEVEL` (default info) on stdout when not given. */
   logger?: Logger;
+  /** Subgraph fetch timeout and circuit breakers; from the environment (or the defaults) when not given. */
+  subgraphFetch?: SubgraphFetchOptions;
+  /** The gateway's own SQLite files (the partner key store), checked by `/readyz`. */
+  databaseFiles?: string[];
+  /** How long `stop()` lets in-flight requests finish before closing their connections (default 20 s). */
+  stopGracePeriodMs?: number;
 }
 
 export interface RunningGateway {
@@ -50,25 +58,35 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     url: options.urlOverrides?.[s.name] ?? s.url,
   }));
   const urls = new Map(subgraphs.map((s) => [s.name, s.url]));
+  const metrics = createMetrics();
+  const subgraphFetch = options.subgraphFetch ?? subgraphFetchFromEnv();
+  const breakers = new SubgraphBreakers(
+    subgraphs.map((s) => s.name),
+    subgraphFetch,
+    metrics.registry,
+  );
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
-      buildService: ({ name, url }) => new SignedDataSource(urls.get(name) ?? url ?? '', options.subgraphSecret),
+      buildService: ({ name, url }) =>
+        new SignedDataSource({ name, url: urls.get(name) ?? url ?? '' }, options.subgraphSecret, subgraphFetch, breakers),
     }),
     readAccessPolicy(options.supergraphSdl),
   );
   const app = express();
   const httpServer = http.createServer(app);
-  const metrics = createMetrics();
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const server = new ApolloServer<GatewayContext>({
     gateway,
+    // The CLIs own SIGTERM/SIGINT: they stop the gateway first and the subgraphs after it (see shared/shutdown.ts).
+    stopOnTerminationSignals: false,
     // Introspection stays on: in production introspectionGuard admits only callers with the scope.
     introspection: true,
     includeStacktraceInErrorResponses: !options.production,
     formatError: options.production ? maskError : tidyClientError,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // stop() finishes every request in flight (their subgraphs are still up) before it closes connections.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMs ?? 20_000 }),
       operationLimits(options.limits ?? limitsFromEnv()),
       observability(metrics, logger),
       ...(options.production
@@ -85,16 +103,26 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  const readiness = readinessCheck({
+    subgraphs,
+    subgraphSecret: options.subgraphSecret,
+    breakers,
+    databaseFiles: options.databaseFiles ?? [],
+  });
+  let draining = false;
   app.get('/readyz', async (_req, res) => {
-    const readiness = await checkSubgraphs(subgraphs, options.subgraphSecret);
-    res.status(readiness.ready ? 200 : 503).json({ ...readiness, supergraphLoaded: true });
+    const ready = await readiness(draining);
+    res.status(ready.ready ? 200 : 503).json({ ...ready, supergraphLoaded: true });
   });
   app.use(
     '/graphql',
     cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
-      context: async ({ req }) => ({ identity: await options.authenticate(req.headers) }),
+      context: async ({ req, res }) => ({
+        identity: await options.authenticate(req.headers),
+        signal: abortWhenClientLeaves(res),
+      }),
     }),
   );
   // In development a browser opening the bare origin lands on Sandbox.
@@ -109,6 +137,18 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   return {
     url: `http://127.0.0.1:${actualPort}/graphql`,
     port: actualPort,
-    stop: () => server.stop(),
+    stop: () => {
+      draining = true;
+      return server.stop();
+    },
   };
+}
+
+/** An abort signal that fires when the client goes away before its response has been sent. */
+function abortWhenClientLeaves(res: http.ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { loadSecrets, resolveDataDir, resolvePort } from '../../subgraphs/shared/config.ts';
+import { stopOnSignals } from '../../subgraphs/shared/shutdown.ts';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
-import { ApiKeyStore } from '../keys/store.ts';
+import { ApiKeyStore, keyDatabaseFile } from '../keys/store.ts';
 import { startGateway } from '../server.ts';
 import { listSubgraphs, urlOverridesFromEnv } from '../supergraph.ts';
 
@@ -22,27 +23,31 @@ try {
 }
 const dataDir = resolveDataDir(values['data-dir']);
 const secrets = loadSecrets(dataDir);
+let apiKeys: ApiKeyStore;
+try {
+  apiKeys = new ApiKeyStore(dataDir);
+} catch (error) {
+  // A corrupt key database: the message names the file and what to do.
+  console.error((error as Error).message);
+  process.exit(1);
+}
 try {
   const gateway = await startGateway(
     {
       supergraphSdl,
       subgraphSecret: secrets.subgraphSecret,
       urlOverrides: urlOverridesFromEnv(listSubgraphs(supergraphSdl)),
-      authenticate: createAuthenticator(
-        createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret)),
-        new ApiKeyStore(dataDir),
-      ),
+      authenticate: createAuthenticator(createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret)), apiKeys),
       production: process.env.NODE_ENV === 'production',
+      databaseFiles: [keyDatabaseFile(dataDir)],
     },
     resolvePort('gateway', values.port),
   );
   console.log(`gateway http://localhost:${gateway.port}/graphql serving ${file}`);
-  const shutdown = async () => {
+  stopOnSignals(async () => {
     await gateway.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+    apiKeys.close();
+  });
 } catch (error) {
   console.error(`The gateway could not load "${file}": ${(error as Error).message}`);
   process.exit(1);

@@ -7,6 +7,8 @@ import {
   resolvePort,
   SUBGRAPH_NAMES,
 } from '../../subgraphs/shared/config.ts';
+import { DatabaseFileError } from '../../subgraphs/shared/db.ts';
+import { stopOnSignals } from '../../subgraphs/shared/shutdown.ts';
 import { userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { startLocalGraph } from '../local-graph.ts';
 
@@ -14,8 +16,12 @@ import { startLocalGraph } from '../local-graph.ts';
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, port: { type: 'string' } } });
 const dataDir = resolveDataDir(values['data-dir']);
 const secrets = loadSecrets(dataDir);
-for (const r of seedDataDir(dataDir, { onProgress: (m) => console.error(`[seed] ${m}`) })) {
-  if (r.action === 'seeded') console.error(`[seed] ${r.subgraph} seeded at scale ${r.scale}`);
+try {
+  for (const r of seedDataDir(dataDir, { onProgress: (m) => console.error(`[seed] ${m}`) })) {
+    if (r.action === 'seeded') console.error(`[seed] ${r.subgraph} seeded at scale ${r.scale}`);
+  }
+} catch (error) {
+  refuseDamagedDatabase(error);
 }
 const ports = {
   gateway: resolvePort('gateway', values.port),
@@ -28,14 +34,17 @@ const graph = await startLocalGraph({
   ports,
   userTokens,
   production: process.env.NODE_ENV === 'production',
-});
+}).catch(refuseDamagedDatabase);
 for (const name of SUBGRAPH_NAMES)
   console.log(`${name.padEnd(9)} ${graph.subgraphs[name].url.replace('127.0.0.1', 'localhost')}`);
 console.log(`gateway   http://localhost:${graph.gateway.port}/graphql  (open it in a browser for Apollo Sandbox)`);
 
-const shutdown = async () => {
-  await graph.stop();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+// Gateway first: it finishes every request in flight while the subgraphs those requests call are still up.
+stopOnSignals(() => graph.stop((part) => console.error(`stopped ${part}`)));
+
+/** A corrupt or unreadable database stops the start with the message naming the file (no stack trace). */
+function refuseDamagedDatabase(error: unknown): never {
+  if (!(error instanceof DatabaseFileError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}

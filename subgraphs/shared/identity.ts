@@ -19,7 +19,17 @@ export const IDENTITY_HEADER = 'x-lifegraph-identity';
 const ISSUER = 'lifegraph-gateway';
 const AUDIENCE = 'lifegraph-subgraph';
 /** Short-lived: a captured header stops working within a minute, so it cannot be replayed later. */
-const IDENTITY_TTL_SECONDS = 60;
+const MIN_IDENTITY_TTL_SECONDS = 60;
+/** Slack beyond the fetch timeout for clock skew between the gateway's and a subgraph's host. */
+const IDENTITY_TTL_MARGIN_SECONDS = 30;
+
+/**
+ * How long a forwarded identity stays valid when subgraph fetches may take up to `subgraphTimeoutMs`: it
+ * must outlive the slowest fetch the gateway still waits for, or a slow answer ends in a confusing 401.
+ */
+export function identityTtlSeconds(subgraphTimeoutMs: number): number {
+  return Math.max(MIN_IDENTITY_TTL_SECONDS, Math.ceil(subgraphTimeoutMs / 1000) + IDENTITY_TTL_MARGIN_SECONDS);
+}
 
 function key(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
@@ -29,7 +39,12 @@ function key(secret: string): Uint8Array {
  * Signs an identity for the subgraphs. Everything the subgraph trusts lives inside the signed token,
  * so no header can be altered without breaking the signature.
  */
-export async function signIdentity(identity: Identity, secret: string, request?: SignedRequest): Promise<string> {
+export async function signIdentity(
+  identity: Identity,
+  secret: string,
+  request?: SignedRequest,
+  ttlSeconds = MIN_IDENTITY_TTL_SECONDS,
+): Promise<string> {
   const jwt = new SignJWT({
     kind: identity.kind,
     scopes: identity.scopes,
@@ -40,7 +55,7 @@ export async function signIdentity(identity: Identity, secret: string, request?:
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
-    .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`);
+    .setExpirationTime(`${ttlSeconds}s`);
   if (identity.subject) jwt.setSubject(identity.subject);
   return jwt.sign(key(secret));
 }

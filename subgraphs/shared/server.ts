@@ -10,7 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { SubgraphName } from './config.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
-import { openDatabase, type SubgraphDatabase } from './db.ts';
+import { checkDatabaseFile, openDatabase, type SubgraphDatabase } from './db.ts';
 import { invalidCredentials } from './errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from './http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
@@ -58,6 +58,7 @@ export function openSubgraphDatabase<TSchema extends Record<string, unknown>, TL
     file: databaseFile(dataDir, definition.name),
     schema: definition.tables,
     migrationsFolder: definition.migrationsFolder,
+    recovery: 'restore it from a backup, or recreate it with `npm run seed -- --reset` (its data is lost)',
   });
 }
 
@@ -90,11 +91,18 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     schema,
     // Inline traces (ftv1) are for Apollo Studio usage reporting, which lifegraph does not use.
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    // The CLIs own SIGTERM/SIGINT, so that `npm start` can stop the gateway before the subgraphs it still calls.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
   });
   await server.start();
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', subgraph: definition.name });
+  });
+  // Ready = its database file, as it is on disk now, passes SQLite's quick_check (see checkDatabaseFile).
+  app.get('/readyz', (_req, res) => {
+    const database = checkDatabaseFile(databaseFile(options.dataDir, definition.name));
+    res.status(database.ok ? 200 : 503).json({ ready: database.ok, subgraph: definition.name, database });
   });
   app.use(
     '/graphql',

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { SUBGRAPHS } from '../index.ts';
 import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from './config.ts';
+import { DatabaseFileError } from './db.ts';
 import { startSubgraph } from './server.ts';
+import { stopOnSignals } from './shutdown.ts';
 
 /** `npm run subgraph -- NAME [--port N]`: one subgraph alone, on its own database in the data directory. */
 const { values, positionals } = parseArgs({
@@ -18,11 +20,11 @@ const subgraph = await startSubgraph(SUBGRAPHS[name], {
   dataDir,
   port: resolvePort(name, values.port),
   subgraphSecret: loadSecrets(dataDir).subgraphSecret,
+}).catch((error: unknown) => {
+  // A corrupt or unreadable database: the message names the file and what to do; no stack trace.
+  if (!(error instanceof DatabaseFileError)) throw error;
+  console.error(error.message);
+  process.exit(1);
 });
 console.log(`${name} http://localhost:${subgraph.port}/graphql`);
-const shutdown = async () => {
-  await subgraph.stop();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+stopOnSignals(() => subgraph.stop());

@@ -1,0 +1,88 @@
+// cockatiel rather than a hand-written breaker: a small, dependency-free, typed library (Polly's model, used by
+// VS Code and the Azure SDKs) with consecutive-failure breakers, half-open probing and state events. It is
+// pinned to 3.2.1 because 4.x requires Node 22 and the project supports Node 20.19+.
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SubgraphFetchOptions } from './config.ts';
+import { type FailureReason, SubgraphFetchFailure } from './failure.ts';
+
+/** A circuit's state as `/readyz` reports it. */
+export type CircuitStateName = 'closed' | 'open' | 'half-open';
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+/**
+ * One circuit breaker per subgraph. Failures in a row (timeouts, unreachable, 5xx) open the subgraph's circuit:
+ * its fetches then fail at once instead of each waiting for the timeout, so a dead subgraph costs the gateway
+ * nothing and the other subgraphs' answers are not held up; after the cooldown one request probes it
+ * (half-open) and closes the circuit again when it succeeds.
+ */
+export class SubgraphBreakers {
+  private readonly breakers = new Map<string, ReturnType<typeof circuitBreaker>>();
+  private readonly failures?: Counter<'subgraph' | 'reason'>;
+
+  constructor(
+    names: string[],
+    private readonly options: SubgraphFetchOptions,
+    registry?: Registry,
+  ) {
+    for (const name of names) {
+      this.breakers.set(
+        name,
+        circuitBreaker(
+          handleWhen((error) => error instanceof SubgraphFetchFailure && error.countsAgainstSubgraph),
+          { halfOpenAfter: options.breakerCooldownMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
+        ),
+      );
+    }
+    if (!registry) return;
+    const breakers = this.breakers;
+    new Gauge({
+      name: 'lifegraph_gateway_subgraph_circuit_state',
+      help: 'Circuit breaker state per subgraph: 0 closed (calling it), 1 open (failing fast), 2 half-open (probing).',
+      labelNames: ['subgraph'] as const,
+      registers: [registry],
+      collect() {
+        for (const [subgraph, breaker] of breakers) {
+          this.set({ subgraph }, breaker.state === CircuitState.Isolated ? CircuitState.Open : breaker.state);
+        }
+      },
+    });
+    this.failures = new Counter({
+      name: 'lifegraph_gateway_subgraph_fetch_failures_total',
+      help: 'Subgraph fetches that gave no answer, by subgraph and reason (timeout, unavailable, circuit_open, client_closed, refused).',
+      labelNames: ['subgraph', 'reason'] as const,
+      registers: [registry],
+    });
+  }
+
+  /** Runs one fetch of `subgraph` through its breaker; an open circuit throws a `circuit_open` failure at once. */
+  async run<T>(subgraph: string, fetch: () => Promise<T>): Promise<T> {
+    const breaker = this.breakers.get(subgraph);
+    if (!breaker) return fetch();
+    try {
+      return await breaker.execute(fetch);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new SubgraphFetchFailure('circuit_open', `circuit open after ${this.options.breakerFailures} failures`);
+      }
+      throw error;
+    }
+  }
+
+  /** Counts a failed fetch for the metrics. */
+  recordFailure(subgraph: string, reason: FailureReason) {
+    this.failures?.inc({ subgraph, reason });
+  }
+
+  /** The state of a subgraph's circuit (`closed` for a subgraph the gateway does not know). */
+  state(subgraph: string): CircuitStateName {
+    const breaker = this.breakers.get(subgraph);
+    return breaker ? STATE_NAMES[breaker.state] : 'closed';
+  }
+}

@@ -1,0 +1,28 @@
+/** Exit codes of a process ended by a signal it did not finish handling (128 + the signal's number). */
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Graceful shutdown for a command that serves: the first SIGTERM or SIGINT runs `stop` (which finishes the
+ * requests in flight) and exits 0 when it is done, 1 if it failed; a second signal exits at once, for an
+ * operator who will not wait. Progress goes to stderr, so stdout keeps only the command's own output.
+ */
+export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = console.error): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log(`${signal} again: exiting now, without waiting for requests in flight.`);
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+    }
+    stopping = true;
+    log(`${signal}: finishing the requests in flight, then exiting (send ${signal} again to exit at once).`);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`Shutdown failed: ${(error as Error)?.message ?? error}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
