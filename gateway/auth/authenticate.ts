@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { invalidCredentials } from '../../subgraphs/shared/errors.ts';
 import { ANONYMOUS, type Identity } from '../../subgraphs/shared/identity.ts';
 import type { ApiKeyStore } from '../keys/store.ts';
+import { InvalidUserToken } from './user-token.ts';
 
 /** Turns request headers into a verified identity; invalid credentials are a 401, never anonymous. */
 export type Authenticator = (headers: IncomingHttpHeaders) => Promise<Identity>;
@@ -43,7 +44,7 @@ export function createAuthenticator(
     try {
       return await verifyUserToken(match[1]);
     } catch (error) {
-      const reason = (error as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'has expired' : 'is invalid';
+      const reason = error instanceof InvalidUserToken ? error.message : 'is invalid';
       throw invalidCredentials(`The bearer token ${reason}: get a new one (npm run token -- --user <id>) and retry.`);
     }
   };

@@ -1,5 +1,9 @@
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
+import { parseDuration } from '../cli/args.ts';
+
+/** The longest a user token may be valid for when `LIFEGRAPH_JWT_MAX_LIFETIME` is unset: 24 hours. */
+export const DEFAULT_MAX_LIFETIME_SECONDS = 24 * 3600;
 
 /** How user JWTs are verified: HS256 with a shared secret by default, or a JWKS URL with issuer/audience. */
 export interface UserTokenConfig {
@@ -7,38 +11,98 @@ export interface UserTokenConfig {
   secret: string;
   /** When set, tokens are verified against this JWKS (RS256/ES256/...) instead of the secret. */
   jwksUrl?: string;
+  /** Checked whenever set, for HS256 and JWKS tokens alike. */
   issuer?: string;
   audience?: string;
+  /** Longest accepted validity, from issue (or now, without `iat`) to `exp` (default 24 h). */
+  maxLifetimeSeconds?: number;
 }
 
-/** Reads the optional JWKS/issuer/audience settings from the environment. */
+/** A user token the gateway refuses; the message says what is wrong with it, for the 401 the caller gets. */
+export class InvalidUserToken extends Error {}
+
+/** Reads the optional JWKS/issuer/audience/maximum lifetime settings from the environment. */
 export function userTokenConfigFromEnv(secret: string): UserTokenConfig {
   return {
     secret,
     jwksUrl: process.env.LIFEGRAPH_JWT_JWKS_URL || undefined,
     issuer: process.env.LIFEGRAPH_JWT_ISSUER || undefined,
     audience: process.env.LIFEGRAPH_JWT_AUDIENCE || undefined,
+    maxLifetimeSeconds: maxLifetimeFromEnv(),
   };
+}
+
+/** `LIFEGRAPH_JWT_MAX_LIFETIME` (a duration such as `24h` or `30m`) in seconds; fails fast on anything else. */
+export function maxLifetimeFromEnv(): number {
+  const raw = process.env.LIFEGRAPH_JWT_MAX_LIFETIME;
+  if (!raw) return DEFAULT_MAX_LIFETIME_SECONDS;
+  const ms = parseDuration(raw);
+  if (!ms) throw new Error(`LIFEGRAPH_JWT_MAX_LIFETIME must be a duration such as 24h, 30m or 7d; got "${raw}".`);
+  return ms / 1000;
+}
+
+/** A lifetime in seconds as people write it (`24h`, `90m`, `45s`). */
+export function formatLifetime(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }
 
 /** Builds a verifier once (a JWKS is fetched and cached by jose, not per request). */
 export function createUserTokenVerifier(config: UserTokenConfig): (token: string) => Promise<Identity> {
   const jwks: JWTVerifyGetKey | null = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : null;
   const secret = new TextEncoder().encode(config.secret);
+  const maxLifetime = config.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
   const options = {
     issuer: config.issuer,
     audience: config.audience,
+    // A token without an expiry would be a credential forever.
+    requiredClaims: ['exp'],
     // Pinning the algorithms is what refuses `alg: none` and algorithm-confusion tokens.
     algorithms: jwks ? ['RS256', 'ES256', 'PS256', 'EdDSA'] : ['HS256'],
   };
   return async (token) => {
-    const { payload } = jwks ? await jwtVerify(token, jwks, options) : await jwtVerify(token, secret, options);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = jwks ? await jwtVerify(token, jwks, options) : await jwtVerify(token, secret, options));
+    } catch (error) {
+      throw new InvalidUserToken(explain(error), { cause: error });
+    }
+    checkLifetime(payload, maxLifetime);
     return identityFromClaims(payload);
   };
 }
 
+/** Why jose refused a token, in words for the caller (never the token's content). */
+function explain(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'exp') return 'has no expiry (exp): user tokens must expire';
+    if (error.claim === 'iss') return 'was not issued by the issuer this gateway trusts (iss)';
+    if (error.claim === 'aud') return 'is not meant for this API (aud)';
+    if (error.claim === 'nbf') return 'is not valid yet (nbf)';
+    return `has an invalid ${error.claim} claim`;
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) return 'is signed with a key the identity provider does not publish';
+  return 'is invalid';
+}
+
+/**
+ * The validity a token claims, from its issue time (or now, without `iat`; or now, when `iat` is in the
+ * future) to its expiry, must be within the maximum, so a leaked long-lived token cannot be minted.
+ */
+function checkLifetime(payload: JWTPayload, maxLifetimeSeconds: number) {
+  const now = Math.floor(Date.now() / 1000);
+  const issued = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+  if ((payload.exp as number) - issued > maxLifetimeSeconds) {
+    throw new InvalidUserToken(
+      `is valid for longer than the ${formatLifetime(maxLifetimeSeconds)} this gateway accepts (exp - iat)`,
+    );
+  }
+}
+
 function identityFromClaims(payload: JWTPayload): Identity {
-  if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('token has no subject (sub)');
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidUserToken('has no subject (sub)');
   const scope = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
   const merchantIds = Array.isArray(payload.merchant_ids)
     ? payload.merchant_ids.filter((id): id is string => typeof id === 'string')

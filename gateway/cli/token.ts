@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadSecrets, resolveDataDir } from '../../subgraphs/shared/config.ts';
-import { signUserToken, userTokenConfigFromEnv } from '../auth/user-token.ts';
+import { formatLifetime, maxLifetimeFromEnv, signUserToken, userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { parseDuration, parseList } from './args.ts';
 
 /** `npm run token -- --user ID [--scopes a,b] [--merchants ID,ID] [--expires-in 1h]`: prints a dev user JWT. */
@@ -20,6 +20,14 @@ if (!values.user) {
 const lifetimeMs = parseDuration(values['expires-in']);
 if (lifetimeMs === null) {
   console.error(`--expires-in must look like 30m, 1h, 7d; got "${values['expires-in']}".`);
+  process.exit(2);
+}
+const maxLifetime = maxLifetimeFromEnv();
+if (lifetimeMs / 1000 > maxLifetime) {
+  console.error(
+    `--expires-in ${values['expires-in']} is longer than the ${formatLifetime(maxLifetime)} the gateway accepts: ` +
+      'ask for less, or raise LIFEGRAPH_JWT_MAX_LIFETIME where the gateway runs.',
+  );
   process.exit(2);
 }
 const expiresIn = `${Math.round(lifetimeMs / 1000)}s`;

@@ -1,14 +1,51 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { readEnv } from '../../subgraphs/shared/config.ts';
 import type { GatewayContext } from '../signed-data-source.ts';
+import { isClientFacing } from './production.ts';
+
+/** How many distinct operation names become metric labels by default; later ones count as `other`. */
+export const DEFAULT_MAX_OPERATION_LABELS = 100;
+/** Longer operation names are never admitted as labels (they count as `other`), nor logged whole. */
+const MAX_OPERATION_NAME_LENGTH = 100;
+
+/**
+ * A label whose values come from clients, kept to a bounded set: the first `limit` distinct values seen are
+ * admitted, every later one is reported as `other`, so no traffic can grow the series count past the bound.
+ */
+export class BoundedLabel {
+  private readonly admitted = new Set<string>();
+
+  constructor(private readonly limit: number) {}
+
+  /** The label value to record for `value`. */
+  of(value: string): string {
+    if (this.admitted.has(value)) return value;
+    if (this.admitted.size >= this.limit || value.length > MAX_OPERATION_NAME_LENGTH) return 'other';
+    this.admitted.add(value);
+    return value;
+  }
+}
+
+/** Reads `LIFEGRAPH_METRICS_MAX_OPERATIONS` (default 100), failing fast on anything but a whole number. */
+export function maxOperationLabelsFromEnv(): number {
+  const raw = readEnv('LIFEGRAPH_METRICS_MAX_OPERATIONS', { defaultValue: String(DEFAULT_MAX_OPERATION_LABELS) });
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`LIFEGRAPH_METRICS_MAX_OPERATIONS must be a whole number (e.g. 100); got "${raw}".`);
+  }
+  return value;
+}
 
 /** Prometheus metrics of one gateway, served at `GET /metrics`. */
-export function createMetrics() {
+export function createMetrics(options: { maxOperationLabels?: number } = {}) {
   const registry = new Registry();
+  // Every label is bounded: operation by BoundedLabel, caller by Identity['kind'], outcome by three values.
   const requests = new Counter({
     name: 'lifegraph_gateway_requests_total',
-    help: 'GraphQL requests handled by the gateway, by operation name, caller kind and outcome.',
+    help: 'GraphQL requests handled by the gateway, by operation name (the first N seen; then "other"), caller kind and outcome.',
     labelNames: ['operation', 'caller', 'outcome'] as const,
     registers: [registry],
   });
@@ -19,23 +56,61 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, requests, duration };
+  const operations = new BoundedLabel(options.maxOperationLabels ?? maxOperationLabelsFromEnv());
+  return { registry, requests, duration, operations };
 }
 export type GatewayMetrics = ReturnType<typeof createMetrics>;
+
+/** What a log line says about one original error: everything the masked client error leaves out. */
+function describeError(error: GraphQLError) {
+  const original = error.originalError ?? error;
+  const extensions = error.extensions ?? {};
+  return {
+    code: typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR',
+    message: error.message,
+    path: error.path,
+    stack: original.stack,
+    // Errors a subgraph answered with: which one, and its own stack when it sent one.
+    serviceName: extensions.serviceName,
+    upstreamStack: (extensions.exception as { stacktrace?: unknown } | undefined)?.stacktrace ?? extensions.stacktrace,
+  };
+}
 
 /**
  * One structured log line and one metric sample per request: operation name, caller kind (never the
  * identity itself), outcome (`ok`, `partial` with field errors, `error`), the error codes, and duration.
+ * Every internal error is logged whole (message, stack, path) with the request id, which the client also
+ * gets in the error's `extensions.requestId` and in the `x-request-id` response header.
  */
 export function observability(metrics: GatewayMetrics, logger: Logger): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ request }) {
       const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ response, contextValue, operationName, errors }) {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            const details = describeError(error);
+            const line = { requestId: contextValue.requestId, operation: operationName?.slice(0, 100), ...details };
+            // Client-facing errors (bad input, refused fields) are the caller's business, not an incident.
+            if (isClientFacing(details.code)) logger.debug(line, 'graphql client error');
+            else logger.error(line, 'graphql error');
+          }
+        },
+        async willSendResponse({ response, contextValue, operation: resolved, operationName, errors }) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          const operation = operationName ?? request.operationName ?? 'anonymous';
           const body = response.body.kind === 'single' ? response.body.singleResult : null;
+          const requestId = contextValue.requestId;
+          response.http.headers.set('x-request-id', requestId);
+          for (const error of body?.errors ?? []) {
+            const code = error.extensions?.code;
+            if (typeof code !== 'string' || !isClientFacing(code)) {
+              (error as { extensions: Record<string, unknown> }).extensions = { ...error.extensions, requestId };
+            }
+          }
+          // Only a name that resolved to an operation of the document may become a label, within the bound;
+          // a name sent with an unparsable or unresolvable document is arbitrary client text.
+          const name = resolved?.name?.value;
+          const operation = !resolved ? 'unresolved' : name ? metrics.operations.of(name) : 'anonymous';
           const codes = [
             ...new Set((errors ?? body?.errors ?? []).map((e) => String(e.extensions?.code ?? 'UNKNOWN'))),
           ];
@@ -44,7 +119,15 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
           metrics.requests.inc({ operation, caller, outcome });
           metrics.duration.observe({ operation }, seconds);
           logger.info(
-            { operation, caller, outcome, codes, status: response.http.status ?? 200, ms: Math.round(seconds * 1000) },
+            {
+              requestId,
+              operation: (operationName ?? request.operationName ?? 'anonymous').slice(0, MAX_OPERATION_NAME_LENGTH),
+              caller,
+              outcome,
+              codes,
+              status: response.http.status ?? 200,
+              ms: Math.round(seconds * 1000),
+            },
             'graphql request',
           );
         },

@@ -17,31 +17,79 @@ const CLIENT_FACING_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/** Whether errors with this code carry a message written for clients (and so are never masked). */
+export function isClientFacing(code: string | undefined): boolean {
+  return code !== undefined && CLIENT_FACING_CODES.has(code);
+}
+
+/** The message every masked error gets; `extensions.requestId` (added per request) is what to quote. */
+export const MASKED_MESSAGE =
+  "Internal server error. It has been logged under the requestId in this error's extensions: quote it to the platform team, or retry later.";
+
 /**
- * Production error masking: a client-facing error keeps its message, path and code and nothing else;
- * anything else (a subgraph's SQL error, a stack, a file path) becomes a bare INTERNAL_SERVER_ERROR.
+ * Last line of defence for any message a client reads, in every mode: internal addresses (a subgraph's
+ * http://host:port/...) and file paths become placeholders. Public https URLs (documentation) are kept.
+ */
+export function scrubInternals(text: string): string {
+  return text
+    .replace(/\b(?:https?|wss?):\/\/[^\s"'<>`)]+/gi, (url) => (isPublicUrl(url) ? url : '<internal address>'))
+    .replace(/(?<=^|[\s('"`=])(?:file:\/\/)?(?:\/[\w.@+-]+){2,}(?::\d+){0,2}/g, '<path>')
+    .replace(/\b[A-Za-z]:\\[^\s"'`)]+/g, '<path>');
+}
+
+function isPublicUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    const host = url.hostname;
+    const internalHost = host === 'localhost' || !host.includes('.') || /^[\d.]+$/.test(host) || host.startsWith('[');
+    return url.protocol === 'https:' && url.port === '' && !internalHost;
+  } catch {
+    return false;
+  }
+}
+
+/** graphql-js suggestions name fields and types; production refuses introspection, so it refuses these too. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * Production error masking: a client-facing error keeps its message (without schema suggestions or internal
+ * addresses), path and code and nothing else; anything else (a subgraph's SQL error, a stack, a file path)
+ * becomes a bare INTERNAL_SERVER_ERROR, whose original the observability plugin logs under the request id.
  */
 export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
-  if (code && CLIENT_FACING_CODES.has(code)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+  if (isClientFacing(code)) {
+    return {
+      message: scrubInternals(formatted.message.replace(SUGGESTION, '')),
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code },
+    };
   }
-  return {
-    message: 'Internal server error. It has been logged; retry later or contact the platform team.',
-    path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  };
+  return { message: MASKED_MESSAGE, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
 /**
  * Development error formatting: client-facing errors (refused fields, bad input) carry no stack trace, since
- * it would only point into the gateway; internal errors keep theirs for debugging.
+ * it would only point into the gateway; internal errors keep theirs for debugging. Internal addresses are
+ * scrubbed from messages and stacks in development too.
  */
 export function tidyClientError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  if (typeof code !== 'string' || !CLIENT_FACING_CODES.has(code)) return formatted;
-  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-  return { ...formatted, extensions };
+  const { stacktrace, ...extensions } = formatted.extensions ?? {};
+  const message = scrubInternals(formatted.message);
+  if (typeof code === 'string' && isClientFacing(code)) return { ...formatted, message, extensions };
+  if (!Array.isArray(stacktrace)) return { ...formatted, message };
+  return {
+    ...formatted,
+    message,
+    extensions: { ...extensions, stacktrace: stacktrace.map((line) => scrubUrls(String(line))) },
+  };
+}
+
+/** Stacks in development keep their file paths (they are the point of a stack) but not internal addresses. */
+function scrubUrls(text: string): string {
+  return text.replace(/\b(?:https?|wss?):\/\/[^\s"'<>`)]+/gi, (url) => (isPublicUrl(url) ? url : '<internal address>'));
 }
 
 function usesIntrospection(document: DocumentNode): boolean {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The four subgraphs, in the order they are started and composed. */
@@ -32,11 +32,36 @@ export function resolvePort(name: SubgraphName | 'gateway', flag?: string): numb
   return port;
 }
 
-/** The data directory (`--data-dir` flag, then `LIFEGRAPH_DATA_DIR`, then `./data`), created if missing. */
+/**
+ * The data directory (`--data-dir` flag, then `LIFEGRAPH_DATA_DIR`, then `./data`), created if missing and
+ * made private to this user (see `makePrivate`). Every command that owns the data directory calls this.
+ */
 export function resolveDataDir(flag?: string): string {
   const dir = path.resolve(flag ?? readEnv('LIFEGRAPH_DATA_DIR', { defaultValue: 'data' }));
-  mkdirSync(dir, { recursive: true });
+  makePrivate(dir);
   return dir;
+}
+
+/**
+ * The data directory holds users' IOUs, key hashes and secrets: it is made 0700 and every file in it 0600
+ * (existing ones are tightened), and the process umask becomes 077 so that files created later (SQLite's
+ * -wal and -shm files, new databases) are private too.
+ */
+export function makePrivate(dir: string) {
+  process.umask(0o077);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A sticky directory (/tmp) is shared by everyone: tightening it and its files would break other users.
+  if (statSync(dir).mode & 0o1000) {
+    throw new Error(
+      `The data directory ${dir} is a shared directory: give the graph one of its own (e.g. ${path.join(dir, 'lifegraph')}).`,
+    );
+  }
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isFile()) chmodSync(file, 0o600);
+    else if (entry.isDirectory()) chmodSync(file, 0o700);
+  }
 }
 
 export interface Secrets {
@@ -44,6 +69,29 @@ export interface Secrets {
   jwtSecret: string;
   /** HMAC secret shared by the gateway and the subgraphs for the forwarded identity. */
   subgraphSecret: string;
+}
+
+/** Secrets shorter than this (in bytes) are refused in production: 32 bytes is HS256's own key size. */
+export const MIN_SECRET_BYTES = 32;
+const GENERATE = 'generate one with `openssl rand -base64 48`';
+
+/** Production takes secrets only from the environment, each long enough, and the two different. */
+function checkProductionSecrets(fromEnv: { jwtSecret?: string; subgraphSecret?: string }) {
+  for (const [name, value] of [
+    ['LIFEGRAPH_JWT_SECRET', fromEnv.jwtSecret],
+    ['LIFEGRAPH_SUBGRAPH_SECRET', fromEnv.subgraphSecret],
+  ] as const) {
+    if (!value) throw new Error(`In production ${name} must be set: ${GENERATE}.`);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes < MIN_SECRET_BYTES) {
+      throw new Error(`${name} is ${bytes} bytes; production needs at least ${MIN_SECRET_BYTES}: ${GENERATE}.`);
+    }
+  }
+  if (fromEnv.jwtSecret === fromEnv.subgraphSecret) {
+    throw new Error(
+      `LIFEGRAPH_JWT_SECRET and LIFEGRAPH_SUBGRAPH_SECRET are the same: use two different secrets (${GENERATE} for each), so a leaked user-token key cannot sign identities for the subgraphs.`,
+    );
+  }
 }
 
 /**
@@ -58,10 +106,7 @@ export function loadSecrets(dataDir: string): Secrets {
     jwtSecret: process.env.LIFEGRAPH_JWT_SECRET,
     subgraphSecret: process.env.LIFEGRAPH_SUBGRAPH_SECRET,
   };
-  const production = process.env.NODE_ENV === 'production';
-  if (production && (!fromEnv.jwtSecret || !fromEnv.subgraphSecret)) {
-    throw new Error('In production LIFEGRAPH_JWT_SECRET and LIFEGRAPH_SUBGRAPH_SECRET must be set.');
-  }
+  if (process.env.NODE_ENV === 'production') checkProductionSecrets(fromEnv);
   const secrets: Secrets = {
     jwtSecret: fromEnv.jwtSecret || stored.jwtSecret || randomBytes(32).toString('base64url'),
     subgraphSecret: fromEnv.subgraphSecret || stored.subgraphSecret || randomBytes(32).toString('base64url'),

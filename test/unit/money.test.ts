@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { commissionFen, mulDivHalfUp, splitEvenly, toMoney } from '../../subgraphs/shared/money.ts';
+import {
+  commissionFen,
+  isFenBetween,
+  MAX_FEN,
+  MAX_PERSONAL_FEN,
+  mulDivHalfUp,
+  safeFenTotal,
+  splitEvenly,
+  toMoney,
+} from '../../subgraphs/shared/money.ts';
 
 describe('money is exact integer fen', () => {
   it('formats yuan with two decimals', () => {
@@ -43,5 +52,34 @@ describe('money is exact integer fen', () => {
     expect(mulDivHalfUp(3_333, 15, 100)).toBe(500); // 499.95 → 500
     expect(mulDivHalfUp(10, 15, 100)).toBe(2); // 1.5 → 2
     expect(mulDivHalfUp(9, 15, 100)).toBe(1); // 1.35 → 1
+  });
+});
+
+describe('money has bounds', () => {
+  it('isFenBetween takes whole fen from min to max only', () => {
+    expect(isFenBetween(MAX_FEN, 1, MAX_FEN)).toBe(true);
+    expect(isFenBetween(MAX_FEN + 1, 1, MAX_FEN)).toBe(false);
+    expect(isFenBetween(0, 1, MAX_FEN)).toBe(false);
+    expect(isFenBetween(0, 0, MAX_FEN)).toBe(true);
+    expect(isFenBetween(-1, 0, MAX_FEN)).toBe(false);
+    expect(isFenBetween(1.5, 1, MAX_FEN)).toBe(false);
+    expect(isFenBetween(Number.NaN, 1, MAX_FEN)).toBe(false);
+    expect(isFenBetween(null, 1, MAX_FEN)).toBe(false);
+    expect(MAX_PERSONAL_FEN).toBeLessThan(MAX_FEN);
+  });
+
+  it('a plausible number of maximal settlements stays below SafeInt', () => {
+    // Ten million redemptions at the maximum from one live stream still sum exactly.
+    expect(MAX_FEN * 10_000_000).toBeLessThan(Number.MAX_SAFE_INTEGER);
+    // A group buy settles group price × size (size at most 100): a hundred thousand of them still sum exactly.
+    expect(MAX_FEN * 100 * 100_000).toBeLessThan(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('safeFenTotal converts an exact BigInt total, or returns an Error saying it cannot be shown', () => {
+    expect(safeFenTotal(BigInt(Number.MAX_SAFE_INTEGER), 'x')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(safeFenTotal(0n, 'x')).toBe(0);
+    const over = safeFenTotal(BigInt(Number.MAX_SAFE_INTEGER) * 2n, 'The sales of lvs_1');
+    expect(over).toBeInstanceOf(Error);
+    expect((over as Error).message).toMatch(/^The sales of lvs_1 is 18014398509481982 fen, beyond what a SafeInt/);
   });
 });

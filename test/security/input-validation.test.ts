@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_EPOCH } from '../../seeds/world.ts';
+import { MAX_HORIZON_DAYS } from '../../subgraphs/shared/horizon.ts';
+import { createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+
+/**
+ * Inputs are validated where they enter (issue 7, part 12), through the real gateway: control and bidi-override
+ * characters in every user-visible text, dates beyond the horizon, a store that does not exist, a malformed
+ * live stream id. Each is a user error naming the field, and nothing is written.
+ */
+const DAY = 86_400_000;
+const NOW = new Date(SEED_EPOCH.getTime() + DAY);
+const CONTENT_STAFF = { user: 'usr_0001', scopes: ['merchant:content'], merchants: ['mer_kfc'] };
+const OFFERS_STAFF = { user: 'usr_0002', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
+const IN_A_WEEK = new Date(NOW.getTime() + 7 * DAY).toISOString();
+const BEYOND_HORIZON = new Date(NOW.getTime() + (MAX_HORIZON_DAYS + 1) * DAY).toISOString();
+const AT_HORIZON = new Date(NOW.getTime() + MAX_HORIZON_DAYS * DAY).toISOString();
+
+const clock = createTestClock(NOW);
+let graph: TestGraph;
+beforeAll(async () => {
+  graph = await startTestGraph({ clock });
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+
+/** Rows of every table a refused input could have written, across the subgraphs. */
+function rowCounts() {
+  const count = (name: 'content' | 'offers' | 'social', table: string) =>
+    (graph.subgraphs[name].database.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  return {
+    posts: count('content', 'posts'),
+    comments: count('content', 'comments'),
+    streams: count('content', 'live_streams'),
+    templates: count('offers', 'coupon_templates'),
+    campaigns: count('offers', 'group_buy_campaigns'),
+    coupons: count('offers', 'coupons'),
+    ious: count('social', 'ious'),
+    payments: count('social', 'group_payments'),
+  };
+}
+
+const MUTATIONS = {
+  comment: `#graphql
+    mutation ($body: String!) { commentOnPost(postId: "pst_kfc_1", body: $body) { comment { id } userErrors { code field message } } }`,
+  publish: `#graphql
+    mutation ($input: PublishPostInput!) { publishPost(input: $input) { post { id } userErrors { code field message } } }`,
+  schedule: `#graphql
+    mutation ($input: ScheduleLiveStreamInput!) { scheduleLiveStream(input: $input) { liveStream { id } userErrors { code field message } } }`,
+  template: `#graphql
+    mutation ($input: CreateCouponTemplateInput!) { createCouponTemplate(input: $input) { couponTemplate { id } userErrors { code field message } } }`,
+  campaign: `#graphql
+    mutation ($input: CreateGroupBuyCampaignInput!) { createGroupBuyCampaign(input: $input) { groupBuyCampaign { id } userErrors { code field message } } }`,
+  split: `#graphql
+    mutation ($input: CreateGroupPaymentInput!) { createGroupPayment(input: $input) { groupPayment { id } userErrors { code field message } } }`,
+  iou: `#graphql
+    mutation ($input: CreateIouInput!) { createIou(input: $input) { iou { id } userErrors { code field message } } }`,
+  claim: `#graphql
+    mutation ($input: ClaimCouponInput!) { claimCoupon(input: $input) { coupon { id } userErrors { code field message } } }`,
+};
+
+const post = (over: Record<string, unknown> = {}) => ({
+  accountId: 'la_kfc',
+  kind: 'IMAGE_TEXT',
+  title: 'New menu',
+  body: 'Try it today.',
+  media: [],
+  ...over,
+});
+const stream = (over: Record<string, unknown> = {}) => ({
+  accountId: 'la_kfc',
+  title: 'Live',
+  scheduledAt: IN_A_WEEK,
+  ...over,
+});
+const template = (over: Record<string, unknown> = {}) => ({
+  merchantId: 'mer_kfc',
+  title: 'Deal',
+  kind: 'FIXED_AMOUNT',
+  faceValueFen: 500,
+  totalStock: 5,
+  validDays: 3,
+  claimStartsAt: NOW.toISOString(),
+  claimEndsAt: IN_A_WEEK,
+  ...over,
+});
+const campaign = (over: Record<string, unknown> = {}) => ({
+  merchantId: 'mer_kfc',
+  title: 'Deal',
+  groupSize: 2,
+  groupPriceFen: 100,
+  originalPriceFen: 200,
+  fillWithinMinutes: 30,
+  startsAt: NOW.toISOString(),
+  endsAt: IN_A_WEEK,
+  ...over,
+});
+let keys = 0;
+const key = () => `k-${++keys}`;
+const split = (over: Record<string, unknown> = {}) => ({
+  title: 'Dinner',
+  totalFen: 300,
+  participantIds: ['usr_alice'],
+  idempotencyKey: key(),
+  ...over,
+});
+const iou = (over: Record<string, unknown> = {}) => ({
+  lenderId: 'usr_bob',
+  principalFen: 100,
+  dueDate: IN_A_WEEK,
+  idempotencyKey: key(),
+  ...over,
+});
+
+type Case = [label: string, mutation: keyof typeof MUTATIONS, as: unknown, variables: () => Record<string, unknown>];
+/** One request per user-visible text field, with `text` in that field. */
+const textCases = (text: string): Case[] => [
+  ['comment body', 'comment', 'usr_alice', () => ({ body: `Nice${text}` })],
+  ['post title', 'publish', CONTENT_STAFF, () => ({ input: post({ title: `Menu${text}` }) })],
+  ['post body', 'publish', CONTENT_STAFF, () => ({ input: post({ body: `Body${text}` }) })],
+  ['stream title', 'schedule', CONTENT_STAFF, () => ({ input: stream({ title: `Live${text}` }) })],
+  ['coupon title', 'template', OFFERS_STAFF, () => ({ input: template({ title: `Deal${text}` }) })],
+  ['campaign title', 'campaign', OFFERS_STAFF, () => ({ input: campaign({ title: `Deal${text}` }) })],
+  ['group payment title', 'split', 'usr_bob', () => ({ input: split({ title: `Dinner${text}` }) })],
+];
+const FIELD: Record<string, string[]> = {
+  'comment body': ['body'],
+  'post body': ['input', 'body'],
+};
+const fieldOf = (label: string) => FIELD[label] ?? ['input', 'title'];
+
+async function send([, mutation, as, variables]: Case) {
+  const { status, body } = await graph.query(MUTATIONS[mutation], { as: as as never, variables: variables() });
+  expect(status).toBe(200);
+  expect(body.errors).toBeUndefined();
+  return Object.values(body.data)[0] as { userErrors: { code: string; field: string[]; message: string }[] };
+}
+
+describe('user-visible text', () => {
+  it.each([
+    ['U+202E (right-to-left override)', '\u202Egnp.exe', 'U+202E'],
+    ['U+2066 (left-to-right isolate)', '\u2066x', 'U+2066'],
+    ['U+0007 (bell)', '\u0007', 'U+0007'],
+    ['U+0000 (NUL)', '\u0000', 'U+0000'],
+    ['U+009B (C1 control)', '\u009B', 'U+009B'],
+  ])('refuses %s in every text field with INVALID_INPUT naming the field and the character', async (_, text, name) => {
+    const before = rowCounts();
+    for (const c of textCases(text)) {
+      const payload = await send(c);
+      expect(payload.userErrors, c[0]).toEqual([
+        { code: 'INVALID_INPUT', field: fieldOf(c[0]), message: expect.stringContaining(name) },
+      ]);
+    }
+    expect(rowCounts()).toEqual(before);
+  });
+
+  it('refuses a line break in a one-line title but keeps line breaks and tabs in bodies', async () => {
+    const title = await send(textCases('\nSecond line')[1] as Case);
+    expect(title.userErrors).toEqual([
+      { code: 'INVALID_INPUT', field: ['input', 'title'], message: expect.stringContaining('U+000A') },
+    ]);
+    const comment = await send(['comment body', 'comment', 'usr_alice', () => ({ body: 'Line one\r\n\tLine two' })]);
+    expect(comment.userErrors).toEqual([]);
+    const body = await send(textCases('\nSecond paragraph\twith a tab')[2] as Case);
+    expect(body.userErrors).toEqual([]);
+  });
+
+  it('accepts Chinese text and emoji', async () => {
+    for (const c of textCases(' 肯德基 🍗')) expect((await send(c)).userErrors, c[0]).toEqual([]);
+  });
+});
+
+describe('client-given dates', () => {
+  const horizonCases = (date: string): Case[] => [
+    ['IOU dueDate', 'iou', 'usr_carol', () => ({ input: iou({ dueDate: date }) })],
+    ['claimEndsAt', 'template', OFFERS_STAFF, () => ({ input: template({ claimEndsAt: date }) })],
+    ['endsAt', 'campaign', OFFERS_STAFF, () => ({ input: campaign({ endsAt: date }) })],
+    ['scheduledAt', 'schedule', CONTENT_STAFF, () => ({ input: stream({ scheduledAt: date }) })],
+  ];
+  const fields: Record<string, string> = { 'IOU dueDate': 'dueDate' };
+
+  it('refuses a date one day beyond the horizon, saying the latest allowed date', async () => {
+    const before = rowCounts();
+    for (const c of horizonCases(BEYOND_HORIZON)) {
+      expect((await send(c)).userErrors, c[0]).toEqual([
+        {
+          code: 'INVALID_INPUT',
+          field: ['input', fields[c[0]] ?? c[0]],
+          message: expect.stringMatching(/at most 5 years ahead \(no later than \d{4}-/),
+        },
+      ]);
+    }
+    expect(rowCounts()).toEqual(before);
+  });
+
+  it('accepts a date exactly at the horizon', async () => {
+    for (const c of horizonCases(AT_HORIZON)) expect((await send(c)).userErrors, c[0]).toEqual([]);
+  });
+
+  it('still refuses a due date in the past', async () => {
+    const past = new Date(NOW.getTime() - DAY).toISOString();
+    expect((await send(horizonCases(past)[0] as Case)).userErrors).toEqual([
+      { code: 'INVALID_INPUT', field: ['input', 'dueDate'], message: 'dueDate must be in the future.' },
+    ]);
+  });
+});
+
+describe('createGroupPayment storeId', () => {
+  it('refuses a store that does not exist (a well-formed sto_ id included) and writes nothing', async () => {
+    const before = rowCounts();
+    for (const storeId of ['sto_nowhere', 'sto_kfc_hz_999', 'not-a-store']) {
+      const payload = await send(['split', 'split', 'usr_bob', () => ({ input: split({ storeId }) })]);
+      expect(payload.userErrors).toEqual([
+        { code: 'NOT_FOUND', field: ['input', 'storeId'], message: expect.stringContaining(storeId) },
+      ]);
+    }
+    expect(rowCounts()).toEqual(before);
+  });
+
+  it('accepts a real store, and no store at all', async () => {
+    const GET = `#graphql
+      mutation ($input: CreateGroupPaymentInput!) { createGroupPayment(input: $input) { groupPayment { store { id } } userErrors { code } } }`;
+    const atStore = await graph.query(GET, { as: 'usr_bob', variables: { input: split({ storeId: 'sto_kfc_hz_1' }) } });
+    expect(atStore.body.data.createGroupPayment).toEqual({
+      groupPayment: { store: { id: 'sto_kfc_hz_1' } },
+      userErrors: [],
+    });
+    const noStore = await graph.query(GET, { as: 'usr_bob', variables: { input: split() } });
+    expect(noStore.body.data.createGroupPayment).toEqual({ groupPayment: { store: null }, userErrors: [] });
+  });
+});
+
+describe('claimCoupon liveStreamId', () => {
+  it('refuses an id that is not of a live stream’s form, and claims nothing', async () => {
+    const before = rowCounts();
+    for (const liveStreamId of ['pst_kfc_1', 'lvs_', 'lvs_../../x', `lvs_${'a'.repeat(101)}`]) {
+      const payload = await send([
+        'claim',
+        'claim',
+        'usr_0100',
+        () => ({ input: { templateId: 'cpt_kfc_1', liveStreamId, idempotencyKey: key() } }),
+      ]);
+      expect(payload.userErrors, liveStreamId).toEqual([
+        { code: 'INVALID_INPUT', field: ['input', 'liveStreamId'], message: expect.stringContaining('lvs_') },
+      ]);
+    }
+    expect(rowCounts()).toEqual(before);
+  });
+
+  it('records a claim naming a stream that does not feature the template (not attributed: sales count only featured templates)', async () => {
+    // cpt_kfc_2 is not featured by lvs_kfc_1 in the seed world.
+    const payload = await send([
+      'claim',
+      'claim',
+      'usr_0101',
+      () => ({ input: { templateId: 'cpt_kfc_2', liveStreamId: 'lvs_kfc_1', idempotencyKey: key() } }),
+    ]);
+    expect(payload.userErrors).toEqual([]);
+  });
+});
