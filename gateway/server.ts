@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
@@ -83,6 +84,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     // Introspection stays on: in production introspectionGuard admits only callers with the scope.
     introspection: true,
     includeStacktraceInErrorResponses: !options.production,
+    // No "Did you mean ..." suggestions in production: they would reveal the schema introspection refuses.
+    hideSchemaDetailsFromClientErrors: options.production,
     formatError: options.production ? maskError : tidyClientError,
     plugins: [
       // stop() finishes every request in flight (their subgraphs are still up) before it closes connections.
@@ -120,6 +123,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
       context: async ({ req, res }) => ({
+        requestId: randomUUID(),
         identity: await options.authenticate(req.headers),
         signal: abortWhenClientLeaves(res),
       }),
