@@ -10,13 +10,16 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { type Logger, pino } from 'pino';
+import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../subgraphs/shared/http.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { readinessCheck } from './health.ts';
 import { limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits.ts';
 import { createMetrics, observability } from './plugins/observability.ts';
+import { servedOperations } from './plugins/operations.ts';
 import { introspectionGuard, maskError, tidyClientError } from './plugins/production.ts';
+import { checkedScalars } from './plugins/scalars.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
@@ -90,6 +93,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     plugins: [
       // stop() finishes every request in flight (their subgraphs are still up) before it closes connections.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMs ?? 20_000 }),
+      servedOperations(),
+      checkedScalars(),
       operationLimits(options.limits ?? limitsFromEnv()),
       observability(metrics, logger),
       ...(options.production
@@ -120,7 +125,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   app.use(
     '/graphql',
     cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
-    express.json({ limit: '1mb' }),
+    allowMethods('GET', 'POST'),
+    graphqlJsonBody(),
     expressMiddleware(server, {
       context: async ({ req, res }) => ({
         requestId: randomUUID(),
@@ -135,6 +141,10 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       res.redirect('/graphql');
     });
   }
+  // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
+  app.all(['/healthz', '/readyz', '/metrics'], allowMethods('GET'));
+  app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
+  app.use(jsonErrorHandler((error) => logger.error({ err: error }, 'unhandled HTTP error')));
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
   const actualPort = (httpServer.address() as AddressInfo).port;
