@@ -88,16 +88,19 @@ export function findBadLiteral(schema: GraphQLSchema, document: DocumentNode, sc
   let found: GraphQLError | null = null;
   const checkValue = (node: ValueNode) => {
     if (node.kind === Kind.VARIABLE || node.kind === Kind.NULL) return;
-    const scalar = scalarAt(typeInfo.getInputType() ?? undefined, node.kind === Kind.LIST, scalars);
+    // Entering a list, TypeInfo already holds its item type; the list's own type is the parent's.
+    const isList = node.kind === Kind.LIST;
+    const type = isList ? typeInfo.getParentInputType() : typeInfo.getInputType();
+    const scalar = scalarAt(type ?? undefined, isList, scalars);
     if (!scalar) return;
     try {
       scalar.parseLiteral(node, undefined);
     } catch {
       const bad = { path: [...path], value: print(node), scalar: scalar.name };
-      const subject = path[0]?.toString().startsWith('$')
-        ? `The default value of variable "${path[0]}"`
-        : `Argument "${path[0]}" of ${owner}`;
-      found = refusal(subject, bad, { argumentName: path[0] }, node);
+      const first = String(path[0]);
+      found = first.startsWith('$')
+        ? refusal(`The default value of variable "${first}"`, bad, { variableName: first.slice(1) }, node)
+        : refusal(`Argument "${first}" of ${owner}`, bad, { argumentName: first }, node);
       return BREAK;
     }
     // A scalar's literal is one value: whatever it contains is not checked field by field.

@@ -58,6 +58,16 @@ export function notFound(paths: readonly string[]): RequestHandler {
   };
 }
 
+/** Whether a body that strict parsing refused is still JSON (null, a string, a number). */
+function parsesAsJson(body: string | undefined): boolean {
+  try {
+    JSON.parse(body ?? '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What a body-parser error means for the caller: status, code and what to do. */
 function describeBodyError(error: BodyParserError): { status: number; code: string; message: string } | null {
   switch (error.type) {
@@ -65,7 +75,7 @@ function describeBodyError(error: BodyParserError): { status: number; code: stri
       return {
         status: 400,
         code: 'BAD_REQUEST',
-        message: /^\s*[{[]/.test(error.body ?? '')
+        message: !parsesAsJson(error.body)
           ? `The request body is not valid JSON: send a UTF-8 JSON object such as ${EXAMPLE_BODY} with content-type: application/json.`
           : `The request body must be a JSON object such as ${EXAMPLE_BODY}, not null, a string or a number.`,
       };

@@ -1,0 +1,220 @@
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonErrorHandler, MAX_BODY_BYTES } from '../../subgraphs/shared/http.ts';
+import { startTestGraph, type TestGraph } from '../support/graph.ts';
+
+// Whatever a client sends, the answer is GraphQL JSON with the right status: never Express's HTML page, never a
+// stack trace or a file path, never a subgraph's internal URL, and nothing reaches a subgraph.
+
+interface Probe {
+  name: string;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Sent as this user (a bearer token), so authorization is not what refuses it. */
+  as?: string;
+  status: number;
+  code: string;
+  message?: RegExp;
+  allow?: string;
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+const post = (body: unknown) => JSON.stringify(body);
+const big = post({ query: '{ __typename }', variables: { padding: 'x'.repeat(MAX_BODY_BYTES + 100_000) } });
+
+const PROBES: Probe[] = [
+  { name: 'malformed JSON', body: '{"query": ', status: 400, code: 'BAD_REQUEST', message: /not valid JSON.*"query"/ },
+  { name: 'a null body', body: 'null', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
+  { name: 'a string body', body: '"x"', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
+  { name: 'a number body', body: '42', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
+  { name: 'an empty array', body: '[]', status: 400, code: 'BAD_REQUEST' },
+  { name: 'an empty object', body: '{}', status: 400, code: 'BAD_REQUEST' },
+  {
+    name: 'charset latin1',
+    headers: { 'content-type': 'application/json; charset=latin1' },
+    body: post({ query: '{ __typename }' }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: /send the body as UTF-8/,
+  },
+  {
+    name: 'UTF-8 bytes sent as charset utf-16',
+    headers: { 'content-type': 'application/json; charset=utf-16' },
+    body: post({ query: '{ __typename }' }),
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: /not valid JSON: send a UTF-8 JSON object/,
+  },
+  {
+    name: 'an unknown content-encoding',
+    headers: { ...JSON_TYPE, 'content-encoding': 'zstd-nope' },
+    body: post({ query: '{ __typename }' }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: /uncompressed, or as gzip/,
+  },
+  {
+    name: 'a corrupt gzip body',
+    headers: { ...JSON_TYPE, 'content-encoding': 'gzip' },
+    body: post({ query: '{ __typename }' }),
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: /could not be read/,
+  },
+  { name: 'a 1.1 MB body', body: big, status: 413, code: 'PAYLOAD_TOO_LARGE', message: /limit of 1048576 bytes/ },
+  {
+    name: 'a small gzip body that inflates past the limit',
+    headers: { ...JSON_TYPE, 'content-encoding': 'gzip' },
+    body: gzipSync(big),
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
+    name: 'an unknown operationName',
+    body: post({ query: 'query A { __typename }', operationName: 'B' }),
+    status: 400,
+    code: 'OPERATION_RESOLUTION_FAILURE',
+    message: /no operation named "B" \(it defines: A\): set operationName/,
+  },
+  {
+    name: 'two named operations and no operationName',
+    body: post({ query: 'query A { __typename } query B { __typename }' }),
+    status: 400,
+    code: 'OPERATION_RESOLUTION_FAILURE',
+    message: /several operations \(A, B\): set operationName/,
+  },
+  {
+    name: 'two anonymous operations',
+    body: post({ query: '{ __typename } { __typename }' }),
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
+  {
+    name: 'a subscription',
+    body: post({ query: 'subscription { liveStreamUpdated(id: "lvs_kfc_1") { id } }' }),
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: /not served over HTTP.*WebSocket \(graphql-transport-ws\) and Server-Sent Events/,
+  },
+  {
+    name: 'a bad SafeInt variable',
+    body: post({
+      query: 'mutation($input: RepayIouInput!) { repayIou(input: $input) { userErrors { code } } }',
+      variables: { input: { iouId: 'iou_bob_alice', amountFen: 2 ** 60, idempotencyKey: 'edge' } },
+    }),
+    as: 'usr_alice',
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    message: /"\$input".*"input\.amountFen"/,
+  },
+  ...['PUT', 'DELETE', 'PATCH'].map((method) => ({
+    name: `${method} /graphql`,
+    method,
+    body: method === 'DELETE' ? undefined : post({ query: '{ __typename }' }),
+    status: 405,
+    code: 'METHOD_NOT_ALLOWED',
+    allow: 'GET, POST',
+  })),
+  {
+    name: 'a mutation over GET',
+    method: 'GET',
+    path: `/graphql?query=${encodeURIComponent('mutation { likePost(postId: "pst_1") { userErrors { code } } }')}`,
+    headers: { 'apollo-require-preflight': 'true' },
+    status: 405,
+    code: 'BAD_REQUEST',
+    allow: 'POST',
+  },
+  { name: 'POST /healthz', method: 'POST', path: '/healthz', status: 405, code: 'METHOD_NOT_ALLOWED', allow: 'GET' },
+  { name: 'GET of an unknown path', method: 'GET', path: '/wp-admin', status: 404, code: 'NOT_FOUND' },
+  { name: 'POST to an unknown path', path: '/v2/graphql', body: '{}', status: 404, code: 'NOT_FOUND' },
+];
+
+/** Asserts the shape every refusal shares and returns the parsed body. */
+async function expectGraphQLError(response: Response, probe: Probe) {
+  const text = await response.text();
+  expect(response.status, text).toBe(probe.status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+  expect(body.data ?? null).toBeNull();
+  expect(body.errors?.length).toBeGreaterThan(0);
+  expect(body.errors?.[0]?.extensions?.code).toBe(probe.code);
+  if (probe.message) expect(body.errors?.[0]?.message).toMatch(probe.message);
+  if (probe.allow) expect(response.headers.get('allow')).toBe(probe.allow);
+  expect(text).not.toMatch(/stacktrace|\/work\/|node_modules|\.ts:\d|<html|127\.0\.0\.1|localhost/i);
+  return body;
+}
+
+describe.each([
+  { mode: 'development', production: false },
+  { mode: 'production', production: true },
+])('the gateway in $mode', ({ production }) => {
+  let graph: TestGraph;
+  let origin: string;
+  beforeAll(async () => {
+    graph = await startTestGraph({ production });
+    origin = new URL(graph.gateway.url).origin;
+  });
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  it.each(PROBES)('$name: $status $code, as JSON, and no subgraph is called', async (probe) => {
+    const headers: Record<string, string> = { ...(probe.body !== undefined ? JSON_TYPE : {}), ...probe.headers };
+    if (probe.as) headers.authorization = `Bearer ${await graph.tokenFor(probe.as)}`;
+    const before = graph.statementCount();
+    const response = await fetch(`${origin}${probe.path ?? '/graphql'}`, {
+      method: probe.method ?? 'POST',
+      headers,
+      body: probe.body,
+    });
+    await expectGraphQLError(response, probe);
+    expect(graph.statementCount()).toBe(before);
+  });
+
+  it('still serves a good request after all of them', async () => {
+    const { status, body } = await graph.query('{ merchant(id: "mer_kfc") { id } }');
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: { merchant: { id: 'mer_kfc' } } });
+  });
+
+  it('a subgraph answers its own bad bodies and paths as JSON too', async () => {
+    const subgraph = new URL(graph.subgraphs.offers.url).origin;
+    const send = (path: string, body: string | undefined, method = 'POST') =>
+      fetch(`${subgraph}${path}`, { method, headers: JSON_TYPE, body });
+    await expectGraphQLError(await send('/graphql', '{"query": '), { name: '', status: 400, code: 'BAD_REQUEST' });
+    await expectGraphQLError(await send('/graphql', big), { name: '', status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    await expectGraphQLError(await send('/graphql', undefined, 'DELETE'), {
+      name: '',
+      status: 405,
+      code: 'METHOD_NOT_ALLOWED',
+      allow: 'GET, POST',
+    });
+    await expectGraphQLError(await send('/nope', '{}'), { name: '', status: 404, code: 'NOT_FOUND' });
+  });
+});
+
+describe('the final error handler', () => {
+  it('answers an unexpected error with a JSON 500 that says nothing about it, and logs it', async () => {
+    const logged: unknown[] = [];
+    const app = express();
+    app.get('/boom', () => {
+      throw new Error('database at /work/secret.sqlite is gone');
+    });
+    app.use(jsonErrorHandler((error) => logged.push(error)));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/boom`);
+      const body = await expectGraphQLError(response, { name: '', status: 500, code: 'INTERNAL_SERVER_ERROR' });
+      expect(body.errors?.[0]?.message).toMatch(/It has been logged; retry later/);
+      expect(logged).toHaveLength(1);
+      expect(String(logged[0])).toMatch(/secret\.sqlite/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
