@@ -166,6 +166,21 @@ describe('user-visible text', () => {
     expect(body.userErrors).toEqual([]);
   });
 
+  it('refuses a media URL with a bidi override or control character', async () => {
+    const before = rowCounts();
+    for (const url of ['https://cdn.example.com/\u202Egpj.exe', 'https://cdn.example.com/a\u0000.jpg']) {
+      const payload = await send(['media', 'publish', CONTENT_STAFF, () => ({ input: post({ media: [url] }) })]);
+      expect(payload.userErrors, url).toEqual([
+        {
+          code: 'INVALID_INPUT',
+          field: ['input', 'media'],
+          message: expect.stringContaining('without control or bidi'),
+        },
+      ]);
+    }
+    expect(rowCounts()).toEqual(before);
+  });
+
   it('accepts Chinese text and emoji', async () => {
     for (const c of textCases(' 肯德基 🍗')) expect((await send(c)).userErrors, c[0]).toEqual([]);
   });

@@ -82,8 +82,9 @@ export function postProblems(input: PublishPostInput): UserError[] {
   const unsafeBody = unsafeTextReason('body', input.body, 'body');
   if (unsafeBody) problems.push(invalid(unsafeBody, 'body'));
   if (input.media.length > MAX_MEDIA) problems.push(invalid(`Attach at most ${MAX_MEDIA} media URLs.`, 'media'));
-  if (input.media.some((url) => !/^https:\/\/\S+$/.test(url)))
-    problems.push(invalid('Every media entry must be an https:// URL.', 'media'));
+  // \S alone would let control and bidi characters through, and a URL shown to users must not hold them.
+  if (input.media.some((url) => !/^https:\/\/\S+$/.test(url) || unsafeTextReason('media', url) !== null))
+    problems.push(invalid('Every media entry must be an https:// URL, without control or bidi characters.', 'media'));
   problems.push(...refProblems(input.attachments ?? [], MAX_ATTACHMENTS, 'attachments'));
   return problems;
 }
