@@ -213,6 +213,29 @@ describe('client-given dates', () => {
     for (const c of horizonCases(AT_HORIZON)) expect((await send(c)).userErrors, c[0]).toEqual([]);
   });
 
+  it('bounds a coupon template validDays by the same horizon', async () => {
+    const over = await send([
+      'validDays',
+      'template',
+      OFFERS_STAFF,
+      () => ({ input: template({ validDays: MAX_HORIZON_DAYS + 1 }) }),
+    ]);
+    expect(over.userErrors).toEqual([
+      {
+        code: 'INVALID_INPUT',
+        field: ['input', 'validDays'],
+        message: `validDays must be a whole number from 1 to ${MAX_HORIZON_DAYS}.`,
+      },
+    ]);
+    const atMax = await send([
+      'validDays',
+      'template',
+      OFFERS_STAFF,
+      () => ({ input: template({ validDays: MAX_HORIZON_DAYS }) }),
+    ]);
+    expect(atMax.userErrors).toEqual([]);
+  });
+
   it('still refuses a due date in the past', async () => {
     const past = new Date(NOW.getTime() - DAY).toISOString();
     expect((await send(horizonCases(past)[0] as Case)).userErrors).toEqual([

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { beyondHorizonReason } from '../../shared/horizon.ts';
+import { beyondHorizonReason, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
 import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import { MAX_FEN } from '../../shared/money.ts';
@@ -156,7 +156,8 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
   c.intBetween(input.totalStock, 'totalStock', 1, 10_000_000);
   c.intBetween(input.perUserLimit ?? 1, 'perUserLimit', 1, 100);
   c.window(input.claimStartsAt, input.claimEndsAt, now, ['claimStartsAt', 'claimEndsAt']);
-  c.intBetween(input.validDays, 'validDays', 1, 3650);
+  // A coupon's validity has the same horizon as any client-given date.
+  c.intBetween(input.validDays, 'validDays', 1, MAX_HORIZON_DAYS);
   if (c.errors.length > 0) return { couponTemplate: null, userErrors: c.errors };
   const couponTemplate = tx
     .insert(couponTemplates)
