@@ -1,7 +1,12 @@
+import { composeServices } from '@apollo/composition';
 import { buildSchema, parse } from 'graphql';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
+import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { assertScalarsCheckable, findBadLiteral, findBadVariable } from '../../gateway/plugins/scalars.ts';
-import { type As, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { startGateway } from '../../gateway/server.ts';
+import { type As, startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
 
 // A hostile or careless client sends values the custom scalars refuse. The gateway must refuse them itself,
 // HTTP 400 BAD_USER_INPUT naming the variable or argument, before any subgraph runs a statement; good values
@@ -179,9 +184,26 @@ describe('the checks themselves', () => {
     expect(message.length).toBeLessThan(400);
   });
 
-  it('refuses to serve a schema with a custom scalar it cannot check', () => {
+  it('refuses to serve a schema with a custom scalar it cannot check', async () => {
     expect(() => assertScalarsCheckable(schema)).not.toThrow();
-    expect(() => assertScalarsCheckable(buildSchema('scalar Money type Query { m: Money }'))).toThrow(
+    const { supergraphSdl, errors } = composeServices([
+      {
+        name: 'wallet',
+        url: 'http://127.0.0.1:9/graphql',
+        typeDefs: parse('scalar Money type Query { m(at: Money): Int }'),
+      },
+    ]);
+    expect(errors).toBeUndefined();
+    const starting = startGateway(
+      {
+        supergraphSdl: supergraphSdl as string,
+        subgraphSecret: TEST_SECRETS.subgraphSecret,
+        authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret })),
+        logger: pino({ level: 'silent' }),
+      },
+      0,
+    );
+    await expect(starting).rejects.toThrow(
       /custom scalars the gateway cannot check: Money\. Add each to CUSTOM_SCALARS/,
     );
   });
