@@ -63,16 +63,15 @@ export type GatewayMetrics = ReturnType<typeof createMetrics>;
 
 /** What a log line says about one original error: everything the masked client error leaves out. */
 function describeError(error: GraphQLError) {
-  const original = error.originalError ?? error;
   const extensions = error.extensions ?? {};
+  // An error a subgraph answered with carries the subgraph's own stack when it sent one (development).
+  const upstream = (extensions.exception as { stacktrace?: unknown } | undefined)?.stacktrace ?? extensions.stacktrace;
   return {
     code: typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR',
     message: error.message,
     path: error.path,
-    stack: original.stack,
-    // Errors a subgraph answered with: which one, and its own stack when it sent one.
     serviceName: extensions.serviceName,
-    upstreamStack: (extensions.exception as { stacktrace?: unknown } | undefined)?.stacktrace ?? extensions.stacktrace,
+    stack: Array.isArray(upstream) ? upstream.join('\n') : (error.originalError?.stack ?? error.stack),
   };
 }
 
