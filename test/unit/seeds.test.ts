@@ -64,6 +64,28 @@ describe('seeds', () => {
     expect(seedDataDir(a).map((r) => r.action)).toEqual(['kept', 'kept', 'kept', 'kept']);
   });
 
+  it('the store copies of content and social hold exactly the stores of merchants', () => {
+    const dir = tempDir();
+    seedDataDir(dir);
+    const rows = (name: string, sql: string) => {
+      const db = new Database(path.join(dir, `${name}.sqlite`), { readonly: true });
+      try {
+        return db.prepare(sql).all();
+      } finally {
+        db.close();
+      }
+    };
+    const stores = rows('merchants', 'select id as storeId, merchant_id as merchantId from stores order by id');
+    expect(stores.length).toBeGreaterThan(0);
+    for (const name of ['content', 'social']) {
+      const copy = rows(
+        name,
+        'select store_id as storeId, merchant_id as merchantId from store_directory order by store_id',
+      );
+      expect(copy, name).toEqual(stores);
+    }
+  });
+
   it('--reset recreates at a new scale', () => {
     const dir = tempDir();
     seedDataDir(dir);
