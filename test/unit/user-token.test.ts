@@ -1,8 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserTokenVerifier, signUserToken } from '../../gateway/auth/user-token.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  createUserTokenVerifier,
+  DEFAULT_MAX_LIFETIME_SECONDS,
+  maxLifetimeFromEnv,
+  signUserToken,
+} from '../../gateway/auth/user-token.ts';
 
 /** User tokens verified against a JWKS with issuer and audience (production identity providers). */
 let server: http.Server;
@@ -70,5 +75,73 @@ describe('JWKS verification', () => {
       .setExpirationTime('5m')
       .sign(privateKey);
     await expect(verify()(token)).rejects.toThrow(/subject/);
+  });
+});
+
+describe('expiry and lifetime (HS256 and JWKS alike)', () => {
+  const SECRET = 'unit-test-hs256-secret-0123456789abcdef';
+  const hs256 = new TextEncoder().encode(SECRET);
+  const now = () => Math.floor(Date.now() / 1000);
+  const verifyHs256 = (config: { issuer?: string; audience?: string; maxLifetimeSeconds?: number } = {}) =>
+    createUserTokenVerifier({ secret: SECRET, ...config });
+
+  it('refuses a token without exp, saying it must expire', async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('usr_alice').sign(hs256);
+    await expect(verifyHs256()(token)).rejects.toThrow('has no expiry (exp): user tokens must expire');
+    const jwksToken = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('usr_alice')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .sign(privateKey);
+    const jwks = createUserTokenVerifier({ secret: SECRET, jwksUrl, issuer: ISSUER, audience: AUDIENCE });
+    await expect(jwks(jwksToken)).rejects.toThrow(/has no expiry/);
+  });
+
+  it('accepts exactly the maximum lifetime (24 h by default) and refuses a second more', async () => {
+    const withLifetime = (seconds: number, iat: number | null = now()) => {
+      const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('usr_alice');
+      if (iat !== null) jwt.setIssuedAt(iat);
+      return jwt.setExpirationTime((iat ?? now()) + seconds).sign(hs256);
+    };
+    await expect(verifyHs256()(await withLifetime(86_400))).resolves.toMatchObject({ subject: 'usr_alice' });
+    await expect(verifyHs256()(await withLifetime(86_401))).rejects.toThrow(
+      'is valid for longer than the 24h this gateway accepts',
+    );
+    // Without iat the lifetime counts from now; a configured maximum replaces the default.
+    await expect(verifyHs256()(await withLifetime(2 * 86_400, null))).rejects.toThrow(/longer than the 24h/);
+    await expect(verifyHs256({ maxLifetimeSeconds: 1800 })(await withLifetime(3600))).rejects.toThrow(
+      /longer than the 30m/,
+    );
+    // With iat the lifetime counts from it, not from now: what is left of it does not matter.
+    await expect(verifyHs256()(await withLifetime(86_400 + 10, now() - 20))).rejects.toThrow(/longer than the 24h/);
+    await expect(verifyHs256()(await withLifetime(86_000, now() - 3600))).resolves.toMatchObject({
+      subject: 'usr_alice',
+    });
+  });
+
+  it('checks issuer and audience for HS256 tokens whenever they are configured', async () => {
+    const config = { issuer: ISSUER, audience: AUDIENCE };
+    const sign = (claims: { issuer?: string; audience?: string }) =>
+      signUserToken({ userId: 'usr_alice' }, { secret: SECRET, ...claims });
+    await expect(verifyHs256(config)(await sign(config))).resolves.toMatchObject({ subject: 'usr_alice' });
+    await expect(verifyHs256(config)(await sign({ ...config, issuer: 'https://evil.example.test/' }))).rejects.toThrow(
+      'was not issued by the issuer this gateway trusts (iss)',
+    );
+    await expect(verifyHs256(config)(await sign({ ...config, audience: 'other-api' }))).rejects.toThrow(
+      'is not meant for this API (aud)',
+    );
+    // Missing claims are refused too, not skipped.
+    await expect(verifyHs256(config)(await sign({}))).rejects.toThrow(/\(iss\)/);
+    await expect(verifyHs256(config)(await sign({ issuer: ISSUER }))).rejects.toThrow(/\(aud\)/);
+  });
+
+  it('LIFEGRAPH_JWT_MAX_LIFETIME is a duration; anything else stops the start', () => {
+    vi.stubEnv('LIFEGRAPH_JWT_MAX_LIFETIME', '90m');
+    expect(maxLifetimeFromEnv()).toBe(5400);
+    vi.stubEnv('LIFEGRAPH_JWT_MAX_LIFETIME', 'forever');
+    expect(() => maxLifetimeFromEnv()).toThrow('LIFEGRAPH_JWT_MAX_LIFETIME must be a duration such as 24h');
+    vi.unstubAllEnvs();
+    expect(maxLifetimeFromEnv()).toBe(DEFAULT_MAX_LIFETIME_SECONDS);
   });
 });
