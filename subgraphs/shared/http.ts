@@ -26,11 +26,24 @@ export function sendGraphQLError(
     .json({ errors: [{ message, extensions: { code } }] });
 }
 
-/** Parses `application/json` bodies up to `MAX_BODY_BYTES`; its failures are answered by `jsonErrorHandler`. */
-export function graphqlJsonBody(): RequestHandler {
+/**
+ * Parses `application/json` bodies up to `MAX_BODY_BYTES`; a POST body of another media type is refused with
+ * 415. Parse failures are answered by `jsonErrorHandler`.
+ */
+export function graphqlJsonBody(): RequestHandler[] {
+  const onlyJson: RequestHandler = (req, res, next) => {
+    // `req.is` is null for a request without a body: Apollo Server answers that one ("POST body missing").
+    if (req.method !== 'POST' || req.is('application/json') !== false) return next();
+    sendGraphQLError(
+      res,
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `A ${req.get('content-type') ?? 'untyped'} body is not read here: send ${EXAMPLE_BODY} with content-type: application/json.`,
+    );
+  };
   // strict (the default): only objects and arrays are parsed; `null`, "x" or 42 are refused here, because
   // Apollo's Express integration answers a body it cannot read with a plain-text 500.
-  return express.json({ limit: MAX_BODY_BYTES });
+  return [onlyJson, express.json({ limit: MAX_BODY_BYTES })];
 }
 
 /** Refuses any method not in `methods` with 405 and an `Allow` header (CORS preflights are answered earlier). */

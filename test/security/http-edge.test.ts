@@ -65,6 +65,21 @@ const PROBES: Probe[] = [
     code: 'BAD_REQUEST',
     message: /could not be read/,
   },
+  {
+    name: 'a text/plain body (what a cross-site form can send)',
+    headers: { 'content-type': 'text/plain' },
+    body: post({ query: 'mutation { likePost(postId: "pst_1") { userErrors { code } } }' }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: /send .* with content-type: application\/json/,
+  },
+  {
+    name: 'an XML body',
+    headers: { 'content-type': 'application/xml', 'apollo-require-preflight': 'true' },
+    body: '<query/>',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
   { name: 'a 1.1 MB body', body: big, status: 413, code: 'PAYLOAD_TOO_LARGE', message: /limit of 1048576 bytes/ },
   {
     name: 'a small gzip body that inflates past the limit',
