@@ -1,7 +1,7 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
-import type { GraphQLFormattedError } from 'graphql';
+import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
 import {
   ANONYMOUS,
   IDENTITY_HEADER,
@@ -69,7 +69,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       return failureResponse(
         failure,
         name,
-        { document: 'document' in options ? options.document : undefined, variables: options.request.variables },
+        { document: fetchDocument(options), variables: options.request.variables },
         { timeoutMs: this.fetchOptions.timeoutMs, cooldownMs: this.fetchOptions.breakerCooldownMs },
       );
     }
@@ -86,5 +86,15 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         ? { message: first.message, extensions: { code: first.extensions?.code } }
         : undefined,
     );
+  }
+}
+
+/** The operation a fetch sent; the planner keeps its parsed form only when told to, so it is parsed again here. */
+function fetchDocument(options: GraphQLDataSourceProcessOptions<GatewayContext>): DocumentNode | undefined {
+  if ('document' in options && options.document) return options.document;
+  try {
+    return options.request.query ? parse(options.request.query) : undefined;
+  } catch {
+    return undefined;
   }
 }

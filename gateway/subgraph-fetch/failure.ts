@@ -1,6 +1,7 @@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import {
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLFormattedError,
@@ -124,7 +125,10 @@ export function failureResponse(
   return { data: null, errors };
 }
 
-/** Response paths a subgraph fetch fills: `[field]` for root fields, `['_entities', i]` per representation. */
+/**
+ * Response paths a subgraph fetch fills: `[field]` for each root field; for an entity fetch, `['_entities', i,
+ * field]` for each field asked of representation `i` (the gateway maps `i` to where that entity sits).
+ */
 function ownedPaths(
   operation: OperationDefinitionNode,
   document: DocumentNode,
@@ -135,22 +139,43 @@ function ownedPaths(
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
       .map((d) => [d.name.value, d]),
   );
-  const keys = new Set<string>();
-  const collect = (selectionSet: SelectionSetNode, seen: Set<string>) => {
-    for (const selection of selectionSet.selections) {
+  const root = responseFields(operation.selectionSet, fragments, undefined);
+  const representations = Array.isArray(variables?.representations) ? variables.representations : [];
+  return [...root].flatMap(([key, field]) => {
+    if (key !== '_entities' || !field.selectionSet) return [[key]];
+    const selectionSet = field.selectionSet;
+    return representations.flatMap((representation, index) => {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      const keys = [...responseFields(selectionSet, fragments, typeof typename === 'string' ? typename : undefined)];
+      return keys.map(([entityKey]) => ['_entities', index, entityKey]);
+    });
+  });
+}
+
+/** The fields a selection set asks of an object of type `typename` (any type when undefined), by response key. */
+function responseFields(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  typename: string | undefined,
+): Map<string, FieldNode> {
+  const fields = new Map<string, FieldNode>();
+  const applies = (typeCondition?: { name: { value: string } }) =>
+    !typename || !typeCondition || typeCondition.name.value === typename;
+  const collect = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value !== '__typename') keys.add(selection.alias?.value ?? selection.name.value);
+        const key = selection.alias?.value ?? selection.name.value;
+        if (selection.name.value !== '__typename' && !fields.has(key)) fields.set(key, selection);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        collect(selection.selectionSet, seen);
+        if (applies(selection.typeCondition)) collect(selection.selectionSet, seen);
       } else if (!seen.has(selection.name.value)) {
         const fragment = fragments.get(selection.name.value);
-        if (fragment) collect(fragment.selectionSet, new Set([...seen, selection.name.value]));
+        if (fragment && applies(fragment.typeCondition)) {
+          collect(fragment.selectionSet, new Set([...seen, selection.name.value]));
+        }
       }
     }
   };
-  collect(operation.selectionSet, new Set());
-  const representations = Array.isArray(variables?.representations) ? variables.representations : [];
-  return [...keys].flatMap((key) =>
-    key === '_entities' ? representations.map((_, index) => ['_entities', index]) : [[key]],
-  );
+  collect(selectionSet, new Set());
+  return fields;
 }
