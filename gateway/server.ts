@@ -15,10 +15,11 @@ import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { readinessCheck } from './health.ts';
-import { limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits.ts';
+import { introspectionGuard } from './plugins/introspection-guard.ts';
+import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';
 import { createMetrics, observability } from './plugins/observability.ts';
 import { servedOperations } from './plugins/operations.ts';
-import { introspectionGuard, maskError, tidyClientError } from './plugins/production.ts';
+import { maskError, tidyClientError } from './plugins/production.ts';
 import { checkedScalars } from './plugins/scalars.ts';
 import { type GatewayContext, SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
@@ -80,8 +81,11 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const app = express();
   const httpServer = http.createServer(app);
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const limits = options.limits ?? limitsFromEnv();
   const server = new ApolloServer<GatewayContext>({
     gateway,
+    // The token limit stops the parser itself; the other limits are checked right after parsing.
+    parseOptions: limitParseOptions(limits),
     // The CLIs own SIGTERM/SIGINT: they stop the gateway first and the subgraphs after it (see shared/shutdown.ts).
     stopOnTerminationSignals: false,
     // Introspection stays on: in production introspectionGuard admits only callers with the scope.
@@ -95,7 +99,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMs ?? 20_000 }),
       servedOperations(),
       checkedScalars(),
-      operationLimits(options.limits ?? limitsFromEnv()),
+      operationLimits(limits),
       observability(metrics, logger),
       ...(options.production
         ? [ApolloServerPluginLandingPageDisabled(), introspectionGuard()]

@@ -8,7 +8,7 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { print } from 'graphql';
 import type { GatewayContext } from '../signed-data-source.ts';
-import { applyRemovals, denialError } from './apply-removals.ts';
+import { applyRemovals, removalErrors } from './apply-removals.ts';
 import { filterOperation } from './filter-operation.ts';
 import type { AccessPolicy } from './policy.ts';
 
@@ -41,14 +41,14 @@ export class AuthorizingGateway implements GatewayInterface {
   private authorizingExecutor(execute: GatewayExecutor): GatewayExecutor {
     return async (requestContext: GatewayGraphQLRequestContext) => {
       const { identity } = requestContext.context as GatewayContext;
-      const { document, removals } = filterOperation(
+      const { document, plan } = filterOperation(
         requestContext.schema,
         this.policy,
         identity,
         requestContext.document,
         requestContext.operation,
       );
-      if (removals.length === 0) return execute(requestContext);
+      if (plan.removals.length === 0) return execute(requestContext);
       const source = print(document);
       // The gateway caches query plans by queryHash: a filtered operation must get its own hash.
       const filteredContext = {
@@ -60,8 +60,8 @@ export class AuthorizingGateway implements GatewayInterface {
       const result = await execute(filteredContext);
       // With no data there is nowhere to put nulls, but the caller still learns what was refused.
       const { data, errors } = result.data
-        ? applyRemovals(result.data, removals)
-        : { data: result.data, errors: removals.map((r) => denialError(r, [...r.ancestors.map((a) => a.key), r.key])) };
+        ? applyRemovals(result.data, plan)
+        : { data: result.data, errors: removalErrors(plan) };
       const allErrors = [...errors, ...(result.errors ?? [])];
       return { ...result, data, errors: allErrors.length > 0 ? allErrors : undefined };
     };

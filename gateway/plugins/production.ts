@@ -1,7 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { type DocumentNode, GraphQLError, type GraphQLFormattedError, visit } from 'graphql';
-import { SCOPES } from '../../subgraphs/shared/access.ts';
-import type { GatewayContext } from '../signed-data-source.ts';
+import type { GraphQLFormattedError } from 'graphql';
 
 /** Codes whose messages are written for clients and safe to show in production; everything else is masked. */
 const CLIENT_FACING_CODES = new Set([
@@ -90,32 +87,4 @@ export function tidyClientError(formatted: GraphQLFormattedError): GraphQLFormat
 /** Stacks in development keep their file paths (they are the point of a stack) but not internal addresses. */
 function scrubUrls(text: string): string {
   return text.replace(/\b(?:https?|wss?):\/\/[^\s"'<>`)]+/gi, (url) => (isPublicUrl(url) ? url : '<internal address>'));
-}
-
-function usesIntrospection(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Field(node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
-    },
-  });
-  return found;
-}
-
-/** In production, introspection is only for callers whose token or key carries the `introspection` scope. */
-export function introspectionGuard(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, contextValue }) {
-          if (!usesIntrospection(document)) return;
-          if (contextValue.identity.scopes.includes(SCOPES.introspection)) return;
-          throw new GraphQLError(
-            `Introspection needs the "${SCOPES.introspection}" scope: use a token or API key that carries it.`,
-            { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
-          );
-        },
-      };
-    },
-  };
 }

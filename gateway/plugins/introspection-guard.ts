@@ -1,0 +1,26 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { SCOPES } from '../../subgraphs/shared/access.ts';
+import type { GatewayContext } from '../signed-data-source.ts';
+import { analysisOf } from './limits/index.ts';
+
+/**
+ * In production, introspection is only for callers whose token or key carries the `introspection` scope.
+ * Whether a document introspects comes from the shared operation analysis (each fragment looked at once).
+ */
+export function introspectionGuard(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, contextValue }) {
+          if (!analysisOf(document).usesIntrospection) return;
+          if (contextValue.identity.scopes.includes(SCOPES.introspection)) return;
+          throw new GraphQLError(
+            `Introspection needs the "${SCOPES.introspection}" scope: use a token or API key that carries it.`,
+            { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { type DocumentNode, GraphQLError, Kind, OperationTypeNode } from 'graphql';
+import type { GatewayContext } from '../../signed-data-source.ts';
+import { analysisOf, type DocumentAnalysis, MAX_WALK_NESTING } from './analyze.ts';
+import { operationCost } from './cost.ts';
+import { LIMIT_SETTINGS, type LimitName, type OperationLimits } from './options.ts';
+
+export { analysisOf, analyzeDocument, type DocumentAnalysis } from './analyze.ts';
+export { operationCost } from './cost.ts';
+export { DEFAULT_LIMITS, type LimitName, limitsFromEnv, type OperationLimits } from './options.ts';
+
+/**
+ * Refuses oversized operations with HTTP 400 `QUERY_TOO_COMPLEX`: tokens while parsing (give Apollo Server
+ * `parseOptions: limitParseOptions(limits)`), depth, aliases, root fields and expanded selections right after
+ * parsing, before validation (whose cost grows faster than the document), and cost once the operation and its
+ * variables are known, before planning. No subgraph is called for a refused operation.
+ *
+ * Apollo Server answers an error thrown before `didResolveOperation` with a bare 500, so a document refused
+ * before validation is swapped for a one-field placeholder (validated in microseconds) and the refusal is thrown
+ * from `didResolveOperation`, where it gets its status, `formatError` and every plugin's error hooks. The
+ * placeholder is what Apollo Server then caches for that query: a repeat is refused from the cache.
+ */
+export function operationLimits(limits: OperationLimits): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async validationDidStart(requestContext) {
+          const refusal = refusalFor(analysisOf(requestContext.document), limits);
+          if (!refusal) return;
+          const placeholder = placeholderFor(requestContext.request.operationName);
+          refusals.set(placeholder, refusal);
+          (requestContext as { document: DocumentNode }).document = placeholder;
+        },
+        async didResolveOperation({ schema, document, operation, request }) {
+          const refusal = refusals.get(document) ?? refusalFor(analysisOf(document), limits);
+          if (refusal) throw refusal;
+          if (!operation) return;
+          const cost = operationCost(schema, document, operation, request.variables ?? {});
+          if (cost > limits.maxCost) throw tooComplex('cost', cost, limits.maxCost);
+        },
+        async didEncounterErrors({ errors }) {
+          // A parse failure is answered with the very array these hooks see: a token limit or a nesting that
+          // exhausted graphql-js's recursive parser is a limit, not a syntax error, so it is told as one.
+          const list = errors as GraphQLError[];
+          for (let i = 0; i < list.length; i++) {
+            const cause = (list[i] as GraphQLError).originalError;
+            if (list[i]?.extensions.code !== 'GRAPHQL_PARSE_FAILED' || !cause) continue;
+            if (TOKEN_LIMIT_MESSAGE.test(cause.message)) {
+              // The parser stopped at the limit; counting the rest would cost as much as parsing it.
+              list[i] = tooComplex('tokens', limits.maxTokens + 1, limits.maxTokens);
+            } else if (cause instanceof RangeError || (cause as GraphQLError).originalError instanceof RangeError) {
+              list[i] = tooComplex('depth', MAX_WALK_NESTING + 1, limits.maxDepth);
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Refusals of documents swapped out before validation, by their placeholder. */
+const refusals = new WeakMap<DocumentNode, GraphQLError>();
+
+/** A valid document naming the requested operation, so the refusal is what resolving it reports. */
+function placeholderFor(operationName: string | undefined): DocumentNode {
+  const name = operationName && /^[_A-Za-z][_0-9A-Za-z]*$/.test(operationName) ? operationName : undefined;
+  return {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: OperationTypeNode.QUERY,
+        name: name ? { kind: Kind.NAME, value: name } : undefined,
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } }],
+        },
+      },
+    ],
+  };
+}
+
+/** Apollo Server `parseOptions` that stop parsing past the token limit. */
+export function limitParseOptions(limits: OperationLimits): { maxTokens: number } {
+  return { maxTokens: limits.maxTokens };
+}
+
+/** graphql-js's message when `maxTokens` is exceeded ("more that" is its own spelling). */
+const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
+
+/** The first structural limit the document exceeds, as the refusal to send; null when it fits. */
+function refusalFor(analysis: DocumentAnalysis, limits: OperationLimits): GraphQLError | null {
+  const checks: [LimitName, number, number][] = [
+    ['depth', analysis.depth, limits.maxDepth],
+    ['aliases', analysis.aliases, limits.maxAliases],
+    ['rootFields', analysis.rootFields, limits.maxRootFields],
+    ['selections', analysis.selections, limits.maxSelections],
+  ];
+  for (const [limit, measured, maximum] of checks) {
+    if (measured > maximum) return tooComplex(limit, measured, maximum);
+  }
+  return null;
+}
+
+/** The refusal: which limit, the measured value, the limit, its setting, and what to do instead. */
+export function tooComplex(limit: LimitName, measured: number, maximum: number): GraphQLError {
+  const setting = `the limit is ${maximum} (${LIMIT_SETTINGS[limit].env})`;
+  const split = 'or split it into several operations';
+  const messages: Record<LimitName, string> = {
+    depth:
+      measured > MAX_WALK_NESTING
+        ? `This operation nests fields and fragments more than ${MAX_WALK_NESTING} levels deep; ${setting}. Flatten it, ${split}.`
+        : `This operation nests fields ${measured} levels deep; ${setting}. Ask for less nested data, ${split}.`,
+    cost: `This operation would resolve about ${measured} fields; ${setting}. Ask for fewer items with \`first\`, fewer aliases, ${split}.`,
+    aliases: `This operation has ${measured} aliased fields (fragments expanded); ${setting}. Use fewer aliases, ${split}.`,
+    rootFields: `This operation asks for ${measured} root fields (fragments expanded); ${setting}. Ask for fewer, ${split}.`,
+    selections: `This operation expands to ${measured} fields once its fragments are inlined; ${setting}. Select fewer fields, spread each fragment once, ${split}.`,
+    tokens: `This document has more than ${maximum} tokens; ${setting}. Send a smaller document, ${split}.`,
+  };
+  return new GraphQLError(messages[limit], {
+    extensions: { code: 'QUERY_TOO_COMPLEX', limit, measured, maximum, http: { status: 400 } },
+  });
+}

@@ -1,0 +1,182 @@
+import { parse, visit } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeDocument, DEFAULT_LIMITS, type LimitName } from '../../gateway/plugins/limits/index.ts';
+import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { aliasFlood, doublingFragments, fragmentChain, nestedInlineFragments } from '../support/hostile-operations.ts';
+import { WALLET } from '../support/operations.ts';
+
+/**
+ * Operations built to make the gateway's own work explode (exponential fragment expansion, alias floods,
+ * nesting that exhausts recursive walks, token floods). Each is refused with HTTP 400 QUERY_TOO_COMPLEX naming
+ * the limit, before planning and before any subgraph is called, and the gateway keeps serving everyone else.
+ */
+let graph: TestGraph;
+beforeAll(async () => {
+  graph = await startTestGraph();
+});
+afterAll(async () => {
+  await graph?.stop();
+});
+
+/** A field that reads a subgraph's database, to prove a refused operation read nothing. */
+const DATA = 'merchants(first: 1) { edges { node { id name } } }';
+
+async function expectRefused(query: string, limit: LimitName) {
+  const before = graph.statementCount();
+  const { status, body } = await graph.query(query);
+  expect(status).toBe(400);
+  expect(body.data).toBeUndefined();
+  expect(body.errors).toHaveLength(1);
+  const error = body.errors?.[0] as NonNullable<typeof body.errors>[number];
+  expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit });
+  const { measured, maximum } = error.extensions as { measured: number; maximum: number };
+  expect(measured).toBeGreaterThan(maximum);
+  // The message says what was measured, the limit and its setting, so the caller and the operator know what to do.
+  expect(error.message).toContain(String(maximum));
+  expect(error.message).toMatch(/LIFEGRAPH_MAX_[A-Z_]+\)\. .+ split it into several operations\.$/);
+  expect(graph.statementCount()).toBe(before);
+  return error;
+}
+
+/** Selection nodes in a document: what a linear analysis may visit at most. */
+function selectionNodes(query: string): number {
+  let count = 0;
+  const bump = () => {
+    count++;
+  };
+  visit(parse(query), { Field: bump, FragmentSpread: bump, InlineFragment: bump });
+  return count;
+}
+
+describe('exponential fragment expansion', () => {
+  it('30 fragments that each spread the next twice (2^29 fields, 1.4 KB) are refused, analysed in linear work', async () => {
+    const query = doublingFragments(30);
+    expect(query.length).toBeLessThan(1500);
+    const error = await expectRefused(query, 'rootFields');
+    expect(error?.extensions?.measured).toBe(2 ** 29);
+    const analysis = analyzeDocument(parse(query));
+    expect(analysis.visits).toBeLessThanOrEqual(selectionNodes(query));
+  });
+
+  it('inside a field, doubling fragments that read data are refused by expanded selections; no subgraph is called', async () => {
+    const query = `{ merchant(id: "mer_kfc") { ...F0 } } ${doublingFragments(30, 'id name stores(first: 100) { edges { node { id } } }', 'Merchant').replace('{ ...F0 } ', '')}`;
+    const error = await expectRefused(query, 'selections');
+    expect(error?.message).toMatch(/expands to \d+ fields once its fragments are inlined/);
+    expect(analyzeDocument(parse(query)).visits).toBeLessThanOrEqual(selectionNodes(query));
+  });
+
+  it('a refused document is refused again from the parsed-document cache', async () => {
+    const query = doublingFragments(25, DATA);
+    await expectRefused(query, 'rootFields');
+    await expectRefused(query, 'rootFields');
+  });
+});
+
+describe('alias and field floods', () => {
+  it('10 000 aliased root fields are refused at the token limit, whatever the alias prefix', async () => {
+    for (const prefix of ['a', 'b', 'zz']) {
+      await expectRefused(aliasFlood(10_000, DATA, prefix), 'tokens');
+    }
+  });
+
+  it('10 000 aliases made from a fragment of 100 aliases spread 100 times are refused by the alias limit', async () => {
+    const hundred = Array.from({ length: 100 }, (_, i) => `a${i}: __typename`).join(' ');
+    const spreads = Array.from({ length: 100 }, (_, i) => `m${i}: merchant(id: "mer_kfc") { ...A }`).join(' ');
+    const error = await expectRefused(`{ ${spreads} } fragment A on Merchant { ${hundred} }`, 'aliases');
+    expect(error?.extensions?.measured).toBe(100 + 100 * 100);
+    expect(error?.message).toMatch(/has 10100 aliased fields/);
+  });
+
+  it('just past the alias limit is refused, at the limit the operation runs', async () => {
+    const at = DEFAULT_LIMITS.maxAliases;
+    const copies = (n: number) =>
+      `{ merchant(id: "mer_kfc") { ${Array.from({ length: n }, (_, i) => `m${i}: id`).join(' ')} } }`;
+    await expectRefused(copies(at + 1), 'aliases');
+    const { status, body } = await graph.query(copies(at));
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.merchant.m29).toBe('mer_kfc');
+  });
+
+  it('a root-field flood without aliases is refused', async () => {
+    await expectRefused(`{ ${`${DATA} `.repeat(DEFAULT_LIMITS.maxRootFields + 1)} }`, 'rootFields');
+  });
+
+  it('a huge selection set is refused by expanded selections', async () => {
+    await expectRefused(
+      `{ merchant(id: "mer_kfc") { ${'id name '.repeat(DEFAULT_LIMITS.maxSelections)} } }`,
+      'selections',
+    );
+  });
+
+  it('a token flood as big as the body limit admits is refused by the token limit', async () => {
+    const query = `{ ${'__typename '.repeat(90_000)} }`;
+    expect(query.length).toBeGreaterThan(900_000);
+    const error = await expectRefused(query, 'tokens');
+    expect(error?.message).toMatch(/more than 10000 tokens/);
+  });
+});
+
+describe('deep nesting', () => {
+  it('fields nested deeper than the limit through fragments and inline fragments are refused, with the depth', async () => {
+    // Each fragment nests four fields (stores, edges, node, merchant); the inline fragment adds none.
+    const fragments = Array.from(
+      { length: 6 },
+      (_, i) =>
+        `fragment M${i} on Merchant { stores(first: 1) { edges { ... on StoreEdge { node { merchant { ${i === 0 ? 'id' : `...M${i - 1}`} } } } } } }`,
+    );
+    const error = await expectRefused(`{ merchant(id: "mer_kfc") { ...M5 } } ${fragments.join(' ')}`, 'depth');
+    expect(error?.extensions?.measured).toBe(1 + 6 * 4 + 1);
+    expect(error?.message).toMatch(/nests fields 26 levels deep; the limit is 20 \(LIFEGRAPH_MAX_QUERY_DEPTH\)/);
+  });
+
+  it('2 000 nested inline fragments are refused as too deep (they used to overflow the stack: HTTP 500)', async () => {
+    const query = `{ ${'...{ '.repeat(2000)}__typename${' }'.repeat(2000)} }`;
+    const error = await expectRefused(query, 'depth');
+    expect(error?.message).toMatch(/more than 256 levels deep/);
+  });
+
+  it('inline fragments with type conditions as deep as the token limit admits are refused', async () => {
+    await expectRefused(nestedInlineFragments(1900), 'depth');
+  });
+
+  it('a chain of 300 named fragments is refused as too deep', async () => {
+    await expectRefused(fragmentChain(300, DATA), 'depth');
+  });
+
+  it('nesting deep enough to exhaust the recursive parser is refused as too deep, not as a syntax error', async () => {
+    await expectRefused(`{ ${'a { '.repeat(3000)}id${' }'.repeat(3000)} }`, 'depth');
+  });
+
+  it('nesting as deep as the body limit allows is refused as too deep (the parser gives up before the token limit)', async () => {
+    const depth = 190_000;
+    const query = `{ ${'...{'.repeat(depth)}__typename${'}'.repeat(depth)} }`;
+    expect(query.length).toBeGreaterThan(900_000);
+    expect(query.length).toBeLessThan(1_000_000);
+    await expectRefused(query, 'depth');
+  });
+});
+
+describe('the gateway keeps serving while hostile operations are refused', () => {
+  it('answers a normal query and /healthz with several hostile operations in flight', async () => {
+    const hostile = [
+      doublingFragments(30),
+      `{ ${'__typename '.repeat(90_000)} }`,
+      `{ ${'...{ '.repeat(2000)}__typename${' }'.repeat(2000)} }`,
+      aliasFlood(10_000, DATA, 'x'),
+      doublingFragments(28, DATA),
+      `{ ${'a { '.repeat(3000)}id${' }'.repeat(3000)} }`,
+    ];
+    const refused = hostile.map((query) => graph.query(query));
+    const healthUrl = new URL('/healthz', graph.gateway.url);
+    const [wallet, health] = await Promise.all([graph.query(WALLET, { as: 'usr_alice' }), fetch(healthUrl)]);
+    expect(wallet.status).toBe(200);
+    expect(wallet.body.errors).toBeUndefined();
+    expect(wallet.body.data.me.id).toBe('usr_alice');
+    expect(health.status).toBe(200);
+    for (const { status, body } of await Promise.all(refused)) {
+      expect(status).toBe(400);
+      expect(body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import { buildSchema, getIntrospectionQuery, Kind, type OperationDefinitionNode, parse, print, visit } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { filterOperation } from '../../gateway/auth/filter-operation.ts';
+import { readAccessPolicy } from '../../gateway/auth/policy.ts';
+import { MAX_WALK_NESTING } from '../../gateway/plugins/limits/analyze.ts';
+import { analyzeDocument, limitsFromEnv, operationCost } from '../../gateway/plugins/limits/index.ts';
+import { doublingFragments } from '../support/hostile-operations.ts';
+import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET } from '../support/operations.ts';
+
+/** How many selection nodes (fields, spreads, inline fragments) the document holds. */
+function selectionNodes(source: string): number {
+  let count = 0;
+  const bump = () => {
+    count++;
+  };
+  visit(parse(source), { Field: bump, FragmentSpread: bump, InlineFragment: bump });
+  return count;
+}
+
+describe('operation analysis', () => {
+  it('measures each fragment once: doubling fragments cost visits linear in the document, not 2^n', () => {
+    const source = doublingFragments(30);
+    const analysis = analyzeDocument(parse(source));
+    expect(analysis.selections).toBe(2 ** 29);
+    expect(analysis.visits).toBeLessThanOrEqual(selectionNodes(source));
+    expect(analysis.depth).toBe(1);
+  });
+
+  it('counts depth through fragments and inline fragments, and __typename like any field', () => {
+    const analysis = analyzeDocument(
+      parse('fragment S on Store { a { ... on A { b { __typename } } } } { store { ...S } x: y z: __typename }'),
+    );
+    expect(analysis).toMatchObject({ depth: 4, selections: 6, aliases: 2, rootFields: 3, usesIntrospection: false });
+  });
+
+  it('counts aliases and root fields through fragments, and sees introspection anywhere', () => {
+    const analysis = analyzeDocument(
+      parse(
+        'fragment R on Query { a: x b: x } { ...R ...on Query { ...R c: x } } fragment I on Query { __type(name: "Q") { name } }',
+      ),
+    );
+    expect(analysis).toMatchObject({ aliases: 5, rootFields: 5, usesIntrospection: true });
+  });
+
+  it('stops descending past MAX_WALK_NESTING, so no nesting the body limit admits can exhaust the stack', () => {
+    const deep = 200_000;
+    // Built by hand: graphql-js's recursive parser could not parse it, but other documents reach the walk.
+    let set = { kind: Kind.SELECTION_SET, selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'a' } }] };
+    for (let i = 0; i < deep; i++)
+      set = { kind: Kind.SELECTION_SET, selections: [{ kind: Kind.INLINE_FRAGMENT, selectionSet: set }] } as never;
+    const document = {
+      kind: Kind.DOCUMENT,
+      definitions: [{ kind: Kind.OPERATION_DEFINITION, operation: 'query', selectionSet: set }],
+    };
+    const analysis = analyzeDocument(document as never);
+    expect(analysis.depth).toBeGreaterThan(MAX_WALK_NESTING);
+    expect(analysis.visits).toBeLessThanOrEqual(MAX_WALK_NESTING + 1);
+  });
+
+  it('survives documents validation will refuse: unknown fragments and fragment cycles', () => {
+    const analysis = analyzeDocument(
+      parse('{ ...A ...Missing } fragment A on Query { x ...B } fragment B on Query { y ...A }'),
+    );
+    expect(analysis.selections).toBe(2);
+  });
+
+  it('the client operations and the introspection query are far inside every default limit', () => {
+    const limits = limitsFromEnv({});
+    for (const source of [LIFE_FEED, NEARBY_DEALS, WALLET, MERCHANT_PAGE, LIVE_ROOM, getIntrospectionQuery()]) {
+      const analysis = analyzeDocument(parse(source));
+      expect(analysis.depth).toBeLessThan(limits.maxDepth);
+      expect(analysis.selections * 4).toBeLessThan(limits.maxSelections);
+      expect(analysis.aliases).toBeLessThan(limits.maxAliases);
+      expect(analysis.rootFields * 10).toBeLessThan(limits.maxRootFields);
+    }
+  });
+});
+
+describe('limit settings', () => {
+  it('reads every limit from its variable and refuses values that are not positive integers, naming the variable', () => {
+    expect(limitsFromEnv({ LIFEGRAPH_MAX_QUERY_ALIASES: '7', LIFEGRAPH_MAX_QUERY_TOKENS: '900' })).toMatchObject({
+      maxAliases: 7,
+      maxTokens: 900,
+      maxDepth: 20,
+    });
+    for (const bad of ['abc', '0', '-3', '1.5', '1e3']) {
+      expect(() => limitsFromEnv({ LIFEGRAPH_MAX_QUERY_COST: bad })).toThrow(
+        /LIFEGRAPH_MAX_QUERY_COST must be a positive integer/,
+      );
+    }
+    expect(() => limitsFromEnv({ LIFEGRAPH_MAX_QUERY_DEPTH: '1000' })).toThrow(
+      /LIFEGRAPH_MAX_QUERY_DEPTH must be below/,
+    );
+  });
+});
+
+describe('cost and authorization filtering reuse each fragment', () => {
+  const schema = buildSchema(`
+    directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION
+    type Query { shop: Shop shops(first: Int): [Shop!]! }
+    type Shop { id: ID! name: String revenue: Int @requiresScopes(scopes: [["merchant:finance"]]) }`);
+  const policy = readAccessPolicy(
+    'type Query { shop: Shop } type Shop { revenue: Int @requiresScopes(scopes: [["merchant:finance"]]) }',
+  );
+
+  it('costs doubling fragments without expanding them', () => {
+    const document = parse(doublingFragments(40));
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    expect(operationCost(schema, document, operation, {})).toBe(2 ** 39);
+  });
+
+  it('filters a fragment once and keeps its spreads: the filtered document is as big as the original', () => {
+    const fragments = Array.from({ length: 30 }, (_, i) =>
+      i === 29 ? 'fragment F29 on Shop { id revenue }' : `fragment F${i} on Shop { ...F${i + 1} ...F${i + 1} }`,
+    );
+    const document = parse(`{ shop { ...F0 } } ${fragments.join(' ')}`);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const identity = { kind: 'user', userId: 'usr_alice', scopes: [], merchantIds: [] } as never;
+    const { document: filtered, plan } = filterOperation(schema, policy, identity, document, operation);
+    expect(plan.removals).toHaveLength(1);
+    expect(plan.fragments.size).toBe(30);
+    expect(filtered.definitions).toHaveLength(31);
+    expect(selectionNodes(print(filtered))).toBe(selectionNodes(print(document)));
+    expect(print(filtered)).toContain('fragment F29 on Shop {\n  id\n  __lg_denied_0: __typename\n}');
+  });
+});
