@@ -1,4 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
+import { SUBGRAPH_ERROR_CODES } from '../subgraph-fetch/failure.ts';
 
 /** Codes whose messages are written for clients and safe to show in production; everything else is masked. */
 const CLIENT_FACING_CODES = new Set([
@@ -12,6 +13,9 @@ const CLIENT_FACING_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // A subgraph that timed out, is down or is cut off by its breaker: the message names it (never its address)
+  // and says whether a mutation may have applied, which a client needs to retry safely.
+  ...Object.values(SUBGRAPH_ERROR_CODES),
 ]);
 
 /** Whether errors with this code carry a message written for clients (and so are never masked). */
