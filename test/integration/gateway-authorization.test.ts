@@ -16,7 +16,7 @@ import { type RunningGateway, startGateway } from '../../gateway/server.ts';
  */
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated", "@requiresScopes"])`;
 const SHOPS_SDL = `${LINK}
-  type Query { me: Account @authenticated, shop(id: ID!): Shop, node: Node, things: [Thing!]! }
+  type Query { me: Account @authenticated, shop(id: ID!): Shop, node: Node, things: [Thing!]!, broken: Int! }
   interface Node { id: ID! }
   type Account implements Node @key(fields: "id") { id: ID! name: String! }
   type Shop implements Node @key(fields: "id") {
@@ -54,6 +54,9 @@ beforeAll(async () => {
         me: () => ({ id: 'a1', name: 'Alice' }),
         shop: (_: unknown, { id }: { id: string }) => (id === shop.id ? shop : null),
         node: () => shop,
+        broken: () => {
+          throw new Error('broken on purpose');
+        },
         things: () => [
           { __typename: 'Shop', ...shop },
           { __typename: 'Account', id: 'a1', name: 'Alice' },
@@ -180,6 +183,44 @@ describe('gateway enforces @authenticated and @requiresScopes from the supergrap
     // The same operation signed in does reach the subgraph: the empty lists above are not an accident.
     await run('{ me { name } }', []);
     expect(shopsQueries.join('\n')).toContain('me');
+  });
+
+  it('a fragment spread twice and in two places is filtered once: one error at each path, every copy nulled', async () => {
+    const body = await run(
+      'fragment M on Shop { revenue name } fragment D on Shop { ...M ...M } { a: shop(id: "s1") { ...D ...D } b: shop(id: "s1") { ...M } }',
+      [],
+    );
+    expect(body.data).toEqual({ a: { revenue: null, name: 'KFC Xihu' }, b: { revenue: null, name: 'KFC Xihu' } });
+    expect(denied(body)).toEqual([
+      ['FORBIDDEN', ['a', 'revenue']],
+      ['FORBIDDEN', ['b', 'revenue']],
+    ]);
+  });
+
+  it('doubling fragments around a guarded field: the planner gets the spreads, the caller one error', async () => {
+    shopsQueries.length = 0;
+    const fragments = Array.from({ length: 8 }, (_, i) =>
+      i === 7 ? 'fragment F7 on Shop { name revenue }' : `fragment F${i} on Shop { ...F${i + 1} ...F${i + 1} }`,
+    );
+    const body = await run(`{ shop(id: "s1") { ...F0 } } ${fragments.join(' ')}`, []);
+    expect(body.data).toEqual({ shop: { name: 'KFC Xihu', revenue: null } });
+    expect(denied(body)).toEqual([['FORBIDDEN', ['shop', 'revenue']]]);
+    expect(shopsQueries.join('\n')).not.toContain('revenue');
+  });
+
+  it('a denied non-null field inside a fragment in a list propagates null up to the nullable root', async () => {
+    const body = await run(
+      'fragment S on Shop { secretCode } { things { ... on Shop { ...S } ... on Account { name } } }',
+    );
+    expect(body.data).toBeNull();
+    expect(denied(body)).toEqual([['UNAUTHENTICATED', ['things', 0, 'secretCode']]]);
+  });
+
+  it('when the subgraph returns no data at all, the caller still learns which fields were refused', async () => {
+    const body = await run('fragment Me on Query { me { name } } { broken ...Me ...Me }');
+    expect(body.data).toBeNull();
+    expect(denied(body)).toContainEqual(['UNAUTHENTICATED', ['me']]);
+    expect(denied(body).filter(([code]) => code === 'UNAUTHENTICATED')).toHaveLength(1);
   });
 
   it('@skip and @include still apply to guarded fields', async () => {

@@ -140,6 +140,17 @@ describe('deep nesting', () => {
     await expectRefused(nestedInlineFragments(1900), 'depth');
   });
 
+  it('nesting just inside the analysis bound is planned, filtered and answered (the 500 came from the planner at 2 000)', async () => {
+    const inline = await graph.query(nestedInlineFragments(250, DATA));
+    expect(inline.status).toBe(200);
+    expect(inline.body.data.merchants.edges).toHaveLength(1);
+    // A field only signed-in callers may read, 250 fragments down: filtered once per fragment, null at its path.
+    const chain = await graph.query(fragmentChain(250, `${DATA} me { id }`));
+    expect(chain.status).toBe(200);
+    expect(chain.body.data).toMatchObject({ me: null, merchants: { edges: [{ node: { id: expect.any(String) } }] } });
+    expect(chain.body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['UNAUTHENTICATED', ['me']]]);
+  });
+
   it('a chain of 300 named fragments is refused as too deep', async () => {
     await expectRefused(fragmentChain(300, DATA), 'depth');
   });
