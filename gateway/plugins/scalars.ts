@@ -50,7 +50,9 @@ function quote(value: string): string {
 
 function refusal(subject: string, bad: BadValue, extensions: Record<string, unknown>, node?: ValueNode) {
   const hint = SCALAR_HINTS[bad.scalar] ?? `send a valid ${bad.scalar}`;
-  const at = bad.path.length > 1 ? ` at "${bad.path.join('.')}"` : '';
+  // Printed as graphql-js prints a value's path: input.lines[1].amountFen.
+  const printed = bad.path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');
+  const at = bad.path.length > 1 ? ` at "${printed}"` : '';
   return new GraphQLError(
     `${subject} got invalid value ${quote(bad.value)}${at}: it is not a valid ${bad.scalar}; ${hint}.`,
     { nodes: node, extensions: { code: 'BAD_USER_INPUT', ...extensions, http: { status: 400 } } },

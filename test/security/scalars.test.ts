@@ -164,9 +164,9 @@ describe('the checks themselves', () => {
     const refused = (lines: unknown) => findBadVariable(schema, op, { lines })?.message;
     expect(refused([{ amounts: [1, 2] }, { lines: [{ at: '2027-01-01T00:00:00Z', amounts: [3] }] }])).toBeUndefined();
     expect(refused([{ amounts: [1] }, { amounts: [2, 2.5] }])).toMatch(
-      /"\$lines" got invalid value 2\.5 at "lines\.1\.amounts\.1"/,
+      /"\$lines" got invalid value 2\.5 at "lines\[1\]\.amounts\[1\]"/,
     );
-    expect(refused([{ lines: [{ at: '2027-13-01T00:00:00Z' }] }])).toMatch(/at "lines\.0\.lines\.0\.at"/);
+    expect(refused([{ lines: [{ at: '2027-13-01T00:00:00Z' }] }])).toMatch(/at "lines\[0\]\.lines\[0\]\.at"/);
     // A single value where a list is expected counts as a one-item list, as GraphQL coerces it.
     expect(refused({ amounts: 1.5 })).toMatch(/at "lines\.amounts"/);
   });
