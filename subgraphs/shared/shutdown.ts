@@ -1,5 +1,10 @@
 /** Exit codes of a process ended by a signal it did not finish handling (128 + the signal's number). */
 const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+/**
+ * Ctrl-C in a terminal reaches every process of `npm start`, and npm forwards it to the graph as well: the one
+ * keypress arrives twice within milliseconds. A repeat this close to the first is the same request to stop.
+ */
+const SAME_SIGNAL_WINDOW_MS = 500;
 
 /**
  * Graceful shutdown for a command that serves: the first SIGTERM or SIGINT runs `stop` (which finishes the
@@ -7,13 +12,14 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * operator who will not wait. Progress goes to stderr, so stdout keeps only the command's own output.
  */
 export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = console.error): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_WINDOW_MS) return;
       log(`${signal} again: exiting now, without waiting for requests in flight.`);
       process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log(`${signal}: finishing the requests in flight, then exiting (send ${signal} again to exit at once).`);
     stop().then(
       () => process.exit(0),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { SubgraphName } from '../../subgraphs/shared/config.ts';
@@ -152,4 +153,40 @@ export async function eventually(condition: () => boolean | Promise<boolean>, me
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`never happened: ${message}`);
+}
+
+/**
+ * A POST whose body is held back: `accepted` resolves when the server has read its headers (it answered
+ * `Expect: 100-continue`, which Node's server does as it hands the request to the app), so the request is
+ * provably in flight on the server; `send()` then writes the body and resolves with the answer.
+ */
+export function heldRequest(url: string, body: string) {
+  const request = http.request(url, {
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+  });
+  const accepted = new Promise<void>((resolve) => request.once('continue', () => resolve()));
+  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    request.once('error', reject);
+    request.once('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        text += chunk;
+      });
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.once('error', reject);
+    });
+  });
+  answer.catch(() => {});
+  request.flushHeaders();
+  return {
+    accepted,
+    answer,
+    send() {
+      request.end(body);
+      return answer;
+    },
+  };
 }

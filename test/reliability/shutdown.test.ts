@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { heldRequest, spawnCommand } from '../support/processes.ts';
+import { testDataDir } from '../support/temp.ts';
+
+/** Every port 0 (any free port), so the test never collides with a running graph. */
+const ANY_PORTS = Object.fromEntries(
+  ['GATEWAY', ...SUBGRAPH_NAMES.map((n) => n.toUpperCase())].map((n) => [`LIFEGRAPH_${n}_PORT`, '0']),
+);
+
+/** Data from all four subgraphs, with an entity fetch (`sales`) that needs offers after content answered. */
+const WHOLE_GRAPH = JSON.stringify({
+  query: `{
+    merchant(id: "mer_kfc") { name stores(first: 2) { edges { node { name } } } }
+    couponTemplate(id: "cpt_kfc_1") { title }
+    liveStream(id: "lvs_kfc_1") { title sales { fen } }
+    user(id: "usr_alice") { nickname }
+  }`,
+});
+
+async function post(url: string, body: string) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('npm start on SIGTERM', () => {
+  it('finishes all 40 requests in flight with their full answers, stops the gateway before the subgraphs, exits 0', async () => {
+    const graph = spawnCommand('npm', ['start'], {
+      ...ANY_PORTS,
+      LIFEGRAPH_DATA_DIR: testDataDir('lg-shutdown-'),
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const [, port] = await graph.waitFor(/^gateway\s+http:\/\/localhost:(\d+)\/graphql/m, 120_000);
+      const url = `http://127.0.0.1:${port}/graphql`;
+      const expected = await post(url, WHOLE_GRAPH);
+      expect(expected.status).toBe(200);
+      expect(JSON.parse(expected.text).errors).toBeUndefined();
+
+      // 40 requests the gateway has accepted (headers read) and not yet answered: their bodies are held back.
+      const inFlight = Array.from({ length: 40 }, () => heldRequest(url, WHOLE_GRAPH));
+      await Promise.all(inFlight.map((r) => r.accepted));
+      graph.child.kill('SIGTERM');
+      // Only once the graph has begun to stop do the held requests send their bodies.
+      await waitForStderr(graph, /SIGTERM: finishing the requests in flight/);
+      const answers = await Promise.all(inFlight.map((r) => r.send()));
+      for (const answer of answers) expect(answer).toEqual(expected);
+
+      expect(await graph.exited).toEqual({ code: 0, signal: null });
+      const stopped = [...graph.stderr().matchAll(/^stopped (.+)$/gm)].map((m) => m[1]);
+      expect(stopped[0]).toBe('gateway');
+      expect(stopped.slice(-4).sort()).toEqual([...SUBGRAPH_NAMES].sort());
+      // Nothing takes new requests after the shutdown.
+      await expect(post(url, WHOLE_GRAPH)).rejects.toThrow();
+    } finally {
+      graph.killGroup('SIGKILL');
+    }
+  }, 180_000);
+});
+
+describe('a second signal', () => {
+  it('exits at once, without waiting for the requests in flight (npm run subgraph)', async () => {
+    const subgraph = spawnCommand('npm', ['run', 'subgraph', '--', 'offers', '--port', '0'], {
+      LIFEGRAPH_DATA_DIR: testDataDir('lg-second-signal-'),
+    });
+    try {
+      const [, port] = await subgraph.waitFor(/^offers http:\/\/localhost:(\d+)\/graphql/m, 120_000);
+      const held = heldRequest(`http://127.0.0.1:${port}/graphql`, '{"query":"{ __typename }"}');
+      await held.accepted;
+      subgraph.child.kill('SIGTERM');
+      await waitForStderr(subgraph, /SIGTERM: finishing the requests in flight/);
+      // The held request keeps the first shutdown waiting (up to its grace period); a repeat within half a
+      // second would count as the same signal (a terminal's Ctrl-C arrives twice through npm).
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      subgraph.child.kill('SIGTERM');
+      const exit = await subgraph.exited;
+      expect(exit.code).not.toBe(0);
+      expect(subgraph.stderr()).toContain('SIGTERM again: exiting now');
+      // The request in flight was dropped, not answered.
+      await expect(held.answer).rejects.toThrow();
+    } finally {
+      subgraph.killGroup('SIGKILL');
+    }
+  }, 180_000);
+});
+
+async function waitForStderr(process: ReturnType<typeof spawnCommand>, pattern: RegExp) {
+  for (let i = 0; i < 400 && !pattern.test(process.stderr()); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(process.stderr()).toMatch(pattern);
+}
