@@ -191,3 +191,27 @@ describe('the gateway keeps serving while hostile operations are refused', () =>
     }
   });
 });
+
+describe('in production', () => {
+  let production: TestGraph;
+  beforeAll(async () => {
+    production = await startTestGraph({ production: true });
+  });
+  afterAll(async () => {
+    await production?.stop();
+  });
+
+  it('refusals keep their status, code and message (they are written for clients), and nothing else', async () => {
+    for (const [query, setting] of [
+      [doublingFragments(30), 'LIFEGRAPH_MAX_ROOT_FIELDS'],
+      [`{ ${'__typename '.repeat(90_000)} }`, 'LIFEGRAPH_MAX_QUERY_TOKENS'],
+      [`{ ${'a { '.repeat(3000)}id${' }'.repeat(3000)} }`, 'LIFEGRAPH_MAX_QUERY_DEPTH'],
+    ] as const) {
+      const { status, body } = await production.query(query);
+      expect(status).toBe(400);
+      expect(body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(body.errors?.[0]?.message).toContain(setting);
+      expect(JSON.stringify(body)).not.toMatch(/stacktrace|node_modules|\.ts:/);
+    }
+  });
+});
