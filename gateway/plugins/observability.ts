@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { readEnv } from '../../subgraphs/shared/config.ts';
@@ -83,6 +84,19 @@ function describeError(error: GraphQLError) {
  */
 export function observability(metrics: GatewayMetrics, logger: Logger): ApolloServerPlugin<GatewayContext> {
   return {
+    // Building the context failed with something other than a credentials error (the key database cannot be
+    // read, say): no request listener runs, so this is where it is logged, under a request id of its own.
+    async contextCreationDidFail({ error }) {
+      const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+      if (typeof code === 'string' && isClientFacing(code)) return;
+      const requestId = randomUUID();
+      // Extensions of the original error are copied onto the GraphQL error the client gets (graphql-js does).
+      Object.assign(error, { extensions: { ...(error as Partial<GraphQLError>).extensions, requestId } });
+      logger.error(
+        { requestId, code: 'INTERNAL_SERVER_ERROR', message: error.message, stack: error.stack },
+        'graphql error',
+      );
+    },
     async requestDidStart({ request }) {
       const started = process.hrtime.bigint();
       return {

@@ -67,7 +67,10 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
       extensions: { code },
     };
   }
-  return { message: MASKED_MESSAGE, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  // A request id is only there already when the context could not be built (see observability).
+  const requestId =
+    typeof formatted.extensions?.requestId === 'string' ? { requestId: formatted.extensions.requestId } : {};
+  return { message: MASKED_MESSAGE, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', ...requestId } };
 }
 
 /**

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier, signUserToken } from '../../gateway/auth/user-token.ts';
+import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { loadSecrets, SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
@@ -33,16 +34,18 @@ interface LogLine {
 
 let graph: TestGraph;
 let production: RunningGateway;
+let keys: ApiKeyStore;
 const logs: LogLine[] = [];
 
 beforeAll(async () => {
   graph = await startTestGraph();
+  keys = new ApiKeyStore(testDataDir());
   // The production gateway over the same subgraphs, with a logger the test reads.
   production = await startGateway(
     {
       supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
       subgraphSecret: TEST_SECRETS.subgraphSecret,
-      authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret })),
+      authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret }), keys),
       urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, graph.subgraphs[name].url])),
       production: true,
       logger: pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) }),
@@ -53,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await production?.stop();
   await graph?.stop();
+  keys?.close();
 });
 
 async function post(url: string, query: string, options: { variables?: object; token?: string } = {}) {
@@ -309,6 +313,34 @@ describe('the data directory', () => {
       stderr: expect.stringContaining('is a shared directory: give the graph one of its own'),
     });
     expect(mode(shared).toString(8)).toBe('777');
+  });
+});
+
+describe('a failure while authenticating', () => {
+  it('is masked, logged with its stack under a request id, and that id is what the client gets', async () => {
+    const { key } = keys.create({ name: 'p', scopes: [], merchants: [], expiresAt: null });
+    keys.close(); // the key database can no longer be read
+    const response = await fetch(production.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ query: '{ merchant(id: "mer_kfc") { name } }' }),
+    });
+    const body = (await response.json()) as GraphQLResponseBody;
+    expect(response.status).toBe(500);
+    expect(body.errors).toEqual([
+      {
+        message: expect.stringMatching(/logged under the requestId/),
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.stringMatching(UUID) },
+      },
+    ]);
+    const requestId = body.errors?.[0]?.extensions?.requestId;
+    expect(logs.filter((line) => line.requestId === requestId)).toEqual([
+      expect.objectContaining({
+        msg: 'graphql error',
+        message: expect.stringMatching(/database connection is not open/),
+        stack: expect.stringContaining('store.ts'),
+      }),
+    ]);
   });
 });
 
