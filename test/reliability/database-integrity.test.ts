@@ -1,0 +1,118 @@
+import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataDir } from '../../seeds/seed.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { eventually, spawnTsx } from '../support/processes.ts';
+import { testDataDir } from '../support/temp.ts';
+
+/** Overwrites every page after the first (the header, so SQLite still opens the file) with garbage. */
+function corruptPages(file: string) {
+  const fd = openSync(file, 'r+');
+  try {
+    const header = Buffer.alloc(100);
+    readSync(fd, header, 0, 100, 0);
+    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+    const garbage = Buffer.alloc(statSync(file).size - pageSize, 0xa5);
+    writeSync(fd, garbage, 0, garbage.length, pageSize);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const ANY_PORTS = Object.fromEntries(
+  ['GATEWAY', ...SUBGRAPH_NAMES.map((n) => n.toUpperCase())].map((n) => [`LIFEGRAPH_${n}_PORT`, '0']),
+);
+
+describe('a corrupt database file at start', () => {
+  const dataDir = testDataDir('lg-corrupt-start-');
+  beforeAll(() => {
+    seedDataDir(dataDir);
+    corruptPages(path.join(dataDir, 'offers.sqlite'));
+  });
+
+  it('npm run subgraph refuses to start, naming the file and what to do', async () => {
+    const subgraph = spawnTsx('subgraphs/shared/subgraph-cli.ts', ['offers', '--port', '0', '--data-dir', dataDir]);
+    expect(await subgraph.exited).toEqual({ code: 1, signal: null });
+    expect(subgraph.stderr()).toContain(
+      `Database file ${path.join(dataDir, 'offers.sqlite')} is corrupt or unreadable`,
+    );
+    expect(subgraph.stderr()).toContain('npm run seed -- --reset');
+    expect(subgraph.stderr()).not.toMatch(/^\s+at /m);
+    expect(subgraph.stdout()).toBe('');
+  });
+
+  it('npm start refuses to start, naming the file', async () => {
+    const graph = spawnTsx('gateway/cli/start.ts', ['--data-dir', dataDir], { ...ANY_PORTS, LOG_LEVEL: 'silent' });
+    expect(await graph.exited).toEqual({ code: 1, signal: null });
+    expect(graph.stderr()).toContain(`Database file ${path.join(dataDir, 'offers.sqlite')} is corrupt or unreadable`);
+    expect(graph.stderr()).not.toMatch(/^\s+at /m);
+    expect(graph.stdout()).not.toMatch(/^gateway/m);
+  });
+
+  it('npm run gateway refuses a corrupt key database (gateway.sqlite), naming it', async () => {
+    const keysDir = testDataDir('lg-corrupt-keys-');
+    const first = spawnTsx('gateway/cli/keys.ts', [
+      'create',
+      '--name',
+      'probe',
+      '--scopes',
+      'merchant:offers',
+      '--data-dir',
+      keysDir,
+    ]);
+    expect((await first.exited).code).toBe(0);
+    corruptPages(path.join(keysDir, 'gateway.sqlite'));
+    const gateway = spawnTsx('gateway/cli/gateway.ts', ['--port', '0', '--data-dir', keysDir], { LOG_LEVEL: 'silent' });
+    expect(await gateway.exited).toEqual({ code: 1, signal: null });
+    expect(gateway.stderr()).toContain(
+      `Database file ${path.join(keysDir, 'gateway.sqlite')} is corrupt or unreadable`,
+    );
+  });
+});
+
+describe('a database file corrupted under a running graph', () => {
+  let graph: TestGraph;
+  beforeAll(async () => {
+    graph = await startTestGraph();
+  });
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  it("makes the subgraph's /readyz and the gateway's /readyz 503, naming the file", async () => {
+    const offersReadyz = graph.subgraphs.offers.url.replace('/graphql', '/readyz');
+    const gatewayReadyz = graph.gateway.url.replace('/graphql', '/readyz');
+    const before = await fetch(offersReadyz);
+    expect(before.status).toBe(200);
+    expect(await before.json()).toEqual({
+      ready: true,
+      subgraph: 'offers',
+      database: { file: 'offers.sqlite', ok: true },
+    });
+    expect((await fetch(gatewayReadyz)).status).toBe(200);
+
+    corruptPages(path.join(graph.dataDir, 'offers.sqlite'));
+
+    const after = await fetch(offersReadyz);
+    expect(after.status).toBe(503);
+    expect(await after.json()).toEqual({
+      ready: false,
+      subgraph: 'offers',
+      database: { file: 'offers.sqlite', ok: false, error: expect.any(String) },
+    });
+    // The gateway reuses one check for a second (its /readyz is public); it sees the damage right after.
+    await eventually(async () => (await fetch(gatewayReadyz)).status === 503, 'the gateway reports it');
+    const body = (await (await fetch(gatewayReadyz)).json()) as {
+      ready: boolean;
+      subgraphs: { name: string; ready: boolean; database?: { file: string; ok: boolean } }[];
+    };
+    expect(body.ready).toBe(false);
+    expect(body.subgraphs.find((s) => s.name === 'offers')).toMatchObject({
+      ready: false,
+      database: { file: 'offers.sqlite', ok: false },
+    });
+    expect(body.subgraphs.filter((s) => s.name !== 'offers').every((s) => s.ready)).toBe(true);
+  });
+});
