@@ -54,6 +54,7 @@ export class AuthorizingGateway implements GatewayInterface {
       const filteredContext = {
         ...requestContext,
         document,
+        operation: document.definitions[0],
         source,
         queryHash: createHash('sha256').update(source).digest('hex'),
       } as GatewayGraphQLRequestContext;
