@@ -56,11 +56,21 @@ export function makePrivate(dir: string) {
       `The data directory ${dir} is a shared directory: give the graph one of its own (e.g. ${path.join(dir, 'lifegraph')}).`,
     );
   }
-  chmodSync(dir, 0o700);
+  tighten(dir, 0o700);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
-    if (entry.isFile()) chmodSync(file, 0o600);
-    else if (entry.isDirectory()) chmodSync(file, 0o700);
+    if (entry.isFile()) tighten(file, 0o600);
+    else if (entry.isDirectory()) tighten(file, 0o700);
+  }
+}
+
+function tighten(file: string, mode: number) {
+  try {
+    chmodSync(file, mode);
+  } catch (error) {
+    throw new Error(
+      `Cannot make ${file} private (${(error as NodeJS.ErrnoException).code}): run the graph as the owner of its data directory.`,
+    );
   }
 }
 
