@@ -18,7 +18,8 @@ export { DEFAULT_LIMITS, type LimitName, limitsFromEnv, type OperationLimits } f
  * Apollo Server answers an error thrown before `didResolveOperation` with a bare 500, so a document refused
  * before validation is swapped for a one-field placeholder (validated in microseconds) and the refusal is thrown
  * from `didResolveOperation`, where it gets its status, `formatError` and every plugin's error hooks. The
- * placeholder is what Apollo Server then caches for that query: a repeat is refused from the cache.
+ * placeholder is what Apollo Server then caches for that query (its in-memory document cache keeps the object
+ * itself, which `refusals` recognises): a repeat is refused from the cache.
  */
 export function operationLimits(limits: OperationLimits): ApolloServerPlugin<GatewayContext> {
   return {
@@ -33,7 +34,8 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
         },
         async didResolveOperation({ schema, document, operation, request }) {
           const refusal = refusals.get(document) ?? refusalFor(analysisOf(document), limits);
-          if (refusal) throw refusal;
+          // A fresh error each time: Apollo Server adds to the error it is given, and a refusal can repeat.
+          if (refusal) throw tooComplex(...refusal);
           if (!operation) return;
           const cost = operationCost(schema, document, operation, request.variables ?? {});
           if (cost > limits.maxCost) throw tooComplex('cost', cost, limits.maxCost);
@@ -58,8 +60,11 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
   };
 }
 
+/** Which limit a document exceeds: the limit, the measured value, the maximum. */
+type Refusal = [LimitName, number, number];
+
 /** Refusals of documents swapped out before validation, by their placeholder. */
-const refusals = new WeakMap<DocumentNode, GraphQLError>();
+const refusals = new WeakMap<DocumentNode, Refusal>();
 
 /** A valid document naming the requested operation, so the refusal is what resolving it reports. */
 function placeholderFor(operationName: string | undefined): DocumentNode {
@@ -88,18 +93,15 @@ export function limitParseOptions(limits: OperationLimits): { maxTokens: number 
 /** graphql-js's message when `maxTokens` is exceeded ("more that" is its own spelling). */
 const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
 
-/** The first structural limit the document exceeds, as the refusal to send; null when it fits. */
-function refusalFor(analysis: DocumentAnalysis, limits: OperationLimits): GraphQLError | null {
-  const checks: [LimitName, number, number][] = [
+/** The first structural limit the document exceeds; null when it fits. */
+function refusalFor(analysis: DocumentAnalysis, limits: OperationLimits): Refusal | null {
+  const checks: Refusal[] = [
     ['depth', analysis.depth, limits.maxDepth],
     ['aliases', analysis.aliases, limits.maxAliases],
     ['rootFields', analysis.rootFields, limits.maxRootFields],
     ['selections', analysis.selections, limits.maxSelections],
   ];
-  for (const [limit, measured, maximum] of checks) {
-    if (measured > maximum) return tooComplex(limit, measured, maximum);
-  }
-  return null;
+  return checks.find(([, measured, maximum]) => measured > maximum) ?? null;
 }
 
 /** The refusal: which limit, the measured value, the limit, its setting, and what to do instead. */
