@@ -1,4 +1,16 @@
-import { buildSchema, getIntrospectionQuery, Kind, type OperationDefinitionNode, parse, print, visit } from 'graphql';
+import { readFileSync } from 'node:fs';
+import {
+  buildSchema,
+  getIntrospectionQuery,
+  Kind,
+  Lexer,
+  type OperationDefinitionNode,
+  parse,
+  print,
+  Source,
+  TokenKind,
+  visit,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { filterOperation } from '../../gateway/auth/filter-operation.ts';
 import { readAccessPolicy } from '../../gateway/auth/policy.ts';
@@ -64,17 +76,43 @@ describe('operation analysis', () => {
     expect(analysis.selections).toBe(2);
   });
 
-  it('the client operations and the introspection query are far inside every default limit', () => {
+  it('the client operations, the README examples and the introspection query are far inside every default limit', () => {
     const limits = limitsFromEnv({});
-    for (const source of [LIFE_FEED, NEARBY_DEALS, WALLET, MERCHANT_PAGE, LIVE_ROOM, getIntrospectionQuery()]) {
+    const readmeExamples = [...readFileSync('README.md', 'utf8').matchAll(/```graphql\n([\s\S]*?)```/g)].map(
+      (m) => m[1] ?? '',
+    );
+    expect(readmeExamples.length).toBeGreaterThan(0);
+    const introspection = getIntrospectionQuery({
+      descriptions: true,
+      inputValueDeprecation: true,
+      specifiedByUrl: true,
+    });
+    for (const source of [
+      LIFE_FEED,
+      NEARBY_DEALS,
+      WALLET,
+      MERCHANT_PAGE,
+      LIVE_ROOM,
+      introspection,
+      ...readmeExamples,
+    ]) {
       const analysis = analyzeDocument(parse(source));
       expect(analysis.depth).toBeLessThan(limits.maxDepth);
       expect(analysis.selections * 4).toBeLessThan(limits.maxSelections);
       expect(analysis.aliases).toBeLessThan(limits.maxAliases);
       expect(analysis.rootFields * 10).toBeLessThan(limits.maxRootFields);
+      expect(tokens(source) * 10).toBeLessThan(limits.maxTokens);
     }
   });
 });
+
+/** Lexical tokens of a document, as graphql-js's `maxTokens` counts them (comments are not tokens). */
+function tokens(source: string): number {
+  const lexer = new Lexer(new Source(source));
+  let count = 0;
+  while (lexer.advance().kind !== TokenKind.EOF) count++;
+  return count;
+}
 
 describe('limit settings', () => {
   it('reads every limit from its variable and refuses values that are not positive integers, naming the variable', () => {
