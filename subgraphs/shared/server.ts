@@ -129,8 +129,8 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     }),
   );
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
-  app.all('/healthz', allowMethods('GET'));
-  app.use(notFound(['/graphql', '/healthz']));
+  app.all(['/healthz', '/readyz'], allowMethods('GET'));
+  app.use(notFound(['/graphql', '/healthz', '/readyz']));
   app.use(jsonErrorHandler((error) => console.error(`[${definition.name}] unhandled HTTP error:`, error)));
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
   // Seen by `seed --reset`, which refuses to delete databases a running process serves.
