@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
@@ -7,8 +8,14 @@ import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { eventually, spawnTsx } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
 
-/** Overwrites every page after the first (the header, so SQLite still opens the file) with garbage. */
+/**
+ * Overwrites every page after the first (the header, so SQLite still opens the file) with garbage. A checkpoint
+ * first moves every page still in the write-ahead log into the file, as SQLite does by itself every 1000 pages.
+ */
 function corruptPages(file: string) {
+  const checkpoint = new Database(file);
+  checkpoint.pragma('wal_checkpoint(TRUNCATE)');
+  checkpoint.close();
   const fd = openSync(file, 'r+');
   try {
     const header = Buffer.alloc(100);
@@ -114,5 +121,15 @@ describe('a database file corrupted under a running graph', () => {
       database: { file: 'offers.sqlite', ok: false },
     });
     expect(body.subgraphs.filter((s) => s.name !== 'offers').every((s) => s.ready)).toBe(true);
+  });
+
+  it("makes the gateway's /readyz 503 when its own key database is damaged, naming gateway.sqlite", async () => {
+    const gatewayReadyz = graph.gateway.url.replace('/graphql', '/readyz');
+    corruptPages(path.join(graph.dataDir, 'gateway.sqlite'));
+    await eventually(async () => {
+      const body = (await (await fetch(gatewayReadyz)).json()) as { databases: { file: string; ok: boolean }[] };
+      return body.databases.some((d) => d.file === 'gateway.sqlite' && !d.ok);
+    }, 'the gateway reports its key database');
+    expect((await fetch(gatewayReadyz)).status).toBe(503);
   });
 });
