@@ -8,8 +8,9 @@ export interface SubgraphReadiness {
   url: string;
   /** The subgraph answered at all. */
   reachable: boolean;
-  /** It answered, its own readiness (its database) is good, and its circuit is not open. */
+  /** It answered and its own readiness (its database) is good. */
   ready: boolean;
+  /** The gateway's circuit breaker for it: `open` = recent requests failed and it is not being called. */
   circuit: CircuitStateName;
   /** The subgraph's database, as its `/readyz` reports it (absent for a subgraph without one). */
   database?: DatabaseCheck;
@@ -28,9 +29,9 @@ export interface Readiness {
 /**
  * Ready = not draining, every database file of the gateway passes its check, and every subgraph is ready:
  * its `/readyz` (next to its GraphQL endpoint: a real check of its database) says so, or, for a subgraph
- * without one (any supergraph works), it answers a signed `{ __typename }` with HTTP 200; and its circuit
- * is not open. Each probe gives up after `timeoutMs`. `/readyz` is public, so one check serves every probe
- * that arrives within `cacheMs` of it: a flood of probes costs no more than one a second.
+ * without one (any supergraph works), it answers a signed `{ __typename }` with HTTP 200. Each subgraph's
+ * circuit state is reported alongside. Each probe gives up after `timeoutMs`. `/readyz` is public, so one
+ * check serves every probe that arrives within `cacheMs` of it: a flood of probes costs one check a second.
  */
 export function readinessCheck(options: {
   subgraphs: SupergraphSubgraph[];
@@ -48,11 +49,10 @@ export function readinessCheck(options: {
     const subgraphs = await Promise.all(
       options.subgraphs.map(async ({ name, url }): Promise<SubgraphReadiness> => {
         const probe = await probeSubgraph(url, options.subgraphSecret, timeoutMs);
-        // Read after the probe: the circuit may have changed while it ran.
+        // The circuit is shown, but readiness follows the probe: an open circuit only closes when a request
+        // probes it, and a gateway taken out of rotation for its open circuit would never get that request.
         const circuit = options.breakers.state(name);
-        const ready = probe.ready && circuit !== 'open';
-        const error = probe.error ?? (circuit === 'open' ? 'circuit open: recent requests to it failed' : undefined);
-        return { name, url, reachable: probe.reachable, ready, circuit, database: probe.database, error };
+        return { name, url, ...probe, circuit };
       }),
     );
     return { ready: databases.every((d) => d.ok) && subgraphs.every((s) => s.ready), databases, subgraphs };
