@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
@@ -17,6 +17,8 @@ import { testDataDir } from '../support/temp.ts';
  * Faults stay local: subgraphs run in their own processes (as `npm run subgraph`), the gateway in this one,
  * and one subgraph (offers) hangs, dies or comes back while the others keep answering.
  */
+// Each test waits out real timeouts and cooldowns, on a machine other suites share.
+vi.setConfig({ testTimeout: 90_000 });
 const dataDir = testDataDir('lg-faults-');
 type Subgraph = Awaited<ReturnType<typeof startSubgraphProcess>>;
 const subgraphs = {} as Record<SubgraphName, Subgraph>;
