@@ -64,30 +64,36 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   }));
   const urls = new Map(subgraphs.map((s) => [s.name, s.url]));
   const metrics = createMetrics();
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const subgraphFetch = options.subgraphFetch ?? subgraphFetchFromEnv();
   const breakers = new SubgraphBreakers(
     subgraphs.map((s) => s.name),
     subgraphFetch,
     metrics.registry,
+    logger,
   );
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
       buildService: ({ name, url }) =>
-        new SignedDataSource({ name, url: urls.get(name) ?? url ?? '' }, options.subgraphSecret, subgraphFetch, breakers),
+        new SignedDataSource(
+          { name, url: urls.get(name) ?? url ?? '' },
+          options.subgraphSecret,
+          subgraphFetch,
+          breakers,
+        ),
     }),
     readAccessPolicy(options.supergraphSdl),
   );
   const app = express();
   const httpServer = http.createServer(app);
-  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const limits = options.limits ?? limitsFromEnv();
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    // The token limit stops the parser itself; the other limits are checked right after parsing.
-    parseOptions: limitParseOptions(limits),
     // The CLIs own SIGTERM/SIGINT: they stop the gateway first and the subgraphs after it (see shared/shutdown.ts).
     stopOnTerminationSignals: false,
+    // The token limit stops the parser itself; the other limits are checked right after parsing.
+    parseOptions: limitParseOptions(limits),
     // Introspection stays on: in production introspectionGuard admits only callers with the scope.
     introspection: true,
     includeStacktraceInErrorResponses: !options.production,

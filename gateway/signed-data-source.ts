@@ -65,7 +65,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       });
     } catch (error) {
       const failure = classifyFailure(error, { timeout, client });
-      this.breakers.recordFailure(name, failure.reason);
+      this.breakers.recordFailure(name, failure);
       return failureResponse(
         failure,
         name,

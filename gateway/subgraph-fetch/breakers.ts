@@ -2,9 +2,10 @@
 // VS Code and the Azure SDKs) with consecutive-failure breakers, half-open probing and state events. It is
 // pinned to 3.2.1 because 4.x requires Node 22 and the project supports Node 20.19+.
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
+import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SubgraphFetchOptions } from './config.ts';
-import { type FailureReason, SubgraphFetchFailure } from './failure.ts';
+import { SubgraphFetchFailure } from './failure.ts';
 
 /** A circuit's state as `/readyz` reports it. */
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
@@ -30,15 +31,17 @@ export class SubgraphBreakers {
     names: string[],
     private readonly options: SubgraphFetchOptions,
     registry?: Registry,
+    private readonly logger?: Logger,
   ) {
     for (const name of names) {
-      this.breakers.set(
-        name,
-        circuitBreaker(
-          handleWhen((error) => error instanceof SubgraphFetchFailure && error.countsAgainstSubgraph),
-          { halfOpenAfter: options.breakerCooldownMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
-        ),
+      const breaker = circuitBreaker(
+        handleWhen((error) => error instanceof SubgraphFetchFailure && error.countsAgainstSubgraph),
+        { halfOpenAfter: options.breakerCooldownMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
       );
+      breaker.onStateChange((state) =>
+        logger?.warn({ subgraph: name, circuit: STATE_NAMES[state] }, 'subgraph circuit changed'),
+      );
+      this.breakers.set(name, breaker);
     }
     if (!registry) return;
     const breakers = this.breakers;
@@ -75,9 +78,14 @@ export class SubgraphBreakers {
     }
   }
 
-  /** Counts a failed fetch for the metrics. */
-  recordFailure(subgraph: string, reason: FailureReason) {
-    this.failures?.inc({ subgraph, reason });
+  /**
+   * Counts a failed fetch for the metrics and logs what the client is not told (the status or error behind
+   * it); fetches refused by an open circuit and clients that left are only counted.
+   */
+  recordFailure(subgraph: string, failure: SubgraphFetchFailure) {
+    this.failures?.inc({ subgraph, reason: failure.reason });
+    if (failure.reason === 'circuit_open' || failure.reason === 'client_closed') return;
+    this.logger?.warn({ subgraph, reason: failure.reason, detail: failure.message }, 'subgraph fetch failed');
   }
 
   /** The state of a subgraph's circuit (`closed` for a subgraph the gateway does not know). */

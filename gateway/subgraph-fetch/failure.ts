@@ -58,8 +58,14 @@ export function classifyFailure(
   // The client check comes first: a client gone away is nobody's fault, even if the timer fired too.
   if (signals.client?.aborted) return new SubgraphFetchFailure('client_closed', 'the client closed the request');
   if (signals.timeout.aborted) return new SubgraphFetchFailure('timeout', 'timed out');
-  if (error instanceof SubgraphHttpError && error.status < 500) {
-    return new SubgraphFetchFailure('refused', error.message, error.firstError);
+  if (error instanceof SubgraphHttpError) {
+    const detail = `HTTP ${error.status}${error.firstError ? `: ${error.firstError.message}` : ''}`;
+    // 401/403 at this level mean the subgraph refused the gateway's signed identity (a secret mismatch or a
+    // clock problem): the gateway's fault, not the caller's, so the caller is not told to sign in again.
+    if (error.status >= 500 || error.status === 401 || error.status === 403) {
+      return new SubgraphFetchFailure('unavailable', detail);
+    }
+    return new SubgraphFetchFailure('refused', detail, error.firstError);
   }
   // Refused or reset connections, 5xx answers, bodies that are not GraphQL JSON: the subgraph is not serving.
   return new SubgraphFetchFailure('unavailable', (error as Error)?.message ?? String(error));

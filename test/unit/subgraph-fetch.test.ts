@@ -39,6 +39,15 @@ describe('classifyFailure', () => {
     expect([refused.reason, refused.countsAgainstSubgraph]).toEqual(['unavailable', true]);
     const serverError = classifyFailure(new SubgraphHttpError(502), { timeout: live() });
     expect(serverError.reason).toBe('unavailable');
+    // A subgraph refusing the gateway's own signature is the gateway's problem: never a 401 for the caller.
+    const identityRefused = classifyFailure(
+      new SubgraphHttpError(401, { message: 'Invalid or expired x-lifegraph-identity', extensions: {} }),
+      { timeout: live() },
+    );
+    expect([identityRefused.reason, identityRefused.message]).toEqual([
+      'unavailable',
+      'HTTP 401: Invalid or expired x-lifegraph-identity',
+    ]);
     const badRequest = classifyFailure(
       new SubgraphHttpError(400, {
         message: 'Variable "$n" got invalid value',
