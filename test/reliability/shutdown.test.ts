@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { heldRequest, spawnCommand } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
 
@@ -54,6 +55,41 @@ describe('npm start on SIGTERM', () => {
       await expect(post(url, WHOLE_GRAPH)).rejects.toThrow();
     } finally {
       graph.killGroup('SIGKILL');
+    }
+  }, 180_000);
+});
+
+describe('npm run gateway on SIGTERM', () => {
+  let graph: TestGraph;
+  beforeAll(async () => {
+    graph = await startTestGraph();
+  });
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  it('finishes the requests in flight with their full answers, then exits 0', async () => {
+    const gateway = spawnCommand('npm', ['run', 'gateway', '--', '--port', '0', '--data-dir', graph.dataDir], {
+      ...Object.fromEntries(
+        SUBGRAPH_NAMES.map((name) => [`LIFEGRAPH_${name.toUpperCase()}_PORT`, String(graph.subgraphs[name].port)]),
+      ),
+      LIFEGRAPH_JWT_SECRET: graph.secrets.jwtSecret,
+      LIFEGRAPH_SUBGRAPH_SECRET: graph.secrets.subgraphSecret,
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const [, port] = await gateway.waitFor(/^gateway http:\/\/localhost:(\d+)\/graphql/m, 120_000);
+      const url = `http://127.0.0.1:${port}/graphql`;
+      const expected = await post(url, WHOLE_GRAPH);
+      expect(JSON.parse(expected.text).errors).toBeUndefined();
+      const inFlight = Array.from({ length: 10 }, () => heldRequest(url, WHOLE_GRAPH));
+      await Promise.all(inFlight.map((r) => r.accepted));
+      gateway.child.kill('SIGTERM');
+      await waitForStderr(gateway, /SIGTERM: finishing the requests in flight/);
+      for (const answer of await Promise.all(inFlight.map((r) => r.send()))) expect(answer).toEqual(expected);
+      expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      gateway.killGroup('SIGKILL');
     }
   }, 180_000);
 });
