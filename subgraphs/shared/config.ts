@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** The four subgraphs, in the order they are started and composed. */
@@ -42,34 +52,74 @@ export function resolveDataDir(flag?: string): string {
   return dir;
 }
 
+/** The files the graph keeps in its data directory: its SQLite databases (with their side files) and secrets. */
+const GRAPH_FILE = /^(?:[^/]+\.sqlite(?:-wal|-shm|-journal)?|secrets\.json)$/;
+/** The graph's own folder in the data directory (running processes, see running.ts). */
+const GRAPH_FOLDER = 'run';
+
 /**
- * The data directory holds users' IOUs, key hashes and secrets: it is made 0700 and every file in it 0600
- * (existing ones are tightened), and the process umask becomes 077 so that files created later (SQLite's
- * -wal and -shm files, new databases) are private too.
+ * The data directory holds users' IOUs, key hashes and secrets: the directory is made 0700, the graph's own
+ * files in it 0600 and its `run/` folder 0700 (anything else in it is left as it is), and the process umask
+ * becomes 077 so that files created later (SQLite's -wal and -shm files, new databases) are private too.
+ * A directory that is plainly not the graph's own (shared like /tmp, a home directory, a project root) is
+ * refused. A file this user may not chmod (a volume owned by someone else) is warned about, not fatal.
  */
-export function makePrivate(dir: string) {
+export function makePrivate(dir: string, warn: (message: string) => void = (m) => console.warn(m)) {
   process.umask(0o077);
+  refuseForeignDir(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // A sticky directory (/tmp) is shared by everyone: tightening it and its files would break other users.
-  if (statSync(dir).mode & 0o1000) {
-    throw new Error(
-      `The data directory ${dir} is a shared directory: give the graph one of its own (e.g. ${path.join(dir, 'lifegraph')}).`,
-    );
-  }
-  tighten(dir, 0o700);
+  tighten(dir, 0o700, warn);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
-    if (entry.isFile()) tighten(file, 0o600);
-    else if (entry.isDirectory()) tighten(file, 0o700);
+    if (entry.isFile() && GRAPH_FILE.test(entry.name)) tighten(file, 0o600, warn);
+    else if (entry.isDirectory() && entry.name === GRAPH_FOLDER) {
+      tighten(file, 0o700, warn);
+      for (const inner of readdirSync(file, { withFileTypes: true })) {
+        if (inner.isFile()) tighten(path.join(file, inner.name), 0o600, warn);
+      }
+    }
   }
 }
 
-function tighten(file: string, mode: number) {
+/** Refuses a data directory whose other contents a chmod (or `seed --reset`) would hurt. */
+function refuseForeignDir(dir: string) {
+  if (!existsSync(dir)) return;
+  const ownDir = (name = 'lifegraph') => `give the graph one of its own (e.g. ${path.join(dir, name)})`;
+  // A sticky directory (/tmp) is shared by everyone: tightening it would break other users.
+  if (statSync(dir).mode & 0o1000) throw new Error(`The data directory ${dir} is a shared directory: ${ownDir()}.`);
+  const real = realpathSync(dir);
+  if (real === realpathOrSelf(homedir())) {
+    throw new Error(`The data directory ${dir} is your home directory: ${ownDir()}.`);
+  }
+  if (real === path.parse(real).root) throw new Error(`The data directory ${dir} is the filesystem root: ${ownDir()}.`);
+  const marker = ['package.json', '.git'].find((name) => existsSync(path.join(dir, name)));
+  if (marker) {
+    throw new Error(
+      `The data directory ${dir} looks like a project folder (it has ${marker}), not a data directory: ` +
+        `${ownDir('data')}.`,
+    );
+  }
+}
+
+function realpathOrSelf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/** Takes group and other permissions away from `file` unless it has none already. */
+function tighten(file: string, mode: number, warn: (message: string) => void) {
+  if ((statSync(file).mode & 0o077) === 0) return;
   try {
     chmodSync(file, mode);
   } catch (error) {
-    throw new Error(
-      `Cannot make ${file} private (${(error as NodeJS.ErrnoException).code}): run the graph as the owner of its data directory.`,
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM') throw new Error(`Cannot make ${file} private (${code}): fix its permissions by hand.`);
+    warn(
+      `Cannot make ${file} private: it belongs to another user. Anyone with access to it may read the graph's data; ` +
+        'run the graph as its owner or restrict the directory yourself.',
     );
   }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
@@ -21,6 +21,8 @@ import { testDataDir } from '../support/temp.ts';
  */
 const run = promisify(execFile);
 const tsx = path.resolve('node_modules/.bin/tsx');
+/** The uid and gid of `nobody`. */
+const NOBODY = 65534;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface LogLine {
@@ -258,11 +260,20 @@ describe('secrets in production', () => {
 describe('the data directory', () => {
   const mode = (file: string) => statSync(file).mode & 0o777;
 
-  it('is 0700 with every file in it 0600 after `npm start`, existing ones tightened', async () => {
+  it("is 0700 with the graph's files 0600 after `npm start`, and leaves files it does not own alone", async () => {
     const dataDir = path.join(testDataDir(), 'data');
     mkdirSync(dataDir, { mode: 0o755 });
     chmodSync(dataDir, 0o755);
-    writeFileSync(path.join(dataDir, 'notes.txt'), 'left by an operator', { mode: 0o644 });
+    // An operator's own files: tightening them would break them (run.sh would lose its exec bit).
+    const foreign = { 'notes.txt': 0o644, 'run.sh': 0o755, 'backups/': 0o755 };
+    for (const [name, fileMode] of Object.entries(foreign)) {
+      const file = path.join(dataDir, name);
+      if (name.endsWith('/')) mkdirSync(file);
+      else writeFileSync(file, 'left by an operator');
+      chmodSync(file, fileMode);
+    }
+    writeFileSync(path.join(dataDir, 'secrets.json'), '{}', { mode: 0o644 });
+    chmodSync(path.join(dataDir, 'secrets.json'), 0o644);
     const env = {
       ...process.env,
       LIFEGRAPH_JWT_SECRET: '',
@@ -291,14 +302,19 @@ describe('the data directory', () => {
       expect(await answer.json()).toEqual({ data: { merchant: { name: 'KFC' } } });
       const files = readdirSync(dataDir);
       expect(files).toEqual(
-        expect.arrayContaining(['secrets.json', 'merchants.sqlite', 'merchants.sqlite-wal', 'notes.txt']),
+        expect.arrayContaining(['secrets.json', 'merchants.sqlite', 'merchants.sqlite-wal', 'gateway.sqlite', 'run']),
       );
       expect(files.some((f) => f.endsWith('-shm'))).toBe(true);
       expect(mode(dataDir).toString(8)).toBe('700');
-      // Files 0600; a directory inside (the graph's run/ lock) 0700.
-      const modes = (expected: (f: string) => string) => Object.fromEntries(files.map((f) => [f, expected(f)]));
-      expect(modes((f) => mode(path.join(dataDir, f)).toString(8))).toEqual(
-        modes((f) => (statSync(path.join(dataDir, f)).isDirectory() ? '700' : '600')),
+      // The graph's files 0600 (secrets.json tightened), its run/ folder 0700; the operator's files as they were.
+      const graphFiles = files.filter((f) => !(f in foreign) && !(`${f}/` in foreign));
+      const modes = (names: string[], expected: (f: string) => string) =>
+        Object.fromEntries(names.map((f) => [f, expected(f)]));
+      expect(modes(graphFiles, (f) => mode(path.join(dataDir, f)).toString(8))).toEqual(
+        modes(graphFiles, (f) => (f === 'run' ? '700' : '600')),
+      );
+      expect(modes(Object.keys(foreign), (f) => mode(path.join(dataDir, f)).toString(8))).toEqual(
+        modes(Object.keys(foreign), (f) => (foreign[f as keyof typeof foreign] & 0o777).toString(8)),
       );
     } finally {
       child.kill('SIGTERM');
@@ -313,6 +329,39 @@ describe('the data directory', () => {
       stderr: expect.stringContaining('is a shared directory: give the graph one of its own'),
     });
     expect(mode(shared).toString(8)).toBe('777');
+  });
+
+  it('is not a home directory or a project root, and nothing in it changes', async () => {
+    const home = testDataDir();
+    writeFileSync(path.join(home, 'run.sh'), '#!/bin/sh\n');
+    chmodSync(home, 0o755);
+    chmodSync(path.join(home, 'run.sh'), 0o755);
+    await expect(
+      run(tsx, ['gateway/cli/keys.ts', 'list', '--data-dir', home], { env: { ...process.env, HOME: home } }),
+    ).rejects.toMatchObject({
+      stderr: expect.stringContaining(`${home} is your home directory: give the graph one of its own`),
+    });
+    await expect(run(tsx, ['gateway/cli/keys.ts', 'list', '--data-dir', '.'])).rejects.toMatchObject({
+      stderr: expect.stringContaining('looks like a project folder (it has package.json)'),
+    });
+    expect([mode(home), mode(path.join(home, 'run.sh'))].map((m) => m.toString(8))).toEqual(['755', '755']);
+    expect(readdirSync(home)).toEqual(['run.sh']);
+  });
+
+  // A volume owned by root and shared with the graph's group (Kubernetes fsGroup): the graph cannot chmod it.
+  it.runIf(process.getuid?.() === 0)('owned by another user starts with a warning, not a failure', async () => {
+    const volume = testDataDir();
+    chownSync(volume, 0, NOBODY);
+    chmodSync(volume, 0o2775);
+    const { stdout, stderr } = await run(tsx, ['gateway/cli/keys.ts', 'list', '--json', '--data-dir', volume], {
+      uid: NOBODY,
+      gid: NOBODY,
+    });
+    expect(stdout.trim()).toBe('[]');
+    expect(stderr).toContain(`Cannot make ${volume} private: it belongs to another user.`);
+    expect(mode(volume).toString(8)).toBe('775');
+    // What the graph creates there is its own, and private.
+    expect(mode(path.join(volume, 'gateway.sqlite')).toString(8)).toBe('600');
   });
 });
 
