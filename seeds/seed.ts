@@ -1,7 +1,8 @@
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config.ts';
-import { runningProcesses } from '../subgraphs/shared/running.ts';
+import { registerRunning, runningProcesses, takeDatabasesAlone } from '../subgraphs/shared/running.ts';
 import { databaseFile, openSubgraphDatabase } from '../subgraphs/shared/server.ts';
 import { buildWorld, type World } from './world.ts';
 import { writeContent } from './write-content.ts';
@@ -17,14 +18,14 @@ const WRITERS: Record<SubgraphName, (db: any, world: World) => void> = {
   social: writeSocial,
 };
 
-/** `seed --reset` was refused: a running process serves the data directory. The message says what to do. */
+/** `seed --reset` was refused: a running process uses the data directory. The message says what to do. */
 export class SeedRefusedError extends Error {}
 
 /** Why resetting `dataDir` is refused (the processes that serve it), or null when nothing serves it. */
 export function resetRefusal(dataDir: string): string | null {
   const running = runningProcesses(dataDir);
   if (running.length === 0) return null;
-  const who = running.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
+  const who = running.map((p) => `${p.name} (pid ${p.pid}${p.host ? ` on host ${p.host}` : ''})`).join(', ');
   return (
     `Refusing to reset ${dataDir}: it is being served by ${who}, and deleting its databases under a running ` +
     `graph loses their data mid-request. Stop the graph first (Ctrl-C on npm start, or kill ${running
@@ -45,28 +46,59 @@ export interface SeedResult {
 
 /**
  * Creates, migrates and seeds each subgraph database in `dataDir`. A database that is already seeded is
- * kept (nothing is ever lost by accident) unless `reset` is set, which deletes and recreates it (refused with
- * `SeedRefusedError` while a process serves `dataDir`, see shared/running.ts). The scale
+ * kept (nothing is ever lost by accident) unless `reset` is set, which deletes and recreates them all (refused
+ * with `SeedRefusedError`, nothing deleted, while any process uses `dataDir`, see shared/running.ts). The scale
  * a database was seeded with is kept in SQLite's `user_version`, written in the same transaction as the rows.
  */
 export function seedDataDir(
   dataDir: string,
   options: { scale?: number; reset?: boolean; onProgress?: (message: string) => void } = {},
 ): SeedResult[] {
-  if (options.reset) {
-    const refusal = resetRefusal(dataDir);
-    if (refusal) throw new SeedRefusedError(refusal);
+  if (options.reset) deleteDatabases(dataDir);
+  // Registered while the seed writes, so that a `seed --reset` elsewhere names this process when it refuses.
+  const unregister = registerRunning(dataDir, 'seed');
+  try {
+    return seedDatabases(dataDir, options);
+  } finally {
+    unregister();
   }
+}
+
+/**
+ * Deletes every subgraph database of `dataDir`, refused (nothing deleted) while a registered process serves
+ * it or while SQLite reports any database open in another connection, registered or not.
+ */
+function deleteDatabases(dataDir: string) {
+  const refusal = resetRefusal(dataDir);
+  if (refusal) throw new SeedRefusedError(refusal);
+  const files = SUBGRAPH_NAMES.map((name) => databaseFile(dataDir, name));
+  const alone = takeDatabasesAlone(files);
+  if (alone.busy !== null) {
+    throw new SeedRefusedError(
+      `Refusing to reset ${dataDir}: ${alone.busy} is open in another process (SQLite reports it locked), ` +
+        `though none registered itself in ${path.join(dataDir, 'run')}; it may be a graph in another container ` +
+        'or on another host sharing this directory. Stop every process using it, then run the seed again. ' +
+        'Nothing was deleted.',
+    );
+  }
+  try {
+    for (const file of files)
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+  } finally {
+    alone.release();
+  }
+}
+
+function seedDatabases(
+  dataDir: string,
+  options: { scale?: number; onProgress?: (message: string) => void },
+): SeedResult[] {
   const scale = options.scale ?? 1;
   const progress = options.onProgress ?? (() => {});
   let world: World | null = null;
   const results: SeedResult[] = [];
   for (const name of SUBGRAPH_NAMES) {
     const started = Date.now();
-    const file = databaseFile(dataDir, name);
-    if (options.reset) {
-      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) rmSync(file + suffix);
-    }
     const database = openSubgraphDatabase(SUBGRAPHS[name], dataDir);
     try {
       const seededScale = Number(database.sqlite.pragma('user_version', { simple: true }));

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { SUBGRAPHS } from '../index.ts';
 import { resolveDataDir, SUBGRAPH_NAMES } from './config.ts';
 import { runJobsOnce } from './jobs.ts';
+import { registerRunning } from './running.ts';
 import { openSubgraphDatabase } from './server.ts';
 
 /**
@@ -33,6 +34,8 @@ if (now.getTime() > Date.now() + FUTURE_TOLERANCE_MS && !values.force) {
   process.exit(1);
 }
 const dataDir = resolveDataDir(values['data-dir']);
+// The jobs write the same databases a graph serves: registered (until exit) so that `seed --reset` refuses meanwhile.
+registerRunning(dataDir, 'jobs');
 for (const name of SUBGRAPH_NAMES) {
   const definition = SUBGRAPHS[name];
   if (!definition.jobs?.length) continue;

@@ -78,7 +78,16 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     scheduler?: boolean;
   },
 ): Promise<StartedSubgraph<TSchema>> {
-  const database = openSubgraphDatabase(definition, options.dataDir);
+  // Registered before the database is opened (seen by `seed --reset`, which refuses to delete databases a
+  // running process uses), so there is no moment when this process has the file open unregistered.
+  const unregister = registerRunning(options.dataDir, definition.name);
+  let database: SubgraphDatabase<TSchema>;
+  try {
+    database = openSubgraphDatabase(definition, options.dataDir);
+  } catch (error) {
+    unregister();
+    throw error;
+  }
   const clock = options.clock ?? systemClock;
   const typeDefs = subgraphTypeDefs(definition.schemaFile);
   const schema = buildSubgraphSchema({
@@ -133,8 +142,6 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   app.use(notFound(['/graphql', '/healthz', '/readyz']));
   app.use(jsonErrorHandler((error) => console.error(`[${definition.name}] unhandled HTTP error:`, error)));
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
-  // Seen by `seed --reset`, which refuses to delete databases a running process serves.
-  const unregister = registerRunning(options.dataDir, definition.name);
   const port = (httpServer.address() as AddressInfo).port;
   const stopScheduler =
     options.scheduler === false

@@ -134,6 +134,76 @@ describe('npm run seed -- --reset', () => {
     expect(existsSync(stale)).toBe(false);
   });
 
+  /** A process that exited: its pid is one this process cannot see, as a graph in another pid namespace. */
+  async function unseenPid(): Promise<number> {
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    return dead.pid as number;
+  }
+
+  it.each([
+    ['no pid file', false],
+    ['only a pid file whose pid this process cannot see', true],
+  ])('refuses while another process has a database open and there is %s, and deletes nothing', async (_, pidFile) => {
+    const dataDir = testDataDir('lg-seed-unseen-');
+    seedDataDir(dataDir);
+    if (pidFile) {
+      const pid = await unseenPid();
+      mkdirSync(path.join(dataDir, 'run'), { recursive: true });
+      writeFileSync(path.join(dataDir, 'run', `offers-${pid}.pid`), `${pid}\n`);
+    }
+    const before = Object.fromEntries(
+      ['merchants', 'content', 'offers', 'social'].map((n) => [n, tableSizes(dataDir, n)]),
+    );
+    // A second connection, as a graph's is: WAL mode, having read the database.
+    const other = new Database(path.join(dataDir, 'offers.sqlite'));
+    other.pragma('journal_mode = WAL');
+    other.prepare('select count(*) from coupons').get();
+    try {
+      await expect(cli('seeds/cli.ts', dataDir, '--reset')).rejects.toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: expect.stringMatching(
+          /Refusing to reset .*offers\.sqlite is open in another process.*Stop every process using it.*Nothing was deleted/s,
+        ),
+      });
+    } finally {
+      other.close();
+    }
+    expect(
+      Object.fromEntries(['merchants', 'content', 'offers', 'social'].map((n) => [n, tableSizes(dataDir, n)])),
+    ).toEqual(before);
+    // Once that connection is gone, the reset runs.
+    const { stdout } = await cli('seeds/cli.ts', dataDir, '--reset');
+    expect(stdout).toMatch(/offers\tseeded\tscale 1/);
+  });
+
+  it('refuses while another host registered over the directory, naming it, and never removes its file', async () => {
+    const dataDir = testDataDir('lg-seed-other-host-');
+    seedDataDir(dataDir);
+    const pid = await unseenPid();
+    const registration = path.join(dataDir, 'run', `social-${pid}.pid`);
+    mkdirSync(path.dirname(registration), { recursive: true });
+    writeFileSync(registration, `${pid}\nanother-host.example\n`);
+    const before = tableSizes(dataDir, 'social');
+    await expect(cli('seeds/cli.ts', dataDir, '--reset')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`social (pid ${pid} on host another-host.example)`),
+    });
+    expect(existsSync(registration)).toBe(true);
+    expect(tableSizes(dataDir, 'social')).toEqual(before);
+  });
+
+  it('a subgraph registers before it opens its database', async () => {
+    const dataDir = testDataDir('lg-registration-first-');
+    // run/ cannot be created, so registering fails: the database must not have been created (opened) yet.
+    writeFileSync(path.join(dataDir, 'run'), 'not a folder');
+    await expect(
+      startSubgraph(offers, { dataDir, port: 0, subgraphSecret: 'test', scheduler: false }),
+    ).rejects.toThrow();
+    expect(existsSync(path.join(dataDir, 'offers.sqlite'))).toBe(false);
+  });
+
   it('a subgraph registers while it serves and removes its registration when it stops', async () => {
     const dataDir = testDataDir('lg-registration-');
     const subgraph = await startSubgraph(offers, { dataDir, port: 0, subgraphSecret: 'test', scheduler: false });
