@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -192,6 +192,16 @@ describe('npm run seed -- --reset', () => {
     });
     expect(existsSync(registration)).toBe(true);
     expect(tableSizes(dataDir, 'social')).toEqual(before);
+  });
+
+  it('resets a database SQLite cannot read, the recovery the damaged-file message gives', async () => {
+    const dataDir = testDataDir('lg-seed-damaged-');
+    seedDataDir(dataDir);
+    for (const suffix of ['-wal', '-shm']) rmSync(path.join(dataDir, `offers.sqlite${suffix}`), { force: true });
+    writeFileSync(path.join(dataDir, 'offers.sqlite'), 'not a database '.repeat(300));
+    const { stdout } = await cli('seeds/cli.ts', dataDir, '--reset');
+    expect(stdout).toMatch(/offers\tseeded\tscale 1/);
+    expect(tableSizes(dataDir, 'offers').coupons).toBeGreaterThan(0);
   });
 
   it('a subgraph registers before it opens its database', async () => {
