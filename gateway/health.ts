@@ -5,7 +5,8 @@ import type { SupergraphSubgraph } from './supergraph.ts';
 
 export interface SubgraphReadiness {
   name: string;
-  url: string;
+  /** Where the gateway calls it; left out in production, where `/readyz` is public and the URL internal. */
+  url?: string;
   /** The subgraph answered at all. */
   reachable: boolean;
   /** It answered and its own readiness (its database) is good. */
@@ -30,18 +31,22 @@ export interface Readiness {
  * Ready = not draining, every database file of the gateway passes its check, and every subgraph is ready:
  * its `/readyz` (next to its GraphQL endpoint: a real check of its database) says so, or, for a subgraph
  * without one (any supergraph works), it answers a signed `{ __typename }` with HTTP 200. Each subgraph's
- * circuit state is reported alongside. Each probe gives up after `timeoutMs`. `/readyz` is public, so one
- * check serves every probe that arrives within `cacheMs` of it: a flood of probes costs one check a second.
+ * circuit state is reported alongside. Each probe gives up after the subgraph fetch timeout or 2 s, whichever
+ * is shorter: a subgraph slower than that is not ready. `/readyz` is public, so one check serves every probe
+ * that arrives within `cacheMs` of it (a flood of probes costs one check a second), and in `production` it
+ * does not show the subgraphs' internal URLs.
  */
 export function readinessCheck(options: {
   subgraphs: SupergraphSubgraph[];
   subgraphSecret: string;
   breakers: SubgraphBreakers;
   databaseFiles: string[];
-  timeoutMs?: number;
+  /** The subgraph fetch timeout (`LIFEGRAPH_SUBGRAPH_TIMEOUT_MS`). */
+  subgraphTimeoutMs?: number;
+  production?: boolean;
   cacheMs?: number;
 }): (draining: boolean) => Promise<Readiness> {
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const timeoutMs = Math.min(options.subgraphTimeoutMs ?? MAX_PROBE_MS, MAX_PROBE_MS);
   const cacheMs = options.cacheMs ?? 1000;
   let last: { at: number; result: Promise<Omit<Readiness, 'draining'>> } | undefined;
   const check = async () => {
@@ -52,7 +57,7 @@ export function readinessCheck(options: {
         // The circuit is shown, but readiness follows the probe: an open circuit only closes when a request
         // probes it, and a gateway taken out of rotation for its open circuit would never get that request.
         const circuit = options.breakers.state(name);
-        return { name, url, ...probe, circuit };
+        return { name, ...(options.production ? {} : { url }), ...probe, circuit };
       }),
     );
     return { ready: databases.every((d) => d.ok) && subgraphs.every((s) => s.ready), databases, subgraphs };
@@ -63,6 +68,9 @@ export function readinessCheck(options: {
     return { ready: ready && !draining, draining, ...rest };
   };
 }
+
+/** The longest a readiness probe waits for a subgraph: a load balancer's own probe must not time out first. */
+const MAX_PROBE_MS = 2000;
 
 type Probe = Pick<SubgraphReadiness, 'reachable' | 'ready' | 'database' | 'error'>;
 
@@ -77,7 +85,7 @@ async function probeSubgraph(url: string, subgraphSecret: string, timeoutMs: num
         : { reachable: true, ready: false, database, error: database.ok ? `HTTP ${response.status}` : database.error };
     }
   } catch (error) {
-    return { reachable: false, ready: false, error: (error as Error).message };
+    return { reachable: false, ready: false, error: probeError(error, timeoutMs) };
   }
   return probeGraphQL(url, subgraphSecret, timeoutMs);
 }
@@ -99,6 +107,12 @@ async function probeGraphQL(url: string, subgraphSecret: string, timeoutMs: numb
       ? { reachable: true, ready: true }
       : { reachable: false, ready: false, error: `HTTP ${response.status}` };
   } catch (error) {
-    return { reachable: false, ready: false, error: (error as Error).message };
+    return { reachable: false, ready: false, error: probeError(error, timeoutMs) };
   }
+}
+
+/** Why a probe got no answer; a timeout names the wait, so an operator sees which setting applied. */
+function probeError(error: unknown, timeoutMs: number): string {
+  if ((error as Error)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  return (error as Error)?.message ?? String(error);
 }

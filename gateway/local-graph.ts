@@ -32,7 +32,11 @@ export interface LocalGraph {
   gateway: RunningGateway;
   // biome-ignore lint/suspicious/noExplicitAny: each subgraph has its own table types
   subgraphs: Record<SubgraphName, StartedSubgraph<any>>;
-  /** Stops the gateway first (it finishes its requests in flight, which still need the subgraphs), then the rest. */
+  /**
+   * Stops the gateway first (it finishes its requests in flight, which still need the subgraphs), then the rest.
+   * A part that fails to stop does not keep the others running: each is stopped, then the returned promise
+   * rejects naming every part that failed, so the command exits non-zero.
+   */
   stop(onStopped?: (part: string) => void): Promise<void>;
 }
 
@@ -44,10 +48,21 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
   // In start order; stopped in reverse, so the gateway goes first and the subgraphs it calls last.
   const started: { name: string; stop(): Promise<void> }[] = [];
   const stopAll = async (onStopped?: (part: string) => void) => {
+    const failures: { part: string; error: unknown }[] = [];
     for (const part of started.splice(0).reverse()) {
-      await part.stop().catch(() => {});
-      onStopped?.(part.name);
+      try {
+        await part.stop();
+        onStopped?.(part.name);
+      } catch (error) {
+        failures.push({ part: part.name, error });
+      }
     }
+    if (failures.length === 0) return;
+    const parts = failures.map(({ part, error }) => `${part} (${(error as Error)?.message ?? error})`);
+    throw new AggregateError(
+      failures.map((f) => f.error),
+      `could not stop ${parts.join(', ')}; everything else was stopped`,
+    );
   };
   try {
     // biome-ignore lint/suspicious/noExplicitAny: see LocalGraph
@@ -64,7 +79,7 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
       subgraphs[name] = subgraph;
     }
     const verifyUserToken = createUserTokenVerifier({ secret: options.secrets.jwtSecret, ...options.userTokens });
-    const apiKeys = new ApiKeyStore(options.dataDir);
+    const apiKeys = new ApiKeyStore(options.dataDir, { logger: options.logger });
     started.push({ name: 'key store', stop: async () => apiKeys.close() });
     const gateway = await startGateway(
       {
@@ -82,7 +97,8 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
     started.push({ name: 'gateway', stop: () => gateway.stop() });
     return { gateway, subgraphs, stop: stopAll };
   } catch (error) {
-    await stopAll();
+    // The start error is what the caller must see; a part that would not stop as well is only logged.
+    await stopAll().catch((stopError: Error) => console.error(`After the failed start, ${stopError.message}`));
     throw error;
   }
 }

@@ -126,6 +126,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     subgraphSecret: options.subgraphSecret,
     breakers,
     databaseFiles: options.databaseFiles ?? [],
+    subgraphTimeoutMs: subgraphFetch.timeoutMs,
+    production: options.production,
   });
   let draining = false;
   app.get('/readyz', async (_req, res) => {
@@ -154,7 +156,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
   app.all(['/healthz', '/readyz', '/metrics'], allowMethods('GET'));
   app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
-  app.use(jsonErrorHandler((error) => logger.error({ err: error }, 'unhandled HTTP error')));
+  app.use(jsonErrorHandler((error, requestId) => logger.error({ requestId, err: error }, 'unhandled HTTP error')));
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
   const actualPort = (httpServer.address() as AddressInfo).port;

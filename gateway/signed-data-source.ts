@@ -26,8 +26,8 @@ export interface GatewayContext {
 /**
  * Sends every subgraph request with the caller's verified identity, signed with the secret shared by the
  * gateway and the subgraphs (subgraphs trust nothing else, so clients can't forge identity headers), and
- * keeps a subgraph's faults local: each fetch has a timeout, is aborted when the client leaves and goes
- * through the subgraph's circuit breaker; a failed fetch becomes errors at the paths it owned.
+ * keeps a subgraph's faults local: each fetch has a timeout, is aborted when the client leaves (all but the
+ * circuit's half-open probe) and goes through the subgraph's circuit breaker; a failed fetch becomes errors at the paths it owned.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly identityTtl: number;
@@ -50,14 +50,20 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const client = (options.context as Partial<GatewayContext>).signal;
+    const context = options.context as Partial<GatewayContext>;
     const timeout = AbortSignal.timeout(this.fetchOptions.timeoutMs);
-    const signal = client ? AbortSignal.any([timeout, client]) : timeout;
+    let client = context.signal;
     const { name } = this.subgraph;
     try {
-      return await this.breakers.run(name, async () => {
+      return await this.breakers.run(name, async ({ probe }) => {
+        // The half-open probe is not cancelled by its client: it is the subgraph's test, and one cut short
+        // would say nothing about the subgraph (cockatiel even takes such an error as a success and closes
+        // the circuit). It finishes, bounded by the timeout, so the circuit always gets a verdict.
+        if (probe) client = undefined;
         try {
-          return await withAbortSignal(signal, () => super.process(options));
+          return await withAbortSignal(client ? AbortSignal.any([timeout, client]) : timeout, () =>
+            super.process(options),
+          );
         } catch (error) {
           // Classified inside the breaker, so that only the subgraph's own faults count against it.
           throw classifyFailure(error, { timeout, client });
@@ -65,7 +71,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       });
     } catch (error) {
       const failure = classifyFailure(error, { timeout, client });
-      this.breakers.recordFailure(name, failure);
+      this.breakers.recordFailure(name, failure, context.requestId);
       return failureResponse(
         failure,
         name,

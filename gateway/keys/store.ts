@@ -144,12 +144,31 @@ export class ApiKeyStore {
    * throws. Returns how many keys were written.
    */
   flush(): number {
+    return this.write(this.flushBusyTimeoutMs);
+  }
+
+  /**
+   * Writes what is pending and closes the database. There is no next flush to leave the uses to, so this one
+   * waits for the write lock as long as any other write does (the connection's busy timeout, 5 s).
+   */
+  close() {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    this.write(null);
+    // A failed last write leaves its uses unwritten (it was logged); no timer may flush a closed database.
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    this.database.close();
+  }
+
+  /** Writes the pending uses, waiting `busyTimeoutMs` for the lock (null: the connection's own busy timeout). */
+  private write(busyTimeoutMs: number | null): number {
     if (this.pendingUse.size === 0) return 0;
     const batch = [...this.pendingUse];
     this.pendingUse.clear();
     const { sqlite } = this.database;
     const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
-    sqlite.pragma(`busy_timeout = ${this.flushBusyTimeoutMs}`);
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs ?? busyTimeout}`);
     try {
       sqlite.transaction(() => {
         for (const [id, at] of batch) this.writeUse.run(at, id);
@@ -159,20 +178,14 @@ export class ApiKeyStore {
       for (const [id, at] of batch) this.noteUse(id, at);
       this.logger.warn(
         { err: error, keys: batch.length },
-        'could not record API key last use; partner requests are unaffected, retrying at the next flush',
+        busyTimeoutMs === null
+          ? 'could not record API key last use at shutdown; those last-use times are lost'
+          : 'could not record API key last use; partner requests are unaffected, retrying at the next flush',
       );
       return 0;
     } finally {
       sqlite.pragma(`busy_timeout = ${busyTimeout}`);
     }
-  }
-
-  /** Writes what is pending (best effort) and closes the database. */
-  close() {
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    this.flushTimer = null;
-    this.flush();
-    this.database.close();
   }
 
   private noteUse(id: string, at: number) {

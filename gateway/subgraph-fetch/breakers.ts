@@ -21,7 +21,7 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
  * One circuit breaker per subgraph. Failures in a row (timeouts, unreachable, 5xx) open the subgraph's circuit:
  * its fetches then fail at once instead of each waiting for the timeout, so a dead subgraph costs the gateway
  * nothing and the other subgraphs' answers are not held up; after the cooldown one request probes it
- * (half-open) and closes the circuit again when it succeeds.
+ * (half-open; every other request still fails fast) and closes the circuit again when it succeeds.
  */
 export class SubgraphBreakers {
   private readonly breakers = new Map<string, ReturnType<typeof circuitBreaker>>();
@@ -64,28 +64,42 @@ export class SubgraphBreakers {
     });
   }
 
-  /** Runs one fetch of `subgraph` through its breaker; an open circuit throws a `circuit_open` failure at once. */
-  async run<T>(subgraph: string, fetch: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one fetch of `subgraph` through its breaker. An open circuit throws a `circuit_open` failure at once,
+   * and so does a half-open one while its probe is out: cockatiel would hold such a request until the probe
+   * ends, its timeout running all the while, and count its late fetch as the subgraph's timeout.
+   * `fetch` learns whether it is the probe (see `probe` in SignedDataSource.process).
+   */
+  async run<T>(subgraph: string, fetch: (attempt: { probe: boolean }) => Promise<T>): Promise<T> {
     const breaker = this.breakers.get(subgraph);
-    if (!breaker) return fetch();
+    if (!breaker) return fetch({ probe: false });
+    const state = breaker.state;
+    if (state === CircuitState.HalfOpen) throw this.circuitOpen();
     try {
-      return await breaker.execute(fetch);
+      // An open circuit only calls `fetch` once its cooldown is over, and then that call is the probe.
+      return await breaker.execute(() => fetch({ probe: state === CircuitState.Open }));
     } catch (error) {
-      if (error instanceof BrokenCircuitError) {
-        throw new SubgraphFetchFailure('circuit_open', `circuit open after ${this.options.breakerFailures} failures`);
-      }
+      if (error instanceof BrokenCircuitError) throw this.circuitOpen();
       throw error;
     }
   }
 
   /**
    * Counts a failed fetch for the metrics and logs what the client is not told (the status or error behind
-   * it); fetches refused by an open circuit and clients that left are only counted.
+   * it) with the request's id, so that an operator can find the line a client quotes; fetches refused by an
+   * open circuit and clients that left are only counted.
    */
-  recordFailure(subgraph: string, failure: SubgraphFetchFailure) {
+  recordFailure(subgraph: string, failure: SubgraphFetchFailure, requestId?: string) {
     this.failures?.inc({ subgraph, reason: failure.reason });
     if (failure.reason === 'circuit_open' || failure.reason === 'client_closed') return;
-    this.logger?.warn({ subgraph, reason: failure.reason, detail: failure.message }, 'subgraph fetch failed');
+    this.logger?.warn(
+      { requestId, subgraph, reason: failure.reason, detail: failure.message },
+      'subgraph fetch failed',
+    );
+  }
+
+  private circuitOpen(): SubgraphFetchFailure {
+    return new SubgraphFetchFailure('circuit_open', `circuit open after ${this.options.breakerFailures} failures`);
   }
 
   /** The state of a subgraph's circuit (`closed` for a subgraph the gateway does not know). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 
 /**
@@ -136,20 +137,30 @@ interface BodyParserError {
 
 /**
  * The last error handler of an Express app: body-parser's errors get their status and a message saying what
- * to send; anything else is a 500 whose details go to `log`, never to the caller.
+ * to send; anything else is a 500 whose details go to `log`, never to the caller. The 500 carries a request
+ * id (the one already set as `x-request-id` on the response, or a new one) in `extensions.requestId` and the
+ * `x-request-id` header, and `log` gets it too, so the caller's report leads to the log line.
  */
-export function jsonErrorHandler(log: (error: unknown) => void): ErrorRequestHandler {
+export function jsonErrorHandler(log: (error: unknown, requestId: string) => void): ErrorRequestHandler {
   return (error, _req, res, next) => {
     // Part of the answer is on the wire: Express's own handler closes the connection.
     if (res.headersSent) return next(error);
     const known = typeof error === 'object' && error !== null ? describeBodyError(error as BodyParserError) : null;
     if (known) return sendGraphQLError(res, known.status, known.code, known.message);
-    log(error);
-    sendGraphQLError(
-      res,
-      500,
-      'INTERNAL_SERVER_ERROR',
-      'Internal server error. It has been logged; retry later or contact the platform team.',
-    );
+    const existing = res.getHeader('x-request-id');
+    const requestId = typeof existing === 'string' && existing ? existing : randomUUID();
+    log(error, requestId);
+    res
+      .status(500)
+      .set('x-request-id', requestId)
+      .json({
+        errors: [
+          {
+            message:
+              "Internal server error. It has been logged under the requestId in this error's extensions: quote it to the platform team, or retry later.",
+            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+          },
+        ],
+      });
   };
 }

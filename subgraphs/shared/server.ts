@@ -10,7 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { SubgraphName } from './config.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
-import { checkDatabaseFile, openDatabase, type SubgraphDatabase } from './db.ts';
+import { checkDatabaseFile, type DatabaseCheck, openDatabase, type SubgraphDatabase } from './db.ts';
 import { invalidCredentials } from './errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from './http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
@@ -76,6 +76,8 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     host?: string;
     /** Run the deadline jobs in-process (default true; tests turn it off and run them explicitly). */
     scheduler?: boolean;
+    /** How long one `/readyz` check answers every probe (default 1 s, as the gateway's). */
+    readinessCacheMs?: number;
   },
 ): Promise<StartedSubgraph<TSchema>> {
   // Registered before the database is opened (seen by `seed --reset`, which refuses to delete databases a
@@ -109,8 +111,15 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     res.json({ status: 'ok', subgraph: definition.name });
   });
   // Ready = its database file, as it is on disk now, passes SQLite's quick_check (see checkDatabaseFile).
+  // quick_check blocks the event loop (all four subgraphs share one under `npm start`) and grows with the
+  // data, so one check answers every probe for `readinessCacheMs`: a flood of probes costs one check a second.
+  const readinessCacheMs = options.readinessCacheMs ?? 1000;
+  let lastCheck: { at: number; database: DatabaseCheck } | undefined;
   app.get('/readyz', (_req, res) => {
-    const database = checkDatabaseFile(databaseFile(options.dataDir, definition.name));
+    if (!lastCheck || Date.now() - lastCheck.at >= readinessCacheMs) {
+      lastCheck = { at: Date.now(), database: checkDatabaseFile(databaseFile(options.dataDir, definition.name)) };
+    }
+    const { database } = lastCheck;
     res.status(database.ok ? 200 : 503).json({ ready: database.ok, subgraph: definition.name, database });
   });
   app.use(
@@ -140,7 +149,11 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
   app.all(['/healthz', '/readyz'], allowMethods('GET'));
   app.use(notFound(['/graphql', '/healthz', '/readyz']));
-  app.use(jsonErrorHandler((error) => console.error(`[${definition.name}] unhandled HTTP error:`, error)));
+  app.use(
+    jsonErrorHandler((error, requestId) =>
+      console.error(`[${definition.name}] unhandled HTTP error (requestId ${requestId}):`, error),
+    ),
+  );
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
   const stopScheduler =

@@ -25,6 +25,8 @@ export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => 
       () => process.exit(0),
       (error: unknown) => {
         log(`Shutdown failed: ${(error as Error)?.message ?? error}`);
+        // Several parts may have failed (see LocalGraph.stop): each one's stack, for the operator.
+        for (const cause of error instanceof AggregateError ? error.errors : []) log(String(cause?.stack ?? cause));
         process.exit(1);
       },
     );

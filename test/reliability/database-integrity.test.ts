@@ -3,7 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDataDir } from '../../seeds/seed.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { startSubgraph } from '../../subgraphs/shared/server.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { eventually, spawnTsx } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
@@ -102,6 +104,8 @@ describe('a database file corrupted under a running graph', () => {
 
     corruptPages(path.join(graph.dataDir, 'offers.sqlite'));
 
+    // The subgraph reuses one check for a second too (quick_check blocks its event loop).
+    await eventually(async () => (await fetch(offersReadyz)).status === 503, 'the subgraph reports it');
     const after = await fetch(offersReadyz);
     expect(after.status).toBe(503);
     expect(await after.json()).toEqual({
@@ -131,5 +135,30 @@ describe('a database file corrupted under a running graph', () => {
       return body.databases.some((d) => d.file === 'gateway.sqlite' && !d.ok);
     }, 'the gateway reports its key database');
     expect((await fetch(gatewayReadyz)).status).toBe(503);
+  });
+});
+
+describe("a subgraph's /readyz under a flood of probes", () => {
+  it('runs one database check for every probe within its cache time, so probes cannot stall the subgraph', async () => {
+    const dataDir = testDataDir();
+    seedDataDir(dataDir, { scale: 1 });
+    const offers = await startSubgraph(SUBGRAPHS.offers, {
+      dataDir,
+      port: 0,
+      subgraphSecret: 'test-secret',
+      scheduler: false,
+      // Far longer than the test: every probe below is answered by the first check.
+      readinessCacheMs: 600_000,
+    });
+    try {
+      const readyz = offers.url.replace('/graphql', '/readyz');
+      expect((await fetch(readyz)).status).toBe(200);
+      // Damage the file: a fresh check would see it at once (the test above proves it).
+      corruptPages(path.join(dataDir, 'offers.sqlite'));
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(readyz)));
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    } finally {
+      await offers.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,15 @@ function holdWriteLock(dataDir: string) {
   };
 }
 
+/** Run as `node -e HOLD_WRITE_LOCK <file> <ms>`: takes the file's write lock, says so, and keeps it for <ms>. */
+const HOLD_WRITE_LOCK = `
+  const Database = require('better-sqlite3');
+  const db = new Database(process.argv[1]);
+  db.exec('BEGIN IMMEDIATE');
+  process.stdout.write('locked\\n');
+  setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, Number(process.argv[2]));
+`;
+
 describe('the key store', () => {
   it('verifies with one read while another connection holds the write lock; the flush catches up after', () => {
     const dataDir = testDataDir();
@@ -89,6 +99,25 @@ describe('the key store', () => {
     store.verify(key, new Date('2026-06-01T10:00:01Z'));
     store.close();
     expect(lastUsedAt(dataDir, summary.id)).toBe(Date.parse('2026-06-01T10:00:05Z'));
+  });
+
+  it("close() waits out another process's write lock as any write does: the last uses are not lost", async () => {
+    const dataDir = testDataDir();
+    const { logger, lines } = capturingLogger();
+    const store = new ApiKeyStore(dataDir, { logger, flushIntervalMs: 60_000 });
+    const { key, summary } = store.create({ name: 'p', scopes: [], merchants: [], expiresAt: null });
+    const at = new Date('2026-06-01T10:00:00Z');
+    store.verify(key, at);
+    // Another process takes the write lock and keeps it for far longer than a flush waits (50 ms).
+    const locker = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, path.join(dataDir, 'gateway.sqlite'), '400'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = once(locker, 'exit');
+    await once(locker.stdout, 'data');
+    store.close();
+    expect(await exited).toEqual([0, null]);
+    expect(lines).toEqual([]);
+    expect(lastUsedAt(dataDir, summary.id)).toBe(at.getTime());
   });
 
   it('an unknown, revoked or expired key writes nothing either', () => {

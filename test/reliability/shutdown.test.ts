@@ -126,3 +126,29 @@ async function waitForStderr(process: ReturnType<typeof spawnCommand>, pattern: 
   }
   expect(process.stderr()).toMatch(pattern);
 }
+
+describe('a part that fails to stop', () => {
+  it('does not keep the others running, and the stop fails naming it (so the command exits non-zero)', async () => {
+    const graph = await startTestGraph();
+    const offers = graph.subgraphs.offers;
+    const stopOffers = offers.stop;
+    // Stops for real, then reports a failure, as a database that cannot be closed cleanly would.
+    offers.stop = async () => {
+      await stopOffers();
+      throw new Error('offers.sqlite could not be closed');
+    };
+    const stopped: string[] = [];
+    await expect(graph.stop((part) => stopped.push(part))).rejects.toThrow(
+      'could not stop offers (offers.sqlite could not be closed); everything else was stopped',
+    );
+    expect(stopped).toEqual(['gateway', 'key store', 'social', 'content', 'merchants']);
+    const down = (url: string) =>
+      fetch(url.replace('/graphql', '/healthz')).then(
+        () => false,
+        () => true,
+      );
+    for (const url of [graph.gateway.url, ...SUBGRAPH_NAMES.map((name) => graph.subgraphs[name].url)]) {
+      expect(await down(url)).toBe(true);
+    }
+  });
+});

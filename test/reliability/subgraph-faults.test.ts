@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
@@ -45,7 +45,11 @@ afterAll(async () => {
 });
 
 /** A gateway in this process whose offers subgraph is `offersUrl`; the other three are the real processes. */
-async function gatewayWith(offersUrl: string, subgraphFetch: SubgraphFetchOptions) {
+async function gatewayWith(
+  offersUrl: string,
+  subgraphFetch: SubgraphFetchOptions,
+  extra: { logger?: Logger; production?: boolean } = {},
+) {
   const gateway = await startGateway(
     {
       supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
@@ -57,7 +61,8 @@ async function gatewayWith(offersUrl: string, subgraphFetch: SubgraphFetchOption
         social: subgraphs.social.url,
         offers: offersUrl,
       },
-      logger: pino({ level: 'silent' }),
+      logger: extra.logger ?? pino({ level: 'silent' }),
+      production: extra.production,
       subgraphFetch,
     },
     0,
@@ -70,7 +75,11 @@ async function gatewayWith(offersUrl: string, subgraphFetch: SubgraphFetchOption
       body: JSON.stringify({ query }),
       signal,
     });
-    return { status: response.status, body: (await response.json()) as GraphQLResponseBody };
+    return {
+      status: response.status,
+      requestId: response.headers.get('x-request-id'),
+      body: (await response.json()) as GraphQLResponseBody,
+    };
   };
   const origin = gateway.url.replace('/graphql', '');
   return {
@@ -82,7 +91,14 @@ async function gatewayWith(offersUrl: string, subgraphFetch: SubgraphFetchOption
         status: response.status,
         body: (await response.json()) as {
           ready: boolean;
-          subgraphs: { name: string; ready: boolean; reachable: boolean; circuit: string }[];
+          subgraphs: {
+            name: string;
+            url?: string;
+            ready: boolean;
+            reachable: boolean;
+            circuit: string;
+            error?: string;
+          }[];
         },
       };
     },
@@ -246,5 +262,135 @@ describe('a subgraph killed under load and restarted', () => {
       async () => (await readyz()).body.subgraphs.find((s) => s.name === 'offers')?.circuit === 'closed',
       'readiness shows the closed circuit',
     );
+  });
+});
+
+/** Warnings and errors a gateway logs, parsed. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) }) };
+}
+
+type TestGateway = Awaited<ReturnType<typeof gatewayWith>>;
+const COOLDOWN_MS = 1_000;
+/** Probes that stay out until the test resets their connection: far longer than any test step. */
+const HALF_OPEN = settings({ timeoutMs: 60_000, breakerFailures: 1, breakerCooldownMs: COOLDOWN_MS });
+const OFFERS_STATE = 'lifegraph_gateway_subgraph_circuit_state{subgraph="offers"}';
+
+/** Opens offers' circuit (one failure opens it in HALF_OPEN), waits out the cooldown, and sends the probe. */
+async function sendProbe(gateway: TestGateway, signal?: AbortSignal) {
+  let requests = hanging.counts.requests;
+  const failing = gateway.post(ONE_OFFERS_FETCH);
+  await eventually(() => hanging.counts.requests === requests + 1, 'the gateway called offers');
+  hanging.dropConnections();
+  expect(codes((await failing).body)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+  expect(await gateway.metrics()).toContain(`${OFFERS_STATE} 1`);
+  await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 100));
+  requests = hanging.counts.requests;
+  let settled = false;
+  const probe = gateway.post(ONE_OFFERS_FETCH, signal).finally(() => {
+    settled = true;
+  });
+  await eventually(() => hanging.counts.requests === requests + 1, 'the probe reached offers');
+  return { probe, settled: () => settled, requests: hanging.counts.requests };
+}
+
+/** Sends `count` requests and waits (boundedly) until all are answered; the caller's signal cancels stragglers. */
+async function answeredAtOnce(gateway: TestGateway, count: number) {
+  const cancel = new AbortController();
+  const answers: Awaited<ReturnType<TestGateway['post']>>[] = [];
+  for (let i = 0; i < count; i++) {
+    gateway.post(ONE_OFFERS_FETCH, cancel.signal).then(
+      (answer) => answers.push(answer),
+      () => {},
+    );
+  }
+  try {
+    await eventually(() => answers.length === count, 'the requests were answered while the probe is out');
+  } finally {
+    cancel.abort();
+  }
+  return answers;
+}
+
+describe('a half-open circuit', () => {
+  it('fails every other request at once while the probe is out; the probe alone decides, and is logged with its requestId', async () => {
+    const { lines, logger } = capturingLogger();
+    const gateway = await gatewayWith(hanging.url, HALF_OPEN, { logger });
+    const { probe, settled, requests } = await sendProbe(gateway);
+    // Not held until the probe ends (cockatiel's default, with their own timeouts running meanwhile).
+    for (const { status, body } of await answeredAtOnce(gateway, 3)) {
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ merchant: { name: 'KFC' }, couponTemplate: null });
+      expect(codes(body)).toEqual(['SUBGRAPH_CIRCUIT_OPEN']);
+    }
+    expect(settled()).toBe(false);
+    expect(hanging.counts.requests).toBe(requests);
+    expect(await gateway.metrics()).toContain(`${OFFERS_STATE} 2`);
+
+    hanging.dropConnections();
+    const probed = await probe;
+    expect(codes(probed.body)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+    expect(await gateway.metrics()).toContain(`${OFFERS_STATE} 1`);
+    // The operator finds the failure behind a client's report by the requestId the client was given.
+    expect(probed.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'subgraph fetch failed',
+        subgraph: 'offers',
+        reason: 'unavailable',
+        requestId: probed.requestId,
+      }),
+    );
+  });
+
+  it("does not close when the probe's client hangs up: the probe runs on to its verdict", async () => {
+    const gateway = await gatewayWith(hanging.url, HALF_OPEN);
+    const client = new AbortController();
+    const { probe, requests } = await sendProbe(gateway, client.signal);
+    const closed = hanging.counts.closed;
+    client.abort();
+    await expect(probe).rejects.toThrow();
+    // Still half-open: the next request fails fast instead of being let through to the dead subgraph.
+    const [next] = await answeredAtOnce(gateway, 1);
+    expect(codes(next?.body ?? {})).toEqual(['SUBGRAPH_CIRCUIT_OPEN']);
+    expect(hanging.counts.requests).toBe(requests);
+    // The probe's fetch was not aborted with its client.
+    expect(hanging.counts.closed).toBe(closed);
+    expect(await gateway.metrics()).toContain(`${OFFERS_STATE} 2`);
+
+    hanging.dropConnections();
+    // The subgraph's failure, not the client's, decides: the circuit opens again.
+    await eventually(async () => (await gateway.metrics()).includes(`${OFFERS_STATE} 1`), 'the circuit reopened');
+    const metrics = await gateway.metrics();
+    expect(metrics).toContain(
+      'lifegraph_gateway_subgraph_fetch_failures_total{subgraph="offers",reason="unavailable"} 2',
+    );
+    expect(metrics).not.toContain('reason="client_closed"');
+  });
+});
+
+describe("the gateway's /readyz", () => {
+  it('gives up on a subgraph after the subgraph timeout when that is shorter than 2 s, saying so', async () => {
+    const { readyz } = await gatewayWith(hanging.url, settings({ timeoutMs: 300 }));
+    const { status, body } = await readyz();
+    expect(status).toBe(503);
+    expect(body.subgraphs.find((s) => s.name === 'offers')).toMatchObject({
+      reachable: false,
+      ready: false,
+      error: 'no answer within 300 ms',
+    });
+  });
+
+  it('shows subgraph URLs in development and none in production, where it is public', async () => {
+    const development = await (await gatewayWith(subgraphs.offers.url, settings({}))).readyz();
+    expect(development.body.subgraphs.find((s) => s.name === 'offers')?.url).toBe(subgraphs.offers.url);
+    const { status, body } = await (
+      await gatewayWith(subgraphs.offers.url, settings({}), { production: true })
+    ).readyz();
+    expect(status).toBe(200);
+    expect(body.subgraphs.map((s) => s.name).sort()).toEqual(['content', 'merchants', 'offers', 'social']);
+    for (const subgraph of body.subgraphs) expect(subgraph).not.toHaveProperty('url');
+    for (const { port } of Object.values(subgraphs)) expect(JSON.stringify(body)).not.toContain(String(port));
   });
 });

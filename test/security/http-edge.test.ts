@@ -213,23 +213,59 @@ describe.each([
 });
 
 describe('the final error handler', () => {
-  it('answers an unexpected error with a JSON 500 that says nothing about it, and logs it', async () => {
-    const logged: unknown[] = [];
+  /** An Express app whose `/boom` throws, optionally after an earlier handler set `x-request-id`. */
+  async function boomingApp(presetRequestId?: string) {
+    const logged: { error: unknown; requestId: string }[] = [];
     const app = express();
-    app.get('/boom', () => {
+    app.get('/boom', (_req, res) => {
+      if (presetRequestId) res.set('x-request-id', presetRequestId);
       throw new Error('database at /work/secret.sqlite is gone');
     });
-    app.use(jsonErrorHandler((error) => logged.push(error)));
+    app.use(jsonErrorHandler((error, requestId) => logged.push({ error, requestId })));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
+    return {
+      logged,
+      boom: () => fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/boom`),
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  }
+
+  it('answers an unexpected error with a JSON 500 that says nothing about it, and logs it under the requestId it returns', async () => {
+    const app = await boomingApp();
     try {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/boom`);
-      const body = await expectGraphQLError(response, { name: '', status: 500, code: 'INTERNAL_SERVER_ERROR' });
-      expect(body.errors?.[0]?.message).toMatch(/It has been logged; retry later/);
-      expect(logged).toHaveLength(1);
-      expect(String(logged[0])).toMatch(/secret\.sqlite/);
+      const first = await app.boom();
+      const body = (await expectGraphQLError(first, { name: '', status: 500, code: 'INTERNAL_SERVER_ERROR' })) as {
+        errors: { message: string; extensions: { requestId?: string } }[];
+      };
+      expect(body.errors[0]?.message).toMatch(/logged under the requestId in this error's extensions: quote it/);
+      const requestId = body.errors[0]?.extensions.requestId;
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(first.headers.get('x-request-id')).toBe(requestId);
+      expect(app.logged).toHaveLength(1);
+      expect(String(app.logged[0]?.error)).toMatch(/secret\.sqlite/);
+      expect(app.logged[0]?.requestId).toBe(requestId);
+      // One id per request.
+      const second = await app.boom();
+      expect(second.headers.get('x-request-id')).not.toBe(requestId);
+      expect(app.logged[1]?.requestId).toBe(second.headers.get('x-request-id'));
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await app.close();
+    }
+  });
+
+  it('keeps the request id already set on the response', async () => {
+    const app = await boomingApp('5f0c1d2e-0000-4000-8000-000000000001');
+    try {
+      const response = await app.boom();
+      const body = (await expectGraphQLError(response, { name: '', status: 500, code: 'INTERNAL_SERVER_ERROR' })) as {
+        errors: { extensions: { requestId?: string } }[];
+      };
+      expect(body.errors[0]?.extensions.requestId).toBe('5f0c1d2e-0000-4000-8000-000000000001');
+      expect(response.headers.get('x-request-id')).toBe('5f0c1d2e-0000-4000-8000-000000000001');
+      expect(app.logged[0]?.requestId).toBe('5f0c1d2e-0000-4000-8000-000000000001');
+    } finally {
+      await app.close();
     }
   });
 });

@@ -113,9 +113,12 @@ export async function startTestGraph(
         ),
       ),
     statementCount: () => Object.values(graph.subgraphs).reduce((sum, s) => sum + s.database.stats.statements, 0),
-    async stop() {
-      await graph.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+    async stop(onStopped) {
+      try {
+        await graph.stop(onStopped);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

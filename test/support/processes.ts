@@ -139,6 +139,10 @@ export async function startHangingServer() {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     counts,
+    /** Resets every open connection: the requests held so far fail as a dead subgraph's would. */
+    dropConnections() {
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
