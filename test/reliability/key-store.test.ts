@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
+import { startLocalGraph } from '../../gateway/local-graph.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
+import { seedDataDir } from '../../seeds/seed.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
 import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
 import { testDataDir } from '../support/temp.ts';
@@ -300,5 +302,43 @@ describe.skipIf(!mounted)('a full disk', () => {
       await gateway.stop();
       store.close();
     }
+  });
+});
+
+describe('the local graph (npm start)', () => {
+  it("reports its key store's warnings through its own logger: a last use that cannot be written at shutdown", async () => {
+    const dataDir = testDataDir();
+    seedDataDir(dataDir);
+    const { logger, lines } = capturingLogger();
+    const graph = await startLocalGraph({
+      dataDir,
+      secrets: TEST_SECRETS,
+      ports: { gateway: 0, merchants: 0, content: 0, offers: 0, social: 0 },
+      scheduler: false,
+      logger,
+    });
+    let locker: ReturnType<typeof spawn> | undefined;
+    try {
+      const keys = new ApiKeyStore(dataDir, { logger: pino({ level: 'silent' }) });
+      const { key } = keys.create({ name: 'p', scopes: [], merchants: [], expiresAt: null });
+      keys.close();
+      const response = await fetch(graph.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ query: QUERY }),
+      });
+      expect(response.status).toBe(200);
+      // Another process keeps the write lock for longer than the shutdown's last write waits (5 s).
+      locker = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, path.join(dataDir, 'gateway.sqlite'), '15000'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await once(locker.stdout as NodeJS.ReadableStream, 'data');
+    } finally {
+      await graph.stop();
+      locker?.kill();
+    }
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: expect.stringMatching(/at shutdown; those last-use times are lost/) }),
+    );
   });
 });
