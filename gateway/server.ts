@@ -13,6 +13,7 @@ import { type Logger, pino } from 'pino';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../subgraphs/shared/http.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
+import { reservedAliases } from './auth/filter-operation.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { readinessCheck } from './health.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
@@ -99,6 +100,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     includeStacktraceInErrorResponses: !options.production,
     // No "Did you mean ..." suggestions in production: they would reveal the schema introspection refuses.
     hideSchemaDetailsFromClientErrors: options.production,
+    // Client aliases may not take the names of the authorization filter's markers.
+    validationRules: [reservedAliases],
     formatError: options.production ? maskError : tidyClientError,
     plugins: [
       // stop() finishes every request in flight (their subgraphs are still up) before it closes connections.

@@ -78,10 +78,13 @@ class Walk {
   }
 
   private removed(object: Data, removal: Removal, path: Path): boolean {
-    if (!(removal.marker in object)) return false; // the field did not apply to this object (type condition, @skip)
+    // Own keys only: a response key may be any alias, `constructor` and `__proto__` included.
+    if (!Object.hasOwn(object, removal.marker)) return false; // the field did not apply (type condition, @skip)
     delete object[removal.marker];
     this.errors.push(denialError(removal, [...path, removal.key]));
-    if (!(removal.key in object)) object[removal.key] = null;
+    if (!Object.hasOwn(object, removal.key)) {
+      Object.defineProperty(object, removal.key, { value: null, enumerable: true, writable: true, configurable: true });
+    }
     return isNonNullType(removal.type);
   }
 

@@ -1,13 +1,16 @@
 import {
+  type ASTVisitor,
   type DefinitionNode,
   type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  GraphQLError,
   type GraphQLOutputType,
   type GraphQLSchema,
   getNamedType,
+  isAbstractType,
   isCompositeType,
   isInterfaceType,
   isObjectType,
@@ -15,6 +18,7 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
+  type ValidationContext,
 } from 'graphql';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { type AccessPolicy, check, type Denial, merge, type Requirement } from './policy.ts';
@@ -76,14 +80,19 @@ export function filterOperation(
   const filtered = new Map<string, FragmentDefinitionNode>();
 
   const requirementFor = (parent: GraphQLCompositeType, fieldName: string, type: GraphQLOutputType) => {
+    // A protected type protects every field read on it (`... on Commission { rateBps }`), as does the type
+    // a field returns.
     let requirement = merge(
-      policy.fields.get(`${parent.name}.${fieldName}`),
+      merge(policy.fields.get(`${parent.name}.${fieldName}`), policy.types.get(parent.name)),
       policy.types.get(getNamedType(type).name),
     );
     // Through an interface, a field is as protected as its most protected implementation.
-    if (isInterfaceType(parent)) {
+    if (isAbstractType(parent)) {
       for (const impl of schema.getPossibleTypes(parent)) {
-        requirement = merge(requirement, policy.fields.get(`${impl.name}.${fieldName}`));
+        requirement = merge(
+          requirement,
+          merge(policy.fields.get(`${impl.name}.${fieldName}`), policy.types.get(impl.name)),
+        );
       }
     }
     return requirement;
@@ -135,7 +144,7 @@ export function filterOperation(
     const requirement = requirementFor(parent, name, fieldDef.type);
     const denial = check(requirement, identity);
     if (denial) {
-      const marker = `__lg_denied_${plan.removals.length}`;
+      const marker = `${MARKER_PREFIX}denied_${plan.removals.length}`;
       const removal = { key, marker, type: fieldDef.type, coordinate: `${parent.name}.${name}`, denial, requirement };
       plan.removals.push(removal);
       steps.push({ kind: 'removed', removal });
@@ -155,6 +164,28 @@ export function filterOperation(
   const kept: DefinitionNode[] = [{ ...operation, selectionSet }];
   for (const [name, fragment] of definitions) kept.push(filtered.get(name) ?? fragment);
   return { document: { kind: Kind.DOCUMENT, definitions: kept }, plan };
+}
+
+/** Prefix of the gateway's marker aliases; client aliases may not start with it (see reservedAliases). */
+export const MARKER_PREFIX = '__lg_';
+
+/**
+ * Validation rule refusing client aliases that start with MARKER_PREFIX: such an alias would merge with a
+ * marker in the filtered operation and make a field the caller may read look removed.
+ */
+export function reservedAliases(context: ValidationContext): ASTVisitor {
+  return {
+    Field(node) {
+      const alias = node.alias?.value;
+      if (!alias?.startsWith(MARKER_PREFIX)) return;
+      context.reportError(
+        new GraphQLError(
+          `The alias "${alias}" starts with "${MARKER_PREFIX}", which the gateway reserves for its own fields: rename it.`,
+          { nodes: node },
+        ),
+      );
+    },
+  };
 }
 
 function markerField(alias: string, directives: readonly DirectiveNode[] | undefined): FieldNode {

@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { SUBGRAPH_ERROR_CODES } from '../subgraph-fetch/failure.ts';
 
 /** Codes whose messages are written for clients and safe to show in production; everything else is masked. */
@@ -52,19 +52,40 @@ function isPublicUrl(text: string): boolean {
 /** graphql-js suggestions name fields and types; production refuses introspection, so it refuses these too. */
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
+/** Extensions written for clients (which limit, what was measured, which variable, what to quote): kept. */
+const CLIENT_EXTENSIONS = ['limit', 'measured', 'maximum', 'variableName', 'requestId'] as const;
+
+/**
+ * The code of an error written for the client, or undefined for anything else: a client-facing code, or an
+ * error Apollo Server itself answers with a 4xx status (a persisted query whose hash does not match, an
+ * unsupported version), which carries no code and gets BAD_REQUEST. A subgraph's error (it has a
+ * `serviceName`) is never trusted on its status alone.
+ */
+function clientCode(formatted: GraphQLFormattedError, error: unknown): string | undefined {
+  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
+  if (isClientFacing(code)) return code;
+  const extensions = error instanceof GraphQLError ? error.extensions : undefined;
+  const status = (extensions?.http as { status?: unknown } | undefined)?.status;
+  const fromApollo = typeof status === 'number' && status >= 400 && status < 500 && !extensions?.serviceName;
+  if (!fromApollo) return undefined;
+  return code === undefined || code === 'INTERNAL_SERVER_ERROR' ? 'BAD_REQUEST' : code;
+}
+
 /**
  * Production error masking: a client-facing error keeps its message (without schema suggestions or internal
- * addresses), path and code and nothing else; anything else (a subgraph's SQL error, a stack, a file path)
- * becomes a bare INTERNAL_SERVER_ERROR, whose original the observability plugin logs under the request id.
+ * addresses), path, code and the client extensions and nothing else; anything else (a subgraph's SQL error, a
+ * stack, a file path) becomes a bare INTERNAL_SERVER_ERROR, whose original the observability plugin logs under
+ * the request id. `error` is the original error Apollo Server passes as formatError's second argument.
  */
-export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
-  if (isClientFacing(code)) {
+export function maskError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
+  const code = clientCode(formatted, error);
+  if (code !== undefined) {
+    const kept = CLIENT_EXTENSIONS.filter((key) => formatted.extensions?.[key] !== undefined);
     return {
       message: scrubInternals(formatted.message.replace(SUGGESTION, '')),
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code },
+      extensions: { code, ...Object.fromEntries(kept.map((key) => [key, formatted.extensions?.[key]])) },
     };
   }
   // A request id is only there already when the context could not be built (see observability).
@@ -78,11 +99,11 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
  * it would only point into the gateway; internal errors keep theirs for debugging. Internal addresses are
  * scrubbed from messages and stacks in development too.
  */
-export function tidyClientError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
+export function tidyClientError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
+  const code = clientCode(formatted, error);
   const { stacktrace, ...extensions } = formatted.extensions ?? {};
   const message = scrubInternals(formatted.message);
-  if (typeof code === 'string' && isClientFacing(code)) return { ...formatted, message, extensions };
+  if (code !== undefined) return { ...formatted, message, extensions: { ...extensions, code } };
   if (!Array.isArray(stacktrace)) return { ...formatted, message };
   return {
     ...formatted,

@@ -179,7 +179,7 @@ export function findBadVariable(
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
     const type = typeFromAST(schema, definition.type);
-    if (!type || !isInputType(type) || !(name in variables)) continue;
+    if (!type || !isInputType(type) || !Object.hasOwn(variables, name)) continue;
     const bad = findBadInput(type, variables[name], scalars);
     if (bad) return refusal(`Variable "$${name}"`, { ...bad, path: [name, ...bad.path] }, { variableName: name });
   }

@@ -49,6 +49,22 @@ describe('operation limits', () => {
     expect((await graph.query(query, { variables: { n: 100 } })).status).toBe(400);
   });
 
+  it('counts page sizes given by variable defaults when the variable is not sent', async () => {
+    const query = `query($n: Int = 100) { merchants(first: $n) { edges { node { stores(first: $n) { edges { node {
+      merchant { couponTemplates(first: $n) { edges { node { id title } } } } } } } } } } }`;
+    for (const variables of [undefined, {}, { n: 100 }]) {
+      const before = graph.statementCount();
+      const { status, body } = await graph.query(query, { variables });
+      expect(status).toBe(400);
+      expect(body.data).toBeUndefined();
+      expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
+      expect(body.errors?.[0]?.extensions?.measured).toBeGreaterThan(4_000_000);
+      expect(graph.statementCount()).toBe(before);
+    }
+    // A default the client overrides counts the value sent.
+    expect((await graph.query(query, { variables: { n: 5 } })).status).toBe(200);
+  });
+
   it('refuses operations nested deeper than the limit', async () => {
     let inner = 'id';
     for (let i = 0; i < 10; i++) inner = `merchant { stores(first: 1) { edges { node { ${inner} } } } }`;

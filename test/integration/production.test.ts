@@ -45,6 +45,40 @@ describe('production mode', () => {
     expect(JSON.stringify(body)).not.toMatch(/stacktrace|\.ts:|node_modules/);
   });
 
+  it('tells a client its own HTTP 400 mistakes: a persisted query whose hash does not match is BAD_REQUEST', async () => {
+    const before = graph.statementCount();
+    const response = await fetch(graph.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: '{ merchant(id: "mer_kfc") { name } }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } },
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    expect(graph.statementCount()).toBe(before);
+  });
+
+  it('keeps the extensions written for clients: the limit refused, and the variable refused', async () => {
+    const tooBig = await graph.query(`{ ${'merchant(id: "mer_kfc") { id } '.repeat(21)} }`);
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.errors?.[0]?.extensions).toEqual({
+      code: 'QUERY_TOO_COMPLEX',
+      limit: 'rootFields',
+      measured: 21,
+      maximum: 20,
+    });
+    const badVariable = await graph.query(
+      'mutation($amount: SafeInt!) { redeemCoupon(input: { couponId: "cpn_000001", storeId: "sto_kfc_hz_1", orderAmountFen: $amount, idempotencyKey: "prod" }) { userErrors { code } } }',
+      { variables: { amount: 1.5 }, as: { user: 'usr_0500', scopes: ['merchant:offers'], merchants: ['mer_kfc'] } },
+    );
+    expect(badVariable.status).toBe(400);
+    expect(badVariable.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', variableName: 'amount' });
+  });
+
   it('masks internal errors: no stack, SQL, address or file path reaches the client, only a request id', async () => {
     // A real internal error: the merchants subgraph's SQL fails because its categories table is gone.
     const { sqlite } = graph.subgraphs.merchants.database;

@@ -1,7 +1,7 @@
 import { parse, visit } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeDocument, DEFAULT_LIMITS, type LimitName } from '../../gateway/plugins/limits/index.ts';
-import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type GraphQLResponseBody, startTestGraph, type TestGraph } from '../support/graph.ts';
 import { aliasFlood, doublingFragments, fragmentChain, nestedInlineFragments } from '../support/hostile-operations.ts';
 import { WALLET } from '../support/operations.ts';
 
@@ -168,6 +168,132 @@ describe('deep nesting', () => {
   });
 });
 
+/** Fragments F0..F(count-1) listed last-first, each nesting `levels` inline fragments around a spread of the next. */
+function nestedFragmentsLastFirst(count: number, levels: number, leaf = '__typename'): string {
+  const fragments = Array.from({ length: count }, (_, i) => {
+    const inner = i === count - 1 ? leaf : `...F${i + 1}`;
+    return `fragment F${i} on Query { ${'... { '.repeat(levels)}${inner}${' }'.repeat(levels)} }`;
+  });
+  return fragments.reverse().join(' ');
+}
+
+describe('fragments defined before the operation that spreads them', () => {
+  it('8 fragments of 250 nested inline fragments, last first, are refused as too deep (the planner overflowed: HTTP 500)', async () => {
+    const query = `${nestedFragmentsLastFirst(8, 250)} { ...F0 }`;
+    expect(query.length).toBeLessThan(17_000);
+    const error = await expectRefused(query, 'depth');
+    expect(error.message).toMatch(/more than 256 levels deep/);
+    // The same text with the operation first was refused already: the order of definitions does not matter.
+    await expectRefused(`{ ...F0 } ${nestedFragmentsLastFirst(8, 250)}`, 'depth');
+  });
+
+  it('a chain of 1 000 spreads defined last first is refused as too deep', async () => {
+    const chain = Array.from({ length: 1000 }, (_, i) =>
+      i === 999 ? `fragment C${i} on Query { ${DATA} }` : `fragment C${i} on Query { ...C${i + 1} }`,
+    );
+    await expectRefused(`${chain.reverse().join(' ')} { ...C0 }`, 'depth');
+  });
+
+  it('a chain defined last first within the bound is still served', async () => {
+    const { status, body } = await graph.query(`${nestedFragmentsLastFirst(2, 100, DATA)} { ...F0 }`);
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.merchants.edges).toHaveLength(1);
+  });
+});
+
+describe('unused fragments and validation', () => {
+  it('an unused fragment of 1 100 fields is refused by expanded selections before validation', async () => {
+    const fields = 'merchant(id: "a") { name } '.repeat(1100);
+    const error = await expectRefused(`{ __typename } fragment U on Query { ${fields} }`, 'selections');
+    expect(error.extensions?.measured).toBe(2200);
+  });
+
+  it('an unused fragment of many aliases is refused by the alias limit', async () => {
+    const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: __typename`).join(' ');
+    await expectRefused(`{ __typename } fragment U on Query { ${aliases} }`, 'aliases');
+  });
+
+  it('a document graphql-js gives up validating is QUERY_TOO_COMPLEX with what to do, not "Validation aborted."', async () => {
+    const query = `{ merchant(id: "mer_kfc") { ${'__typename '.repeat(999)} } }`;
+    // Within every limit measured before validation: graphql-js's own comparison budget stops it.
+    expect(analyzeDocument(parse(query)).selections).toBeLessThanOrEqual(DEFAULT_LIMITS.maxSelections);
+    const before = graph.statementCount();
+    const { status, body } = await graph.query(query);
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toEqual([
+      {
+        message: expect.stringMatching(/repeats the same fields .* Select each field once per selection set/),
+        extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'selections' },
+      },
+    ]);
+    expect(graph.statementCount()).toBe(before);
+  });
+});
+
+/** POSTs `query` with an operationName (the test graph's helper sends none). */
+async function queryNamed(query: string, operationName: string) {
+  const response = await fetch(graph.gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, operationName }),
+  });
+  return { status: response.status, body: (await response.json()) as GraphQLResponseBody };
+}
+
+describe('a refused document with several operations', () => {
+  it('is refused whichever operation is named, and a name it lacks is told truthfully, from the cache too', async () => {
+    const query = doublingFragments(20).replace('{ ...F0 }', 'query A { ...F0 } query B { __typename }');
+    const before = graph.statementCount();
+    for (const name of ['A', 'B', 'A']) {
+      const { status, body } = await queryNamed(query, name);
+      expect(status).toBe(400);
+      expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
+    }
+    const missing = await queryNamed(query, 'C');
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(missing.body.errors?.[0]?.message).toMatch(/no operation named "C" \(it defines: A, B\)/);
+    expect(graph.statementCount()).toBe(before);
+  });
+});
+
+describe("aliases and the authorization filter's markers", () => {
+  it('an alias starting with __lg_ is refused with what to do, and no subgraph is called', async () => {
+    // It would merge with the marker of the removed settlementRateBps and lose the caller's `name`.
+    for (const query of [
+      '{ merchant(id: "mer_kfc") { __lg_denied_0: name settlementRateBps } }',
+      '{ ...M } fragment M on Query { merchant(id: "mer_kfc") { __lg_x: id } }',
+    ]) {
+      const before = graph.statementCount();
+      const { status, body } = await graph.query(query);
+      expect(status).toBe(400);
+      expect(body.data).toBeUndefined();
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors?.[0]?.message).toMatch(
+        /^The alias "__lg_\w+" starts with "__lg_", which the gateway reserves .*: rename it\.$/,
+      );
+      expect(graph.statementCount()).toBe(before);
+    }
+  });
+
+  it('a denied field aliased as an Object.prototype member is null at its path, like any other', async () => {
+    const { status, body } = await graph.query(
+      '{ merchant(id: "mer_kfc") { name constructor: settlementRateBps toString: settlementRateBps } }',
+    );
+    expect(status).toBe(200);
+    expect(JSON.parse(JSON.stringify(body.data))).toEqual({
+      merchant: { name: 'KFC', constructor: null, toString: null },
+    });
+    expect(body.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([
+      ['UNAUTHENTICATED', ['merchant', 'constructor']],
+      ['UNAUTHENTICATED', ['merchant', 'toString']],
+    ]);
+  });
+});
+
 describe('the gateway keeps serving while hostile operations are refused', () => {
   it('answers a normal query and /healthz with several hostile operations in flight', async () => {
     const hostile = [
@@ -201,15 +327,21 @@ describe('in production', () => {
     await production?.stop();
   });
 
-  it('refusals keep their status, code and message (they are written for clients), and nothing else', async () => {
-    for (const [query, setting] of [
-      [doublingFragments(30), 'LIFEGRAPH_MAX_ROOT_FIELDS'],
-      [`{ ${'__typename '.repeat(90_000)} }`, 'LIFEGRAPH_MAX_QUERY_TOKENS'],
-      [`{ ${'a { '.repeat(3000)}id${' }'.repeat(3000)} }`, 'LIFEGRAPH_MAX_QUERY_DEPTH'],
+  it('refusals keep their status, code, message and limit extensions (they are written for clients), and nothing else', async () => {
+    for (const [query, setting, limit] of [
+      [doublingFragments(30), 'LIFEGRAPH_MAX_ROOT_FIELDS', 'rootFields'],
+      [`{ ${'__typename '.repeat(90_000)} }`, 'LIFEGRAPH_MAX_QUERY_TOKENS', 'tokens'],
+      [`{ ${'a { '.repeat(3000)}id${' }'.repeat(3000)} }`, 'LIFEGRAPH_MAX_QUERY_DEPTH', 'depth'],
     ] as const) {
       const { status, body } = await production.query(query);
       expect(status).toBe(400);
-      expect(body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      // Which limit, what was measured and the maximum are the client's to read, in production too.
+      expect(body.errors?.[0]?.extensions).toEqual({
+        code: 'QUERY_TOO_COMPLEX',
+        limit,
+        measured: expect.any(Number),
+        maximum: expect.any(Number),
+      });
       expect(body.errors?.[0]?.message).toContain(setting);
       expect(JSON.stringify(body)).not.toMatch(/stacktrace|node_modules|\.ts:/);
     }

@@ -1,5 +1,5 @@
 import { composeServices } from '@apollo/composition';
-import { buildSchema, parse } from 'graphql';
+import { buildSchema, type OperationDefinitionNode, parse } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
@@ -143,6 +143,38 @@ describe('DateTime (scheduleLiveStream.scheduledAt, createIou.dueDate)', () => {
     const created = await graph.query(literalIou, { as: 'usr_carol' });
     expect(created.body.errors).toBeUndefined();
     expect(created.body.data.createIou).toMatchObject({ iou: { dueDate, principal: { fen: 4321 } }, userErrors: [] });
+  });
+});
+
+describe('variables named like Object.prototype members', () => {
+  it('an optional SafeInt variable named $constructor, $toString or $__proto__, not sent, is no value, not a bad one', async () => {
+    const window = {
+      start: new Date(Date.now() + DAY).toISOString(),
+      end: new Date(Date.now() + 7 * DAY).toISOString(),
+    };
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const { status, body } = await graph.query(
+        `mutation($${name}: SafeInt) { createCouponTemplate(input: { merchantId: "mer_kfc", title: "Proto ${name}",
+          kind: FIXED_AMOUNT, faceValueFen: 500, capFen: $${name}, totalStock: 5, validDays: 3,
+          claimStartsAt: "${window.start}", claimEndsAt: "${window.end}" }) { couponTemplate { title } userErrors { code } } }`,
+        { variables: {}, as: OFFERS_STAFF },
+      );
+      expect(body.errors).toBeUndefined();
+      expect(status).toBe(200);
+      expect(body.data.createCouponTemplate).toEqual({ couponTemplate: { title: `Proto ${name}` }, userErrors: [] });
+    }
+  });
+
+  it('the variable check looks at the variables sent, not at what every object inherits', () => {
+    const schema = buildSchema('scalar SafeInt type Query { a(n: SafeInt): Int }');
+    const document = parse(
+      'query($constructor: SafeInt, $toString: SafeInt, $__proto__: SafeInt) { a(n: $constructor) }',
+    );
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    expect(findBadVariable(schema, operation, {})).toBeNull();
+    expect(findBadVariable(schema, operation, { toString: 1.5 })?.message).toMatch(
+      /Variable "\$toString" got invalid value 1\.5/,
+    );
   });
 });
 

@@ -162,3 +162,60 @@ describe('cost and authorization filtering reuse each fragment', () => {
     expect(print(filtered)).toContain('fragment F29 on Shop {\n  id\n  __lg_denied_0: __typename\n}');
   });
 });
+
+describe('nesting through fragments in any definition order', () => {
+  /** `count` fragments listed last-first, each nesting `levels` inline fragments around a spread of the next. */
+  const lastFirst = (count: number, levels: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const inner = i === count - 1 ? '__typename' : `...F${i + 1}`;
+      return `fragment F${i} on Query { ${'... { '.repeat(levels)}${inner}${' }'.repeat(levels)} }`;
+    })
+      .reverse()
+      .join(' ');
+
+  it('a fragment measured before the spread that uses it still adds its whole nesting', () => {
+    const before = analyzeDocument(parse(`${lastFirst(8, 250)} { ...F0 }`));
+    const after = analyzeDocument(parse(`{ ...F0 } ${lastFirst(8, 250)}`));
+    expect(before.depth).toBeGreaterThan(MAX_WALK_NESTING);
+    expect(after.depth).toBeGreaterThan(MAX_WALK_NESTING);
+  });
+
+  it('nesting within the bound keeps its field depth, whatever the order', () => {
+    for (const source of [`${lastFirst(2, 100)} { ...F0 }`, `{ ...F0 } ${lastFirst(2, 100)}`]) {
+      expect(analyzeDocument(parse(source)).depth).toBe(1);
+    }
+  });
+
+  it('unused fragments count their selections and aliases (validation walks them), not as root fields', () => {
+    const analysis = analyzeDocument(parse(`{ __typename } fragment U on Query { ${'a: x '.repeat(50)} }`));
+    expect(analysis).toMatchObject({ selections: 50, aliases: 50, rootFields: 1 });
+  });
+});
+
+describe('authorization on the parent type', () => {
+  const schema = buildSchema(`
+    type Query { things: [Thing!]! node: Node }
+    union Thing = Open | Commission
+    interface Node { id: ID! }
+    type Open implements Node { id: ID! name: String }
+    type Commission implements Node { id: ID! rateBps: Int }`);
+  // As if Commission were protected as a type (`type Commission @authenticated`).
+  const policy = { fields: new Map(), types: new Map([['Commission', { authenticated: true, scopes: null }]]) };
+  const anonymous = { kind: 'anonymous', scopes: [] } as never;
+  const removed = (source: string) => {
+    const document = parse(source);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    return filterOperation(schema, policy, anonymous, document, operation).plan.removals.map((r) => r.coordinate);
+  };
+
+  it('a field read on a protected type through a union is removed, though neither it nor its type is protected', () => {
+    expect(removed('{ things { ... on Commission { rateBps } ... on Open { name } } }')).toEqual([
+      'Commission.rateBps',
+    ]);
+  });
+
+  it('a field read through an interface is as protected as its most protected implementation', () => {
+    expect(removed('{ node { id } }')).toEqual(['Node.id']);
+    expect(removed('{ node { ... on Open { id } } }')).toEqual([]);
+  });
+});

@@ -1,8 +1,14 @@
 import { type DocumentNode, type FragmentDefinitionNode, Kind, type SelectionSetNode } from 'graphql';
 
-/** The shape of a document, measured before validation: each number is the largest over its operations. */
+/**
+ * The shape of a document, measured before validation: each number is the largest over its definitions,
+ * operations and fragments alike (validation works on every one, used or not); root fields count operations only.
+ */
 export interface DocumentAnalysis {
-  /** Deepest field nesting (`{ a { b } }` is 2), through fragments and inline fragments. */
+  /**
+   * Deepest field nesting (`{ a { b } }` is 2), through fragments and inline fragments; more than
+   * MAX_WALK_NESTING when fields, inline fragments and spreads together nest deeper than that.
+   */
   depth: number;
   /** Fields the operation expands to once every fragment is inlined, `__typename` included: what the planner sees. */
   selections: number;
@@ -24,13 +30,19 @@ export const MAX_WALK_NESTING = 256;
 
 interface Measure {
   depth: number;
+  /**
+   * Levels of fields, inline fragments and spreads, fragments expanded: what the planner recurses through.
+   * Kept apart from `depth` (fields only) and carried through measured fragments, so a fragment measured
+   * before the spread that uses it still adds its whole height wherever it is spread.
+   */
+  height: number;
   selections: number;
   aliases: number;
   rootFields: number;
   introspection: boolean;
 }
 
-const EMPTY: Measure = { depth: 0, selections: 0, aliases: 0, rootFields: 0, introspection: false };
+const EMPTY: Measure = { depth: 0, height: 0, selections: 0, aliases: 0, rootFields: 0, introspection: false };
 
 const cache = new WeakMap<DocumentNode, DocumentAnalysis>();
 
@@ -61,7 +73,9 @@ export function analyzeDocument(document: DocumentNode): DocumentAnalysis {
   const measureSet = (set: SelectionSetNode, nesting: number): Measure => {
     const m: Measure = { ...EMPTY };
     if (nesting >= MAX_WALK_NESTING) {
-      m.depth = MAX_WALK_NESTING + 1; // deeper than anything a limit admits; the exact value does not matter
+      // Deeper than anything a limit admits; the exact value does not matter.
+      m.depth = MAX_WALK_NESTING + 1;
+      m.height = MAX_WALK_NESTING + 1;
       return m;
     }
     for (const selection of set.selections) {
@@ -71,6 +85,7 @@ export function analyzeDocument(document: DocumentNode): DocumentAnalysis {
         const child = selection.selectionSet ? measureSet(selection.selectionSet, nesting + 1) : EMPTY;
         const name = selection.name.value;
         m.depth = Math.max(m.depth, child.depth + 1);
+        m.height = Math.max(m.height, child.height + 1);
         m.selections = add(m.selections, add(1, child.selections));
         m.aliases = add(m.aliases, add(selection.alias ? 1 : 0, child.aliases));
         m.rootFields = add(m.rootFields, 1);
@@ -83,6 +98,7 @@ export function analyzeDocument(document: DocumentNode): DocumentAnalysis {
         inner = measureFragment(selection.name.value, nesting + 1);
       }
       m.depth = Math.max(m.depth, inner.depth);
+      m.height = Math.max(m.height, inner.height + 1);
       m.selections = add(m.selections, inner.selections);
       m.aliases = add(m.aliases, inner.aliases);
       m.rootFields = add(m.rootFields, inner.rootFields);
@@ -117,14 +133,17 @@ export function analyzeDocument(document: DocumentNode): DocumentAnalysis {
     if (definition.kind === Kind.OPERATION_DEFINITION) m = measureSet(definition.selectionSet, 0);
     else if (definition.kind === Kind.FRAGMENT_DEFINITION) m = measureFragment(definition.name.value, 0);
     else continue;
-    // A fragment on its own is never bigger than an operation spreading it, except in depth: validation walks
-    // unused fragments too, so their depth counts.
-    analysis.depth = Math.max(analysis.depth, m.depth);
+    // Validation walks every definition, used or not, so a fragment counts on its own too (it is never bigger
+    // than an operation spreading it). Its top-level fields are not root fields unless it is spread at the root.
+    // Nesting past the walk's bound anywhere, even through fragments measured earlier, is refused as too deep:
+    // the planner recurses through every level.
+    const depth = m.height > MAX_WALK_NESTING ? MAX_WALK_NESTING + 1 : m.depth;
+    analysis.depth = Math.max(analysis.depth, depth);
     analysis.usesIntrospection ||= m.introspection;
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     analysis.selections = Math.max(analysis.selections, m.selections);
     analysis.aliases = Math.max(analysis.aliases, m.aliases);
-    analysis.rootFields = Math.max(analysis.rootFields, m.rootFields);
+    if (definition.kind === Kind.OPERATION_DEFINITION)
+      analysis.rootFields = Math.max(analysis.rootFields, m.rootFields);
   }
   analysis.visits = visits;
   return analysis;

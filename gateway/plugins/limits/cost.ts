@@ -22,7 +22,8 @@ const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * Estimated number of fields an operation resolves: each list multiplies what it contains by its page size
- * (`first`, from literals or variables), every alias and `__typename` counts. Each named fragment is costed
+ * (`first`, from literals or variables: give the coerced variables, defaults applied), every alias and
+ * `__typename` counts. Each named fragment is costed
  * once (its fields' parent types come from its type condition, so its cost is the same wherever it is spread).
  * Runs on validated documents; the result saturates at `Number.MAX_SAFE_INTEGER`.
  */
@@ -95,7 +96,7 @@ function listSize(
     const value =
       arg?.kind === Kind.INT
         ? Number(arg.value)
-        : arg?.kind === Kind.VARIABLE
+        : arg?.kind === Kind.VARIABLE && Object.hasOwn(variables, arg.name.value)
           ? Number(variables[arg.name.value])
           : Number.NaN;
     return Number.isFinite(value) && value > 0 ? value : DEFAULT_PAGE_SIZE;

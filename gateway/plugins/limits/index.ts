@@ -1,5 +1,17 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { type DocumentNode, GraphQLError, Kind, OperationTypeNode } from 'graphql';
+import {
+  type DefinitionNode,
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getVariableValues,
+  isInputType,
+  Kind,
+  type OperationDefinitionNode,
+  OperationTypeNode,
+  typeFromAST,
+  valueFromAST,
+} from 'graphql';
 import type { GatewayContext } from '../../signed-data-source.ts';
 import { analysisOf, type DocumentAnalysis, MAX_WALK_NESTING } from './analyze.ts';
 import { operationCost } from './cost.ts';
@@ -28,7 +40,7 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
         async validationDidStart(requestContext) {
           const refusal = refusalFor(analysisOf(requestContext.document), limits);
           if (!refusal) return;
-          const placeholder = placeholderFor(requestContext.request.operationName);
+          const placeholder = placeholderFor(requestContext.document);
           refusals.set(placeholder, refusal);
           (requestContext as { document: DocumentNode }).document = placeholder;
         },
@@ -37,7 +49,8 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
           // A fresh error each time: Apollo Server adds to the error it is given, and a refusal can repeat.
           if (refusal) throw tooComplex(...refusal);
           if (!operation) return;
-          const cost = operationCost(schema, document, operation, request.variables ?? {});
+          const variables = variableValues(schema, operation, request.variables ?? {});
+          const cost = operationCost(schema, document, operation, variables);
           if (cost > limits.maxCost) throw tooComplex('cost', cost, limits.maxCost);
         },
         async didEncounterErrors({ errors }) {
@@ -54,6 +67,14 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
               list[i] = tooComplex('depth', MAX_WALK_NESTING + 1, limits.maxDepth);
             }
           }
+          // graphql-js stops validating when comparing same-named fields exceeds its own budget, and says only
+          // "Validation aborted.": the document is too big to validate, which the caller can fix.
+          for (let i = 0; i < list.length; i++) {
+            const error = list[i] as GraphQLError;
+            if (error.extensions.code === 'GRAPHQL_VALIDATION_FAILED' && error.message === VALIDATION_ABORTED) {
+              list[i] = validationTooComplex();
+            }
+          }
         },
       };
     },
@@ -66,23 +87,49 @@ type Refusal = [LimitName, number, number];
 /** Refusals of documents swapped out before validation, by their placeholder. */
 const refusals = new WeakMap<DocumentNode, Refusal>();
 
-/** A valid document naming the requested operation, so the refusal is what resolving it reports. */
-function placeholderFor(operationName: string | undefined): DocumentNode {
-  const name = operationName && /^[_A-Za-z][_0-9A-Za-z]*$/.test(operationName) ? operationName : undefined;
-  return {
-    kind: Kind.DOCUMENT,
-    definitions: [
-      {
-        kind: Kind.OPERATION_DEFINITION,
-        operation: OperationTypeNode.QUERY,
-        name: name ? { kind: Kind.NAME, value: name } : undefined,
-        selectionSet: {
-          kind: Kind.SELECTION_SET,
-          selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } }],
-        },
-      },
-    ],
-  };
+/**
+ * A valid document with one `__typename` query per operation of the refused one, under the same names, so
+ * resolving any `operationName` against it gives what it would have given against the original (the placeholder
+ * is cached for the query text and serves every later request for it, whatever operation it names).
+ */
+function placeholderFor(original: DocumentNode): DocumentNode {
+  const names = new Set<string>();
+  for (const d of original.definitions) if (d.kind === Kind.OPERATION_DEFINITION && d.name) names.add(d.name.value);
+  // Several anonymous operations, or one beside named ones, would make the placeholder itself invalid: with
+  // named operations it keeps only those (no operationName then resolves to one only if there is one).
+  const operation = (name: string | undefined): DefinitionNode => ({
+    kind: Kind.OPERATION_DEFINITION,
+    operation: OperationTypeNode.QUERY,
+    name: name === undefined ? undefined : { kind: Kind.NAME, value: name },
+    selectionSet: {
+      kind: Kind.SELECTION_SET,
+      selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } }],
+    },
+  });
+  const definitions = names.size > 0 ? [...names].map(operation) : [operation(undefined)];
+  return { kind: Kind.DOCUMENT, definitions };
+}
+
+/**
+ * The operation's variables as execution will see them: defaults applied to those not sent, values coerced.
+ * When they do not coerce (execution refuses them anyway), the values sent, with defaults for the rest.
+ */
+function variableValues(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  sent: Record<string, unknown>,
+): Record<string, unknown> {
+  const definitions = operation.variableDefinitions ?? [];
+  const { coerced } = getVariableValues(schema, definitions, sent, { maxErrors: 1 });
+  if (coerced) return coerced;
+  const values: Record<string, unknown> = { ...sent };
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    const type = typeFromAST(schema, definition.type);
+    if (Object.hasOwn(sent, name) || !definition.defaultValue || !type || !isInputType(type)) continue;
+    values[name] = valueFromAST(definition.defaultValue, type);
+  }
+  return values;
 }
 
 /** Apollo Server `parseOptions` that stop parsing past the token limit. */
@@ -92,6 +139,22 @@ export function limitParseOptions(limits: OperationLimits): { maxTokens: number 
 
 /** graphql-js's message when `maxTokens` is exceeded ("more that" is its own spelling). */
 const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
+
+/** graphql-js's whole message when validation stops on its comparison budget (OverlappingFieldsCanBeMerged). */
+const VALIDATION_ABORTED = 'Validation aborted.';
+
+/**
+ * The refusal of a document graphql-js gave up validating: it may fit every limit measured here, but its
+ * same-named fields are too many to compare (validation compares them pairwise, within a budget).
+ */
+function validationTooComplex(): GraphQLError {
+  return new GraphQLError(
+    'This operation repeats the same fields so often that validating it was stopped (same-named fields are ' +
+      'compared pairwise). Select each field once per selection set, spread each fragment once, or split it ' +
+      'into several operations.',
+    { extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'selections', http: { status: 400 } } },
+  );
+}
 
 /** The first structural limit the document exceeds; null when it fits. */
 function refusalFor(analysis: DocumentAnalysis, limits: OperationLimits): Refusal | null {
