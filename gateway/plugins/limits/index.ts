@@ -28,8 +28,9 @@ export { DEFAULT_LIMITS, type LimitName, limitsFromEnv, type OperationLimits } f
  * variables are known, before planning. No subgraph is called for a refused operation.
  *
  * Apollo Server answers an error thrown before `didResolveOperation` with a bare 500, so a document refused
- * before validation is swapped for a one-field placeholder (validated in microseconds) and the refusal is thrown
- * from `didResolveOperation`, where it gets its status, `formatError` and every plugin's error hooks. The
+ * before validation is swapped for a placeholder of `__typename` operations under the same names (validated
+ * in microseconds) and the refusal is thrown from `didResolveOperation`, where it gets its status,
+ * `formatError` and every plugin's error hooks. The
  * placeholder is what Apollo Server then caches for that query (its in-memory document cache keeps the object
  * itself, which `refusals` recognises): a repeat is refused from the cache.
  */
@@ -95,8 +96,8 @@ const refusals = new WeakMap<DocumentNode, Refusal>();
 function placeholderFor(original: DocumentNode): DocumentNode {
   const names = new Set<string>();
   for (const d of original.definitions) if (d.kind === Kind.OPERATION_DEFINITION && d.name) names.add(d.name.value);
-  // Several anonymous operations, or one beside named ones, would make the placeholder itself invalid: with
-  // named operations it keeps only those (no operationName then resolves to one only if there is one).
+  // Several anonymous operations, or one beside named ones, would make the placeholder itself invalid, so with
+  // named operations it keeps only those: a request naming none then resolves only if there is exactly one.
   const operation = (name: string | undefined): DefinitionNode => ({
     kind: Kind.OPERATION_DEFINITION,
     operation: OperationTypeNode.QUERY,
