@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { MASKED_MESSAGE } from '../../subgraphs/shared/http.ts';
 import { SUBGRAPH_ERROR_CODES } from '../subgraph-fetch/failure.ts';
 
 /** Codes whose messages are written for clients and safe to show in production; everything else is masked. */
@@ -23,17 +24,12 @@ export function isClientFacing(code: string | undefined): boolean {
   return code !== undefined && CLIENT_FACING_CODES.has(code);
 }
 
-/** The message every masked error gets; `extensions.requestId` (added per request) is what to quote. */
-export const MASKED_MESSAGE =
-  "Internal server error. It has been logged under the requestId in this error's extensions: quote it to the platform team, or retry later.";
-
 /**
  * Last line of defence for any message a client reads, in every mode: internal addresses (a subgraph's
  * http://host:port/...) and file paths become placeholders. Public https URLs (documentation) are kept.
  */
 export function scrubInternals(text: string): string {
-  return text
-    .replace(/\b(?:https?|wss?):\/\/[^\s"'<>`)]+/gi, (url) => (isPublicUrl(url) ? url : '<internal address>'))
+  return scrubUrls(text)
     .replace(/(?<=^|[\s('"`=])(?:file:\/\/)?(?:\/[\w.@+-]+){2,}(?::\d+){0,2}/g, '<path>')
     .replace(/\b[A-Za-z]:\\[^\s"'`)]+/g, '<path>');
 }

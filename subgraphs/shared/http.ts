@@ -135,6 +135,10 @@ interface BodyParserError {
   encoding?: string;
 }
 
+/** The message every internal error gets; `extensions.requestId` is what to quote. */
+export const MASKED_MESSAGE =
+  "Internal server error. It has been logged under the requestId in this error's extensions: quote it to the platform team, or retry later.";
+
 /**
  * The last error handler of an Express app: body-parser's errors get their status and a message saying what
  * to send; anything else is a 500 whose details go to `log`, never to the caller. The 500 carries a request
@@ -156,8 +160,7 @@ export function jsonErrorHandler(log: (error: unknown, requestId: string) => voi
       .json({
         errors: [
           {
-            message:
-              "Internal server error. It has been logged under the requestId in this error's extensions: quote it to the platform team, or retry later.",
+            message: MASKED_MESSAGE,
             extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
           },
         ],
