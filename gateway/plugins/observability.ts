@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { readEnv } from '../../subgraphs/shared/config.ts';
+import { readIntegerEnv } from '../../subgraphs/shared/config.ts';
 import type { GatewayContext } from '../signed-data-source.ts';
 import { isClientFacing } from './production.ts';
 
@@ -32,12 +32,7 @@ export class BoundedLabel {
 
 /** Reads `LIFEGRAPH_METRICS_MAX_OPERATIONS` (default 100), failing fast on anything but a whole number. */
 export function maxOperationLabelsFromEnv(): number {
-  const raw = readEnv('LIFEGRAPH_METRICS_MAX_OPERATIONS', { defaultValue: String(DEFAULT_MAX_OPERATION_LABELS) });
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`LIFEGRAPH_METRICS_MAX_OPERATIONS must be a whole number (e.g. 100); got "${raw}".`);
-  }
-  return value;
+  return readIntegerEnv('LIFEGRAPH_METRICS_MAX_OPERATIONS', { defaultValue: DEFAULT_MAX_OPERATION_LABELS, min: 0 });
 }
 
 /** Prometheus metrics of one gateway, served at `GET /metrics`. */

@@ -1,4 +1,4 @@
-import { readEnv } from '../../subgraphs/shared/config.ts';
+import { readIntegerEnv } from '../../subgraphs/shared/config.ts';
 
 /** How the gateway protects itself and its callers from a slow or failing subgraph. */
 export interface SubgraphFetchOptions {
@@ -17,15 +17,6 @@ export const DEFAULT_SUBGRAPH_FETCH: SubgraphFetchOptions = {
   breakerCooldownMs: 10_000,
 };
 
-function positiveInteger(key: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = readEnv(key, { defaultValue: String(fallback) });
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new Error(`${key}="${raw}" is not valid: use a whole number from 1 to ${max}.`);
-  }
-  return value;
-}
-
 /**
  * `LIFEGRAPH_SUBGRAPH_TIMEOUT_MS`, `LIFEGRAPH_SUBGRAPH_BREAKER_FAILURES`, `LIFEGRAPH_SUBGRAPH_BREAKER_COOLDOWN_MS`,
  * read once at start; a bad value stops the start with a message naming the setting.
@@ -33,11 +24,18 @@ function positiveInteger(key: string, fallback: number, max = Number.MAX_SAFE_IN
 export function subgraphFetchFromEnv(): SubgraphFetchOptions {
   return {
     // An hour is far beyond any sane value; the cap keeps the identity lifetime derived from it bounded.
-    timeoutMs: positiveInteger('LIFEGRAPH_SUBGRAPH_TIMEOUT_MS', DEFAULT_SUBGRAPH_FETCH.timeoutMs, 3_600_000),
-    breakerFailures: positiveInteger('LIFEGRAPH_SUBGRAPH_BREAKER_FAILURES', DEFAULT_SUBGRAPH_FETCH.breakerFailures),
-    breakerCooldownMs: positiveInteger(
-      'LIFEGRAPH_SUBGRAPH_BREAKER_COOLDOWN_MS',
-      DEFAULT_SUBGRAPH_FETCH.breakerCooldownMs,
-    ),
+    timeoutMs: readIntegerEnv('LIFEGRAPH_SUBGRAPH_TIMEOUT_MS', {
+      defaultValue: DEFAULT_SUBGRAPH_FETCH.timeoutMs,
+      min: 1,
+      max: 3_600_000,
+    }),
+    breakerFailures: readIntegerEnv('LIFEGRAPH_SUBGRAPH_BREAKER_FAILURES', {
+      defaultValue: DEFAULT_SUBGRAPH_FETCH.breakerFailures,
+      min: 1,
+    }),
+    breakerCooldownMs: readIntegerEnv('LIFEGRAPH_SUBGRAPH_BREAKER_COOLDOWN_MS', {
+      defaultValue: DEFAULT_SUBGRAPH_FETCH.breakerCooldownMs,
+      min: 1,
+    }),
   };
 }

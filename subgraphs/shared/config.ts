@@ -32,6 +32,25 @@ export function readEnv(key: string, options: { defaultValue?: string } = {}): s
   throw new Error(`Environment variable ${key} is required but not set.`);
 }
 
+/**
+ * Reads a whole-number setting (unset or empty = `defaultValue`), failing fast with a message naming the
+ * variable when it is not plain digits from `min` to `max`: "1e3", "0x10", "2s" and "-1" are refused.
+ */
+export function readIntegerEnv(
+  key: string,
+  options: { defaultValue: number; min: number; max?: number; env?: NodeJS.ProcessEnv },
+): number {
+  const raw = (options.env ?? process.env)[key]?.trim();
+  if (raw === undefined || raw === '') return options.defaultValue;
+  const { min, max = Number.MAX_SAFE_INTEGER } = options;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new Error(`${key} must be a whole number ${range} (got "${raw}"); unset it to use ${options.defaultValue}.`);
+  }
+  return value;
+}
+
 /** The port for a process: `--port` flag beats `LIFEGRAPH_<NAME>_PORT`, which beats the spec default. */
 export function resolvePort(name: SubgraphName | 'gateway', flag?: string): number {
   const raw = flag ?? readEnv(`LIFEGRAPH_${name.toUpperCase()}_PORT`, { defaultValue: String(DEFAULT_PORTS[name]) });

@@ -86,8 +86,14 @@ describe('BoundedLabel', () => {
   it('LIFEGRAPH_METRICS_MAX_OPERATIONS sets the bound; anything but a whole number stops the start', () => {
     vi.stubEnv('LIFEGRAPH_METRICS_MAX_OPERATIONS', '20');
     expect(maxOperationLabelsFromEnv()).toBe(20);
-    vi.stubEnv('LIFEGRAPH_METRICS_MAX_OPERATIONS', 'lots');
-    expect(() => maxOperationLabelsFromEnv()).toThrow('LIFEGRAPH_METRICS_MAX_OPERATIONS must be a whole number');
+    vi.stubEnv('LIFEGRAPH_METRICS_MAX_OPERATIONS', '0');
+    expect(maxOperationLabelsFromEnv()).toBe(0);
+    for (const bad of ['lots', '1e3', '0x10', '-1']) {
+      vi.stubEnv('LIFEGRAPH_METRICS_MAX_OPERATIONS', bad);
+      expect(() => maxOperationLabelsFromEnv()).toThrow(
+        `LIFEGRAPH_METRICS_MAX_OPERATIONS must be a whole number of at least 0 (got "${bad}")`,
+      );
+    }
     vi.unstubAllEnvs();
     expect(maxOperationLabelsFromEnv()).toBe(100);
   });

@@ -121,9 +121,9 @@ describe('limit settings', () => {
       maxTokens: 900,
       maxDepth: 20,
     });
-    for (const bad of ['abc', '0', '-3', '1.5', '1e3']) {
+    for (const bad of ['abc', '0', '-3', '1.5', '1e3', '0x10']) {
       expect(() => limitsFromEnv({ LIFEGRAPH_MAX_QUERY_COST: bad })).toThrow(
-        /LIFEGRAPH_MAX_QUERY_COST must be a positive integer/,
+        `LIFEGRAPH_MAX_QUERY_COST must be a whole number of at least 1 (got "${bad}"); unset it to use 200000.`,
       );
     }
     expect(() => limitsFromEnv({ LIFEGRAPH_MAX_QUERY_DEPTH: '1000' })).toThrow(

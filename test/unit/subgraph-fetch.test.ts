@@ -143,7 +143,14 @@ describe('subgraphFetchFromEnv', () => {
   it('defaults to a 5 s timeout and refuses a bad value naming the setting', () => {
     delete process.env.LIFEGRAPH_SUBGRAPH_TIMEOUT_MS;
     expect(subgraphFetchFromEnv()).toEqual({ timeoutMs: 5000, breakerFailures: 5, breakerCooldownMs: 10_000 });
-    process.env.LIFEGRAPH_SUBGRAPH_TIMEOUT_MS = '2s';
-    expect(() => subgraphFetchFromEnv()).toThrow('LIFEGRAPH_SUBGRAPH_TIMEOUT_MS="2s" is not valid');
+    // Only plain digits: Number() would read "1e3" as 1000 and "0x10" as 16.
+    for (const bad of ['2s', '1e3', '0x10', '0', '3600001']) {
+      process.env.LIFEGRAPH_SUBGRAPH_TIMEOUT_MS = bad;
+      expect(() => subgraphFetchFromEnv()).toThrow(
+        `LIFEGRAPH_SUBGRAPH_TIMEOUT_MS must be a whole number from 1 to 3600000 (got "${bad}"); unset it to use 5000.`,
+      );
+    }
+    process.env.LIFEGRAPH_SUBGRAPH_TIMEOUT_MS = ' 250 ';
+    expect(subgraphFetchFromEnv().timeoutMs).toBe(250);
   });
 });

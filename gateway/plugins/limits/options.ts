@@ -1,3 +1,4 @@
+import { readIntegerEnv } from '../../../subgraphs/shared/config.ts';
 import { MAX_WALK_NESTING } from './analyze.ts';
 
 /** How big one operation may be. Every limit is checked before validation, planning and any subgraph call. */
@@ -58,13 +59,7 @@ export const LIMIT_SETTINGS: Record<LimitName, { option: keyof OperationLimits; 
 export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): OperationLimits {
   const limits = { ...DEFAULT_LIMITS };
   for (const { option, env: key } of Object.values(LIMIT_SETTINGS)) {
-    const raw = env[key]?.trim();
-    if (raw === undefined || raw === '') continue;
-    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`${key} must be a positive integer (got "${raw}"); unset it to use ${DEFAULT_LIMITS[option]}.`);
-    }
-    limits[option] = value;
+    limits[option] = readIntegerEnv(key, { defaultValue: DEFAULT_LIMITS[option], min: 1, env });
   }
   // The analysis stops descending below MAX_WALK_NESTING levels, so deeper limits could not be measured.
   if (limits.maxDepth >= MAX_WALK_NESTING) {
