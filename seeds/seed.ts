@@ -8,7 +8,7 @@ import { buildWorld, type World } from './world.ts';
 import { writeContent } from './write-content.ts';
 import { writeMerchants } from './write-merchants.ts';
 import { writeOffers } from './write-offers.ts';
-import { writeSocial } from './write-social.ts';
+import { fillMissingSocial, writeSocial } from './write-social.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: each writer takes its own subgraph's drizzle db
 const WRITERS: Record<SubgraphName, (db: any, world: World) => void> = {
@@ -16,6 +16,15 @@ const WRITERS: Record<SubgraphName, (db: any, world: World) => void> = {
   content: writeContent,
   offers: writeOffers,
   social: writeSocial,
+};
+
+/**
+ * Fills, in a database that is kept, tables that later migrations added empty (returns the rows added). The
+ * world is built at the scale the database was seeded with, so the rows are the ones a fresh seed writes.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each filler takes its own subgraph's drizzle db
+const FILLERS: Partial<Record<SubgraphName, (db: any, world: () => World) => number>> = {
+  social: fillMissingSocial,
 };
 
 /** `seed --reset` was refused: a running process uses the data directory. The message says what to do. */
@@ -104,6 +113,8 @@ function seedDatabases(
       const seededScale = Number(database.sqlite.pragma('user_version', { simple: true }));
       if (seededScale > 0) {
         progress(`${name}: already seeded (scale ${seededScale}); pass --reset to recreate it`);
+        const filled = FILLERS[name]?.(database.db, () => buildWorld(seededScale)) ?? 0;
+        if (filled > 0) progress(`${name}: filled ${filled} rows of tables added since it was seeded`);
         results.push({ subgraph: name, action: 'kept', scale: seededScale, milliseconds: Date.now() - started });
         continue;
       }

@@ -4,6 +4,28 @@ import * as tables from '../subgraphs/social/tables.ts';
 import { insertInChunks } from './batch.ts';
 import type { World } from './world.ts';
 
+function storeDirectoryRows(world: World) {
+  return world.stores.map((s) => ({ storeId: s.id, merchantId: s.merchantId }));
+}
+
+/**
+ * Fills the social copy of the stores when it is empty in a database seeded before migration 0001 created it
+ * (the seed keeps such a database, so without this every group payment naming a store would be NOT_FOUND).
+ * Insert-or-ignore of the same world, so it is idempotent. Returns the rows added.
+ */
+export function fillMissingSocial(db: BetterSQLite3Database<typeof tables>, world: () => World): number {
+  if (db.select({ storeId: tables.storeDirectory.storeId }).from(tables.storeDirectory).limit(1).get()) return 0;
+  const rows = storeDirectoryRows(world());
+  db.transaction((tx) => {
+    for (let i = 0; i < rows.length; i += 500)
+      tx.insert(tables.storeDirectory)
+        .values(rows.slice(i, i + 500))
+        .onConflictDoNothing()
+        .run();
+  });
+  return rows.length;
+}
+
 /**
  * Stores the social part of the seed world (users, friendships, requests, IOUs, group payments, and the copy of
  * the stores that group payments may name) in one transaction.
@@ -11,11 +33,7 @@ import type { World } from './world.ts';
 export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: World): void {
   db.transaction((tx) => {
     insertInChunks(tx, tables.users, world.users);
-    insertInChunks(
-      tx,
-      tables.storeDirectory,
-      world.stores.map((s) => ({ storeId: s.id, merchantId: s.merchantId })),
-    );
+    insertInChunks(tx, tables.storeDirectory, storeDirectoryRows(world));
     insertInChunks(
       tx,
       tables.friendships,

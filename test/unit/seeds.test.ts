@@ -95,4 +95,25 @@ describe('seeds', () => {
     expect((social.prepare('select count(*) as n from users').get() as { n: number }).n).toBe(3 + 2 * 500);
     social.close();
   });
+
+  it('a data directory seeded before social had its store copy gets it filled, the rest kept', () => {
+    const dir = tempDir();
+    seedDataDir(dir);
+    const file = path.join(dir, 'social.sqlite');
+    const fresh = dump(file);
+    // What migration 0001 leaves in a database seeded before it: the table, empty.
+    const db = new Database(file);
+    db.prepare('delete from store_directory').run();
+    db.close();
+    expect(dump(file).store_directory).toEqual([]);
+    const messages: string[] = [];
+    const results = seedDataDir(dir, { onProgress: (m) => messages.push(m) });
+    expect(results.map((r) => r.action)).toEqual(['kept', 'kept', 'kept', 'kept']);
+    expect(dump(file)).toEqual(fresh);
+    expect(messages.some((m) => /social: filled \d+ rows/.test(m))).toBe(true);
+    // Filled once: the next run finds the rows and adds nothing.
+    const again: string[] = [];
+    seedDataDir(dir, { onProgress: (m) => again.push(m) });
+    expect(again.some((m) => m.includes('filled'))).toBe(false);
+  });
 });
