@@ -150,6 +150,6 @@ export function analyzeDocument(document: DocumentNode): DocumentAnalysis {
 }
 
 /** Saturating addition: exponential expansions stay finite and comparable. */
-function add(a: number, b: number): number {
+export function add(a: number, b: number): number {
   return Math.min(a + b, Number.MAX_SAFE_INTEGER);
 }

@@ -14,6 +14,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { add } from './analyze.ts';
 
 /** Page size assumed for a list field with no `first` argument (small nested lists such as shares, members). */
 const UNPAGED_LIST_SIZE = 10;
@@ -53,12 +54,12 @@ export function operationCost(
         if (field && selection.selectionSet && isCompositeType(child)) {
           inner = times(listSize(parent, field, selection, variables), costOf(selection.selectionSet, child));
         }
-        cost = plus(cost, plus(1, inner));
+        cost = add(cost, add(1, inner));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        cost = plus(cost, isCompositeType(condition) ? costOf(selection.selectionSet, condition) : 0);
+        cost = add(cost, isCompositeType(condition) ? costOf(selection.selectionSet, condition) : 0);
       } else {
-        cost = plus(cost, fragmentCost(selection.name.value));
+        cost = add(cost, fragmentCost(selection.name.value));
       }
     }
     return cost;
@@ -103,10 +104,6 @@ function listSize(
   }
   const type = isNonNullType(field.type) ? field.type.ofType : field.type;
   return isListType(type) ? UNPAGED_LIST_SIZE : 1;
-}
-
-function plus(a: number, b: number): number {
-  return Math.min(a + b, Number.MAX_SAFE_INTEGER);
 }
 
 function times(a: number, b: number): number {
