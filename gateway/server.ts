@@ -57,7 +57,10 @@ export interface RunningGateway {
 /** Origins that may call the gateway from a browser in development (Apollo Sandbox and Studio). */
 const DEVELOPMENT_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
 
-/** Builds the gateway and listens on `port` (0 = any free port). Build and listen stay in one place for tests. */
+/**
+ * Builds the gateway and listens on `port` (0 = any free port, as tests use). Building and listening are not
+ * separate yet, as STYLE asks: every caller (the CLI, the local graph, tests) needs both.
+ */
 export async function startGateway(options: GatewayOptions, port: number, host?: string): Promise<RunningGateway> {
   const subgraphs = listSubgraphs(options.supergraphSdl).map((s) => ({
     ...s,

@@ -67,7 +67,7 @@ export function classifyFailure(
     }
     return new SubgraphFetchFailure('refused', detail, error.firstError);
   }
-  // Refused or reset connections, 5xx answers, bodies that are not GraphQL JSON: the subgraph is not serving.
+  // Refused or reset connections, bodies that are not GraphQL JSON: the subgraph is not serving.
   return new SubgraphFetchFailure('unavailable', (error as Error)?.message ?? String(error));
 }
 

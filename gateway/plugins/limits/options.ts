@@ -1,7 +1,10 @@
 import { readIntegerEnv } from '../../../subgraphs/shared/config.ts';
 import { MAX_WALK_NESTING } from './analyze.ts';
 
-/** How big one operation may be. Every limit is checked before validation, planning and any subgraph call. */
+/**
+ * How big one operation may be. Tokens are counted while parsing, cost once the operation and its variables
+ * are known, the rest before validation; all before planning and any subgraph call.
+ */
 export interface OperationLimits {
   /** Deepest field nesting, through fragments. */
   maxDepth: number;
