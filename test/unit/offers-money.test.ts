@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { and, eq, lte } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
@@ -26,6 +26,7 @@ import {
   settlements,
 } from '../../subgraphs/offers/tables.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
+import { MAX_FEN } from '../../subgraphs/shared/money.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { testDataDir } from '../support/temp.ts';
 
@@ -177,6 +178,31 @@ describe('redeemCoupon', () => {
     expect(codes(redeem({ orderAmountFen: 6000 }))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(codes(redeem({ idempotencyKey: 'r2' }))).toEqual(['ALREADY_REDEEMED']);
     expect(effects()).toEqual(before);
+  });
+
+  it('stores an out-of-bounds amount under its key: a corrected amount with that key is IDEMPOTENCY_KEY_REUSED', () => {
+    expect(codes(redeem({ orderAmountFen: MAX_FEN + 1, idempotencyKey: 'big' }))).toEqual(['INVALID_INPUT']);
+    const before = effects();
+    expect(codes(redeem({ orderAmountFen: MAX_FEN + 1, idempotencyKey: 'big' }))).toEqual(['INVALID_INPUT']);
+    expect(codes(redeem({ orderAmountFen: 5500, idempotencyKey: 'big' }))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(effects()).toEqual(before);
+    expect(db.select().from(coupons).where(eq(coupons.id, 'cpn_000001')).get()?.status).toBe('AVAILABLE');
+  });
+
+  it('replays a redemption stored before the amount bound existed, though its amount is now out of bounds', () => {
+    const first = redeem({ idempotencyKey: 'old' });
+    expect(first.userErrors).toEqual([]);
+    // As if the key had been stored for an amount above MAX_FEN by the code before the bound: the stored
+    // fingerprint is the one idempotency.ts computes for that request (operation and input without the key).
+    const request = { couponId: 'cpn_000001', storeId: 'sto_kfc_hz_1', orderAmountFen: MAX_FEN + 1 };
+    const hash = createHash('sha256')
+      .update(JSON.stringify(['redeemCoupon', request]))
+      .digest('hex');
+    db.update(idempotencyKeys).set({ requestHash: hash }).where(eq(idempotencyKeys.key, 'old')).run();
+    const retry = redeem({ orderAmountFen: MAX_FEN + 1, idempotencyKey: 'old' });
+    expect(retry.userErrors).toEqual([]);
+    expect(retry.coupon).toEqual(first.coupon);
+    expect(db.select().from(settlements).all()).toHaveLength(1);
   });
 
   it('refuses every broken rule with a stable code and changes nothing', () => {

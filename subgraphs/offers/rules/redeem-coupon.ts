@@ -1,7 +1,7 @@
 import { and, eq, gt } from 'drizzle-orm';
 import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { idempotentTransaction, invalidKey } from '../../shared/idempotency.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { isFenBetween, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
 import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../context.ts';
 import { commissions, coupons, couponTemplates, storeMerchants } from '../tables.ts';
@@ -58,18 +58,8 @@ export function redeemCoupon(
   input: RedeemCouponInput,
   options: RuleOptions = {},
 ): RedeemCouponResult {
-  // A bad key is reported before a bad amount (idempotentTransaction checks the key again, harmlessly).
-  const badKey = invalidKey(input.idempotencyKey);
-  if (badKey) return failed(badKey);
-  // Bounded so that no sum of settlements (a live stream's sales, a merchant's takings) can leave SafeInt.
-  if (!isFenBetween(input.orderAmountFen, 1, MAX_FEN)) {
-    return failed(
-      userError('INVALID_INPUT', `orderAmountFen must be a whole number of fen from 1 to ${MAX_FEN}.`, [
-        'input',
-        'orderAmountFen',
-      ]),
-    );
-  }
+  // idempotentTransaction refuses a bad key first; every other check is in the attempt, after the replay, so a
+  // refusal is stored under the key and a retry of an accepted redemption replays it whatever rule came since.
   const { idempotencyKey: key, ...request } = input;
   return idempotentTransaction(db, { caller, key, operation: OPERATION, request, now }, failed, (tx) => ({
     attempt: () => attemptRedeem(tx, now, input, options),
@@ -88,6 +78,15 @@ export function redeemCoupon(
 }
 
 function attemptRedeem(tx: OffersTx, now: Date, input: RedeemCouponInput, options: RuleOptions): RedeemCouponResult {
+  // Bounded so that no sum of settlements (a live stream's sales, a merchant's takings) can leave SafeInt.
+  if (!isFenBetween(input.orderAmountFen, 1, MAX_FEN)) {
+    return failed(
+      userError('INVALID_INPUT', `orderAmountFen must be a whole number of fen from 1 to ${MAX_FEN}.`, [
+        'input',
+        'orderAmountFen',
+      ]),
+    );
+  }
   const coupon = tx.select().from(coupons).where(eq(coupons.id, input.couponId)).get();
   const template = coupon && tx.select().from(couponTemplates).where(eq(couponTemplates.id, coupon.templateId)).get();
   if (!coupon || !template) {
