@@ -103,9 +103,10 @@ async function probeGraphQL(url: string, subgraphSecret: string, timeoutMs: numb
       body: JSON.stringify(probe),
       signal: AbortSignal.timeout(timeoutMs),
     });
+    // An HTTP error is still an answer: the subgraph is reachable, just not ready.
     return response.ok
       ? { reachable: true, ready: true }
-      : { reachable: false, ready: false, error: `HTTP ${response.status}` };
+      : { reachable: true, ready: false, error: `HTTP ${response.status}` };
   } catch (error) {
     return { reachable: false, ready: false, error: probeError(error, timeoutMs) };
   }

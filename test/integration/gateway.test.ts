@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { pino } from 'pino';
@@ -69,11 +71,16 @@ describe('gateway', () => {
     expect(body).toEqual({ data: { me: { id: 'usr_bob', nickname: 'Bob' } } });
   });
 
-  it('serves any valid supergraph, and /readyz is 503 when a subgraph is unreachable', async () => {
-    // A foreign supergraph: one subgraph (ours, social) plus one that is not running at all.
+  it('serves any valid supergraph, and /readyz is 503 when a subgraph is unreachable or answers with an error', async () => {
+    // A foreign supergraph: one subgraph (ours, social), one that is not running at all, and one that answers
+    // every request with HTTP 502.
+    const broken = createServer((_req, res) => res.writeHead(502).end('bad gateway'));
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const brokenUrl = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/graphql`;
     const { supergraphSdl, errors } = composeServices([
       { name: 'people', url: graph.subgraphs.social.url, typeDefs: parse('type Query { me: Me } type Me { id: ID! }') },
       { name: 'ghost', url: 'http://127.0.0.1:9/graphql', typeDefs: parse('type Query { ghost: String }') },
+      { name: 'broken', url: brokenUrl, typeDefs: parse('type Query { broken: String }') },
     ]);
     expect(errors).toBeUndefined();
     const other = await startGateway(
@@ -97,12 +104,15 @@ describe('gateway', () => {
       const body = (await ready.json()) as { subgraphs: { name: string; reachable: boolean }[] };
       expect(body.subgraphs).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ name: 'people', reachable: true }),
-          expect.objectContaining({ name: 'ghost', reachable: false }),
+          expect.objectContaining({ name: 'people', reachable: true, ready: true }),
+          expect.objectContaining({ name: 'ghost', reachable: false, ready: false }),
+          // It answered, so it is reachable; its answer was an error, so it is not ready.
+          expect.objectContaining({ name: 'broken', reachable: true, ready: false, error: 'HTTP 502' }),
         ]),
       );
     } finally {
       await other.stop();
+      await new Promise((resolve) => broken.close(resolve));
     }
   });
 });
