@@ -115,8 +115,8 @@ export function createLoaders(db: OffersDb, clock: Clock) {
      * features (so nobody can credit a stream by naming it at claim time); 0 when none. One statement for
      * any number of streams: settlements → coupons → template, summed per (stream, template).
      * Summed exactly whatever is stored: SQLite adds the hundred-millions and the rest apart (neither sum can
-     * overflow its 64-bit integers) and BigInt joins them; a total beyond SafeInt fails that stream's `sales`
-     * alone, never the stream itself or the other streams of the batch.
+     * overflow its 64-bit integers) and BigInt joins them; a total beyond SafeInt, or an amount stored as
+     * anything but an integer, fails that stream's `sales` alone, never the stream or the other streams of the batch.
      */
     salesByLiveStream: new DataLoader<LiveStreamFeatures, number, string>(
       async (streams) => {
@@ -128,6 +128,8 @@ export function createLoaders(db: OffersDb, clock: Clock) {
             templateId: coupons.templateId,
             high: sql<string>`cast(sum(${settlements.amountFen} / ${sql.raw(String(SPLIT))}) as text)`,
             low: sql<string>`cast(sum(${settlements.amountFen} % ${sql.raw(String(SPLIT))}) as text)`,
+            // Amounts not stored as integers (a REAL such as 0.5 written by hand) make the sums fractional.
+            notWhole: sql<number>`sum(typeof(${settlements.amountFen}) <> 'integer')`,
           })
           .from(settlements)
           .innerJoin(coupons, eq(coupons.id, settlements.sourceId))
@@ -140,14 +142,27 @@ export function createLoaders(db: OffersDb, clock: Clock) {
           )
           .groupBy(settlements.liveStreamId, coupons.templateId)
           .all();
-        const fenOf = new Map(
-          rows.map((r) => [`${r.liveStreamId}|${r.templateId}`, BigInt(r.high) * BigInt(SPLIT) + BigInt(r.low)]),
+        const fenOf = new Map<string, bigint | number>(
+          rows.map((r) => [
+            `${r.liveStreamId}|${r.templateId}`,
+            r.notWhole > 0 ? r.notWhole : BigInt(r.high) * BigInt(SPLIT) + BigInt(r.low),
+          ]),
         );
         return streams.map((s) => {
-          const total = [...new Set(s.featuredOfferIds)].reduce(
-            (sum, t) => sum + (fenOf.get(`${s.id}|${t}`) ?? 0n),
-            0n,
-          );
+          let total = 0n;
+          let notWhole = 0;
+          for (const t of new Set(s.featuredOfferIds)) {
+            const fen = fenOf.get(`${s.id}|${t}`) ?? 0n;
+            if (typeof fen === 'bigint') total += fen;
+            else notWhole += fen;
+          }
+          // This stream's sales alone fail: BigInt of a fractional sum would throw and fail the whole batch.
+          if (notWhole > 0) {
+            return new Error(
+              `The sales of live stream ${s.id} include ${notWhole} settlement(s) whose amount is not a whole ` +
+                "number of fen; the stored data needs an operator's review.",
+            );
+          }
           return safeFenTotal(total, `The sales of live stream ${s.id}`);
         });
       },

@@ -122,6 +122,22 @@ describe('LiveStream.sales over stored data beyond SafeInt', () => {
   });
 });
 
+describe('LiveStream.sales over amounts stored as REAL', () => {
+  it('fails only the sales field of that stream, naming the cause; other streams of the batch still answer', async () => {
+    // Written by hand, not by the API: a REAL amount makes SQLite's sums fractional ("10000.000000005").
+    const written = graph.subgraphs.offers.database.sqlite
+      .prepare('update settlements set amount_fen = ? where live_stream_id = ?')
+      .run(1_000_000_000_000.5, STREAM);
+    expect(written.changes).toBeGreaterThan(0);
+    const { status, body } = await graph.query(SALES, { variables: { id: STREAM, other: 'lvs_kfc_2' } });
+    expect(status).toBe(200);
+    expect(body.data.liveStream).toMatchObject({ id: STREAM, title: expect.any(String), sales: null });
+    expect(body.data.other).toEqual({ id: 'lvs_kfc_2', sales: { fen: 0 } });
+    expect(body.errors?.map((e) => e.path)).toEqual([['liveStream', 'sales']]);
+    expect(body.errors?.[0]?.message).toMatch(/not a whole number of fen; the stored data needs an operator's review/);
+  });
+});
+
 describe('offer creation fen fields', () => {
   const CREATE_TEMPLATE = /* GraphQL */ `#graphql
     mutation ($input: CreateCouponTemplateInput!) {
