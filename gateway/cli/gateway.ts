@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { loadSecrets, resolveDataDir, resolvePort } from '../../subgraphs/shared/config.ts';
+import { exitIfDamagedDatabase } from '../../subgraphs/shared/db.ts';
 import { stopOnSignals } from '../../subgraphs/shared/shutdown.ts';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
@@ -27,9 +28,7 @@ let apiKeys: ApiKeyStore;
 try {
   apiKeys = new ApiKeyStore(dataDir);
 } catch (error) {
-  // A corrupt key database: the message names the file and what to do.
-  console.error((error as Error).message);
-  process.exit(1);
+  exitIfDamagedDatabase(error);
 }
 try {
   const gateway = await startGateway(

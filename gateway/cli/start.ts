@@ -7,7 +7,7 @@ import {
   resolvePort,
   SUBGRAPH_NAMES,
 } from '../../subgraphs/shared/config.ts';
-import { DatabaseFileError } from '../../subgraphs/shared/db.ts';
+import { exitIfDamagedDatabase } from '../../subgraphs/shared/db.ts';
 import { stopOnSignals } from '../../subgraphs/shared/shutdown.ts';
 import { userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { startLocalGraph } from '../local-graph.ts';
@@ -21,7 +21,7 @@ try {
     if (r.action === 'seeded') console.error(`[seed] ${r.subgraph} seeded at scale ${r.scale}`);
   }
 } catch (error) {
-  refuseDamagedDatabase(error);
+  exitIfDamagedDatabase(error);
 }
 const ports = {
   gateway: resolvePort('gateway', values.port),
@@ -34,17 +34,10 @@ const graph = await startLocalGraph({
   ports,
   userTokens,
   production: process.env.NODE_ENV === 'production',
-}).catch(refuseDamagedDatabase);
+}).catch(exitIfDamagedDatabase);
 for (const name of SUBGRAPH_NAMES)
   console.log(`${name.padEnd(9)} ${graph.subgraphs[name].url.replace('127.0.0.1', 'localhost')}`);
 console.log(`gateway   http://localhost:${graph.gateway.port}/graphql  (open it in a browser for Apollo Sandbox)`);
 
 // Gateway first: it finishes every request in flight while the subgraphs those requests call are still up.
 stopOnSignals(() => graph.stop((part) => console.error(`stopped ${part}`)));
-
-/** A corrupt or unreadable database stops the start with the message naming the file (no stack trace). */
-function refuseDamagedDatabase(error: unknown): never {
-  if (!(error instanceof DatabaseFileError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}

@@ -26,6 +26,16 @@ export class DatabaseFileError extends Error {
 
 const RECOVERY = 'restore it from a backup, or move it away to start with an empty database';
 
+/**
+ * For a command that failed to start: a damaged database ends the process (exit 1) with the message naming
+ * the file and what to do, without a stack trace; any other error is rethrown, stack and all.
+ */
+export function exitIfDamagedDatabase(error: unknown): never {
+  if (!(error instanceof DatabaseFileError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
 // SQLite's codes for a file that is not (or no longer) a readable database, as opposed to a bad statement.
 const FILE_PROBLEM = /^SQLITE_(CORRUPT|NOTADB|CANTOPEN|IOERR|PERM|READONLY|FULL)/;
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SUBGRAPHS } from '../index.ts';
 import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from './config.ts';
-import { DatabaseFileError } from './db.ts';
+import { exitIfDamagedDatabase } from './db.ts';
 import { startSubgraph } from './server.ts';
 import { stopOnSignals } from './shutdown.ts';
 
@@ -20,11 +20,6 @@ const subgraph = await startSubgraph(SUBGRAPHS[name], {
   dataDir,
   port: resolvePort(name, values.port),
   subgraphSecret: loadSecrets(dataDir).subgraphSecret,
-}).catch((error: unknown) => {
-  // A corrupt or unreadable database: the message names the file and what to do; no stack trace.
-  if (!(error instanceof DatabaseFileError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
+}).catch(exitIfDamagedDatabase);
 console.log(`${name} http://localhost:${subgraph.port}/graphql`);
 stopOnSignals(() => subgraph.stop());

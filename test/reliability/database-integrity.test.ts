@@ -79,6 +79,20 @@ describe('a corrupt database file at start', () => {
       `Database file ${path.join(keysDir, 'gateway.sqlite')} is corrupt or unreadable`,
     );
   });
+
+  it('npm run gateway reports a sound key database that fails otherwise as it is, stack and all', async () => {
+    // A readable SQLite file whose api_keys table was made by hand: the migration that creates it fails, which
+    // is not damage and must not be told as "corrupt".
+    const keysDir = testDataDir('lg-foreign-keys-');
+    const foreign = new Database(path.join(keysDir, 'gateway.sqlite'));
+    foreign.exec('create table api_keys (id text)');
+    foreign.close();
+    const gateway = spawnTsx('gateway/cli/gateway.ts', ['--port', '0', '--data-dir', keysDir], { LOG_LEVEL: 'silent' });
+    expect(await gateway.exited).toEqual({ code: 1, signal: null });
+    expect(gateway.stderr()).toMatch(/api_keys.? already exists/);
+    expect(gateway.stderr()).not.toContain('is corrupt or unreadable');
+    expect(gateway.stderr()).toMatch(/^\s+at /m);
+  });
 });
 
 describe('a database file corrupted under a running graph', () => {
