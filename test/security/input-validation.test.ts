@@ -144,6 +144,9 @@ describe('user-visible text', () => {
     ['U+0007 (bell)', '\u0007', 'U+0007'],
     ['U+0000 (NUL)', '\u0000', 'U+0000'],
     ['U+009B (C1 control)', '\u009B', 'U+009B'],
+    ['U+200B (zero-width space)', '\u200B', 'U+200B'],
+    ['U+E0041 (tag character)', '\u{E0041}', 'U+E0041'],
+    ['U+206A (deprecated format control)', '\u206A', 'U+206A'],
   ])('refuses %s in every text field with INVALID_INPUT naming the field and the character', async (_, text, name) => {
     const before = rowCounts();
     for (const c of textCases(text)) {
@@ -166,9 +169,52 @@ describe('user-visible text', () => {
     expect(body.userErrors).toEqual([]);
   });
 
+  it('refuses U+2028 and U+2029 in every one-line title, and keeps them in bodies', async () => {
+    const before = rowCounts();
+    for (const separator of ['\u2028', '\u2029']) {
+      for (const c of textCases(`${separator}Second line`).filter(([label]) => label.endsWith('title'))) {
+        expect((await send(c)).userErrors, c[0]).toEqual([
+          { code: 'INVALID_INPUT', field: ['input', 'title'], message: expect.stringMatching(/one line.*U\+202[89]/) },
+        ]);
+      }
+    }
+    expect(rowCounts()).toEqual(before);
+    const body = await send(textCases('\u2028Second line\u2029Next paragraph')[2] as Case);
+    expect(body.userErrors).toEqual([]);
+  });
+
+  it('refuses a title that shows nothing (Hangul filler, blank braille) in every title field', async () => {
+    const before = rowCounts();
+    for (const [blank, name] of [
+      ['\u3164', 'U+3164'],
+      ['\u2800\u2800', 'U+2800'],
+    ]) {
+      const cases = textCases('').filter(([label]) => label.endsWith('title'));
+      for (const [label, mutation, as, variables] of cases) {
+        // The same request with the title replaced by the blank-looking text alone.
+        const blankTitle = (): Record<string, unknown> => {
+          const vars = variables() as { input: Record<string, unknown> };
+          return { input: { ...vars.input, title: blank } };
+        };
+        expect((await send([label, mutation, as, blankTitle])).userErrors, label).toEqual([
+          {
+            code: 'INVALID_INPUT',
+            field: ['input', 'title'],
+            message: `title has no visible character (it starts with ${name}, which displays as blank): write some text.`,
+          },
+        ]);
+      }
+    }
+    expect(rowCounts()).toEqual(before);
+  });
+
   it('refuses a media URL with a bidi override or control character', async () => {
     const before = rowCounts();
-    for (const url of ['https://cdn.example.com/\u202Egpj.exe', 'https://cdn.example.com/a\u0000.jpg']) {
+    for (const url of [
+      'https://cdn.example.com/\u202Egpj.exe',
+      'https://cdn.example.com/a\u0000.jpg',
+      'https://cdn.example.com/a\u200B.jpg',
+    ]) {
       const payload = await send(['media', 'publish', CONTENT_STAFF, () => ({ input: post({ media: [url] }) })]);
       expect(payload.userErrors, url).toEqual([
         {

@@ -39,6 +39,58 @@ describe('unsafeTextReason (user-visible text)', () => {
   });
 });
 
+describe('unsafeTextReason: invisible characters and blank-looking text (review 11)', () => {
+  const name = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+
+  it('refuses every invisible format character (\\p{Cf}) but the joiners and directional marks, naming it', () => {
+    const refused = [0x00ad, 0x200b, 0x2060, 0x2064, 0x206a, 0x206f, 0xfeff, 0xfff9, 0xfffb, 0xe0001, 0xe0041, 0xe007f];
+    for (const cp of refused) {
+      const text = `a${String.fromCodePoint(cp)}b`;
+      const message = `title contains the invisible format character ${name(cp)}, which can hide or disguise text: remove it.`;
+      expect(unsafeTextReason('title', text), name(cp)).toBe(message);
+      expect(unsafeTextReason('body', text, 'body'), name(cp)).toContain(name(cp));
+    }
+    for (const cp of [0x200c, 0x200d, 0x200e, 0x200f, 0x061c]) {
+      expect(unsafeTextReason('title', `a${String.fromCodePoint(cp)}b`), name(cp)).toBeNull();
+    }
+  });
+
+  it('keeps the tag characters of an emoji flag sequence, and only those', () => {
+    const england = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}';
+    expect(unsafeTextReason('title', `Go ${england}!`)).toBeNull();
+    // Tags spelling hidden ASCII after ordinary text are refused, even if a cancel tag ends them.
+    expect(unsafeTextReason('title', 'hi\u{E0069}\u{E0067}\u{E006E}\u{E007F}')).toMatch(/U\+E0069/);
+  });
+
+  it('refuses the line and paragraph separators U+2028 and U+2029 in one-line text, not in a body', () => {
+    for (const cp of [0x2028, 0x2029]) {
+      expect(unsafeTextReason('title', `one${String.fromCodePoint(cp)}two`)).toBe(
+        `title must be one line but contains the line break ${name(cp)}: remove it.`,
+      );
+      expect(unsafeTextReason('body', `one${String.fromCodePoint(cp)}two`, 'body')).toBeNull();
+    }
+  });
+
+  it('refuses text that shows nothing: zero-width, Hangul fillers, blank braille, a lone joiner', () => {
+    expect(unsafeTextReason('title', '\u200B')).toMatch(/invisible format character U\+200B/);
+    expect(unsafeTextReason('title', '\u2060\u2060')).toMatch(/U\+2060/);
+    for (const [text, first] of [
+      ['\u3164', 0x3164],
+      ['\u2800\u2800', 0x2800],
+      ['\u115F\u1160', 0x115f],
+      ['\uFFA0', 0xffa0],
+      ['\u200D', 0x200d],
+      [' \u3164 ', 0x3164],
+    ] as const) {
+      const message = `title has no visible character (it starts with ${name(first)}, which displays as blank): write some text.`;
+      expect(unsafeTextReason('title', text), name(first)).toBe(message);
+      expect(unsafeTextReason('body', text, 'body'), name(first)).toMatch(/no visible character/);
+    }
+    // One visible character is enough; blank text is left to each caller's own length rule.
+    for (const text of ['\u3164x', '🍗', '¥', '…', '', '   ']) expect(unsafeTextReason('title', text), text).toBeNull();
+  });
+});
+
 describe('beyondHorizonReason (client-given dates)', () => {
   const now = new Date('2026-12-01T00:00:00.000Z');
   const days = (n: number) => new Date(now.getTime() + n * 86_400_000);
