@@ -1,3 +1,4 @@
+import { cachedFor } from '../subgraphs/shared/cached.ts';
 import { checkDatabaseFile, type DatabaseCheck } from '../subgraphs/shared/db.ts';
 import { ANONYMOUS, IDENTITY_HEADER, signIdentity } from '../subgraphs/shared/identity.ts';
 import type { CircuitStateName, SubgraphBreakers } from './subgraph-fetch/breakers.ts';
@@ -47,9 +48,7 @@ export function readinessCheck(options: {
   cacheMs?: number;
 }): (draining: boolean) => Promise<Readiness> {
   const timeoutMs = Math.min(options.subgraphTimeoutMs ?? MAX_PROBE_MS, MAX_PROBE_MS);
-  const cacheMs = options.cacheMs ?? 1000;
-  let last: { at: number; result: Promise<Omit<Readiness, 'draining'>> } | undefined;
-  const check = async () => {
+  const check = cachedFor(options.cacheMs ?? 1000, async (): Promise<Omit<Readiness, 'draining'>> => {
     const databases = options.databaseFiles.map(checkDatabaseFile);
     const subgraphs = await Promise.all(
       options.subgraphs.map(async ({ name, url }): Promise<SubgraphReadiness> => {
@@ -61,10 +60,9 @@ export function readinessCheck(options: {
       }),
     );
     return { ready: databases.every((d) => d.ok) && subgraphs.every((s) => s.ready), databases, subgraphs };
-  };
+  });
   return async (draining) => {
-    if (!last || Date.now() - last.at >= cacheMs) last = { at: Date.now(), result: check() };
-    const { ready, ...rest } = await last.result;
+    const { ready, ...rest } = await check();
     return { ready: ready && !draining, draining, ...rest };
   };
 }

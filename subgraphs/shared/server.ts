@@ -8,9 +8,10 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { cachedFor } from './cached.ts';
 import type { SubgraphName } from './config.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
-import { checkDatabaseFile, type DatabaseCheck, openDatabase, type SubgraphDatabase } from './db.ts';
+import { checkDatabaseFile, openDatabase, type SubgraphDatabase } from './db.ts';
 import { invalidCredentials } from './errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from './http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
@@ -113,13 +114,11 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   // Ready = its database file, as it is on disk now, passes SQLite's quick_check (see checkDatabaseFile).
   // quick_check blocks the event loop (all four subgraphs share one under `npm start`) and grows with the
   // data, so one check answers every probe for `readinessCacheMs`: a flood of probes costs one check a second.
-  const readinessCacheMs = options.readinessCacheMs ?? 1000;
-  let lastCheck: { at: number; database: DatabaseCheck } | undefined;
+  const checkDatabase = cachedFor(options.readinessCacheMs ?? 1000, () =>
+    checkDatabaseFile(databaseFile(options.dataDir, definition.name)),
+  );
   app.get('/readyz', (_req, res) => {
-    if (!lastCheck || Date.now() - lastCheck.at >= readinessCacheMs) {
-      lastCheck = { at: Date.now(), database: checkDatabaseFile(databaseFile(options.dataDir, definition.name)) };
-    }
-    const { database } = lastCheck;
+    const database = checkDatabase();
     res.status(database.ok ? 200 : 503).json({ ready: database.ok, subgraph: definition.name, database });
   });
   app.use(
