@@ -74,7 +74,7 @@ export function resolveDataDir(flag?: string): string {
 /** The files the graph keeps in its data directory: its SQLite databases (with their side files) and secrets. */
 const GRAPH_FILE = /^(?:[^/]+\.sqlite(?:-wal|-shm|-journal)?|secrets\.json)$/;
 /** The graph's own folder in the data directory (running processes, see running.ts). */
-const GRAPH_FOLDER = 'run';
+export const RUN_DIR = 'run';
 
 /**
  * The data directory holds users' IOUs, key hashes and secrets: the directory is made 0700, the graph's own
@@ -91,7 +91,7 @@ export function makePrivate(dir: string, warn: (message: string) => void = (m) =
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isFile() && GRAPH_FILE.test(entry.name)) tighten(file, 0o600, warn);
-    else if (entry.isDirectory() && entry.name === GRAPH_FOLDER) {
+    else if (entry.isDirectory() && entry.name === RUN_DIR) {
       tighten(file, 0o700, warn);
       for (const inner of readdirSync(file, { withFileTypes: true })) {
         if (inner.isFile()) tighten(path.join(file, inner.name), 0o600, warn);

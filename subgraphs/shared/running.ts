@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { RUN_DIR } from './config.ts';
 
 /**
  * Every process that opens the databases of a data directory (a subgraph, `npm run jobs`, a seed) leaves
@@ -11,7 +12,6 @@ import Database from 'better-sqlite3';
  * of another host (or of another pid namespace) cannot be checked from here, so pid files are only the message:
  * `takeDatabasesAlone` asks SQLite itself whether any other connection has a database open.
  */
-const RUN_DIR = 'run';
 const PID_FILE = /^(.+)-(\d+)\.pid$/;
 
 /** A process that registered itself as serving a data directory. */
