@@ -220,11 +220,73 @@ describe('user-visible text', () => {
         {
           code: 'INVALID_INPUT',
           field: ['input', 'media'],
-          message: expect.stringContaining('without control or bidi'),
+          message: expect.stringContaining('without control, invisible or bidi'),
         },
       ]);
     }
     expect(rowCounts()).toEqual(before);
+  });
+
+  it('refuses a media URL longer than 2048 characters, and takes one of exactly 2048', async () => {
+    const url = (length: number) => `https://cdn.example.com/${'a'.repeat(length - 'https://cdn.example.com/'.length)}`;
+    const before = rowCounts();
+    const long = await send(['media', 'publish', CONTENT_STAFF, () => ({ input: post({ media: [url(2049)] }) })]);
+    expect(long.userErrors).toEqual([
+      {
+        code: 'INVALID_INPUT',
+        field: ['input', 'media'],
+        message: 'Every media URL must be at most 2048 characters.',
+      },
+    ]);
+    expect(rowCounts()).toEqual(before);
+    const fits = await send(['media', 'publish', CONTENT_STAFF, () => ({ input: post({ media: [url(2048)] }) })]);
+    expect(fits.userErrors).toEqual([]);
+  });
+
+  it('refuses an attached or featured id of more than 100 characters after its prefix, without echoing it', async () => {
+    const id = (length: number) => `cpt_${'x'.repeat(length)}`;
+    const before = rowCounts();
+    const attach = await send([
+      'attachments',
+      'publish',
+      CONTENT_STAFF,
+      () => ({ input: post({ attachments: [{ kind: 'COUPON_TEMPLATE', id: id(101) }] }) }),
+    ]);
+    const feature = await send([
+      'featuredOffers',
+      'schedule',
+      CONTENT_STAFF,
+      () => ({ input: stream({ featuredOffers: [{ kind: 'COUPON_TEMPLATE', id: id(101) }] }) }),
+    ]);
+    for (const [payload, field] of [
+      [attach, 'attachments'],
+      [feature, 'featuredOffers'],
+    ] as const) {
+      expect(payload.userErrors, field).toEqual([
+        {
+          code: 'INVALID_INPUT',
+          field: ['input', field, '0', 'id'],
+          message: 'A COUPON_TEMPLATE id has at most 100 characters after "cpt_".',
+        },
+      ]);
+    }
+    expect(rowCounts()).toEqual(before);
+    const odd = await send([
+      'attachments',
+      'publish',
+      CONTENT_STAFF,
+      () => ({ input: post({ attachments: [{ kind: 'COUPON_TEMPLATE', id: 'cpt_a\u202Eb' }] }) }),
+    ]);
+    expect(odd.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'attachments', '0', 'id'] }),
+    ]);
+    const fits = await send([
+      'attachments',
+      'publish',
+      CONTENT_STAFF,
+      () => ({ input: post({ attachments: [{ kind: 'COUPON_TEMPLATE', id: id(100) }] }) }),
+    ]);
+    expect(fits.userErrors).toEqual([]);
   });
 
   it('accepts Chinese text and emoji', async () => {

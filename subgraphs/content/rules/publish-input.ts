@@ -7,6 +7,10 @@ export const MAX_FEATURED_OFFERS = 20;
 export const MAX_MEDIA = 9;
 export const MAX_TITLE = 100;
 export const MAX_BODY = 5000;
+/** Characters per media URL: what browsers and CDNs reliably take, far above any real image or video URL. */
+export const MAX_MEDIA_URL = 2048;
+/** Characters after the prefix of an attached or featured id, as for a claim's liveStreamId. */
+export const MAX_REF_ID_SUFFIX = 100;
 
 /** The id prefix each kind of linked entity has; a mismatch would resolve to the wrong subgraph's type. */
 export const OFFER_PREFIX: Record<OfferKind, string> = {
@@ -48,8 +52,21 @@ export function refProblems(refs: readonly OfferRefInput[], max: number, field: 
   const seen = new Set<string>();
   refs.forEach((ref, i) => {
     const prefix = OFFER_PREFIX[ref.kind];
-    if (!ref.id.startsWith(prefix) || ref.id.length === prefix.length) {
-      problems.push(invalid(`A ${ref.kind} id starts with "${prefix}"; "${ref.id}" does not.`, field, `${i}`, 'id'));
+    // Ids are made of letters, digits and underscores (shared/ids.ts and the seed); a longer one is not an id,
+    // and is not echoed back.
+    if (ref.id.length > prefix.length + MAX_REF_ID_SUFFIX) {
+      problems.push(
+        invalid(`A ${ref.kind} id has at most ${MAX_REF_ID_SUFFIX} characters after "${prefix}".`, field, `${i}`, 'id'),
+      );
+    } else if (!ref.id.startsWith(prefix) || !/^[A-Za-z0-9_]+$/.test(ref.id.slice(prefix.length))) {
+      problems.push(
+        invalid(
+          `A ${ref.kind} id is "${prefix}" then letters, digits or underscores; ${JSON.stringify(ref.id)} is not.`,
+          field,
+          `${i}`,
+          'id',
+        ),
+      );
     } else if (seen.has(ref.id)) {
       problems.push(invalid(`"${ref.id}" is listed twice; list each at most once.`, field, `${i}`, 'id'));
     } else {
@@ -82,9 +99,13 @@ export function postProblems(input: PublishPostInput): UserError[] {
   const unsafeBody = unsafeTextReason('body', input.body, 'body');
   if (unsafeBody) problems.push(invalid(unsafeBody, 'body'));
   if (input.media.length > MAX_MEDIA) problems.push(invalid(`Attach at most ${MAX_MEDIA} media URLs.`, 'media'));
-  // \S alone would let control and bidi characters through, and a URL shown to users must not hold them.
-  if (input.media.some((url) => !/^https:\/\/\S+$/.test(url) || unsafeTextReason('media', url) !== null))
-    problems.push(invalid('Every media entry must be an https:// URL, without control or bidi characters.', 'media'));
+  if (input.media.some((url) => chars(url) > MAX_MEDIA_URL))
+    problems.push(invalid(`Every media URL must be at most ${MAX_MEDIA_URL} characters.`, 'media'));
+  // \S alone would let control, invisible and bidi characters through; a URL shown to users must not hold them.
+  else if (input.media.some((url) => !/^https:\/\/\S+$/.test(url) || unsafeTextReason('media', url) !== null))
+    problems.push(
+      invalid('Every media entry must be an https:// URL, without control, invisible or bidi characters.', 'media'),
+    );
   problems.push(...refProblems(input.attachments ?? [], MAX_ATTACHMENTS, 'attachments'));
   return problems;
 }
