@@ -24,6 +24,14 @@ const EMOJI_TAG_SEQUENCE = /\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,
 const BLANK_LOOKING = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
+/**
+ * The length of a text as users see it and as every length limit counts it: code points, so an emoji or a
+ * rare CJK character (two UTF-16 units) is one character.
+ */
+export function characterCount(text: string): number {
+  return [...text].length;
+}
+
 /** Where a text goes: a one-line title or name, or a multi-line body that may hold tabs and line breaks. */
 export type TextKind = 'line' | 'body';
 

@@ -124,6 +124,16 @@ const textCases = (text: string): Case[] => [
   ['campaign title', 'campaign', OFFERS_STAFF, () => ({ input: campaign({ title: `Deal${text}` }) })],
   ['group payment title', 'split', 'usr_bob', () => ({ input: split({ title: `Dinner${text}` }) })],
 ];
+/** One request per title field, with `title` as the whole title. */
+const titleCases = (title: string): Case[] =>
+  textCases('')
+    .filter(([label]) => label.endsWith('title'))
+    .map(([label, mutation, as, variables]) => [
+      label,
+      mutation,
+      as,
+      () => ({ input: { ...(variables() as { input: Record<string, unknown> }).input, title } }),
+    ]);
 const FIELD: Record<string, string[]> = {
   'comment body': ['body'],
   'post body': ['input', 'body'],
@@ -189,14 +199,8 @@ describe('user-visible text', () => {
       ['\u3164', 'U+3164'],
       ['\u2800\u2800', 'U+2800'],
     ]) {
-      const cases = textCases('').filter(([label]) => label.endsWith('title'));
-      for (const [label, mutation, as, variables] of cases) {
-        // The same request with the title replaced by the blank-looking text alone.
-        const blankTitle = (): Record<string, unknown> => {
-          const vars = variables() as { input: Record<string, unknown> };
-          return { input: { ...vars.input, title: blank } };
-        };
-        expect((await send([label, mutation, as, blankTitle])).userErrors, label).toEqual([
+      for (const c of titleCases(blank)) {
+        expect((await send(c)).userErrors, c[0]).toEqual([
           {
             code: 'INVALID_INPUT',
             field: ['input', 'title'],
@@ -204,6 +208,18 @@ describe('user-visible text', () => {
           },
         ]);
       }
+    }
+    expect(rowCounts()).toEqual(before);
+  });
+
+  it('counts title lengths in characters as users see them (code points) in every title field', async () => {
+    // 🍗 is two UTF-16 units: 100 of them are 200 units but 100 characters.
+    for (const c of titleCases('🍗'.repeat(100))) expect((await send(c)).userErrors, c[0]).toEqual([]);
+    const before = rowCounts();
+    for (const c of titleCases('🍗'.repeat(101))) {
+      expect((await send(c)).userErrors, c[0]).toEqual([
+        { code: 'INVALID_INPUT', field: ['input', 'title'], message: expect.stringMatching(/1 to 100 characters/) },
+      ]);
     }
     expect(rowCounts()).toEqual(before);
   });

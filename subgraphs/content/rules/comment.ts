@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
-import { unsafeTextReason } from '../../shared/text.ts';
+import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { CommentRow, ContentDb, PostRow } from '../context.ts';
 import { comments, posts } from '../tables.ts';
 import { bumpPostCounter, postNotFound } from './reactions.ts';
@@ -22,8 +22,7 @@ export function commentOnPost(
   input: { userId: string; postId: string; body: string },
 ): CommentResult {
   const body = input.body.trim();
-  // Count code points, not UTF-16 units, so an emoji is one character as users see it.
-  const length = Array.from(body).length;
+  const length = characterCount(body);
   if (length < 1 || length > COMMENT_MAX_LENGTH) {
     const message = `A comment must be 1 to ${COMMENT_MAX_LENGTH} characters after trimming, got ${length}: shorten or fill in the body.`;
     return { comment: null, post: null, userErrors: [userError('INVALID_INPUT', message, ['body'])] };

@@ -1,5 +1,5 @@
 import { type UserError, userError } from '../../shared/errors.ts';
-import { unsafeTextReason } from '../../shared/text.ts';
+import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { OfferKind } from '../tables.ts';
 
 export const MAX_ATTACHMENTS = 3;
@@ -35,11 +35,10 @@ export function linkRows<O extends object, K extends OfferKind>(owner: O, refs: 
 
 export const invalid = (message: string, ...field: string[]) =>
   userError('INVALID_INPUT', message, ['input', ...field]);
-const chars = (s: string) => Array.from(s).length;
 
 /** A user error when the title is empty or too long after trimming, or holds control or bidi characters. */
 export function titleProblem(title: string): UserError | null {
-  const length = chars(title.trim());
+  const length = characterCount(title.trim());
   if (length < 1 || length > MAX_TITLE) return invalid(`The title must be 1 to ${MAX_TITLE} characters.`, 'title');
   const unsafe = unsafeTextReason('title', title);
   return unsafe ? invalid(unsafe, 'title') : null;
@@ -95,11 +94,12 @@ export function postProblems(input: PublishPostInput): UserError[] {
   const problems: UserError[] = [];
   const title = titleProblem(input.title);
   if (title) problems.push(title);
-  if (chars(input.body) > MAX_BODY) problems.push(invalid(`The body must be at most ${MAX_BODY} characters.`, 'body'));
+  if (characterCount(input.body) > MAX_BODY)
+    problems.push(invalid(`The body must be at most ${MAX_BODY} characters.`, 'body'));
   const unsafeBody = unsafeTextReason('body', input.body, 'body');
   if (unsafeBody) problems.push(invalid(unsafeBody, 'body'));
   if (input.media.length > MAX_MEDIA) problems.push(invalid(`Attach at most ${MAX_MEDIA} media URLs.`, 'media'));
-  if (input.media.some((url) => chars(url) > MAX_MEDIA_URL))
+  if (input.media.some((url) => characterCount(url) > MAX_MEDIA_URL))
     problems.push(invalid(`Every media URL must be at most ${MAX_MEDIA_URL} characters.`, 'media'));
   // \S alone would let control, invisible and bidi characters through; a URL shown to users must not hold them.
   else if (input.media.some((url) => !/^https:\/\/\S+$/.test(url) || unsafeTextReason('media', url) !== null))

@@ -4,7 +4,7 @@ import { beyondHorizonReason, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
 import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import { MAX_FEN } from '../../shared/money.ts';
-import { unsafeTextReason } from '../../shared/text.ts';
+import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';
 import { couponTemplates, groupBuyCampaigns, merchantTerms } from '../tables.ts';
 
@@ -62,7 +62,7 @@ class Checks {
     );
   }
   title(value: string): void {
-    const length = value.trim().length;
+    const length = characterCount(value.trim());
     this.require(length >= 1 && length <= 100, 'title', 'title must have 1 to 100 characters.');
     const unsafe = unsafeTextReason('title', value);
     if (unsafe) this.require(false, 'title', unsafe);

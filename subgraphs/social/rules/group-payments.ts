@@ -4,7 +4,7 @@ import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import { splitEvenly } from '../../shared/money.ts';
-import { unsafeTextReason } from '../../shared/text.ts';
+import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { GroupPaymentRow, SocialDb } from '../context.ts';
 import { friendships, groupPaymentShares, groupPayments, storeDirectory } from '../tables.ts';
 import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';
@@ -52,8 +52,8 @@ const replayPayment =
 
 /** Every broken rule of a new group payment's input (one NOT_FRIENDS error per stranger), or none. */
 function invalidInput(tx: SocialDb, organizerId: string, input: CreateGroupPaymentInput): UserError[] {
-  const title = input.title.trim();
-  if (title.length === 0 || title.length > MAX_TITLE_LENGTH) {
+  const length = characterCount(input.title.trim());
+  if (length === 0 || length > MAX_TITLE_LENGTH) {
     return [userError('INVALID_INPUT', `title must be 1 to ${MAX_TITLE_LENGTH} characters.`, ['input', 'title'])];
   }
   const unsafeTitle = unsafeTextReason('title', input.title);
