@@ -57,23 +57,22 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
         async didEncounterErrors({ errors }) {
           // A parse failure is answered with the very array these hooks see: a token limit or a nesting that
           // exhausted graphql-js's recursive parser is a limit, not a syntax error, so it is told as one.
+          // graphql-js also stops validating when comparing same-named fields exceeds its own budget, and says
+          // only "Validation aborted.": the document is too big to validate, which the caller can fix.
           const list = errors as GraphQLError[];
-          for (let i = 0; i < list.length; i++) {
-            const cause = (list[i] as GraphQLError).originalError;
-            if (list[i]?.extensions.code !== 'GRAPHQL_PARSE_FAILED' || !cause) continue;
-            if (TOKEN_LIMIT_MESSAGE.test(cause.message)) {
-              // The parser stopped at the limit; counting the rest would cost as much as parsing it.
-              list[i] = tooComplex('tokens', limits.maxTokens + 1, limits.maxTokens);
-            } else if (cause instanceof RangeError || (cause as GraphQLError).originalError instanceof RangeError) {
-              list[i] = tooComplex('depth', MAX_WALK_NESTING + 1, limits.maxDepth);
-            }
-          }
-          // graphql-js stops validating when comparing same-named fields exceeds its own budget, and says only
-          // "Validation aborted.": the document is too big to validate, which the caller can fix.
-          for (let i = 0; i < list.length; i++) {
-            const error = list[i] as GraphQLError;
+          for (const [i, error] of list.entries()) {
+            const cause = error.originalError;
+            const parseFailure = error.extensions.code === 'GRAPHQL_PARSE_FAILED' && cause !== undefined;
             if (error.extensions.code === 'GRAPHQL_VALIDATION_FAILED' && error.message === VALIDATION_ABORTED) {
               list[i] = validationTooComplex();
+            } else if (parseFailure && TOKEN_LIMIT_MESSAGE.test(cause.message)) {
+              // The parser stopped at the limit; counting the rest would cost as much as parsing it.
+              list[i] = tooComplex('tokens', limits.maxTokens + 1, limits.maxTokens);
+            } else if (
+              parseFailure &&
+              (cause instanceof RangeError || (cause as GraphQLError).originalError instanceof RangeError)
+            ) {
+              list[i] = tooComplex('depth', MAX_WALK_NESTING + 1, limits.maxDepth);
             }
           }
         },
