@@ -9,7 +9,7 @@ import * as tables from './tables.ts';
 
 export const KEY_PREFIX = 'lg_live_';
 /** 24 random bytes = 192 bits, base64url: 32 characters after the prefix. Guessing is hopeless. */
-const KEY_PATTERN = /^lg_live_[A-Za-z0-9_-]{32}$/;
+const KEY_PATTERN = new RegExp(`^${KEY_PREFIX}[A-Za-z0-9_-]{32}$`);
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /** What `keys list` shows: never the key, only how to recognise it. */
@@ -152,10 +152,9 @@ export class ApiKeyStore {
    * waits for the write lock as long as any other write does (the connection's busy timeout, 5 s).
    */
   close() {
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    this.flushTimer = null;
     this.write(null);
-    // A failed last write leaves its uses unwritten (it was logged); no timer may flush a closed database.
+    // Stopped after the write: a failed write notes its uses again, which would start a timer if none ran. Those
+    // uses stay unwritten (it was logged); no timer may flush a closed database.
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
     this.database.close();
