@@ -117,7 +117,7 @@ class Walk {
 }
 
 /** The error for a removed field at `path`, saying what credentials it needs. */
-export function denialError(removal: Removal, path: Path): GraphQLError {
+function denialError(removal: Removal, path: Path): GraphQLError {
   const message =
     removal.denial === 'UNAUTHENTICATED'
       ? `${removal.coordinate} needs a signed-in caller: send Authorization: Bearer <token> or an x-api-key header.`

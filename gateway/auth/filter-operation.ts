@@ -167,7 +167,7 @@ export function filterOperation(
 }
 
 /** Prefix of the gateway's marker aliases; client aliases may not start with it (see reservedAliases). */
-export const MARKER_PREFIX = '__lg_';
+const MARKER_PREFIX = '__lg_';
 
 /**
  * Validation rule refusing client aliases that start with MARKER_PREFIX: such an alias would merge with a

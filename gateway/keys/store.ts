@@ -7,7 +7,7 @@ import { openDatabase, type SubgraphDatabase } from '../../subgraphs/shared/db.t
 import { newId } from '../../subgraphs/shared/ids.ts';
 import * as tables from './tables.ts';
 
-export const KEY_PREFIX = 'lg_live_';
+const KEY_PREFIX = 'lg_live_';
 /** 24 random bytes = 192 bits, base64url: 32 characters after the prefix. Guessing is hopeless. */
 const KEY_PATTERN = new RegExp(`^${KEY_PREFIX}[A-Za-z0-9_-]{32}$`);
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));

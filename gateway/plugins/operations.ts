@@ -3,7 +3,7 @@ import { type DocumentNode, GraphQLError, Kind } from 'graphql';
 import type { GatewayContext } from '../signed-data-source.ts';
 
 /** Told to a client that sends a subscription over plain HTTP. */
-export const SUBSCRIPTIONS_NOT_SERVED =
+const SUBSCRIPTIONS_NOT_SERVED =
   'Subscriptions are not served over HTTP POST or GET yet. Live updates will be served at /graphql over ' +
   'WebSocket (graphql-transport-ws) and Server-Sent Events; until then, poll with a query.';
 

@@ -28,7 +28,7 @@ export function isClientFacing(code: string | undefined): boolean {
  * Last line of defence for any message a client reads, in every mode: internal addresses (a subgraph's
  * http://host:port/...) and file paths become placeholders. Public https URLs (documentation) are kept.
  */
-export function scrubInternals(text: string): string {
+function scrubInternals(text: string): string {
   return scrubUrls(text)
     .replace(/(?<=^|[\s('"`=])(?:file:\/\/)?(?:\/[\w.@+-]+){2,}(?::\d+){0,2}/g, '<path>')
     .replace(/\b[A-Za-z]:\\[^\s"'`)]+/g, '<path>');

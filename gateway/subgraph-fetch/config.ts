@@ -14,7 +14,7 @@ export interface SubgraphFetchOptions {
  * A timeout of 5 s: a subgraph of ours answers in milliseconds, so only a hung one is cut off, and the client
  * gets the rest of its data after 5 s (the required bound is 10 s), not after minutes.
  */
-export const DEFAULT_SUBGRAPH_FETCH: SubgraphFetchOptions = {
+const DEFAULT_SUBGRAPH_FETCH: SubgraphFetchOptions = {
   timeoutMs: 5_000,
   breakerFailures: 5,
   breakerCooldownMs: 10_000,

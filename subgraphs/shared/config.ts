@@ -151,7 +151,7 @@ export interface Secrets {
 }
 
 /** Secrets shorter than this (in bytes) are refused in production: 32 bytes is HS256's own key size. */
-export const MIN_SECRET_BYTES = 32;
+const MIN_SECRET_BYTES = 32;
 const GENERATE = 'generate one with `openssl rand -base64 48`';
 
 /** Production takes secrets only from the environment, each long enough, and the two different. */

@@ -14,7 +14,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const EXAMPLE_BODY = '{"query": "{ __typename }", "variables": {}}';
 
 /** Sends one GraphQL-shaped error with `status` (and any extra headers). */
-export function sendGraphQLError(
+function sendGraphQLError(
   res: Response,
   status: number,
   code: string,

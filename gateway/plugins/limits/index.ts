@@ -168,7 +168,7 @@ function refusalFor(analysis: DocumentAnalysis, limits: OperationLimits): Refusa
 }
 
 /** The refusal: which limit, the measured value, the limit, its setting, and what to do instead. */
-export function tooComplex(limit: LimitName, measured: number, maximum: number): GraphQLError {
+function tooComplex(limit: LimitName, measured: number, maximum: number): GraphQLError {
   const setting = `the limit is ${maximum} (${LIMIT_SETTINGS[limit].env})`;
   const split = 'or split it into several operations';
   const messages: Record<LimitName, string> = {
