@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { MAX_HORIZON_DAYS } from '../../subgraphs/shared/horizon.ts';
+import { latestAllowedDate, MAX_HORIZON_DAYS } from '../../subgraphs/shared/horizon.ts';
 import { createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
 
 /**
@@ -14,7 +14,7 @@ const CONTENT_STAFF = { user: 'usr_0001', scopes: ['merchant:content'], merchant
 const OFFERS_STAFF = { user: 'usr_0002', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
 const IN_A_WEEK = new Date(NOW.getTime() + 7 * DAY).toISOString();
 const BEYOND_HORIZON = new Date(NOW.getTime() + (MAX_HORIZON_DAYS + 1) * DAY).toISOString();
-const AT_HORIZON = new Date(NOW.getTime() + MAX_HORIZON_DAYS * DAY).toISOString();
+const AT_HORIZON = latestAllowedDate(NOW).toISOString();
 
 const clock = createTestClock(NOW);
 let graph: TestGraph;
