@@ -98,7 +98,11 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
             const details = describeError(error);
-            const line = { requestId: contextValue.requestId, operation: operationName?.slice(0, 100), ...details };
+            const line = {
+              requestId: contextValue.requestId,
+              operation: operationName?.slice(0, MAX_OPERATION_NAME_LENGTH),
+              ...details,
+            };
             // Client-facing errors (bad input, refused fields) are the caller's business, not an incident.
             if (isClientFacing(details.code)) logger.debug(line, 'graphql client error');
             else logger.error(line, 'graphql error');

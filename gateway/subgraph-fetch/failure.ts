@@ -77,9 +77,10 @@ function clientMessage(
   subgraph: string,
   details: { timeoutMs: number; cooldownMs: number; mutation: boolean },
 ): { message: string; code: string } {
+  const restComplete = 'the rest of the data is complete. Retry later.';
   const rest = details.mutation
     ? 'it may or may not have applied the mutation: retry it with the same idempotencyKey.'
-    : 'the rest of the data is complete. Retry later.';
+    : restComplete;
   switch (failure.reason) {
     case 'timeout':
       return {
@@ -91,7 +92,7 @@ function clientMessage(
         code: SUBGRAPH_ERROR_CODES.circuitOpen,
         message: `The ${subgraph} service is failing, so the gateway is not calling it for up to ${Math.ceil(
           details.cooldownMs / 1000,
-        )} s; ${details.mutation ? 'the mutation was not sent: retry it later.' : 'the rest of the data is complete. Retry later.'}`,
+        )} s; ${details.mutation ? 'the mutation was not sent: retry it later.' : restComplete}`,
       };
     case 'refused':
       return {
