@@ -1,7 +1,8 @@
 /** How far ahead a client may set a date (due dates, claim windows, campaign ends, schedules): 5 years. */
 export const MAX_HORIZON_DAYS = 5 * 365;
 
-const DAY_MS = 86_400_000;
+/** Milliseconds in a day (the unit of validDays and of the horizon). */
+export const DAY_MS = 86_400_000;
 
 /** The latest date a client may give, seen from `now`. */
 export function latestAllowedDate(now: Date): Date {

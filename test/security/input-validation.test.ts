@@ -198,7 +198,7 @@ describe('user-visible text', () => {
     for (const [blank, name] of [
       ['\u3164', 'U+3164'],
       ['\u2800\u2800', 'U+2800'],
-    ]) {
+    ] as const) {
       for (const c of titleCases(blank)) {
         expect((await send(c)).userErrors, c[0]).toEqual([
           {
@@ -334,10 +334,29 @@ describe('client-given dates', () => {
   });
 
   it('accepts a date exactly at the horizon', async () => {
-    for (const c of horizonCases(AT_HORIZON)) expect((await send(c)).userErrors, c[0]).toEqual([]);
+    for (const c of horizonCases(AT_HORIZON)) {
+      // A claim window ending at the horizon leaves no day for its coupons to be valid (see validDays below).
+      if (c[0] === 'claimEndsAt') continue;
+      expect((await send(c)).userErrors, c[0]).toEqual([]);
+    }
+    const lastClaimDay = new Date(new Date(AT_HORIZON).getTime() - DAY).toISOString();
+    const template1Day = await send([
+      'claimEndsAt',
+      'template',
+      OFFERS_STAFF,
+      () => ({ input: template({ claimEndsAt: lastClaimDay, validDays: 1 }) }),
+    ]);
+    expect(template1Day.userErrors).toEqual([]);
+    const atHorizon = await send(horizonCases(AT_HORIZON)[1] as Case);
+    expect(atHorizon.userErrors).toEqual([
+      expect.objectContaining({
+        field: ['input', 'validDays'],
+        message: expect.stringContaining('end the claim window at least a day before then.'),
+      }),
+    ]);
   });
 
-  it('bounds a coupon template validDays by the same horizon', async () => {
+  it('bounds a coupon template validDays, and the last expiry it allows, by the same horizon', async () => {
     const over = await send([
       'validDays',
       'template',
@@ -351,11 +370,31 @@ describe('client-given dates', () => {
         message: `validDays must be a whole number from 1 to ${MAX_HORIZON_DAYS}.`,
       },
     ]);
+    // The claim window ends in a week, so the last coupon claimed expires validDays after that: at most
+    // MAX_HORIZON_DAYS - 7 days keep its expiry within the horizon.
+    const before = rowCounts();
+    const pastHorizon = await send([
+      'validDays',
+      'template',
+      OFFERS_STAFF,
+      () => ({ input: template({ validDays: MAX_HORIZON_DAYS - 6 }) }),
+    ]);
+    expect(pastHorizon.userErrors).toEqual([
+      {
+        code: 'INVALID_INPUT',
+        field: ['input', 'validDays'],
+        message:
+          'validDays is too long for this claim window: a coupon claimed at claimEndsAt would expire at ' +
+          `${new Date(NOW.getTime() + (MAX_HORIZON_DAYS + 1) * DAY).toISOString()}, but coupons must expire within ` +
+          `5 years (by ${AT_HORIZON}); give at most ${MAX_HORIZON_DAYS - 7} days or end the claim window earlier.`,
+      },
+    ]);
+    expect(rowCounts()).toEqual(before);
     const atMax = await send([
       'validDays',
       'template',
       OFFERS_STAFF,
-      () => ({ input: template({ validDays: MAX_HORIZON_DAYS }) }),
+      () => ({ input: template({ validDays: MAX_HORIZON_DAYS - 7 }) }),
     ]);
     expect(atMax.userErrors).toEqual([]);
   });

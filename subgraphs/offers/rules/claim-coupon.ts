@@ -1,12 +1,12 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
 import type { RuleOptions } from '../../shared/context.ts';
 import { type UserError, userError } from '../../shared/errors.ts';
+import { DAY_MS } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import type { CouponRow, OffersDb, OffersTx } from '../context.ts';
 import { coupons, couponTemplates } from '../tables.ts';
 
-const DAY_MS = 86_400_000;
 const OPERATION = 'claimCoupon';
 /** The form of a live stream id (`lvs_` then letters, digits and underscores), as content mints them. */
 const LIVE_STREAM_ID = /^lvs_[A-Za-z0-9_]{1,100}$/;

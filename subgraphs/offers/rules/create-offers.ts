@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../shared/errors.ts';
-import { beyondHorizonReason, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
+import { beyondHorizonReason, DAY_MS, latestAllowedDate, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
 import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
 import { newId } from '../../shared/ids.ts';
 import { MAX_FEN } from '../../shared/money.ts';
@@ -66,6 +66,27 @@ class Checks {
     this.require(length >= 1 && length <= 100, 'title', 'title must have 1 to 100 characters.');
     const unsafe = unsafeTextReason('title', value);
     if (unsafe) this.require(false, 'title', unsafe);
+  }
+  /**
+   * A coupon's expiry has the same horizon as any client-given date: one claimed at the last moment
+   * (claimEndsAt) expires validDays later, and that must be at most 5 years ahead of now, so no template
+   * commits the merchant to honouring coupons for longer.
+   */
+  expiryWithinHorizon(claimEndsAt: Date, validDays: number, now: Date): void {
+    const latestExpiry = new Date(claimEndsAt.getTime() + validDays * DAY_MS);
+    if (beyondHorizonReason('expiry', latestExpiry, now) === null) return;
+    const horizon = latestAllowedDate(now);
+    const daysLeft = Math.floor((horizon.getTime() - claimEndsAt.getTime()) / DAY_MS);
+    this.require(
+      false,
+      'validDays',
+      `validDays is too long for this claim window: a coupon claimed at claimEndsAt would expire at ` +
+        `${latestExpiry.toISOString()}, but coupons must expire within ${MAX_HORIZON_DAYS / 365} years ` +
+        `(by ${horizon.toISOString()}); ` +
+        (daysLeft >= 1
+          ? `give at most ${daysLeft} days or end the claim window earlier.`
+          : 'end the claim window at least a day before then.'),
+    );
   }
   window(start: Date, end: Date, now: Date, fields: [string, string]): void {
     this.require(end > start, fields[1], `${fields[1]} must be after ${fields[0]}.`);
@@ -156,8 +177,8 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
   c.intBetween(input.totalStock, 'totalStock', 1, 10_000_000);
   c.intBetween(input.perUserLimit ?? 1, 'perUserLimit', 1, 100);
   c.window(input.claimStartsAt, input.claimEndsAt, now, ['claimStartsAt', 'claimEndsAt']);
-  // A coupon's validity has the same horizon as any client-given date.
   c.intBetween(input.validDays, 'validDays', 1, MAX_HORIZON_DAYS);
+  if (c.errors.length === 0) c.expiryWithinHorizon(input.claimEndsAt, input.validDays, now);
   if (c.errors.length > 0) return { couponTemplate: null, userErrors: c.errors };
   const couponTemplate = tx
     .insert(couponTemplates)
