@@ -25,15 +25,15 @@ if (Number.isNaN(now.getTime())) {
   console.error(`--at must be an ISO date-time, got "${values.at}".`);
   process.exit(2);
 }
+const dataDir = resolveDataDir(values['data-dir']);
 if (now.getTime() > Date.now() + FUTURE_TOLERANCE_MS && !values.force) {
   console.error(
     `Refusing to run the deadline jobs at ${now.toISOString()}, which is in the future: they would expire ` +
       'coupons, fail group buys and mark IOUs overdue before their real deadlines, on the data in ' +
-      `${resolveDataDir(values['data-dir'])}. Pass --force if that is what you want (e.g. on a copy for a test).`,
+      `${dataDir}. Pass --force if that is what you want (e.g. on a copy for a test).`,
   );
   process.exit(1);
 }
-const dataDir = resolveDataDir(values['data-dir']);
 // The jobs write the same databases a graph serves: registered (until exit) so that `seed --reset` refuses meanwhile.
 registerRunning(dataDir, 'jobs');
 for (const name of SUBGRAPH_NAMES) {
