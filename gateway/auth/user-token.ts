@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type { Identity } from '../../subgraphs/shared/identity.ts';
-import { parseDuration } from '../cli/args.ts';
+import { parseDuration } from '../duration.ts';
 
 /** The longest a user token may be valid for when `LIFEGRAPH_JWT_MAX_LIFETIME` is unset: 24 hours. */
 export const DEFAULT_MAX_LIFETIME_SECONDS = 24 * 3600;

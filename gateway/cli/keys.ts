@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { SCOPES } from '../../subgraphs/shared/access.ts';
 import { resolveDataDir } from '../../subgraphs/shared/config.ts';
+import { parseDuration } from '../duration.ts';
 import { ApiKeyStore } from '../keys/store.ts';
-import { parseDuration, parseList } from './args.ts';
+import { parseList } from './args.ts';
 
 /**
  * `npm run keys -- create --name NAME --scopes a,b [--merchants ID,ID] [--expires-in 90d] [--json]`,

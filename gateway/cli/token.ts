@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadSecrets, resolveDataDir } from '../../subgraphs/shared/config.ts';
 import { formatLifetime, maxLifetimeFromEnv, signUserToken, userTokenConfigFromEnv } from '../auth/user-token.ts';
-import { parseDuration, parseList } from './args.ts';
+import { parseDuration } from '../duration.ts';
+import { parseList } from './args.ts';
 
 /** `npm run token -- --user ID [--scopes a,b] [--merchants ID,ID] [--expires-in 1h]`: prints a dev user JWT. */
 const { values } = parseArgs({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseList } from '../../gateway/cli/args.ts';
+import { parseList } from '../../gateway/cli/args.ts';
+import { parseDuration } from '../../gateway/duration.ts';
 
 describe('CLI arguments', () => {
   it('parses durations in s, m, h, d and w, and nothing else', () => {
