@@ -199,6 +199,37 @@ describe('offer creation fen fields', () => {
     expect(percent.body.data.createCouponTemplate.userErrors).toEqual([]);
   });
 
+  it('createGroupBuyCampaign refuses groupPriceFen one fen over the maximum, alone', async () => {
+    const before = offersCount('group_buy_campaigns');
+    const over = await graph.query(CREATE_CAMPAIGN, {
+      as: KFC_STAFF,
+      variables: { input: campaign({ groupPriceFen: MAX_FEN + 1 }) },
+    });
+    expect(over.body.data.createGroupBuyCampaign.userErrors).toEqual([
+      { code: 'INVALID_INPUT', field: ['input', 'groupPriceFen'] },
+    ]);
+    expect(offersCount('group_buy_campaigns')).toBe(before);
+  });
+
+  it('createCouponTemplate takes percentOff 1 to 99 and refuses 0 and 100', async () => {
+    const percent = (percentOff: number) =>
+      graph.query(CREATE_TEMPLATE, {
+        as: KFC_STAFF,
+        variables: { input: template({ kind: 'PERCENT_OFF', faceValueFen: null, percentOff }) },
+      });
+    const before = offersCount('coupon_templates');
+    for (const percentOff of [0, 100]) {
+      expect((await percent(percentOff)).body.data.createCouponTemplate, `${percentOff}`).toEqual({
+        couponTemplate: null,
+        userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'percentOff'] }],
+      });
+    }
+    expect(offersCount('coupon_templates')).toBe(before);
+    for (const percentOff of [1, 99]) {
+      expect((await percent(percentOff)).body.data.createCouponTemplate.userErrors, `${percentOff}`).toEqual([]);
+    }
+  });
+
   it('createGroupBuyCampaign bounds both prices', async () => {
     const before = offersCount('group_buy_campaigns');
     const over = await graph.query(CREATE_CAMPAIGN, {
@@ -252,6 +283,32 @@ describe('social fen fields', () => {
     expect([socialCount('ious'), socialCount('group_payments')]).toEqual(before);
     expect((await iou(MAX_PERSONAL_FEN, 'i-max')).body.data.createIou.userErrors).toEqual([]);
     expect((await split(MAX_PERSONAL_FEN, 's-max')).body.data.createGroupPayment.userErrors).toEqual([]);
+  });
+
+  it('repayIou takes exactly MAX_PERSONAL_FEN and refuses one fen more, on an IOU that large', async () => {
+    const CONFIRM = /* GraphQL */ `#graphql
+      mutation ($id: ID!) { confirmIou(iouId: $id) { iou { id status } userErrors { code } } }
+    `;
+    const created = await graph.query(CREATE_IOU, {
+      as: 'usr_carol',
+      variables: {
+        input: { lenderId: 'usr_bob', principalFen: MAX_PERSONAL_FEN, dueDate: due, idempotencyKey: 'big-iou' },
+      },
+    });
+    const id = created.body.data.createIou.iou.id as string;
+    const confirmed = await graph.query(CONFIRM, { as: 'usr_bob', variables: { id } });
+    expect(confirmed.body.data.confirmIou).toEqual({ iou: { id, status: 'ACTIVE' }, userErrors: [] });
+    const repay = (amountFen: number, key: string) =>
+      graph.query(REPAY, { as: 'usr_carol', variables: { input: { iouId: id, amountFen, idempotencyKey: key } } });
+    const before = socialCount('iou_repayments');
+    // One fen over the bound is INVALID_INPUT (not OVERPAYMENT: the bound is checked first), nothing recorded.
+    expect((await repay(MAX_PERSONAL_FEN + 1, 'big-over')).body.data.repayIou.userErrors).toEqual([
+      { code: 'INVALID_INPUT', field: ['input', 'amountFen'] },
+    ]);
+    expect(socialCount('iou_repayments')).toBe(before);
+    const atMax = await repay(MAX_PERSONAL_FEN, 'big-max');
+    expect(atMax.body.data.repayIou).toEqual({ iou: { id }, userErrors: [] });
+    expect(socialCount('iou_repayments')).toBe(before + 1);
   });
 
   it('repayIou refuses an amount above MAX_PERSONAL_FEN as INVALID_INPUT and records nothing', async () => {

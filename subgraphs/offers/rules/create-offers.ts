@@ -246,13 +246,17 @@ function attemptCreateCampaign(
   c.require(merchantExists(tx, input.merchantId), 'merchantId', `No merchant ${input.merchantId}.`);
   c.title(input.title);
   c.intBetween(input.groupSize, 'groupSize', 2, 100);
+  const errorsBeforePrices = c.errors.length;
   c.intBetween(input.originalPriceFen, 'originalPriceFen', 1, MAX_FEN);
   c.intBetween(input.groupPriceFen, 'groupPriceFen', 1, MAX_FEN);
-  c.require(
-    input.groupPriceFen < input.originalPriceFen,
-    'groupPriceFen',
-    'groupPriceFen must be below originalPriceFen: the group price is the deal.',
-  );
+  // Compared only when both are in range: one error per field, the one the client should fix first.
+  if (c.errors.length === errorsBeforePrices) {
+    c.require(
+      input.groupPriceFen < input.originalPriceFen,
+      'groupPriceFen',
+      'groupPriceFen must be below originalPriceFen: the group price is the deal.',
+    );
+  }
   c.intBetween(input.fillWithinMinutes, 'fillWithinMinutes', 1, 7 * 24 * 60);
   c.window(input.startsAt, input.endsAt, now, ['startsAt', 'endsAt']);
   if (c.errors.length > 0) return { groupBuyCampaign: null, userErrors: c.errors };
