@@ -2,26 +2,12 @@ import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
-import {
-  ANONYMOUS,
-  IDENTITY_HEADER,
-  type Identity,
-  identityTtlSeconds,
-  signIdentity,
-} from '../subgraphs/shared/identity.ts';
+import { ANONYMOUS, IDENTITY_HEADER, identityTtlSeconds, signIdentity } from '../subgraphs/shared/identity.ts';
+import type { GatewayContext } from './context.ts';
 import type { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
 import { classifyFailure, failureResponse, SubgraphHttpError } from './subgraph-fetch/failure.ts';
 import { abortableFetch, withAbortSignal } from './subgraph-fetch/fetcher.ts';
-
-/** What the gateway keeps per request. */
-export interface GatewayContext {
-  identity: Identity;
-  /** One per request: in every log line about it, and in `extensions.requestId` of its masked errors. */
-  requestId: string;
-  /** Aborted when the client goes away before its answer is sent: its subgraph fetches are cancelled. */
-  signal?: AbortSignal;
-}
 
 /**
  * Sends every subgraph request with the caller's verified identity, signed with the secret shared by the

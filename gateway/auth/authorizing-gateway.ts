@@ -7,7 +7,7 @@ import type {
   GatewayLoadResult,
 } from '@apollo/server-gateway-interface';
 import { print } from 'graphql';
-import type { GatewayContext } from '../signed-data-source.ts';
+import type { GatewayContext } from '../context.ts';
 import { applyRemovals, removalErrors } from './apply-removals.ts';
 import { filterOperation } from './filter-operation.ts';
 import type { AccessPolicy } from './policy.ts';

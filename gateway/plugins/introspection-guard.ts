@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { SCOPES } from '../../subgraphs/shared/access.ts';
-import type { GatewayContext } from '../signed-data-source.ts';
+import type { GatewayContext } from '../context.ts';
 import { analysisOf } from './limits/index.ts';
 
 /**

@@ -4,7 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { readIntegerEnv } from '../../subgraphs/shared/config.ts';
-import type { GatewayContext } from '../signed-data-source.ts';
+import type { GatewayContext } from '../context.ts';
 import { isClientFacing } from './production.ts';
 
 /** How many distinct operation names become metric labels by default; later ones count as `other`. */

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { type DocumentNode, GraphQLError, Kind } from 'graphql';
-import type { GatewayContext } from '../signed-data-source.ts';
+import type { GatewayContext } from '../context.ts';
 
 /** Told to a client that sends a subscription over plain HTTP. */
 const SUBSCRIPTIONS_NOT_SERVED =

@@ -22,7 +22,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { CUSTOM_SCALARS, SCALAR_HINTS } from '../../subgraphs/shared/scalars.ts';
-import type { GatewayContext } from '../signed-data-source.ts';
+import type { GatewayContext } from '../context.ts';
 
 /**
  * The gateway's API schema (built by @apollo/gateway from the supergraph) knows `SafeInt` and `DateTime` only

@@ -12,7 +12,7 @@ import {
   typeFromAST,
   valueFromAST,
 } from 'graphql';
-import type { GatewayContext } from '../../signed-data-source.ts';
+import type { GatewayContext } from '../../context.ts';
 import { analysisOf, type DocumentAnalysis, MAX_WALK_NESTING } from './analyze.ts';
 import { operationCost } from './cost.ts';
 import { LIMIT_SETTINGS, type LimitName, type OperationLimits } from './options.ts';

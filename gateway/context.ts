@@ -1,0 +1,10 @@
+import type { Identity } from '../subgraphs/shared/identity.ts';
+
+/** What the gateway keeps per request. */
+export interface GatewayContext {
+  identity: Identity;
+  /** One per request: in every log line about it, and in `extensions.requestId` of its masked errors. */
+  requestId: string;
+  /** Aborted when the client goes away before its answer is sent: its subgraph fetches are cancelled. */
+  signal?: AbortSignal;
+}
