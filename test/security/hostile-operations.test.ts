@@ -1,8 +1,14 @@
-import { parse, visit } from 'graphql';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeDocument, DEFAULT_LIMITS, type LimitName } from '../../gateway/plugins/limits/index.ts';
 import { type GraphQLResponseBody, startTestGraph, type TestGraph } from '../support/graph.ts';
-import { aliasFlood, doublingFragments, fragmentChain, nestedInlineFragments } from '../support/hostile-operations.ts';
+import {
+  aliasFlood,
+  doublingFragments,
+  fragmentChain,
+  nestedInlineFragments,
+  selectionNodes,
+} from '../support/hostile-operations.ts';
 import { WALLET } from '../support/operations.ts';
 
 /**
@@ -36,16 +42,6 @@ async function expectRefused(query: string, limit: LimitName) {
   expect(error.message).toMatch(/LIFEGRAPH_MAX_[A-Z_]+\)\. .+ split it into several operations\.$/);
   expect(graph.statementCount()).toBe(before);
   return error;
-}
-
-/** Selection nodes in a document: what a linear analysis may visit at most. */
-function selectionNodes(query: string): number {
-  let count = 0;
-  const bump = () => {
-    count++;
-  };
-  visit(parse(query), { Field: bump, FragmentSpread: bump, InlineFragment: bump });
-  return count;
 }
 
 describe('exponential fragment expansion', () => {

@@ -1,4 +1,16 @@
+import { parse, visit } from 'graphql';
+
 /** Operations a hostile client sends to make the gateway do more work than the document's size suggests. */
+
+/** Selection nodes (fields, spreads, inline fragments) in a document: what a linear analysis may visit at most. */
+export function selectionNodes(source: string): number {
+  let count = 0;
+  const bump = () => {
+    count++;
+  };
+  visit(parse(source), { Field: bump, FragmentSpread: bump, InlineFragment: bump });
+  return count;
+}
 
 /** Fragments F0..F(n-1) on `type`, each spreading the next twice: the document is linear in n, its expansion 2^n. */
 export function doublingFragments(n: number, leaf = '__typename', type = 'Query'): string {

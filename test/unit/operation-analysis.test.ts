@@ -9,25 +9,14 @@ import {
   print,
   Source,
   TokenKind,
-  visit,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { filterOperation } from '../../gateway/auth/filter-operation.ts';
 import { readAccessPolicy } from '../../gateway/auth/policy.ts';
 import { MAX_WALK_NESTING } from '../../gateway/plugins/limits/analyze.ts';
 import { analyzeDocument, limitsFromEnv, operationCost } from '../../gateway/plugins/limits/index.ts';
-import { doublingFragments } from '../support/hostile-operations.ts';
+import { doublingFragments, selectionNodes } from '../support/hostile-operations.ts';
 import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET } from '../support/operations.ts';
-
-/** How many selection nodes (fields, spreads, inline fragments) the document holds. */
-function selectionNodes(source: string): number {
-  let count = 0;
-  const bump = () => {
-    count++;
-  };
-  visit(parse(source), { Field: bump, FragmentSpread: bump, InlineFragment: bump });
-  return count;
-}
 
 describe('operation analysis', () => {
   it('measures each fragment once: doubling fragments cost visits linear in the document, not 2^n', () => {
