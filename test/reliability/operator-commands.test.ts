@@ -8,6 +8,7 @@ import { seedDataDir } from '../../seeds/seed.ts';
 import { offers } from '../../subgraphs/offers/index.ts';
 import { startSubgraph } from '../../subgraphs/shared/server.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { readRows } from '../support/sqlite.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /**
@@ -24,14 +25,7 @@ const cli = (script: string, dataDir: string, ...args: string[]) =>
 
 /** What the deadline jobs change, read straight from the SQLite files. */
 function deadlineState(dataDir: string) {
-  const read = (name: string, sql: string) => {
-    const db = new Database(path.join(dataDir, `${name}.sqlite`), { readonly: true });
-    try {
-      return db.prepare(sql).all();
-    } finally {
-      db.close();
-    }
-  };
+  const read = (name: string, sql: string) => readRows(dataDir, name, sql);
   return {
     coupons: read('offers', 'select id, status from coupons order by id'),
     groups: read('offers', 'select id, status from group_buy_groups order by id'),

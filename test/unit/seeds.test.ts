@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { buildWorld, FIXED } from '../../seeds/world.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { readRows } from '../support/sqlite.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -67,14 +68,7 @@ describe('seeds', () => {
   it('the store copies of content and social hold exactly the stores of merchants', () => {
     const dir = tempDir();
     seedDataDir(dir);
-    const rows = (name: string, sql: string) => {
-      const db = new Database(path.join(dir, `${name}.sqlite`), { readonly: true });
-      try {
-        return db.prepare(sql).all();
-      } finally {
-        db.close();
-      }
-    };
+    const rows = (name: string, sql: string) => readRows(dir, name, sql);
     const stores = rows('merchants', 'select id as storeId, merchant_id as merchantId from stores order by id');
     expect(stores.length).toBeGreaterThan(0);
     for (const name of ['content', 'social']) {
