@@ -2,12 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { vi } from 'vitest';
 import type { SubgraphName } from '../../subgraphs/shared/config.ts';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 
 /** A command of ours running in its own process, with what it printed so far. */
-export interface RunningProcess {
+export interface SpawnedProcess {
   child: ChildProcess;
   /** Sends `signal` to the process and every process it started (an uncatchable SIGKILL really kills). */
   killGroup(signal: NodeJS.Signals): void;
@@ -20,7 +21,7 @@ export interface RunningProcess {
 }
 
 /** Spawns `command args` (e.g. `npm start`, or tsx and a script) in the repository with `env` added. */
-export function spawnCommand(command: string, args: string[], env: Record<string, string> = {}): RunningProcess {
+export function spawnCommand(command: string, args: string[], env: Record<string, string> = {}): SpawnedProcess {
   // Its own process group: tsx and npm run the program in a child process, and killGroup must reach it too.
   const child = spawn(command, args, {
     env: { ...process.env, ...env },
@@ -83,7 +84,7 @@ export function spawnCommand(command: string, args: string[], env: Record<string
 }
 
 /** Runs one of our TypeScript commands with tsx, as `npm run ...` does. */
-export function spawnTsx(script: string, args: string[], env: Record<string, string> = {}): RunningProcess {
+export function spawnTsx(script: string, args: string[], env: Record<string, string> = {}): SpawnedProcess {
   return spawnCommand(TSX, [script, ...args], env);
 }
 
@@ -91,7 +92,7 @@ export function spawnTsx(script: string, args: string[], env: Record<string, str
 export async function startSubgraphProcess(
   name: SubgraphName,
   options: { dataDir: string; subgraphSecret: string; port?: number },
-): Promise<RunningProcess & { name: SubgraphName; url: string; port: number; stop(): Promise<void> }> {
+): Promise<SpawnedProcess & { name: SubgraphName; url: string; port: number; stop(): Promise<void> }> {
   const running = spawnTsx(
     'subgraphs/shared/subgraph-cli.ts',
     [name, '--port', String(options.port ?? 0), '--data-dir', options.dataDir],
@@ -150,13 +151,18 @@ export async function startHangingServer() {
   };
 }
 
-/** Polls `condition` every 50 ms, up to `attempts` times; throws `message` if it never holds. */
-export async function eventually(condition: () => boolean | Promise<boolean>, message: string, attempts = 200) {
-  for (let i = 0; i < attempts; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`never happened: ${message}`);
+/** Polls `condition` every 50 ms (vi.waitFor) for up to `timeoutMs`; fails with `message` if it never holds. */
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  message: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      if (!(await condition())) throw new Error(`never happened: ${message}`);
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 /**
