@@ -53,15 +53,8 @@ export function allowMethods(...methods: string[]): RequestHandler {
   return (req, res, next) => {
     // Express answers HEAD with the GET route.
     if (methods.includes(req.method) || (req.method === 'HEAD' && methods.includes('GET'))) return next();
-    sendGraphQLError(
-      res,
-      405,
-      'METHOD_NOT_ALLOWED',
-      `${req.method} is not allowed on ${req.originalUrl.split('?')[0]}: use ${allow}.`,
-      {
-        allow,
-      },
-    );
+    const message = `${req.method} is not allowed on ${req.originalUrl.split('?')[0]}: use ${allow}.`;
+    sendGraphQLError(res, 405, 'METHOD_NOT_ALLOWED', message, { allow });
   };
 }
 

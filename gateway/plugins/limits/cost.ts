@@ -24,9 +24,9 @@ const DEFAULT_PAGE_SIZE = 20;
 /**
  * Estimated number of fields an operation resolves: each list multiplies what it contains by its page size
  * (`first`, from literals or variables: give the coerced variables, defaults applied), every alias and
- * `__typename` counts. Each named fragment is costed
- * once (its fields' parent types come from its type condition, so its cost is the same wherever it is spread).
- * Runs on validated documents; the result saturates at `Number.MAX_SAFE_INTEGER`.
+ * `__typename` counts. Each named fragment is costed once (its fields' parent types come from its type
+ * condition, so its cost is the same wherever it is spread). Runs on validated documents; the result saturates
+ * at `Number.MAX_SAFE_INTEGER`.
  */
 export function operationCost(
   schema: GraphQLSchema,

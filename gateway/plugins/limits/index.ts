@@ -30,9 +30,9 @@ export { DEFAULT_LIMITS, type LimitName, limitsFromEnv, type OperationLimits } f
  * Apollo Server answers an error thrown before `didResolveOperation` with a bare 500, so a document refused
  * before validation is swapped for a placeholder of `__typename` operations under the same names (validated
  * in microseconds) and the refusal is thrown from `didResolveOperation`, where it gets its status,
- * `formatError` and every plugin's error hooks. The
- * placeholder is what Apollo Server then caches for that query (its in-memory document cache keeps the object
- * itself, which `refusals` recognises): a repeat is refused from the cache.
+ * `formatError` and every plugin's error hooks. The placeholder is what Apollo Server then caches for that
+ * query (its in-memory document cache keeps the object itself, which `refusals` recognises): a repeat is
+ * refused from the cache.
  */
 export function operationLimits(limits: OperationLimits): ApolloServerPlugin<GatewayContext> {
   return {
