@@ -349,7 +349,9 @@ describe('the data directory', () => {
   });
 
   // A volume owned by root and shared with the graph's group (Kubernetes fsGroup): the graph cannot chmod it.
-  it.runIf(process.getuid?.() === 0)('owned by another user starts with a warning, not a failure', async () => {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) console.warn('production-hardening: skipping the chown test: it needs root to give a volume to nobody');
+  it.runIf(isRoot)('owned by another user starts with a warning, not a failure', async () => {
     const volume = testDataDir();
     chownSync(volume, 0, NOBODY);
     chmodSync(volume, 0o2775);
@@ -398,7 +400,19 @@ describe('internal addresses', () => {
     await graph.subgraphs.content.stop();
     for (const url of [graph.gateway.url, production.url]) {
       const { body } = await post(url, '{ merchant(id: "mer_kfc") { name lifeAccount { id } } }');
-      expect(body.errors?.length).toBeGreaterThan(0);
+      // The merchant is still answered; only the field the content service owns is null, with one error there.
+      expect(body).toEqual({
+        data: { merchant: { name: 'KFC', lifeAccount: null } },
+        errors: [
+          expect.objectContaining({
+            message: expect.stringMatching(
+              /^The content service could not be reached; the rest of the data is complete/,
+            ),
+            path: ['merchant', 'lifeAccount'],
+            extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE' }),
+          }),
+        ],
+      });
       expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|localhost:\d|http:\/\//);
     }
   });
