@@ -12,6 +12,10 @@ const DAY = 86_400_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
 const CONTENT_STAFF = { user: 'usr_0001', scopes: ['merchant:content'], merchants: ['mer_kfc'] };
 const OFFERS_STAFF = { user: 'usr_0002', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
+/** KFC staff at the till: redeems coupons (offers) and settles the money (finance). */
+const REDEEMING_STAFF = { user: 'usr_0500', scopes: ['merchant:offers', 'merchant:finance'], merchants: ['mer_kfc'] };
+const REDEEM = `#graphql
+  mutation ($input: RedeemCouponInput!) { redeemCoupon(input: $input) { coupon { id status } userErrors { code field message } } }`;
 const IN_A_WEEK = new Date(NOW.getTime() + 7 * DAY).toISOString();
 const BEYOND_HORIZON = new Date(NOW.getTime() + (MAX_HORIZON_DAYS + 1) * DAY).toISOString();
 const AT_HORIZON = latestAllowedDate(NOW).toISOString();
@@ -451,12 +455,31 @@ describe('claimCoupon liveStreamId', () => {
 
   it('records a claim naming a stream that does not feature the template (not attributed: sales count only featured templates)', async () => {
     // cpt_kfc_2 is not featured by lvs_kfc_1 in the seed world.
-    const payload = await send([
+    const payload = (await send([
       'claim',
       'claim',
       'usr_0101',
       () => ({ input: { templateId: 'cpt_kfc_2', liveStreamId: 'lvs_kfc_1', idempotencyKey: key() } }),
-    ]);
+    ])) as Awaited<ReturnType<typeof send>> & { coupon: { id: string } };
     expect(payload.userErrors).toEqual([]);
+    const couponId = payload.coupon.id;
+
+    // Redeemed by KFC staff, the coupon settles money recorded against the stream, yet the stream's sales stay put.
+    const SALES = '{ liveStream(id: "lvs_kfc_1") { sales { fen } } }';
+    const salesBefore = (await graph.query(SALES)).body.data.liveStream.sales.fen;
+    const redeemed = await graph.query(REDEEM, {
+      as: REDEEMING_STAFF,
+      variables: { input: { couponId, storeId: 'sto_kfc_hz_1', orderAmountFen: 1000, idempotencyKey: key() } },
+    });
+    expect(redeemed.body).toEqual({
+      data: { redeemCoupon: { coupon: { id: couponId, status: 'REDEEMED' }, userErrors: [] } },
+    });
+    const settlement = graph.subgraphs.offers.database.sqlite
+      .prepare(
+        "select amount_fen, live_stream_id from settlements where source_kind = 'COUPON_REDEMPTION' and source_id = ?",
+      )
+      .get(couponId);
+    expect(settlement).toEqual({ amount_fen: 700, live_stream_id: 'lvs_kfc_1' });
+    expect((await graph.query(SALES)).body.data.liveStream.sales.fen).toBe(salesBefore);
   });
 });
