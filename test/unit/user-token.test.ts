@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createUserTokenVerifier,
   DEFAULT_MAX_LIFETIME_SECONDS,
@@ -134,6 +134,11 @@ describe('expiry and lifetime (HS256 and JWKS alike)', () => {
     // Missing claims are refused too, not skipped.
     await expect(verifyHs256(config)(await sign({}))).rejects.toThrow(/\(iss\)/);
     await expect(verifyHs256(config)(await sign({ issuer: ISSUER }))).rejects.toThrow(/\(aud\)/);
+  });
+
+  // A failing assertion below must not leave its stubbed variable to the tests that run after it.
+  afterEach(() => {
+    vi.unstubAllEnvs();
   });
 
   it('LIFEGRAPH_JWT_MAX_LIFETIME is a duration; anything else stops the start', () => {
