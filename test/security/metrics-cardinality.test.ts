@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BoundedLabel,
   DEFAULT_MAX_OPERATION_LABELS,
@@ -19,16 +19,16 @@ afterAll(async () => {
   await graph?.stop();
 });
 
-const post = (body: object) =>
-  fetch(graph.gateway.url, {
+const post = (body: object, target = graph) =>
+  fetch(target.gateway.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
 
 /** Every sample line of the gateway's own metrics, as [series, value]. */
-async function gatewaySeries(): Promise<{ text: string; series: [string, number][] }> {
-  const text = await (await fetch(new URL('/metrics', graph.gateway.url))).text();
+async function gatewaySeries(target = graph): Promise<{ text: string; series: [string, number][] }> {
+  const text = await (await fetch(new URL('/metrics', target.gateway.url))).text();
   const series = text
     .split('\n')
     .filter((line) => line.startsWith('lifegraph_gateway_'))
@@ -65,19 +65,44 @@ describe('operation name labels', () => {
     expect(series.length).toBeLessThanOrEqual(labels.size * (9 + 13));
     expect(text.length).toBeLessThan(300_000);
   });
+});
 
-  it('a name that resolves to no operation, or a very long one, is never a label', async () => {
+describe('operation name labels while slots are free', () => {
+  // A gateway of its own: on the one above, the 2 000 names took every slot and any new name is `other` anyway.
+  let fresh: TestGraph;
+  beforeAll(async () => {
+    fresh = await startTestGraph();
+  });
+  afterAll(async () => {
+    await fresh?.stop();
+  });
+
+  it('a name that resolves to no operation, or a very long one, is never a label; a real one is', async () => {
     const long = `Q${'x'.repeat(500)}`;
-    await post({ query: 'query A { __typename } query B { __typename }', operationName: 'NotInTheDocument' });
-    await post({ query: '{ nope', operationName: 'Unparsable' });
-    await post({ query: `query ${long} { __typename }` });
-    const labels = operationLabels((await gatewaySeries()).series);
+    const hostile = [
+      { query: 'query A { __typename } query B { __typename }', operationName: 'NotInTheDocument' },
+      { query: '{ nope', operationName: 'Unparsable' },
+      { query: `query ${long} { __typename }` },
+    ];
+    const statuses: number[] = [];
+    for (const body of hostile) statuses.push((await post(body, fresh)).status);
+    expect(statuses).toEqual([400, 400, 200]);
+    expect((await post({ query: 'query Real { __typename }' }, fresh)).status).toBe(200);
+    const labels = operationLabels((await gatewaySeries(fresh)).series);
+    expect(labels).toContain('Real');
     expect(labels).toContain('unresolved');
+    // Slots are free here, so only the too-long name can have been counted as `other`.
+    expect(labels).toContain('other');
     for (const name of ['NotInTheDocument', 'Unparsable', long]) expect(labels).not.toContain(name);
   });
 });
 
 describe('BoundedLabel', () => {
+  // Undone even when an assertion fails midway, so no later test sees a stubbed bound.
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it('admits the first N distinct values and keeps recognising them', () => {
     const label = new BoundedLabel(2);
     expect(['a', 'b', 'c', 'a', 'b', 'd'].map((v) => label.of(v))).toEqual(['a', 'b', 'other', 'a', 'b', 'other']);
