@@ -24,19 +24,24 @@ interface Probe {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const post = (body: unknown) => JSON.stringify(body);
-const big = post({ query: '{ __typename }', variables: { padding: 'x'.repeat(MAX_BODY_BYTES + 100_000) } });
+/** Reads a subgraph's database: a probe that wrongly got through would move `statementCount()`. */
+const DATA = '{ merchant(id: "mer_kfc") { id } }';
+const big = post({ query: DATA, variables: { padding: 'x'.repeat(MAX_BODY_BYTES + 100_000) } });
+
+/** Apollo Server's own words for a body without keys. */
+const NO_KEYS = /^POST body missing, invalid Content-Type, or JSON object has no keys\.$/;
 
 const PROBES: Probe[] = [
   { name: 'malformed JSON', body: '{"query": ', status: 400, code: 'BAD_REQUEST', message: /not valid JSON.*"query"/ },
   { name: 'a null body', body: 'null', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
   { name: 'a string body', body: '"x"', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
   { name: 'a number body', body: '42', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
-  { name: 'an empty array', body: '[]', status: 400, code: 'BAD_REQUEST' },
-  { name: 'an empty object', body: '{}', status: 400, code: 'BAD_REQUEST' },
+  { name: 'an empty array', body: '[]', status: 400, code: 'BAD_REQUEST', message: /^Operation batching disabled\.$/ },
+  { name: 'an empty object', body: '{}', status: 400, code: 'BAD_REQUEST', message: NO_KEYS },
   {
     name: 'charset latin1',
     headers: { 'content-type': 'application/json; charset=latin1' },
-    body: post({ query: '{ __typename }' }),
+    body: post({ query: DATA }),
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: /send the body as UTF-8/,
@@ -44,7 +49,7 @@ const PROBES: Probe[] = [
   {
     name: 'UTF-8 bytes sent as charset utf-16',
     headers: { 'content-type': 'application/json; charset=utf-16' },
-    body: post({ query: '{ __typename }' }),
+    body: post({ query: DATA }),
     status: 400,
     code: 'BAD_REQUEST',
     message: /not valid JSON: send a UTF-8 JSON object/,
@@ -52,7 +57,7 @@ const PROBES: Probe[] = [
   {
     name: 'an unknown content-encoding',
     headers: { ...JSON_TYPE, 'content-encoding': 'zstd-nope' },
-    body: post({ query: '{ __typename }' }),
+    body: post({ query: DATA }),
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: /uncompressed, or as gzip/,
@@ -60,7 +65,7 @@ const PROBES: Probe[] = [
   {
     name: 'a corrupt gzip body',
     headers: { ...JSON_TYPE, 'content-encoding': 'gzip' },
-    body: post({ query: '{ __typename }' }),
+    body: post({ query: DATA }),
     status: 400,
     code: 'BAD_REQUEST',
     message: /could not be read/,
@@ -79,6 +84,7 @@ const PROBES: Probe[] = [
     body: '<query/>',
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: /application\/xml body is not read here: send .* with content-type: application\/json\.$/,
   },
   { name: 'a 1.1 MB body', body: big, status: 413, code: 'PAYLOAD_TOO_LARGE', message: /limit of 1048576 bytes/ },
   {
@@ -87,26 +93,28 @@ const PROBES: Probe[] = [
     body: gzipSync(big),
     status: 413,
     code: 'PAYLOAD_TOO_LARGE',
+    message: /limit of 1048576 bytes .*: send a smaller operation or split it/,
   },
   {
     name: 'an unknown operationName',
-    body: post({ query: 'query A { __typename }', operationName: 'B' }),
+    body: post({ query: `query A ${DATA}`, operationName: 'B' }),
     status: 400,
     code: 'OPERATION_RESOLUTION_FAILURE',
     message: /no operation named "B" \(it defines: A\): set operationName/,
   },
   {
     name: 'two named operations and no operationName',
-    body: post({ query: 'query A { __typename } query B { __typename }' }),
+    body: post({ query: `query A ${DATA} query B ${DATA}` }),
     status: 400,
     code: 'OPERATION_RESOLUTION_FAILURE',
     message: /several operations \(A, B\): set operationName/,
   },
   {
     name: 'two anonymous operations',
-    body: post({ query: '{ __typename } { __typename }' }),
+    body: post({ query: `${DATA} ${DATA}` }),
     status: 400,
     code: 'GRAPHQL_VALIDATION_FAILED',
+    message: /anonymous operation must be the only defined operation/,
   },
   {
     name: 'a subscription',
@@ -129,9 +137,10 @@ const PROBES: Probe[] = [
   ...['PUT', 'DELETE', 'PATCH'].map((method) => ({
     name: `${method} /graphql`,
     method,
-    body: method === 'DELETE' ? undefined : post({ query: '{ __typename }' }),
+    body: method === 'DELETE' ? undefined : post({ query: DATA }),
     status: 405,
     code: 'METHOD_NOT_ALLOWED',
+    message: new RegExp(`^${method} is not allowed on /graphql: use GET, POST\\.$`),
     allow: 'GET, POST',
   })),
   {
@@ -141,11 +150,34 @@ const PROBES: Probe[] = [
     headers: { 'apollo-require-preflight': 'true' },
     status: 405,
     code: 'BAD_REQUEST',
+    message: /GET requests only support query operations, not mutation operations/,
     allow: 'POST',
   },
-  { name: 'POST /healthz', method: 'POST', path: '/healthz', status: 405, code: 'METHOD_NOT_ALLOWED', allow: 'GET' },
-  { name: 'GET of an unknown path', method: 'GET', path: '/wp-admin', status: 404, code: 'NOT_FOUND' },
-  { name: 'POST to an unknown path', path: '/v2/graphql', body: '{}', status: 404, code: 'NOT_FOUND' },
+  {
+    name: 'POST /healthz',
+    method: 'POST',
+    path: '/healthz',
+    status: 405,
+    code: 'METHOD_NOT_ALLOWED',
+    message: /^POST is not allowed on \/healthz: use GET\.$/,
+    allow: 'GET',
+  },
+  {
+    name: 'GET of an unknown path',
+    method: 'GET',
+    path: '/wp-admin',
+    status: 404,
+    code: 'NOT_FOUND',
+    message: /^Nothing is served at GET \/wp-admin: use \/graphql, \/healthz, \/readyz, \/metrics\.$/,
+  },
+  {
+    name: 'POST to an unknown path',
+    path: '/v2/graphql',
+    body: '{}',
+    status: 404,
+    code: 'NOT_FOUND',
+    message: /^Nothing is served at POST \/v2\/graphql: use \/graphql/,
+  },
 ];
 
 /** Asserts the shape every refusal shares and returns the parsed body. */
