@@ -4,7 +4,7 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * Ctrl-C in a terminal reaches every process of `npm start`, and npm forwards it to the graph as well: the one
  * keypress arrives twice within milliseconds. A repeat this close to the first is the same request to stop.
  */
-const SAME_SIGNAL_WINDOW_MS = 500;
+export const SAME_SIGNAL_WINDOW_MS = 500;
 
 /**
  * Graceful shutdown for a command that serves: the first SIGTERM or SIGINT runs `stop` (which finishes the
