@@ -45,6 +45,31 @@ function isPublicUrl(text: string): boolean {
   }
 }
 
+/**
+ * Apollo Server's own answers to a request it cannot read say what is wrong but not what to send instead;
+ * clients get the same refusal, told so they can fix the request.
+ */
+const APOLLO_REQUEST_ERRORS: [RegExp, string][] = [
+  [
+    /^Operation batching disabled\.$/,
+    'Operation batching is off: send one operation per request, as a JSON object such as {"query": "{ __typename }"}, not an array.',
+  ],
+  [
+    /^POST body missing, invalid Content-Type, or JSON object has no keys\.$/,
+    'The request carries no operation: POST a JSON object such as {"query": "{ __typename }"} with content-type: application/json.',
+  ],
+  [
+    /^GET requests only support query operations, not (\w+) operations$/,
+    'GET requests only run queries: send this $1 as a POST with content-type: application/json.',
+  ],
+];
+
+/** A client-facing message as the client should read it: Apollo's request errors with advice, nothing internal. */
+function clientMessage(message: string): string {
+  const known = APOLLO_REQUEST_ERRORS.find(([pattern]) => pattern.test(message));
+  return scrubInternals(known ? message.replace(known[0], known[1]) : message);
+}
+
 /** graphql-js suggestions name fields and types; production refuses introspection, so it refuses these too. */
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
@@ -78,7 +103,7 @@ export function maskError(formatted: GraphQLFormattedError, error?: unknown): Gr
   if (code !== undefined) {
     const kept = CLIENT_EXTENSIONS.filter((key) => formatted.extensions?.[key] !== undefined);
     return {
-      message: scrubInternals(formatted.message.replace(SUGGESTION, '')),
+      message: clientMessage(formatted.message.replace(SUGGESTION, '')),
       locations: formatted.locations,
       path: formatted.path,
       extensions: { code, ...Object.fromEntries(kept.map((key) => [key, formatted.extensions?.[key]])) },
@@ -98,8 +123,10 @@ export function maskError(formatted: GraphQLFormattedError, error?: unknown): Gr
 export function tidyClientError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
   const code = clientCode(formatted, error);
   const { stacktrace, ...extensions } = formatted.extensions ?? {};
+  if (code !== undefined) {
+    return { ...formatted, message: clientMessage(formatted.message), extensions: { ...extensions, code } };
+  }
   const message = scrubInternals(formatted.message);
-  if (code !== undefined) return { ...formatted, message, extensions: { ...extensions, code } };
   if (!Array.isArray(stacktrace)) return { ...formatted, message };
   return {
     ...formatted,

@@ -29,14 +29,21 @@ const DATA = '{ merchant(id: "mer_kfc") { id } }';
 const big = post({ query: DATA, variables: { padding: 'x'.repeat(MAX_BODY_BYTES + 100_000) } });
 
 /** Apollo Server's own words for a body without keys. */
-const NO_KEYS = /^POST body missing, invalid Content-Type, or JSON object has no keys\.$/;
+const NO_KEYS =
+  /^The request carries no operation: POST a JSON object such as .+ with content-type: application\/json\.$/;
 
 const PROBES: Probe[] = [
   { name: 'malformed JSON', body: '{"query": ', status: 400, code: 'BAD_REQUEST', message: /not valid JSON.*"query"/ },
   { name: 'a null body', body: 'null', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
   { name: 'a string body', body: '"x"', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
   { name: 'a number body', body: '42', status: 400, code: 'BAD_REQUEST', message: /must be a JSON object/ },
-  { name: 'an empty array', body: '[]', status: 400, code: 'BAD_REQUEST', message: /^Operation batching disabled\.$/ },
+  {
+    name: 'an empty array',
+    body: '[]',
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: /^Operation batching is off: send one operation per request, .+, not an array\.$/,
+  },
   { name: 'an empty object', body: '{}', status: 400, code: 'BAD_REQUEST', message: NO_KEYS },
   {
     name: 'charset latin1',
@@ -150,7 +157,7 @@ const PROBES: Probe[] = [
     headers: { 'apollo-require-preflight': 'true' },
     status: 405,
     code: 'BAD_REQUEST',
-    message: /GET requests only support query operations, not mutation operations/,
+    message: /^GET requests only run queries: send this mutation as a POST with content-type: application\/json\.$/,
     allow: 'POST',
   },
   {
