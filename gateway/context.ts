@@ -1,4 +1,4 @@
-import type { Identity } from '../subgraphs/shared/identity.ts';
+import type { Identity } from '../subgraphs/contract/index.ts';
 
 /** What the gateway keeps per request. */
 export interface GatewayContext {

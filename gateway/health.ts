@@ -1,6 +1,6 @@
+import { ANONYMOUS, IDENTITY_HEADER, signIdentity } from '../subgraphs/contract/index.ts';
 import { cachedFor } from '../subgraphs/shared/cached.ts';
 import { checkDatabaseFile, type DatabaseCheck } from '../subgraphs/shared/db.ts';
-import { ANONYMOUS, IDENTITY_HEADER, signIdentity } from '../subgraphs/shared/identity.ts';
 import type { CircuitStateName, SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SupergraphSubgraph } from './supergraph.ts';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { SUPERGRAPH_FILE } from '../schema/compose.ts';
+import { type Secrets, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/contract/index.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
-import { type Secrets, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config.ts';
 import type { Clock } from '../subgraphs/shared/context.ts';
 import { type StartedSubgraph, startSubgraph } from '../subgraphs/shared/server.ts';
 import { createAuthenticator } from './auth/authenticate.ts';

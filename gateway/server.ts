@@ -10,7 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { type Logger, pino } from 'pino';
-import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../subgraphs/shared/http.ts';
+import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../subgraphs/contract/index.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { reservedAliases } from './auth/filter-operation.ts';

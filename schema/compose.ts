@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
-import { DEFAULT_PORTS, SUBGRAPH_NAMES } from '../subgraphs/shared/config.ts';
+import { DEFAULT_PORTS, SUBGRAPH_NAMES } from '../subgraphs/contract/settings.ts';
 import { subgraphTypeDefs } from '../subgraphs/shared/schema-file.ts';
 
 /** Where the committed supergraph lives; the gateway reads this file. */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { resolveDataDir } from '../subgraphs/shared/config.ts';
+import { resolveDataDir } from '../subgraphs/contract/settings.ts';
 import { SeedRefusedError, type SeedResult, seedDataDir } from './seed.ts';
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/contract/settings.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config.ts';
 import { registerRunning, runningProcesses, takeDatabasesAlone } from '../subgraphs/shared/running.ts';
 import { databaseFile, openSubgraphDatabase } from '../subgraphs/shared/server.ts';
 import { buildWorld, type World } from './world.ts';

@@ -1,7 +1,7 @@
 import { content } from './content/index.ts';
+import type { SubgraphName } from './contract/settings.ts';
 import { merchants } from './merchants/index.ts';
 import { offers } from './offers/index.ts';
-import type { SubgraphName } from './shared/config.ts';
 import type { SubgraphDefinition } from './shared/server.ts';
 import { social } from './social/index.ts';
 

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { invalidCredentials } from '../../subgraphs/shared/errors.ts';
-import { ANONYMOUS, type Identity } from '../../subgraphs/shared/identity.ts';
+import { ANONYMOUS, type Identity, invalidCredentials } from '../../subgraphs/contract/index.ts';
 import type { ApiKeyStore } from '../keys/store.ts';
 import { InvalidUserToken } from './user-token.ts';
 

@@ -20,7 +20,7 @@ import {
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/contract/index.ts';
 import { type AccessPolicy, check, type Denial, merge, type Requirement } from './policy.ts';
 
 /** A field taken out of the operation because the caller may not read it. */

@@ -1,5 +1,5 @@
 import { type DirectiveNode, Kind, parse } from 'graphql';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/contract/index.ts';
 
 /**
  * What a schema element demands, read from the supergraph's `@authenticated` and `@requiresScopes`

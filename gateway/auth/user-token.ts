@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/contract/index.ts';
 import { parseDuration } from '../duration.ts';
 
 /** The longest a user token may be valid for when `LIFEGRAPH_JWT_MAX_LIFETIME` is unset: 24 hours. */

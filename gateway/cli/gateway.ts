@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
-import { loadSecrets, resolveDataDir, resolvePort } from '../../subgraphs/shared/config.ts';
+import { loadSecrets, resolveDataDir, resolvePort } from '../../subgraphs/contract/index.ts';
 import { exitIfDamagedDatabase } from '../../subgraphs/shared/db.ts';
 import { stopOnSignals } from '../../subgraphs/shared/shutdown.ts';
 import { createAuthenticator } from '../auth/authenticate.ts';

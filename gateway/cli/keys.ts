@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SCOPES } from '../../subgraphs/shared/access.ts';
-import { resolveDataDir } from '../../subgraphs/shared/config.ts';
+import { resolveDataDir, SCOPES } from '../../subgraphs/contract/index.ts';
 import { parseDuration } from '../duration.ts';
 import { ApiKeyStore } from '../keys/store.ts';
 import { parseList } from './args.ts';

@@ -6,7 +6,7 @@ import {
   resolveDataDir,
   resolvePort,
   SUBGRAPH_NAMES,
-} from '../../subgraphs/shared/config.ts';
+} from '../../subgraphs/contract/index.ts';
 import { exitIfDamagedDatabase } from '../../subgraphs/shared/db.ts';
 import { stopOnSignals } from '../../subgraphs/shared/shutdown.ts';
 import { userTokenConfigFromEnv } from '../auth/user-token.ts';

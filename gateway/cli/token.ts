@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadSecrets, resolveDataDir } from '../../subgraphs/shared/config.ts';
+import { loadSecrets, resolveDataDir } from '../../subgraphs/contract/index.ts';
 import { formatLifetime, maxLifetimeFromEnv, signUserToken, userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { parseDuration } from '../duration.ts';
 import { parseList } from './args.ts';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { desc, eq, sql } from 'drizzle-orm';
 import { type Logger, pino } from 'pino';
+import { newId } from '../../subgraphs/contract/index.ts';
 import { openDatabase, type SubgraphDatabase } from '../../subgraphs/shared/db.ts';
-import { newId } from '../../subgraphs/shared/ids.ts';
 import * as tables from './tables.ts';
 
 const KEY_PREFIX = 'lg_live_';

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { SCOPES } from '../../subgraphs/shared/access.ts';
+import { SCOPES } from '../../subgraphs/contract/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { analysisOf } from './limits/index.ts';
 

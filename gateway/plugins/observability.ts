@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { readIntegerEnv } from '../../subgraphs/shared/config.ts';
+import { readIntegerEnv } from '../../subgraphs/contract/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { isClientFacing } from './production.ts';
 

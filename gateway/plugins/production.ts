@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { MASKED_MESSAGE } from '../../subgraphs/shared/http.ts';
+import { MASKED_MESSAGE } from '../../subgraphs/contract/index.ts';
 import { SUBGRAPH_ERROR_CODES } from '../subgraph-fetch/failure.ts';
 
 /** Codes whose messages are written for clients and safe to show in production; everything else is masked. */

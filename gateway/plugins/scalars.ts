@@ -21,7 +21,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
-import { CUSTOM_SCALARS, SCALAR_HINTS } from '../../subgraphs/shared/scalars.ts';
+import { CUSTOM_SCALARS, SCALAR_HINTS } from '../../subgraphs/contract/index.ts';
 import type { GatewayContext } from '../context.ts';
 
 /**
@@ -59,7 +59,7 @@ function refusal(subject: string, bad: BadValue, extensions: Record<string, unkn
   );
 }
 
-/** Refuses to serve a schema with a custom scalar the gateway cannot check (add it to shared/scalars.ts). */
+/** Refuses to serve a schema with a custom scalar the gateway cannot check (add it to subgraphs/contract/scalars.ts). */
 export function assertScalarsCheckable(schema: GraphQLSchema, scalars: Scalars = CUSTOM_SCALARS): void {
   const unchecked = Object.values(schema.getTypeMap())
     .filter((t) => isScalarType(t) && !isSpecifiedScalarType(t) && !scalars[t.name])
@@ -67,7 +67,7 @@ export function assertScalarsCheckable(schema: GraphQLSchema, scalars: Scalars =
   if (unchecked.length > 0) {
     throw new Error(
       `The supergraph has custom scalars the gateway cannot check: ${unchecked.join(', ')}. ` +
-        'Add each to CUSTOM_SCALARS in subgraphs/shared/scalars.ts.',
+        'Add each to CUSTOM_SCALARS in subgraphs/contract/scalars.ts.',
     );
   }
 }

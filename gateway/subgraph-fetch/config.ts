@@ -1,4 +1,4 @@
-import { readIntegerEnv } from '../../subgraphs/shared/config.ts';
+import { readIntegerEnv } from '../../subgraphs/contract/index.ts';
 
 /** How the gateway protects itself and its callers from a slow or failing subgraph. */
 export interface SubgraphFetchOptions {

@@ -1,6 +1,7 @@
-import { requireMerchantAccess, requireScope, requireUser, SCOPES } from '../shared/access.ts';
-import { forbidden, unauthenticated } from '../shared/errors.ts';
-import type { Identity } from '../shared/identity.ts';
+import { forbidden, unauthenticated } from '../contract/errors.ts';
+import type { Identity } from '../contract/identity.ts';
+import { SCOPES } from '../contract/scopes.ts';
+import { requireMerchantAccess, requireScope, requireUser } from '../shared/access.ts';
 
 /** What a user follows and favorites is private: only that user may read it. */
 export function assertCanReadUserLists(identity: Identity, userId: string): void {

@@ -1,6 +1,6 @@
 import { and, asc, between, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { badUserInput } from '../contract/errors.ts';
 import type { Page } from '../shared/connection.ts';
-import { badUserInput } from '../shared/errors.ts';
 import { boundingBox, type GeoPoint, invalidPoint } from '../shared/geo.ts';
 import type { MerchantsDb, StoreRow } from './context.ts';
 import { categories, merchants, stores } from './tables.ts';

@@ -1,4 +1,4 @@
-import type { Identity } from '../shared/identity.ts';
+import type { Identity } from '../contract/identity.ts';
 
 /** Whether the caller may see a user's coupons: only that user (a later issue may add support staff). */
 export function canReadUserCoupons(identity: Identity, userId: string): boolean {

@@ -1,14 +1,6 @@
-import { forbidden, unauthenticated } from './errors.ts';
-import type { Identity } from './identity.ts';
-
-/** Scopes the platform grants (SPEC "Identity and authorization"). */
-export const SCOPES = {
-  content: 'merchant:content',
-  offers: 'merchant:offers',
-  finance: 'merchant:finance',
-  introspection: 'introspection',
-} as const;
-export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+import { forbidden, unauthenticated } from '../contract/errors.ts';
+import type { Identity } from '../contract/identity.ts';
+import { SCOPES, type Scope } from '../contract/scopes.ts';
 
 /** The signed-in user's id, or null for anonymous callers and partner keys (viewer fields are then false). */
 export function viewerId(identity: Identity): string | null {

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { inArray } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { badUserInput } from './errors.ts';
+import { badUserInput } from '../contract/errors.ts';
 
 /** Relay pagination arguments as every list field takes them. */
 export interface PageArgs {

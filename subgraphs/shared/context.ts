@@ -1,4 +1,4 @@
-import type { Identity } from './identity.ts';
+import type { Identity } from '../contract/identity.ts';
 
 /** The clock every rule reads; tests and `npm run jobs` inject their own to move time. */
 export interface Clock {

@@ -9,7 +9,7 @@ import {
   sqliteTable,
   text,
 } from 'drizzle-orm/sqlite-core';
-import { type UserError, userError } from './errors.ts';
+import { type UserError, userError } from '../contract/errors.ts';
 
 /**
  * Idempotency for every mutation that moves money or stock, shared by the subgraphs that have them.

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
+import { resolveDataDir, SUBGRAPH_NAMES } from '../contract/settings.ts';
 import { SUBGRAPHS } from '../index.ts';
-import { resolveDataDir, SUBGRAPH_NAMES } from './config.ts';
 import { runJobsOnce } from './jobs.ts';
 import { registerRunning } from './running.ts';
 import { openSubgraphDatabase } from './server.ts';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RUN_DIR } from './config.ts';
+import { RUN_DIR } from '../contract/settings.ts';
 
 /**
  * Every process that opens the databases of a data directory (a subgraph, `npm run jobs`, a seed) leaves

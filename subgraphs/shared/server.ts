@@ -8,16 +8,16 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { invalidCredentials } from '../contract/errors.ts';
+import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../contract/http.ts';
+import { IDENTITY_HEADER, verifyIdentity } from '../contract/identity.ts';
+import { CUSTOM_SCALARS } from '../contract/scalars.ts';
+import type { SubgraphName } from '../contract/settings.ts';
 import { cachedFor } from './cached.ts';
-import type { SubgraphName } from './config.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { checkDatabaseFile, openDatabase, type SubgraphDatabase } from './db.ts';
-import { invalidCredentials } from './errors.ts';
-import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from './http.ts';
-import { IDENTITY_HEADER, verifyIdentity } from './identity.ts';
 import { type SubgraphJob, startScheduler } from './jobs.ts';
 import { registerRunning } from './running.ts';
-import { CUSTOM_SCALARS } from './scalars.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
 
 /** Everything that makes one subgraph; each `subgraphs/<name>/index.ts` exports one of these. */

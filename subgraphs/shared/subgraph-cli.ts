@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
+import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from '../contract/settings.ts';
 import { SUBGRAPHS } from '../index.ts';
-import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from './config.ts';
 import { exitIfDamagedDatabase } from './db.ts';
 import { startSubgraph } from './server.ts';
 import { stopOnSignals } from './shutdown.ts';

@@ -1,6 +1,6 @@
+import { forbidden } from '../contract/errors.ts';
+import type { Identity } from '../contract/identity.ts';
 import { requireUser, viewerId } from '../shared/access.ts';
-import { forbidden } from '../shared/errors.ts';
-import type { Identity } from '../shared/identity.ts';
 
 // The shared checks: a partner key or an anonymous caller is not a user.
 export { requireUser, viewerId };

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/shared/identity.ts';
+import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/contract/identity.ts';
 import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
 import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 

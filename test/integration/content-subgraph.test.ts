@@ -3,7 +3,7 @@ import { buildWorld } from '../../seeds/world.ts';
 import { writeContent } from '../../seeds/write-content.ts';
 import { content } from '../../subgraphs/content/index.ts';
 import type * as tables from '../../subgraphs/content/tables.ts';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/contract/identity.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/contract/identity.ts';
 import { type As, createTestClock, denials, joinedCircleAt, startTestGraph, type TestGraph } from '../support/graph.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 

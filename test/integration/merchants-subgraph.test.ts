@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import type * as tables from '../../subgraphs/merchants/tables.ts';
-import { ANONYMOUS, type Identity } from '../../subgraphs/shared/identity.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 import { WEST_LAKE } from '../support/operations.ts';
 import {

@@ -2,10 +2,10 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeOffers } from '../../seeds/write-offers.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
 import { offers } from '../../subgraphs/offers/index.ts';
 import type * as tables from '../../subgraphs/offers/tables.ts';
 import { commissions, settlements } from '../../subgraphs/offers/tables.ts';
-import { ANONYMOUS, type Identity } from '../../subgraphs/shared/identity.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 

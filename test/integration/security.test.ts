@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
-import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/shared/identity.ts';
+import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/contract/identity.ts';
 import {
   type As,
   denials,

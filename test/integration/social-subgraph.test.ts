@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeSocial } from '../../seeds/write-social.ts';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/contract/identity.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 import { social } from '../../subgraphs/social/index.ts';
 import type * as tables from '../../subgraphs/social/tables.ts';

@@ -14,7 +14,7 @@ import { startLocalGraph } from '../../gateway/local-graph.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
 import { testDataDir } from '../support/temp.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { SAME_SIGNAL_WINDOW_MS } from '../../subgraphs/shared/shutdown.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { heldRequest, spawnCommand } from '../support/processes.ts';

@@ -7,7 +7,7 @@ import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import type { SubgraphFetchOptions } from '../../gateway/subgraph-fetch/config.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
-import type { SubgraphName } from '../../subgraphs/shared/config.ts';
+import type { SubgraphName } from '../../subgraphs/contract/settings.ts';
 import type { GraphQLResponseBody } from '../support/graph.ts';
 import { TEST_SECRETS } from '../support/graph.ts';
 import { eventually, startHangingServer, startSubgraphProcess } from '../support/processes.ts';

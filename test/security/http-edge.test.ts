@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonErrorHandler, MAX_BODY_BYTES } from '../../subgraphs/shared/http.ts';
+import { jsonErrorHandler, MAX_BODY_BYTES } from '../../subgraphs/contract/http.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 
 // Whatever a client sends, the answer is GraphQL JSON with the right status: never Express's HTML page, never a

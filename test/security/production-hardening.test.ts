@@ -10,7 +10,7 @@ import { createUserTokenVerifier, signUserToken } from '../../gateway/auth/user-
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
-import { loadSecrets, SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { loadSecrets, SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { type GraphQLResponseBody, startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
 import { testDataDir } from '../support/temp.ts';
 

@@ -5,9 +5,9 @@ import { pino } from 'pino';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
 import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from '../../gateway/local-graph.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
+import type { Secrets } from '../../subgraphs/contract/settings.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
-import type { Secrets } from '../../subgraphs/shared/config.ts';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
 import { type Clock, systemClock } from '../../subgraphs/shared/context.ts';
 import { type JobRun, runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 

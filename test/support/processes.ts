@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { vi } from 'vitest';
-import type { SubgraphName } from '../../subgraphs/shared/config.ts';
+import type { SubgraphName } from '../../subgraphs/contract/settings.ts';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IDENTITY_HEADER, type Identity, signIdentity } from '../../subgraphs/contract/identity.ts';
 import type { Clock } from '../../subgraphs/shared/context.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
-import { IDENTITY_HEADER, type Identity, signIdentity } from '../../subgraphs/shared/identity.ts';
 import {
   openSubgraphDatabase,
   type StartedSubgraph,

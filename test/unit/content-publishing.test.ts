@@ -14,8 +14,8 @@ import {
 } from '../../subgraphs/content/rules/live-streams.ts';
 import { publishPost } from '../../subgraphs/content/rules/publishing.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
+import type { Identity } from '../../subgraphs/contract/identity.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { testDataDir } from '../support/temp.ts';

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makePrivate } from '../../subgraphs/shared/config.ts';
+import { makePrivate } from '../../subgraphs/contract/settings.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /**

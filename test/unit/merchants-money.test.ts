@@ -2,11 +2,11 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
+import type { Identity } from '../../subgraphs/contract/identity.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import { CIRCLE_MIN_ONLINE_MS, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
 import * as tables from '../../subgraphs/merchants/tables.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { testDataDir } from '../support/temp.ts';
 

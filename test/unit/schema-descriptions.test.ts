@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { subgraphSdl } from '../../subgraphs/shared/schema-file.ts';
 
 interface Described {

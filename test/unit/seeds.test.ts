@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { buildWorld, FIXED } from '../../seeds/world.ts';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { readRows } from '../support/sqlite.ts';
 
 const dirs: string[] = [];

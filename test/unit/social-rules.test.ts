@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeSocial } from '../../seeds/write-social.ts';
-import type { Identity } from '../../subgraphs/shared/identity.ts';
+import type { Identity } from '../../subgraphs/contract/identity.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { assertIouParty, requireUser } from '../../subgraphs/social/access.ts';
 import type { SocialDb } from '../../subgraphs/social/context.ts';

@@ -8,7 +8,7 @@ import {
   SubgraphFetchFailure,
   SubgraphHttpError,
 } from '../../gateway/subgraph-fetch/failure.ts';
-import { ANONYMOUS, identityTtlSeconds, signIdentity } from '../../subgraphs/shared/identity.ts';
+import { ANONYMOUS, identityTtlSeconds, signIdentity } from '../../subgraphs/contract/identity.ts';
 
 const DETAILS = { timeoutMs: 500, cooldownMs: 10_000 };
 const timedOut = () => {

@@ -1,4 +1,4 @@
-import { readIntegerEnv } from '../../../subgraphs/shared/config.ts';
+import { readIntegerEnv } from '../../../subgraphs/contract/index.ts';
 import { MAX_WALK_NESTING } from './analyze.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { type UserError, userError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
+import { type UserError, userError } from '../../contract/errors.ts';
+import { newId } from '../../contract/ids.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { CommentRow, ContentDb, PostRow } from '../context.ts';
 import { comments, posts } from '../tables.ts';

@@ -1,6 +1,6 @@
 import { and, between, desc, eq, exists, inArray, not, or, type SQL, sql } from 'drizzle-orm';
+import { badUserInput } from '../../contract/errors.ts';
 import type { Page } from '../../shared/connection.ts';
-import { badUserInput } from '../../shared/errors.ts';
 import { boundingBox, type GeoPoint, invalidPoint } from '../../shared/geo.ts';
 import type { ContentDb, PostRow } from '../context.ts';
 import { follows, lifeAccounts, posts } from '../tables.ts';

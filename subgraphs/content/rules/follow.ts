@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { type UserError, userError } from '../../shared/errors.ts';
+import { type UserError, userError } from '../../contract/errors.ts';
 import type { ContentDb, LifeAccountRow } from '../context.ts';
 import { follows, lifeAccounts } from '../tables.ts';
 

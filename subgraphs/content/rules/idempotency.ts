@@ -1,6 +1,6 @@
-import type { UserError } from '../../shared/errors.ts';
+import type { UserError } from '../../contract/errors.ts';
+import type { Identity } from '../../contract/identity.ts';
 import { createOnceForKey, type SyncSqlite } from '../../shared/idempotency.ts';
-import type { Identity } from '../../shared/identity.ts';
 
 /** Whose key it is: a user and a partner key never share a key space. */
 const callerOf = (identity: Identity) => `${identity.kind}:${identity.subject}`;

@@ -1,9 +1,9 @@
 import { and, eq, lt } from 'drizzle-orm';
+import { type UserError, userError } from '../../contract/errors.ts';
+import type { Identity } from '../../contract/identity.ts';
+import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { type UserError, userError } from '../../shared/errors.ts';
 import { beyondHorizonReason } from '../../shared/horizon.ts';
-import type { Identity } from '../../shared/identity.ts';
-import { newId } from '../../shared/ids.ts';
 import type { SubgraphJob } from '../../shared/jobs.ts';
 import { requirePublisher, requirePublishingAccess } from '../access.ts';
 import type { ContentDb, LiveStreamRow } from '../context.ts';

@@ -1,4 +1,4 @@
-import { type UserError, userError } from '../../shared/errors.ts';
+import { type UserError, userError } from '../../contract/errors.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { OfferKind } from '../tables.ts';
 
@@ -51,7 +51,7 @@ export function refProblems(refs: readonly OfferRefInput[], max: number, field: 
   const seen = new Set<string>();
   refs.forEach((ref, i) => {
     const prefix = OFFER_PREFIX[ref.kind];
-    // Ids are made of letters, digits and underscores (shared/ids.ts and the seed); a longer one is not an id,
+    // Ids are made of letters, digits and underscores (contract/ids.ts and the seed); a longer one is not an id,
     // and is not echoed back.
     if (ref.id.length > prefix.length + MAX_REF_ID_SUFFIX) {
       problems.push(

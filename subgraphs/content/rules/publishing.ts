@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
+import { type UserError, userError } from '../../contract/errors.ts';
+import type { Identity } from '../../contract/identity.ts';
+import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { type UserError, userError } from '../../shared/errors.ts';
-import type { Identity } from '../../shared/identity.ts';
-import { newId } from '../../shared/ids.ts';
 import { requirePublisher, requirePublishingAccess } from '../access.ts';
 import type { ContentDb, LifeAccountRow, PostRow } from '../context.ts';
 import { lifeAccounts, postAttachments, posts, storeDirectory } from '../tables.ts';

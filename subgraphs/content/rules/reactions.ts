@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { type UserError, userError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
+import { type UserError, userError } from '../../contract/errors.ts';
+import { newId } from '../../contract/ids.ts';
 import type { ContentDb, PostRow } from '../context.ts';
 import { postFavorites, postLikes, postShares, posts } from '../tables.ts';
 

@@ -1,8 +1,9 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import { requireMerchantAccess, SCOPES } from '../../shared/access.ts';
+import { type UserError, userError } from '../../contract/errors.ts';
+import type { Identity } from '../../contract/identity.ts';
+import { SCOPES } from '../../contract/scopes.ts';
+import { requireMerchantAccess } from '../../shared/access.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { type UserError, userError } from '../../shared/errors.ts';
-import type { Identity } from '../../shared/identity.ts';
 import type { MerchantRow, MerchantsDb, MiniProgramRow } from '../context.ts';
 import { merchants, miniPrograms } from '../tables.ts';
 

@@ -1,4 +1,4 @@
-import { forbidden } from '../../shared/errors.ts';
+import { forbidden } from '../../contract/errors.ts';
 import { canReadUserCoupons } from '../access.ts';
 import type { CouponRow, OffersContext, Ref } from '../context.ts';
 import { couponStatus } from '../rules/status.ts';

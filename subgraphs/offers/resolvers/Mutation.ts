@@ -1,5 +1,6 @@
-import { requireMerchantAccess, requireScope, requireUser, SCOPES } from '../../shared/access.ts';
-import type { Identity } from '../../shared/identity.ts';
+import type { Identity } from '../../contract/identity.ts';
+import { SCOPES } from '../../contract/scopes.ts';
+import { requireMerchantAccess, requireScope, requireUser } from '../../shared/access.ts';
 import type { OffersContext } from '../context.ts';
 import { type ClaimCouponInput, claimCoupon } from '../rules/claim-coupon.ts';
 import {

@@ -1,5 +1,5 @@
+import { forbidden } from '../../contract/errors.ts';
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import { forbidden } from '../../shared/errors.ts';
 import { canReadUserCoupons } from '../access.ts';
 import type { OffersContext, Ref } from '../context.ts';
 import type { CouponStatus } from '../rules/status.ts';

@@ -1,9 +1,9 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
+import { type UserError, userError } from '../../contract/errors.ts';
+import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { type UserError, userError } from '../../shared/errors.ts';
 import { DAY_MS } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
-import { newId } from '../../shared/ids.ts';
 import type { CouponRow, OffersDb, OffersTx } from '../context.ts';
 import { coupons, couponTemplates } from '../tables.ts';
 

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { type UserError, userError } from '../../shared/errors.ts';
+import { type UserError, userError } from '../../contract/errors.ts';
+import { newId } from '../../contract/ids.ts';
 import { beyondHorizonReason, DAY_MS, latestAllowedDate, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
 import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
-import { newId } from '../../shared/ids.ts';
 import { MAX_FEN } from '../../shared/money.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';

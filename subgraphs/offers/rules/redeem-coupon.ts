@@ -1,6 +1,6 @@
 import { and, eq, gt } from 'drizzle-orm';
+import { type UserError, userError } from '../../contract/errors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { isFenBetween, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
 import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../context.ts';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
+import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { newId } from '../../shared/ids.ts';
 import { commissionFen } from '../../shared/money.ts';
 import type { CommissionRow, OffersTx } from '../context.ts';
 import { commissions, merchantTerms, settlements } from '../tables.ts';

@@ -1,6 +1,6 @@
 import { and, eq, or } from 'drizzle-orm';
-import { type UserError, userError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
+import { type UserError, userError } from '../../contract/errors.ts';
+import { newId } from '../../contract/ids.ts';
 import type { FriendRequestRow, SocialDb, UserRow } from '../context.ts';
 import { friendRequests, friendships, users } from '../tables.ts';
 

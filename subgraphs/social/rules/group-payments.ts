@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { type UserError, userError } from '../../contract/errors.ts';
+import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { type UserError, userError } from '../../shared/errors.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
-import { newId } from '../../shared/ids.ts';
 import { splitEvenly } from '../../shared/money.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { GroupPaymentRow, SocialDb } from '../context.ts';

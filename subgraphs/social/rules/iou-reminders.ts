@@ -1,5 +1,5 @@
 import { and, inArray, lte, sql } from 'drizzle-orm';
-import { newId } from '../../shared/ids.ts';
+import { newId } from '../../contract/ids.ts';
 import type { SocialDb } from '../context.ts';
 import { iouReminders, ious } from '../tables.ts';
 

@@ -1,9 +1,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { type UserError, userError } from '../../contract/errors.ts';
+import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { type UserError, userError } from '../../shared/errors.ts';
 import { beyondHorizonReason } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
-import { newId } from '../../shared/ids.ts';
 import type { IouRow, RepaymentRow, SocialDb } from '../context.ts';
 import { iouRepayments, ious } from '../tables.ts';
 import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';

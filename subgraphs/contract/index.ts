@@ -1,0 +1,19 @@
+/**
+ * The contract between the gateway and the subgraphs: everything both sides must agree on, and the only
+ * module of `subgraphs/` the gateway imports. Change it and you change the protocol for both.
+ *
+ * - identity.ts: the identity the gateway verifies and forwards, signed for each subgraph request
+ * - scopes.ts: the scope names `@requiresScopes` uses and both sides check
+ * - errors.ts: error codes and the errors both sides answer with (401, FORBIDDEN, BAD_USER_INPUT, user errors)
+ * - ids.ts: the type prefixes of opaque ids
+ * - settings.ts: process names, ports, the data directory and the shared secrets
+ * - http.ts: how every process answers HTTP that is not a GraphQL result (always GraphQL JSON, same limits)
+ * - scalars.ts: the custom scalars, validated identically at the gateway and in every subgraph
+ */
+export * from './errors.ts';
+export * from './http.ts';
+export * from './identity.ts';
+export * from './ids.ts';
+export * from './scalars.ts';
+export * from './scopes.ts';
+export * from './settings.ts';
