@@ -1,23 +1,52 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pino } from 'pino';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
 import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from '../../gateway/local-graph.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
+import type { Identity } from '../../subgraphs/contract/identity.ts';
 import type { Secrets } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { type Clock, systemClock } from '../../subgraphs/shared/context.ts';
 import { type JobRun, runJobsOnce } from '../../subgraphs/shared/jobs.ts';
+import { removeTestDataDir, testDataDir } from './temp.ts';
 
-/** Who a test request is sent as: a user id (token with no scopes) or full token claims. */
-export type As = string | { user: string; scopes?: string[]; merchants?: string[]; expiresIn?: string };
+/** A user token's claims. */
+export type TokenClaims = { user: string; scopes?: string[]; merchants?: string[]; expiresIn?: string };
 
-export interface GraphQLResponseBody {
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary shapes
-  data?: any;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [k: string]: unknown } }[];
+/**
+ * Who a test request is sent as: a user id (token with no scopes), an identity from ./identities.ts (a user's
+ * token with its scopes and merchants; `ANONYMOUS` sends none) or full token claims.
+ */
+export type As = string | Identity | TokenClaims;
+
+/** The claims of the token sent `as` someone, or null for anonymous; partners use API keys, not tokens. */
+function claimsOf(as: As): TokenClaims | null {
+  if (typeof as === 'string') return { user: as };
+  if (!('kind' in as)) return as;
+  if (as.kind === 'anonymous') return null;
+  if (as.kind !== 'user' || !as.subject) throw new Error(`a ${as.kind} identity has no user token`);
+  return { user: as.subject, scopes: as.scopes, merchants: as.merchantIds };
+}
+
+/** An error of a GraphQL response. */
+export interface GraphQLResponseError {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string; [k: string]: unknown };
+}
+
+/** A GraphQL response whose data has the shape `TData` (`any` by default: tests read arbitrary shapes). */
+// biome-ignore lint/suspicious/noExplicitAny: the default lets untyped call sites read any field
+export interface GraphQLResponseBody<TData = any> {
+  data?: TData;
+  errors?: GraphQLResponseError[];
+}
+
+/** What `TestGraph.query` sends besides the operation. */
+export interface QueryOptions {
+  variables?: Record<string, unknown>;
+  as?: As;
+  headers?: Record<string, string>;
 }
 
 export interface TestGraph extends LocalGraph {
@@ -25,11 +54,15 @@ export interface TestGraph extends LocalGraph {
   secrets: Secrets;
   /** A user JWT signed with this graph's secret. */
   tokenFor(as: As): Promise<string>;
-  /** POSTs an operation to the gateway, optionally as a user, and returns the HTTP status and body. */
-  query(
+  /**
+   * POSTs an operation to the gateway, optionally as a user, and returns the HTTP status and body; `TData`
+   * names the shape of `body.data` (e.g. `query<{ me: { id: string } }>('{ me { id } }')`).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the default keeps untyped call sites reading any field
+  query<TData = any>(
     query: string,
-    options?: { variables?: Record<string, unknown>; as?: As; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: GraphQLResponseBody }>;
+    options?: QueryOptions,
+  ): Promise<{ status: number; body: GraphQLResponseBody<TData> }>;
   /** Total SQL statements executed by all subgraphs so far (for N+1 tests). */
   statementCount(): number;
   /** Runs every subgraph's deadline jobs once at the clock's time (the in-process scheduler is off in tests). */
@@ -62,7 +95,7 @@ export const TEST_SECRETS: Secrets = {
 export async function startTestGraph(
   options: { scale?: number; clock?: Clock; production?: boolean; userTokens?: LocalGraphOptions['userTokens'] } = {},
 ): Promise<TestGraph> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'lifegraph-test-'));
+  const dataDir = testDataDir('lifegraph-test-');
   let graph: LocalGraph;
   try {
     seedDataDir(dataDir, { scale: options.scale ?? 1 });
@@ -77,11 +110,12 @@ export async function startTestGraph(
       production: options.production,
     });
   } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
+    removeTestDataDir(dataDir);
     throw error;
   }
   const tokenFor = (as: As) => {
-    const claims = typeof as === 'string' ? { user: as } : as;
+    const claims = claimsOf(as);
+    if (!claims) throw new Error('an anonymous caller has no token');
     return signUserToken(
       { userId: claims.user, scopes: claims.scopes, merchantIds: claims.merchants, expiresIn: claims.expiresIn },
       { secret: TEST_SECRETS.jwtSecret, issuer: options.userTokens?.issuer, audience: options.userTokens?.audience },
@@ -92,17 +126,17 @@ export async function startTestGraph(
     dataDir,
     secrets: TEST_SECRETS,
     tokenFor,
-    async query(query, { variables, as, headers } = {}) {
+    async query<TData>(query: string, { variables, as, headers }: QueryOptions = {}) {
       const response = await fetch(graph.gateway.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...(as ? { authorization: `Bearer ${await tokenFor(as)}` } : {}),
+          ...(as && claimsOf(as) ? { authorization: `Bearer ${await tokenFor(as)}` } : {}),
           ...headers,
         },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, body: (await response.json()) as GraphQLResponseBody };
+      return { status: response.status, body: (await response.json()) as GraphQLResponseBody<TData> };
     },
     runJobs: () =>
       SUBGRAPH_NAMES.flatMap((name) =>
@@ -117,7 +151,7 @@ export async function startTestGraph(
       try {
         await graph.stop(onStopped);
       } finally {
-        rmSync(dataDir, { recursive: true, force: true });
+        removeTestDataDir(dataDir);
       }
     },
   };

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { IDENTITY_HEADER, type Identity, signIdentity } from '../../subgraphs/contract/identity.ts';
 import type { Clock } from '../../subgraphs/shared/context.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
@@ -11,6 +8,7 @@ import {
   startSubgraph,
 } from '../../subgraphs/shared/server.ts';
 import type { GraphQLResponseBody } from './graph.ts';
+import { removeTestDataDir, testDataDir } from './temp.ts';
 
 /** The secret a subgraph started by `startSeededSubgraph` verifies identities with. */
 export const SUBGRAPH_TEST_SECRET = 'test-secret';
@@ -68,7 +66,7 @@ export async function startSeededSubgraph<TSchema extends Record<string, unknown
   seed: (db: SubgraphDatabase<TSchema>['db']) => void,
   options: { clock?: Clock } = {},
 ): Promise<StartedSubgraph<TSchema>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lg-'));
+  const dataDir = testDataDir('lg-');
   const seeded = openSubgraphDatabase(definition, dataDir);
   seed(seeded.db);
   seeded.close();
@@ -82,7 +80,7 @@ export async function startSeededSubgraph<TSchema extends Record<string, unknown
     ...subgraph,
     stop: async () => {
       await subgraph.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeTestDataDir(dataDir);
     },
   };
 }

@@ -13,21 +13,17 @@ import {
 } from '../../subgraphs/content/rules/live-streams.ts';
 import { publishPost } from '../../subgraphs/content/rules/publishing.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
-import type { Identity } from '../../subgraphs/contract/identity.ts';
+import { ANONYMOUS } from '../../subgraphs/contract/identity.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { BOB_KFC_CONTENT_STAFF, partner, staff } from '../support/identities.ts';
 import { testDataDir } from '../support/temp.ts';
 
 const now = new Date(SEED_EPOCH.getTime() + 3_600_000);
 const HOUR = 3_600_000;
-const staff = (merchantIds: string[], scopes = ['merchant:content']): Identity => ({
-  kind: 'user',
-  subject: 'usr_bob',
-  scopes,
-  merchantIds,
-});
-const kfcStaff = staff(['mer_kfc']);
+/** Bob as content staff of New Hope, who does not act for KFC. */
+const newHopeStaff = staff('usr_bob', ['merchant:content'], ['mer_newhope']);
 const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 let database: SubgraphDatabase<typeof tables>;
 
@@ -54,7 +50,7 @@ const basePost = {
   body: 'Try it today.',
   media: ['https://img.lifegraph.dev/new.jpg'],
 };
-const schedule = (hoursAhead: number, caller = kfcStaff) =>
+const schedule = (hoursAhead: number, caller = BOB_KFC_CONTENT_STAFF) =>
   scheduleLiveStream(database.db, now, caller, {
     accountId: 'la_kfc',
     title: 'Friday deals',
@@ -64,7 +60,7 @@ const schedule = (hoursAhead: number, caller = kfcStaff) =>
 
 describe('publishPost', () => {
   it("publishes with attachments and the store directory's location, which the nearby feed finds", () => {
-    const result = publishPost(database.db, now, kfcStaff, {
+    const result = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, {
       ...basePost,
       storeId: 'sto_kfc_hz_1',
       attachments: [
@@ -94,24 +90,15 @@ describe('publishPost', () => {
   });
 
   it('lets a partner key with the merchant on its allow-list publish', () => {
-    const partner: Identity = {
-      kind: 'partner',
-      subject: 'key_1',
-      scopes: ['merchant:content'],
-      merchantIds: ['mer_kfc'],
-    };
-    expect(publishPost(database.db, now, partner, basePost).post?.publishedByUserId).toBe('key_1');
+    const kfcPartner = partner('key_1', ['merchant:content'], ['mer_kfc']);
+    expect(publishPost(database.db, now, kfcPartner, basePost).post?.publishedByUserId).toBe('key_1');
   });
 
   it.each([
-    ['anonymous', { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] } as Identity, 'UNAUTHENTICATED'],
-    [
-      'a partner identity without a subject',
-      { kind: 'partner', subject: null, scopes: ['merchant:content'], merchantIds: ['mer_kfc'] } as Identity,
-      'UNAUTHENTICATED',
-    ],
-    ['staff without the scope', staff(['mer_kfc'], []), 'FORBIDDEN'],
-    ['staff of another merchant', staff(['mer_newhope']), 'FORBIDDEN'],
+    ['anonymous', ANONYMOUS, 'UNAUTHENTICATED'],
+    ['a partner identity without a subject', partner(null, ['merchant:content'], ['mer_kfc']), 'UNAUTHENTICATED'],
+    ['staff without the scope', staff('usr_bob', [], ['mer_kfc']), 'FORBIDDEN'],
+    ['staff of another merchant', newHopeStaff, 'FORBIDDEN'],
   ])('refuses %s with an error and writes nothing', (_, caller, code) => {
     const before = counts();
     expect(() => publishPost(database.db, now, caller, basePost)).toThrow(
@@ -122,21 +109,21 @@ describe('publishPost', () => {
 
   it('refuses to publish to CREATOR and GOVERNMENT accounts, which have no merchant', () => {
     for (const accountId of ['la_creator_1', 'la_gov_hz_culture']) {
-      expect(() => publishPost(database.db, now, kfcStaff, { ...basePost, accountId })).toThrow(
+      expect(() => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, accountId })).toThrow(
         /belongs to no merchant/,
       );
     }
   });
 
   it('checks access before input, so a refused caller learns nothing from INVALID_INPUT', () => {
-    expect(() => publishPost(database.db, now, staff(['mer_newhope']), { ...basePost, title: '' })).toThrow(
+    expect(() => publishPost(database.db, now, newHopeStaff, { ...basePost, title: '' })).toThrow(
       /do not act for merchant mer_kfc/,
     );
   });
 
   it('reports every invalid field and unknown accounts as user errors that change nothing', () => {
     const before = counts();
-    const bad = publishPost(database.db, now, kfcStaff, {
+    const bad = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, {
       ...basePost,
       title: '',
       body: 'x'.repeat(5001),
@@ -150,14 +137,14 @@ describe('publishPost', () => {
       ['INVALID_INPUT', 'input.media'],
       ['INVALID_INPUT', 'input.attachments'],
     ]);
-    const missing = publishPost(database.db, now, kfcStaff, { ...basePost, accountId: 'la_missing' });
+    const missing = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, accountId: 'la_missing' });
     expect(missing.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'accountId'] })]);
     expect(counts()).toEqual(before);
   });
 
   it("tags only a known store of the account's merchant, with the location the directory holds", () => {
     const before = counts();
-    const tag = (storeId: string) => publishPost(database.db, now, kfcStaff, { ...basePost, storeId });
+    const tag = (storeId: string) => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, storeId });
     expect(tag('sto_missing')).toEqual({
       post: null,
       userErrors: [expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'storeId'] })],
@@ -168,11 +155,15 @@ describe('publishPost', () => {
     });
     expect(counts()).toEqual(before);
     // Reported together with the other problems of the input, so the client fixes them all at once.
-    const both = publishPost(database.db, now, kfcStaff, { ...basePost, title: '', storeId: 'sto_missing' });
+    const both = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, {
+      ...basePost,
+      title: '',
+      storeId: 'sto_missing',
+    });
     expect(both.userErrors.map((e) => e.code)).toEqual(['INVALID_INPUT', 'NOT_FOUND']);
     // A client cannot move the post: coordinates it sends are not part of the input and are ignored.
     const moved = { ...basePost, storeId: 'sto_kfc_hz_2', store: { id: 'sto_kfc_hz_2', location: { lat: 0, lng: 0 } } };
-    expect(publishPost(database.db, now, kfcStaff, moved).post).toMatchObject({
+    expect(publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, moved).post).toMatchObject({
       storeId: 'sto_kfc_hz_2',
       lat: 30.298548,
       lng: 120.202372,
@@ -181,7 +172,9 @@ describe('publishPost', () => {
 
   it('takes up to three attachments, each with the prefix of its kind, each once', () => {
     const attach = (attachments: { kind: 'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN' | 'MINI_PROGRAM'; id: string }[]) =>
-      publishPost(database.db, now, kfcStaff, { ...basePost, attachments }).userErrors.map((e) => e.field?.join('.'));
+      publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, attachments }).userErrors.map((e) =>
+        e.field?.join('.'),
+      );
     expect(
       attach([
         { kind: 'COUPON_TEMPLATE', id: 'cpt_kfc_1' },
@@ -210,14 +203,14 @@ describe('publishPost', () => {
     const fail = (step: string) => {
       if (step === 'post') throw new Error('crash after the post row');
     };
-    expect(() => publishPost(database.db, now, kfcStaff, input, { afterStep: fail })).toThrow(/crash/);
+    expect(() => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, input, { afterStep: fail })).toThrow(/crash/);
     expect(counts()).toEqual(before);
     expect(database.db.select().from(tables.posts).where(eq(tables.posts.title, 'Half-way')).all()).toEqual([]);
   });
 });
 
 describe('idempotency keys', () => {
-  const keyed = (idempotencyKey: string, extra: Partial<typeof basePost> = {}, caller = kfcStaff) =>
+  const keyed = (idempotencyKey: string, extra: Partial<typeof basePost> = {}, caller = BOB_KFC_CONTENT_STAFF) =>
     publishPost(database.db, now, caller, { ...basePost, ...extra, idempotencyKey });
   const keyRows = () => database.db.get<{ n: number }>(sql`select count(*) as n from idempotency_keys`).n;
 
@@ -238,13 +231,8 @@ describe('idempotency keys', () => {
       userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] })],
     });
     expect(counts()).toEqual(before);
-    const partner: Identity = {
-      kind: 'partner',
-      subject: 'usr_bob',
-      scopes: ['merchant:content'],
-      merchantIds: ['mer_kfc'],
-    };
-    const partners = keyed('retry-2', {}, partner);
+    // A partner key whose id equals bob's user id is another caller, with its own keys.
+    const partners = keyed('retry-2', {}, partner('usr_bob', ['merchant:content'], ['mer_kfc']));
     expect(partners).toMatchObject({ post: { id: expect.stringMatching(/^pst_/) }, userErrors: [] });
     expect(partners.post?.id).not.toBe(first.post?.id);
     expect(counts().posts).toBe(before.posts + 1);
@@ -268,9 +256,9 @@ describe('idempotency keys', () => {
     const fail = (step: string) => {
       if (step === 'attachments') throw new Error('crash');
     };
-    expect(() => publishPost(database.db, now, kfcStaff, input, { afterStep: fail })).toThrow(/crash/);
+    expect(() => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, input, { afterStep: fail })).toThrow(/crash/);
     expect({ ...counts(), keys: keyRows() }).toEqual(before);
-    const retried = publishPost(database.db, now, kfcStaff, input);
+    const retried = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, input);
     expect(retried.userErrors).toEqual([]);
     expect(counts().post_attachments).toBe(before.post_attachments + 1);
   });
@@ -282,13 +270,13 @@ describe('idempotency keys', () => {
       scheduledAt: new Date(now.getTime() + HOUR),
       idempotencyKey: 'ls-1',
     };
-    const first = scheduleLiveStream(database.db, now, kfcStaff, input);
+    const first = scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, input);
     expect(first).toMatchObject({ liveStream: { id: expect.stringMatching(/^lvs_/), title: 'Once' }, userErrors: [] });
     const before = counts();
-    expect(scheduleLiveStream(database.db, now, kfcStaff, input)).toEqual(first);
-    expect(scheduleLiveStream(database.db, now, kfcStaff, { ...input, title: 'Twice' }).userErrors[0]?.code).toBe(
-      'IDEMPOTENCY_KEY_REUSED',
-    );
+    expect(scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, input)).toEqual(first);
+    expect(
+      scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, { ...input, title: 'Twice' }).userErrors[0]?.code,
+    ).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(counts()).toEqual(before);
   });
 });
@@ -298,7 +286,8 @@ describe('live streams', () => {
     const scheduled = schedule(24);
     expect(scheduled.liveStream).toMatchObject({ status: 'SCHEDULED', viewerCount: 0, startedAt: null });
     const liveStreamId = scheduled.liveStream?.id as string;
-    const move = (to: 'LIVE' | 'ENDED') => advanceLiveStream(database.db, now, kfcStaff, { liveStreamId, to });
+    const move = (to: 'LIVE' | 'ENDED') =>
+      advanceLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, { liveStreamId, to });
     expect(move('ENDED').userErrors).toEqual([
       expect.objectContaining({ code: 'INVALID_STATE', field: ['liveStreamId'] }),
     ]);
@@ -310,27 +299,34 @@ describe('live streams', () => {
   });
 
   it('must be scheduled later than now, with valid offers', () => {
-    const past = scheduleLiveStream(database.db, now, kfcStaff, { accountId: 'la_kfc', title: 'x', scheduledAt: now });
+    const past = scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, {
+      accountId: 'la_kfc',
+      title: 'x',
+      scheduledAt: now,
+    });
     expect(past.userErrors).toEqual([
       expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'scheduledAt'] }),
     ]);
-    const offers = scheduleLiveStream(database.db, now, kfcStaff, {
+    const offers = scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, {
       accountId: 'la_kfc',
       title: ' ',
       scheduledAt: new Date(now.getTime() + HOUR),
       featuredOffers: [{ kind: 'COUPON_TEMPLATE', id: 'mp_kfc' }],
     });
     expect(offers.userErrors.map((e) => e.field?.join('.'))).toEqual(['input.title', 'input.featuredOffers.0.id']);
-    const missing = advanceLiveStream(database.db, now, kfcStaff, { liveStreamId: 'lvs_missing', to: 'LIVE' });
+    const missing = advanceLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, {
+      liveStreamId: 'lvs_missing',
+      to: 'LIVE',
+    });
     expect(missing.userErrors[0]?.code).toBe('NOT_FOUND');
   });
 
   it('are moved only by staff of the stream’s merchant', () => {
     const before = database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, 'lvs_kfc_2')).get();
-    expect(() =>
-      advanceLiveStream(database.db, now, staff(['mer_newhope']), { liveStreamId: 'lvs_kfc_2', to: 'LIVE' }),
-    ).toThrow(/do not act for merchant mer_kfc/);
-    expect(() => schedule(24, staff(['mer_newhope']))).toThrow(/do not act for merchant mer_kfc/);
+    expect(() => advanceLiveStream(database.db, now, newHopeStaff, { liveStreamId: 'lvs_kfc_2', to: 'LIVE' })).toThrow(
+      /do not act for merchant mer_kfc/,
+    );
+    expect(() => schedule(24, newHopeStaff)).toThrow(/do not act for merchant mer_kfc/);
     const after = database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, 'lvs_kfc_2')).get();
     expect(after).toEqual(before);
   });
@@ -344,7 +340,7 @@ describe('live streams', () => {
       scheduleLiveStream(
         database.db,
         now,
-        kfcStaff,
+        BOB_KFC_CONTENT_STAFF,
         { accountId: 'la_kfc', title: 'Never', scheduledAt: new Date(now.getTime() + HOUR) },
         { afterStep: fail },
       ),
@@ -357,7 +353,7 @@ describe('no-show job', () => {
   it('ends a SCHEDULED stream 24 hours after its time, once, and leaves everything else', () => {
     const stream = schedule(2).liveStream as LiveStreamRow;
     const started = schedule(3).liveStream as LiveStreamRow;
-    advanceLiveStream(database.db, now, kfcStaff, { liveStreamId: started.id, to: 'LIVE' });
+    advanceLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, { liveStreamId: started.id, to: 'LIVE' });
     const statusOf = (id: string) =>
       database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, id)).get();
     const due = new Date(stream.scheduledAt.getTime() + NO_SHOW_AFTER_MS);

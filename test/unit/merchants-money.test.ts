@@ -2,12 +2,13 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
-import type { Identity } from '../../subgraphs/contract/identity.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import { CIRCLE_MIN_ONLINE_MS, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
 import * as tables from '../../subgraphs/merchants/tables.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { partner, staff } from '../support/identities.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /**
@@ -22,12 +23,12 @@ beforeEach(() => {
 });
 afterEach(() => database.close());
 
-const STAFF: Identity = {
-  kind: 'user',
-  subject: 'usr_0001',
-  scopes: ['merchant:offers'],
-  merchantIds: ['mer_burgerking', 'mer_muji', 'mer_luckin', 'mer_kfc', 'mer_nope'],
-};
+/** Staff of every merchant these tests join to the circle. */
+const STAFF = staff(
+  'usr_0001',
+  ['merchant:offers'],
+  ['mer_burgerking', 'mer_muji', 'mer_luckin', 'mer_kfc', 'mer_nope'],
+);
 const row = (id: string) => database.db.select().from(tables.merchants).where(eq(tables.merchants.id, id)).get();
 /** Gives the merchant exactly one mini program, online since `at`. */
 const onlineSince = (merchantId: string, at: Date) =>
@@ -129,17 +130,12 @@ describe('access is checked before anything is read or written', () => {
     }
   };
   it('anonymous, no scope, other merchant: refused; partner key with the merchant on its allow-list: allowed', () => {
-    const partner = (merchantIds: string[]): Identity => ({
-      kind: 'partner',
-      subject: 'key_1',
-      scopes: ['merchant:offers'],
-      merchantIds,
-    });
-    expect(code({ kind: 'anonymous', subject: null, scopes: [], merchantIds: [] })).toBe('UNAUTHENTICATED');
+    const partnerOf = (merchantIds: string[]) => partner('key_1', ['merchant:offers'], merchantIds);
+    expect(code(ANONYMOUS)).toBe('UNAUTHENTICATED');
     expect(code({ ...STAFF, scopes: ['merchant:content'] })).toBe('FORBIDDEN');
-    expect(code(partner(['mer_newhope']))).toBe('FORBIDDEN');
+    expect(code(partnerOf(['mer_newhope']))).toBe('FORBIDDEN');
     expect(row('mer_burgerking')?.joinedCircleAt).toBeNull();
-    expect(code(partner(['mer_newhope', 'mer_burgerking']))).toBe('ALLOWED');
+    expect(code(partnerOf(['mer_newhope', 'mer_burgerking']))).toBe('ALLOWED');
   });
 });
 

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
-import type { Identity } from '../../subgraphs/contract/identity.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import { findStoresNear, listMerchants } from '../../subgraphs/merchants/queries.ts';
 import { eligibleAt, isEligible, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
@@ -10,17 +10,18 @@ import * as tables from '../../subgraphs/merchants/tables.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { distanceMeters } from '../../subgraphs/shared/geo.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { partner, staff } from '../support/identities.ts';
 import { WEST_LAKE } from '../support/operations.ts';
 import { testDataDir } from '../support/temp.ts';
 
 const DAY = 86_400_000;
 /** Staff of every merchant these tests join, with the scope joining needs. */
-const STAFF: Identity = {
-  kind: 'user',
-  subject: 'usr_0001',
-  scopes: ['merchant:offers'],
-  merchantIds: ['mer_burgerking', 'mer_eleme', 'mer_luckin', 'mer_muji', 'mer_nope'],
-};
+/** Staff of every merchant these tests join to the circle. */
+const STAFF = staff(
+  'usr_0001',
+  ['merchant:offers'],
+  ['mer_burgerking', 'mer_eleme', 'mer_luckin', 'mer_muji', 'mer_nope'],
+);
 const world = buildWorld(1);
 let database: SubgraphDatabase<typeof tables>;
 
@@ -164,12 +165,6 @@ describe('listMerchants', () => {
 });
 
 describe('joinConsumptionCircle access', () => {
-  const who = (kind: Identity['kind'], scopes: string[], merchantIds: string[]): Identity => ({
-    kind,
-    subject: kind === 'anonymous' ? null : 'x',
-    scopes,
-    merchantIds,
-  });
   const code = (caller: Identity) => {
     try {
       joinConsumptionCircle(database.db, SEED_EPOCH, caller, { merchantId: 'mer_local_0001' });
@@ -180,13 +175,13 @@ describe('joinConsumptionCircle access', () => {
   };
 
   it('needs merchant:offers for this merchant, from staff users or partner keys alike, and writes nothing otherwise', () => {
-    expect(code(who('anonymous', [], []))).toBe('UNAUTHENTICATED');
-    expect(code(who('user', [], ['mer_local_0001']))).toBe('FORBIDDEN');
-    expect(code(who('user', ['merchant:content', 'merchant:finance'], ['mer_local_0001']))).toBe('FORBIDDEN');
-    expect(code(who('user', ['merchant:offers'], ['mer_kfc']))).toBe('FORBIDDEN');
-    expect(code(who('partner', ['merchant:offers'], ['mer_newhope']))).toBe('FORBIDDEN');
+    expect(code(ANONYMOUS)).toBe('UNAUTHENTICATED');
+    expect(code(staff('x', [], ['mer_local_0001']))).toBe('FORBIDDEN');
+    expect(code(staff('x', ['merchant:content', 'merchant:finance'], ['mer_local_0001']))).toBe('FORBIDDEN');
+    expect(code(staff('x', ['merchant:offers'], ['mer_kfc']))).toBe('FORBIDDEN');
+    expect(code(partner('x', ['merchant:offers'], ['mer_newhope']))).toBe('FORBIDDEN');
     expect(merchantRow('mer_local_0001')?.joinedCircleAt).toBeNull();
-    expect(code(who('partner', ['merchant:offers'], ['mer_newhope', 'mer_local_0001']))).toBe('ALLOWED');
+    expect(code(partner('x', ['merchant:offers'], ['mer_newhope', 'mer_local_0001']))).toBe('ALLOWED');
     expect(merchantRow('mer_local_0001')?.joinedCircleAt).toEqual(SEED_EPOCH);
   });
 });

@@ -35,6 +35,7 @@ const MINUTE = 60_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
 const world = buildWorld(1);
 /** Who creates offers in these tests (the caller that stores their idempotency keys). */
+/** The caller the offers rules remember idempotency keys under: a KFC staff user. */
 const STAFF = 'usr_kfc_staff';
 let db: OffersDb;
 
@@ -126,7 +127,7 @@ describe('redeemCoupon', () => {
     redeemCoupon(
       db,
       now,
-      'usr_kfc_staff',
+      STAFF,
       { couponId: 'cpn_000001', storeId: 'sto_kfc_hz_1', orderAmountFen: 5500, idempotencyKey: 'r1', ...over },
       options,
     );

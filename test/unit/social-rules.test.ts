@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeSocial } from '../../seeds/write-social.ts';
-import type { Identity } from '../../subgraphs/contract/identity.ts';
+import { ANONYMOUS } from '../../subgraphs/contract/identity.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { assertIouParty, requireUser } from '../../subgraphs/social/access.ts';
 import type { SocialDb } from '../../subgraphs/social/context.ts';
@@ -11,6 +11,7 @@ import { social } from '../../subgraphs/social/index.ts';
 import { removeFriend, requestFriend, respondToFriendRequest } from '../../subgraphs/social/rules/friends.ts';
 import { iouStatus, iouStatusCondition } from '../../subgraphs/social/rules/iou-status.ts';
 import { friendRequests, friendships, groupPaymentShares, groupPayments, ious } from '../../subgraphs/social/tables.ts';
+import { ALICE, BOB, CAROL, partner } from '../support/identities.ts';
 import { testDataDir } from '../support/temp.ts';
 
 const NOW = SEED_EPOCH;
@@ -176,7 +177,6 @@ describe('seed writer', () => {
 });
 
 describe('access', () => {
-  const user = (subject: string): Identity => ({ kind: 'user', subject, scopes: [], merchantIds: [] });
   const codeOf = (fn: () => void) => {
     try {
       fn();
@@ -187,14 +187,10 @@ describe('access', () => {
   };
   it('shows an IOU to its parties only', () => {
     const iou = { lenderId: 'usr_bob', borrowerId: 'usr_carol' };
-    expect(codeOf(() => assertIouParty(user('usr_bob'), iou))).toBeNull();
-    expect(codeOf(() => assertIouParty(user('usr_carol'), iou))).toBeNull();
-    expect(codeOf(() => assertIouParty(user('usr_alice'), iou))).toBe('FORBIDDEN');
-    expect(codeOf(() => requireUser({ kind: 'anonymous', subject: null, scopes: [], merchantIds: [] }))).toBe(
-      'UNAUTHENTICATED',
-    );
-    expect(codeOf(() => requireUser({ kind: 'partner', subject: 'key_1', scopes: [], merchantIds: [] }))).toBe(
-      'UNAUTHENTICATED',
-    );
+    expect(codeOf(() => assertIouParty(BOB, iou))).toBeNull();
+    expect(codeOf(() => assertIouParty(CAROL, iou))).toBeNull();
+    expect(codeOf(() => assertIouParty(ALICE, iou))).toBe('FORBIDDEN');
+    expect(codeOf(() => requireUser(ANONYMOUS))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => requireUser(partner('key_1', [], [])))).toBe('UNAUTHENTICATED');
   });
 });
