@@ -3,13 +3,12 @@ import { buildWorld } from '../../seeds/world.ts';
 import { writeContent } from '../../seeds/write-content.ts';
 import { content } from '../../subgraphs/content/index.ts';
 import type * as tables from '../../subgraphs/content/tables.ts';
-import type { Identity } from '../../subgraphs/contract/identity.ts';
+import { ANONYMOUS } from '../../subgraphs/contract/identity.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { ALICE, BOB, BOB_KFC_CONTENT_STAFF } from '../support/identities.ts';
+import { WEST_LAKE } from '../support/operations.ts';
 import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 
-const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
-const user = (subject: string): Identity => ({ kind: 'user', subject, scopes: [], merchantIds: [] });
-const ANONYMOUS: Identity = { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] };
 let server: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
@@ -20,11 +19,11 @@ afterAll(async () => server?.stop());
 // biome-ignore lint/suspicious/noExplicitAny: test responses are checked by shape
 type Result = { data?: any; errors?: { message: string; path?: string[]; extensions: { code: string } }[] };
 
-async function gql(query: string, variables: Record<string, unknown> = {}, identity = user('usr_alice')) {
+async function gql(query: string, variables: Record<string, unknown> = {}, identity = ALICE) {
   return (await querySubgraph<Result>(server.url, SUBGRAPH_TEST_SECRET, identity, { query, variables })).body;
 }
 
-async function data(query: string, variables: Record<string, unknown> = {}, identity = user('usr_alice')) {
+async function data(query: string, variables: Record<string, unknown> = {}, identity = ALICE) {
   const result = await gql(query, variables, identity);
   expect(result.errors).toBeUndefined();
   return result.data;
@@ -206,7 +205,7 @@ describe('entities', () => {
   it("keeps another user's following and favorites private", async () => {
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id following { edges { cursor } } } } }`;
     const r = [{ __typename: 'User', id: 'usr_alice' }];
-    const asBob = await gql(query, { r }, user('usr_bob'));
+    const asBob = await gql(query, { r }, BOB);
     expect(asBob.data?._entities[0].following).toBeNull();
     expect(asBob.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
     const anonymous = await gql(query, { r }, ANONYMOUS);
@@ -255,7 +254,7 @@ describe('mutations', () => {
         comment { id body author { id } post { id } } post { commentCount comments(first: 1) { edges { node { body } } } }
         userErrors { code } } }`);
     expect(d.b.post.shareCount).toBe(d.a.post.shareCount);
-    const bob = await data(`mutation { sharePost(postId: "pst_kfc_6") { ${POST_FIELDS} } }`, {}, user('usr_bob'));
+    const bob = await data(`mutation { sharePost(postId: "pst_kfc_6") { ${POST_FIELDS} } }`, {}, BOB);
     expect(bob.sharePost.post.shareCount).toBe(d.a.post.shareCount + 1);
     expect(d.c).toMatchObject({
       comment: { body: 'Went today', author: { id: 'usr_alice' }, post: { id: 'pst_kfc_6' } },
@@ -289,7 +288,6 @@ describe('mutations', () => {
 });
 
 describe('publishing', () => {
-  const staff: Identity = { kind: 'user', subject: 'usr_bob', scopes: ['merchant:content'], merchantIds: ['mer_kfc'] };
   const PUBLISH = `mutation($input: PublishPostInput!) {
     publishPost(input: $input) { post { id title account { id } store { id }
       attachments { __typename ... on MiniProgram { id } } } userErrors { code field } } }`;
@@ -304,7 +302,7 @@ describe('publishing', () => {
   };
 
   it('lets staff publish posts and run live streams for their merchant', async () => {
-    const d = await data(PUBLISH, { input }, staff);
+    const d = await data(PUBLISH, { input }, BOB_KFC_CONTENT_STAFF);
     expect(d.publishPost).toMatchObject({
       post: { title: 'Behind the counter', account: { id: 'la_kfc' }, store: { id: 'sto_kfc_hz_1' } },
       userErrors: [],
@@ -315,7 +313,7 @@ describe('publishing', () => {
         featuredOffers: [{ kind: COUPON_TEMPLATE, id: "cpt_kfc_1" }] }) {
         liveStream { id status scheduledAt featuredOffers { __typename } } userErrors { code } } }`,
       { at: new Date(Date.now() + 86_400_000).toISOString() },
-      staff,
+      BOB_KFC_CONTENT_STAFF,
     );
     expect(scheduled.scheduleLiveStream.liveStream).toMatchObject({
       status: 'SCHEDULED',
@@ -327,7 +325,7 @@ describe('publishing', () => {
         b: endLiveStream(liveStreamId: $id) { liveStream { status endedAt } userErrors { code } }
         c: endLiveStream(liveStreamId: $id) { liveStream { status } userErrors { code } } }`,
       { id },
-      staff,
+      BOB_KFC_CONTENT_STAFF,
     );
     expect(moved.a.liveStream.status).toBe('LIVE');
     expect(moved.b.liveStream.status).toBe('ENDED');
@@ -335,9 +333,9 @@ describe('publishing', () => {
   });
 
   it('refuses callers without the scope or the merchant', async () => {
-    const noScope = await gql(PUBLISH, { input }, user('usr_bob'));
+    const noScope = await gql(PUBLISH, { input }, BOB);
     expect(noScope.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
-    const otherMerchant = await gql(PUBLISH, { input }, { ...staff, merchantIds: ['mer_newhope'] });
+    const otherMerchant = await gql(PUBLISH, { input }, { ...BOB_KFC_CONTENT_STAFF, merchantIds: ['mer_newhope'] });
     expect(otherMerchant.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
     const anonymous = await gql(PUBLISH, { input }, ANONYMOUS);
     expect(anonymous.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');

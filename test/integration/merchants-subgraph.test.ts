@@ -5,6 +5,7 @@ import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import type * as tables from '../../subgraphs/merchants/tables.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { ALICE, staff } from '../support/identities.ts';
 import { WEST_LAKE } from '../support/operations.ts';
 import {
   postToSubgraph,
@@ -14,13 +15,12 @@ import {
   startSeededSubgraph,
 } from '../support/subgraph.ts';
 
-const ALICE: Identity = { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] };
-const KFC_STAFF: Identity = {
-  kind: 'user',
-  subject: 'usr_bob',
-  scopes: ['merchant:offers', 'merchant:finance'],
-  merchantIds: ['mer_burgerking', 'mer_eleme', 'mer_kfc', 'mer_ghost'],
-};
+/** KFC staff who also acts for the merchants the circle tests join (a missing one among them). */
+const CIRCLE_STAFF = staff(
+  'usr_bob',
+  ['merchant:offers', 'merchant:finance'],
+  ['mer_burgerking', 'mer_eleme', 'mer_kfc', 'mer_ghost'],
+);
 let subgraph: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
@@ -52,7 +52,7 @@ const MERCHANT = /* GraphQL */ `#graphql
 
 describe('merchants subgraph queries', () => {
   it('resolves a merchant with its category, provider, stores and mini programs', async () => {
-    const body = await gql(MERCHANT, { id: 'mer_kfc', n: 2 }, KFC_STAFF);
+    const body = await gql(MERCHANT, { id: 'mer_kfc', n: 2 }, CIRCLE_STAFF);
     expect(body.errors).toBeUndefined();
     expect(body.data.merchant).toMatchObject({
       id: 'mer_kfc',
@@ -78,7 +78,7 @@ describe('merchants subgraph queries', () => {
   });
 
   it('says when a young merchant becomes eligible for the consumption circle', async () => {
-    const body = await gql(MERCHANT, { id: 'mer_eleme' }, KFC_STAFF);
+    const body = await gql(MERCHANT, { id: 'mer_eleme' }, CIRCLE_STAFF);
     expect(body.data.merchant).toMatchObject({
       consumptionCircleEligible: false,
       consumptionCircleEligibleAt: new Date(SEED_EPOCH.getTime() + 25 * 86_400_000).toISOString(),
@@ -164,10 +164,10 @@ describe('merchants subgraph queries', () => {
 describe('settlementRateBps in the subgraph itself', () => {
   it('is null with FORBIDDEN unless the caller has merchant:finance for that very merchant', async () => {
     const query = `{ kfc: merchant(id: "mer_kfc") { settlementRateBps } muji: merchant(id: "mer_muji") { name settlementRateBps } }`;
-    const staff = await gql(query, {}, KFC_STAFF);
+    const staff = await gql(query, {}, CIRCLE_STAFF);
     expect(staff.data).toEqual({ kfc: { settlementRateBps: 110 }, muji: { name: 'Muji', settlementRateBps: null } });
     expect(staff.errors).toMatchObject([{ path: ['muji', 'settlementRateBps'], extensions: { code: 'FORBIDDEN' } }]);
-    const noScope = await gql(query, {}, { ...KFC_STAFF, scopes: ['merchant:offers'] });
+    const noScope = await gql(query, {}, { ...CIRCLE_STAFF, scopes: ['merchant:offers'] });
     expect(noScope.data.kfc.settlementRateBps).toBeNull();
     expect(noScope.errors.map((e: { path: string[] }) => e.path.join('.'))).toEqual([
       'kfc.settlementRateBps',
@@ -214,7 +214,7 @@ const JOIN = /* GraphQL */ `#graphql
 
 describe('joinConsumptionCircle', () => {
   it('joins once; a repeat is ALREADY_MEMBER and changes nothing', async () => {
-    const first = await gql(JOIN, { id: 'mer_burgerking' }, KFC_STAFF);
+    const first = await gql(JOIN, { id: 'mer_burgerking' }, CIRCLE_STAFF);
     expect(first.errors).toBeUndefined();
     expect(first.data.joinConsumptionCircle).toEqual({
       merchant: {
@@ -224,7 +224,7 @@ describe('joinConsumptionCircle', () => {
       },
       userErrors: [],
     });
-    const again = await gql(JOIN, { id: 'mer_burgerking' }, KFC_STAFF);
+    const again = await gql(JOIN, { id: 'mer_burgerking' }, CIRCLE_STAFF);
     expect(again.data.joinConsumptionCircle.userErrors.map((e: { code: string }) => e.code)).toEqual([
       'ALREADY_MEMBER',
     ]);
@@ -232,14 +232,14 @@ describe('joinConsumptionCircle', () => {
   });
 
   it('reports NOT_ELIGIBLE with the date, and NOT_FOUND for a missing merchant, changing nothing', async () => {
-    const young = await gql(JOIN, { id: 'mer_eleme' }, KFC_STAFF);
+    const young = await gql(JOIN, { id: 'mer_eleme' }, CIRCLE_STAFF);
     expect(young.data.joinConsumptionCircle.userErrors[0]).toMatchObject({
       code: 'NOT_ELIGIBLE',
       field: ['merchantId'],
     });
     expect(young.data.joinConsumptionCircle.userErrors[0].message).toContain('2026-11-26');
     expect(young.data.joinConsumptionCircle.merchant.inConsumptionCircle).toBe(false);
-    const missing = await gql(JOIN, { id: 'mer_ghost' }, KFC_STAFF);
+    const missing = await gql(JOIN, { id: 'mer_ghost' }, CIRCLE_STAFF);
     expect(missing.data.joinConsumptionCircle).toMatchObject({ merchant: null, userErrors: [{ code: 'NOT_FOUND' }] });
     const after = await gql(`{ merchant(id: "mer_eleme") { inConsumptionCircle } }`);
     expect(after.data.merchant.inConsumptionCircle).toBe(false);

@@ -7,16 +7,12 @@ import { offers } from '../../subgraphs/offers/index.ts';
 import type * as tables from '../../subgraphs/offers/tables.ts';
 import { commissions, settlements } from '../../subgraphs/offers/tables.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { ALICE, BOB, staff } from '../support/identities.ts';
 import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
-const ALICE: Identity = { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] };
-const KFC_STAFF: Identity = {
-  kind: 'user',
-  subject: 'usr_bob',
-  scopes: ['merchant:offers', 'merchant:finance'],
-  merchantIds: ['mer_kfc'],
-};
+/** Bob as KFC staff: he also owns a seeded KFC coupon, which the staff read of entities includes. */
+const BOB_KFC_STAFF = staff('usr_bob', ['merchant:offers', 'merchant:finance'], ['mer_kfc']);
 let subgraph: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
@@ -110,7 +106,7 @@ describe('offers subgraph reads', () => {
     const bobs = await gql(query, { id: 'cpn_000003' });
     expect(bobs.data.coupon).toBeNull();
     expect(bobs.errors[0].extensions.code).toBe('FORBIDDEN');
-    const asBob = await gql(query, { id: 'cpn_000003' }, { ...ALICE, subject: 'usr_bob' });
+    const asBob = await gql(query, { id: 'cpn_000003' }, BOB);
     expect(asBob.data.coupon.liveStream).toEqual({ id: 'lvs_kfc_1' });
   });
 
@@ -159,7 +155,7 @@ describe('offers subgraph reads', () => {
           { __typename: 'CouponTemplate', id: 'cpt_nope' },
         ],
       },
-      KFC_STAFF,
+      BOB_KFC_STAFF,
     );
     expect(body.errors).toBeUndefined();
     expect(body.data._entities).toMatchObject([
@@ -176,7 +172,7 @@ describe('offers subgraph reads', () => {
     const query = entities(`... on Merchant { id couponTemplates(first: 5) { edges { node { id } } }
       groupBuyCampaigns { edges { node { id } } } commissions { edges { node { id amount { fen } } } } }`);
     const r = [{ __typename: 'Merchant', id: 'mer_kfc' }];
-    const staff = await gql(query, { r }, KFC_STAFF);
+    const staff = await gql(query, { r }, BOB_KFC_STAFF);
     expect(staff.errors).toBeUndefined();
     const kfc = staff.data._entities[0];
     expect(ids(kfc.couponTemplates).sort()).toEqual(['cpt_kfc_1', 'cpt_kfc_2']);

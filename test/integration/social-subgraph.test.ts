@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeSocial } from '../../seeds/write-social.ts';
-import type { Identity } from '../../subgraphs/contract/identity.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 import { social } from '../../subgraphs/social/index.ts';
 import type * as tables from '../../subgraphs/social/tables.ts';
+import { ALICE, BOB, CAROL, user } from '../support/identities.ts';
 import { postToSubgraph, querySubgraph, SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 
-const user = (subject: string): Identity => ({ kind: 'user', subject, scopes: [], merchantIds: [] });
-const ALICE = user('usr_alice');
-const ANONYMOUS: Identity = { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] };
 let subgraph: StartedSubgraph<typeof tables>;
 
 beforeAll(async () => {
@@ -94,7 +92,7 @@ describe('social subgraph queries', () => {
       `{ iou(id: "iou_bob_carol") { id status repaid { fen } outstanding { fen } repayments { amount { fen } } }
          me { active: ious(status: ACTIVE) { edges { node { id } } } overdue: ious(status: OVERDUE) { edges { node { id } } } } }`,
       {},
-      user('usr_bob'),
+      BOB,
     );
     expect(body.errors).toBeUndefined();
     expect(body.data.iou).toEqual({
@@ -305,29 +303,23 @@ describe('social subgraph mutations', () => {
       dueDate: '2026-12-31T00:00:00.000Z',
       idempotencyKey: 'create-1',
     };
-    const created = await gql(CREATE, { input }, user('usr_carol'));
+    const created = await gql(CREATE, { input }, CAROL);
     expect(created.data.createIou).toMatchObject({
       iou: { status: 'PENDING', principal: { fen: 20_000 }, dueDate: input.dueDate, lender: { id: 'usr_bob' } },
       userErrors: [],
     });
     const iouId = created.data.createIou.iou.id;
-    expect((await gql(CREATE, { input }, user('usr_carol'))).data.createIou.iou.id).toBe(iouId);
-    const reused = await gql(CREATE, { input: { ...input, principalFen: 1 } }, user('usr_carol'));
+    expect((await gql(CREATE, { input }, CAROL)).data.createIou.iou.id).toBe(iouId);
+    const reused = await gql(CREATE, { input: { ...input, principalFen: 1 } }, CAROL);
     expect(reused.data.createIou.userErrors).toEqual([
       { code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] },
     ]);
-    const notFriends = await gql(
-      CREATE,
-      { input: { ...input, lenderId: 'usr_alice', idempotencyKey: 'x' } },
-      user('usr_carol'),
-    );
+    const notFriends = await gql(CREATE, { input: { ...input, lenderId: 'usr_alice', idempotencyKey: 'x' } }, CAROL);
     expect(notFriends.data.createIou.userErrors[0].code).toBe('NOT_FRIENDS');
 
     const confirm = `mutation($id: ID!) { confirmIou(iouId: $id) { iou { id status } userErrors { code } } }`;
-    expect((await gql(confirm, { id: iouId }, user('usr_carol'))).data.confirmIou.userErrors).toEqual([
-      { code: 'NOT_LENDER' },
-    ]);
-    expect((await gql(confirm, { id: iouId }, user('usr_bob'))).data.confirmIou).toEqual({
+    expect((await gql(confirm, { id: iouId }, CAROL)).data.confirmIou.userErrors).toEqual([{ code: 'NOT_LENDER' }]);
+    expect((await gql(confirm, { id: iouId }, BOB)).data.confirmIou).toEqual({
       iou: { id: iouId, status: 'ACTIVE' },
       userErrors: [],
     });
@@ -335,18 +327,18 @@ describe('social subgraph mutations', () => {
     const REPAY = `mutation($input: RepayIouInput!) { repayIou(input: $input) {
       iou { status repaid { fen } outstanding { fen } repayments { id } } repayment { id amount { fen } } userErrors { code } } }`;
     const pay = { iouId, amountFen: 5_000, idempotencyKey: 'pay-1' };
-    const paid = await gql(REPAY, { input: pay }, user('usr_carol'));
+    const paid = await gql(REPAY, { input: pay }, CAROL);
     expect(paid.data.repayIou).toMatchObject({
       iou: { status: 'ACTIVE', repaid: { fen: 5_000 }, outstanding: { fen: 15_000 } },
       repayment: { amount: { fen: 5_000 } },
       userErrors: [],
     });
-    const replay = await gql(REPAY, { input: pay }, user('usr_carol'));
+    const replay = await gql(REPAY, { input: pay }, CAROL);
     expect(replay.data.repayIou.repayment.id).toBe(paid.data.repayIou.repayment.id);
     expect(replay.data.repayIou.iou.repayments).toHaveLength(1);
-    const over = await gql(REPAY, { input: { ...pay, amountFen: 15_001, idempotencyKey: 'pay-2' } }, user('usr_carol'));
+    const over = await gql(REPAY, { input: { ...pay, amountFen: 15_001, idempotencyKey: 'pay-2' } }, CAROL);
     expect(over.data.repayIou).toEqual({ iou: null, repayment: null, userErrors: [{ code: 'OVERPAYMENT' }] });
-    const rest = await gql(REPAY, { input: { ...pay, amountFen: 15_000, idempotencyKey: 'pay-3' } }, user('usr_carol'));
+    const rest = await gql(REPAY, { input: { ...pay, amountFen: 15_000, idempotencyKey: 'pay-3' } }, CAROL);
     expect(rest.data.repayIou.iou).toMatchObject({ status: 'REPAID', outstanding: { fen: 0 } });
   });
 });

@@ -18,13 +18,13 @@ import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { BOB_KFC_CONTENT_STAFF, partner, staff } from '../support/identities.ts';
+import { WEST_LAKE } from '../support/operations.ts';
 import { testDataDir } from '../support/temp.ts';
 
 const now = new Date(SEED_EPOCH.getTime() + 3_600_000);
 const HOUR = 3_600_000;
 /** Bob as content staff of New Hope, who does not act for KFC. */
 const newHopeStaff = staff('usr_bob', ['merchant:content'], ['mer_newhope']);
-const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 let database: SubgraphDatabase<typeof tables>;
 
 beforeAll(() => {

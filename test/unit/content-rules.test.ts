@@ -18,9 +18,9 @@ import * as tables from '../../subgraphs/content/tables.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { distanceMeters } from '../../subgraphs/shared/geo.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { WEST_LAKE } from '../support/operations.ts';
 import { testDataDir } from '../support/temp.ts';
 
-const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 const world = buildWorld(1);
 const now = SEED_EPOCH;
 let database: SubgraphDatabase<typeof tables>;
