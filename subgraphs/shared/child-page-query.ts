@@ -1,6 +1,8 @@
+import type DataLoader from 'dataloader';
 import { and, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { type ChildPageKey, type Connection, childPageLoader } from './connection.ts';
 
 /**
  * One query that returns, for each parent, its rows `offset + 1 .. offset + limit` in `orderBy` order:
@@ -37,4 +39,22 @@ export function selectChildPage<T extends SQLiteTable>(
     .all() as (T['$inferSelect'] & { rowNumber?: number })[];
   for (const row of rows) delete row.rowNumber;
   return rows;
+}
+
+/**
+ * The paged one-to-many loader of every subgraph: `table`'s rows by `parentColumn`, in `orderBy` order, one
+ * `selectChildPage` statement per page size however many parents ask (see `childPageLoader`). `where` narrows the
+ * children (a status filter), and is fixed for the loader's request.
+ */
+export function pagedChildrenLoader<T extends SQLiteTable>(
+  db: BetterSQLite3Database<Record<string, unknown>>,
+  options: { table: T; parentColumn: SQLiteColumn; orderBy: SQL; where?: SQL },
+): DataLoader<ChildPageKey, Connection<T['$inferSelect']>, string> {
+  const { table, parentColumn } = options;
+  const parentField = Object.entries(getTableColumns(table)).find(([, column]) => column === parentColumn)?.[0];
+  if (!parentField) throw new Error(`${parentColumn.name} is not a column of the table it pages`);
+  return childPageLoader(
+    (parentIds, offset, limit) => selectChildPage(db, { ...options, parentIds, offset, limit }),
+    (row: T['$inferSelect']) => String((row as Record<string, unknown>)[parentField] ?? ''),
+  );
 }

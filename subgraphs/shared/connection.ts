@@ -133,13 +133,19 @@ export function byIdLoader<Row extends { id: string }>(
   });
 }
 
+/** A family of loaders, one per filter value: call it with the filter; `clearAll` forgets every one of them. */
+export interface LoaderFamily<K, L extends { clearAll(): unknown }> {
+  (filter: K): L;
+  clearAll(): void;
+}
+
 /**
  * One loader per filter value (`coupons(status: X)`, `ious(status: Y)`), created on first use within the
  * request, so a filtered list for many parents is still one statement per filter.
  */
-export function loaderPerFilter<K, L>(make: (filter: K) => L): (filter: K) => L {
+export function loaderPerFilter<K, L extends { clearAll(): unknown }>(make: (filter: K) => L): LoaderFamily<K, L> {
   const made = new Map<K, L>();
-  return (filter) => {
+  const family = (filter: K) => {
     let loader = made.get(filter);
     if (!loader) {
       loader = make(filter);
@@ -147,6 +153,7 @@ export function loaderPerFilter<K, L>(make: (filter: K) => L): (filter: K) => L 
     }
     return loader;
   };
+  return Object.assign(family, { clearAll: () => made.clear() });
 }
 
 /**
@@ -182,4 +189,18 @@ export function groupLoader<Row>(
     }
     return parentIds.map((id) => groups.get(id) ?? []);
   });
+}
+
+/**
+ * Loads the entity a non-null field points at by foreign key (a store's merchant). A missing row is broken data, not
+ * "not found": the field errors naming what is missing, as GraphQL would for the null.
+ */
+export async function loadExisting<Row>(
+  loader: DataLoader<string, Row | null>,
+  id: string,
+  what: string,
+): Promise<Row> {
+  const row = await loader.load(id);
+  if (!row) throw new Error(`${what} ${id} does not exist`);
+  return row;
 }
