@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
 import { type As, createTestClock, denials, joinedCircleAt, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { NEWHOPE_FINANCE_STAFF, NEWHOPE_OFFERS_STAFF } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
 /**
@@ -25,9 +26,6 @@ const JOIN = /* GraphQL */ `#graphql
     merchant { id inConsumptionCircle } userErrors { code } } }
 `;
 
-const OTHER_STAFF_OFFERS: As = { user: 'usr_0001', scopes: ['merchant:offers'], merchants: ['mer_newhope'] };
-const OTHER_STAFF_FINANCE: As = { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_newhope'] };
-
 const joinedAt = (id: string) => joinedCircleAt(graph, id);
 
 describe('Merchant.settlementRateBps needs merchant:finance for that merchant', () => {
@@ -39,7 +37,7 @@ describe('Merchant.settlementRateBps needs merchant:finance for that merchant', 
       'FORBIDDEN',
       { user: 'usr_bob', scopes: ['merchant:offers'], merchants: ['mer_kfc'] },
     ],
-    ['finance staff of another merchant', 'FORBIDDEN', OTHER_STAFF_FINANCE],
+    ['finance staff of another merchant', 'FORBIDDEN', NEWHOPE_FINANCE_STAFF],
   ];
   it.each(denied)('%s: null with %s at its path, the public fields still come back', async (_, code, as) => {
     const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as });
@@ -58,7 +56,7 @@ describe('Merchant.settlementRateBps needs merchant:finance for that merchant', 
 
   it('in a list, only the merchants the caller acts for show a rate', async () => {
     const { body } = await graph.query(`{ merchants(first: 3) { edges { node { id settlementRateBps } } } }`, {
-      as: OTHER_STAFF_FINANCE,
+      as: NEWHOPE_FINANCE_STAFF,
     });
     const nodes = body.data.merchants.edges.map((e: { node: unknown }) => e.node);
     expect(nodes).toEqual([
@@ -95,7 +93,7 @@ describe('joinConsumptionCircle needs merchant:offers for that merchant', () => 
       'FORBIDDEN',
       { user: 'usr_0002', scopes: ['merchant:finance'], merchants: ['mer_burgerking'] },
     ],
-    ['offers staff of another merchant', 'FORBIDDEN', OTHER_STAFF_OFFERS],
+    ['offers staff of another merchant', 'FORBIDDEN', NEWHOPE_OFFERS_STAFF],
   ];
   it.each(denied)('%s: null with %s at its path and nothing written', async (_, code, as) => {
     const { status, body } = await graph.query(JOIN, { variables: { id: 'mer_burgerking' }, as });

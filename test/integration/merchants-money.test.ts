@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import {
-  type As,
-  createTestClock,
-  denials,
-  joinedCircleAt,
-  startTestGraph,
-  type TestGraph,
-  withKey,
-} from '../support/graph.ts';
+import { createTestClock, denials, joinedCircleAt, startTestGraph, type TestGraph, withKey } from '../support/graph.ts';
+import { staff } from '../support/identities.ts';
 
 /**
  * joinConsumptionCircle through the real gateway (issue #4, merchants part): the 30-day rule against the injected
@@ -33,7 +26,7 @@ const JOIN = /* GraphQL */ `#graphql
     merchant { id inConsumptionCircle joinedConsumptionCircleAt consumptionCircleEligible }
     userErrors { code message field } } }
 `;
-const staffOf = (...merchants: string[]): As => ({ user: 'usr_0001', scopes: ['merchant:offers'], merchants });
+const staffOf = (...merchants: string[]) => staff('usr_0001', ['merchant:offers'], merchants);
 const joinedAt = (id: string) => joinedCircleAt(graph, id);
 
 describe('the 30-day rule follows the injected clock', () => {

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { KFC_OFFERS_STAFF, partner, staff } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
 /** Staff of New Hope with every offers scope, acting on KFC: the subgraph must refuse. */
-const NEWHOPE_STAFF: As = {
-  user: 'usr_0001',
-  scopes: ['merchant:offers', 'merchant:finance'],
-  merchants: ['mer_newhope'],
-};
-const KFC_OFFERS: As = { user: 'usr_0002', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
-const KFC_NO_SCOPE: As = { user: 'usr_0003', merchants: ['mer_kfc'] };
-const KFC_FINANCE: As = { user: 'usr_0004', scopes: ['merchant:finance'], merchants: ['mer_kfc'] };
+const NEWHOPE_STAFF = staff('usr_0001', ['merchant:offers', 'merchant:finance'], ['mer_newhope']);
+const KFC_NO_SCOPE = staff('usr_0003', [], ['mer_kfc']);
+const KFC_FINANCE = staff('usr_0004', ['merchant:finance'], ['mer_kfc']);
 
 let graph: TestGraph;
 beforeAll(async () => {
@@ -90,7 +86,7 @@ describe('finance reads: Merchant.commissions', () => {
   const rows: [string, As | undefined, string | null][] = [
     ['anonymous', undefined, 'UNAUTHENTICATED'],
     ['a user without the scope', 'usr_alice', 'FORBIDDEN'],
-    ['KFC staff with merchant:offers only', KFC_OFFERS, 'FORBIDDEN'],
+    ['KFC staff with merchant:offers only', KFC_OFFERS_STAFF, 'FORBIDDEN'],
     ['finance staff of another merchant', NEWHOPE_STAFF, 'FORBIDDEN'],
     ['KFC finance staff', KFC_FINANCE, null],
   ];
@@ -149,7 +145,7 @@ describe('merchant-side mutations', () => {
   });
 
   it('KFC staff with merchant:offers create both', async () => {
-    const { status, body } = await graph.query(CREATE, { as: KFC_OFFERS, variables: { input } });
+    const { status, body } = await graph.query(CREATE, { as: KFC_OFFERS_STAFF, variables: { input } });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data.createCouponTemplate).toEqual({
@@ -180,7 +176,10 @@ describe('merchant-side mutations', () => {
   });
 
   it('KFC staff without merchant:finance redeem, but the commission in the payload is withheld', async () => {
-    const { status, body } = await graph.query(REDEEM, { as: KFC_OFFERS, variables: { input: redeemInput('ok') } });
+    const { status, body } = await graph.query(REDEEM, {
+      as: KFC_OFFERS_STAFF,
+      variables: { input: redeemInput('ok') },
+    });
     expect(status).toBe(200);
     expect(errorsOf(body)).toEqual([{ path: ['redeemCoupon', 'commission'], code: 'FORBIDDEN' }]);
     expect(body.data.redeemCoupon).toEqual({
@@ -225,7 +224,7 @@ describe('user mutations', () => {
 
 describe('partner identities, straight to the offers subgraph (defence in depth)', () => {
   async function asPartner(query: string, merchantIds: string[], scopes = ['merchant:offers']) {
-    const identity = { kind: 'partner' as const, subject: 'key_test', scopes, merchantIds };
+    const identity = partner('key_test', scopes, merchantIds);
     const { body } = await querySubgraph<{ data?: Record<string, unknown>; errors?: never }>(
       graph.subgraphs.offers.url,
       graph.secrets.subgraphSecret,

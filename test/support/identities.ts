@@ -22,6 +22,9 @@ export const partner = (subject: string | null, scopes: string[], merchantIds: s
   merchantIds,
 });
 
+/** The id of the n-th generated seed user: `usr_0001`, `usr_0002`, ... */
+export const seedUserId = (n: number) => `usr_${String(n).padStart(4, '0')}`;
+
 // Seeded users: alice, bob and carol are friends with IOUs, group payments and coupons between them.
 export const ALICE = user('usr_alice');
 export const BOB = user('usr_bob');
