@@ -1,11 +1,11 @@
 import { forbidden, unauthenticated } from '../contract/errors.ts';
 import type { Identity } from '../contract/identity.ts';
 import { SCOPES } from '../contract/scopes.ts';
-import { requireMerchantAccess, requireScope, requireUser } from '../shared/access.ts';
+import { asMerchant, asUser, requireScope } from '../shared/actors.ts';
 
 /** What a user follows and favorites is private: only that user may read it. */
 export function assertCanReadUserLists(identity: Identity, userId: string): void {
-  if (requireUser(identity) !== userId) {
+  if (asUser(identity).userId !== userId) {
     throw forbidden('Only the user themself can see what they follow and favorite.');
   }
 }
@@ -32,5 +32,5 @@ export function requirePublishingAccess(identity: Identity, account: { id: strin
       `Life account ${account.id} belongs to no merchant: merchant staff and partners publish only to their merchants' BRAND accounts.`,
     );
   }
-  requireMerchantAccess(identity, account.merchantId, SCOPES.content);
+  asMerchant(identity, account.merchantId, SCOPES.content);
 }

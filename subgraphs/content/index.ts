@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import type { SubgraphDefinition } from '../shared/server.ts';
-import { createLoaders, type Loaders } from './loaders.ts';
+import { defineSubgraph } from '../shared/server.ts';
+import { createLoaders } from './loaders.ts';
 import { Comment } from './resolvers/Comment.ts';
 import { LifeAccount } from './resolvers/LifeAccount.ts';
 import { LiveStream } from './resolvers/LiveStream.ts';
@@ -14,15 +13,15 @@ import { FeaturedOffer, PostAttachment } from './resolvers/unions.ts';
 import { contentJobs } from './rules/live-streams.ts';
 import * as tables from './tables.ts';
 
+const mutations = { ...Mutation, ...PublishingMutations };
+
 /** The content subgraph: life accounts, posts, comments and live streams. */
-export const content = {
+export const content = defineSubgraph(new URL('.', import.meta.url), {
   name: 'content',
-  schemaFile: fileURLToPath(new URL('./schema.graphql', import.meta.url)),
   tables,
-  migrationsFolder: fileURLToPath(new URL('./migrations', import.meta.url)),
   resolvers: {
     Query,
-    Mutation: { ...Mutation, ...PublishingMutations },
+    Mutation: mutations,
     LifeAccount,
     Post,
     Comment,
@@ -33,5 +32,7 @@ export const content = {
     FeaturedOffer,
   },
   createLoaders,
+  // Interim: the resolvers still clear their loaders by hand (converted next).
+  invalidations: Object.fromEntries(Object.keys(mutations).map((name) => [name, []])),
   jobs: contentJobs,
-} satisfies SubgraphDefinition<typeof tables, Loaders>;
+});

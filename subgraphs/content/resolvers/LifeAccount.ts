@@ -1,4 +1,4 @@
-import { viewerId } from '../../shared/access.ts';
+import { viewerOf } from '../../shared/actors.ts';
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
 import type { ContentContext, LifeAccountRow } from '../context.ts';
 
@@ -6,7 +6,7 @@ export const LifeAccount = {
   __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(ref.id),
   merchant: (account: LifeAccountRow) => (account.merchantId ? { id: account.merchantId } : null),
   viewerIsFollowing: (account: LifeAccountRow, _: unknown, ctx: ContentContext) => {
-    const viewer = viewerId(ctx.identity);
+    const viewer = (viewerOf(ctx.identity)?.userId ?? null);
     return viewer ? ctx.loaders.viewerFollowsAccount.load({ viewerId: viewer, id: account.id }) : false;
   },
   posts: (account: LifeAccountRow, args: PageArgs, ctx: ContentContext) =>

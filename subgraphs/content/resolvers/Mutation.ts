@@ -1,4 +1,4 @@
-import { requireUser } from '../../shared/access.ts';
+import { asUser } from '../../shared/actors.ts';
 import type { ContentContext, ContentDb } from '../context.ts';
 import { commentOnPost } from '../rules/comment.ts';
 import { type FollowInput, type FollowResult, followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
@@ -14,7 +14,7 @@ import {
 
 /** Loaders may hold the state from before the mutation; the payload must show the state after it. */
 function refreshPost(ctx: ContentContext, postId: string, result: PostResult): PostResult {
-  const viewerKey = { viewerId: requireUser(ctx.identity), id: postId };
+  const viewerKey = { viewerId: asUser(ctx.identity).userId, id: postId };
   ctx.loaders.viewerLikedPost.clear(viewerKey);
   ctx.loaders.viewerFavoritedPost.clear(viewerKey);
   if (result.post) ctx.loaders.postById.clear(postId).prime(postId, result.post);
@@ -23,14 +23,14 @@ function refreshPost(ctx: ContentContext, postId: string, result: PostResult): P
 
 function postMutation(rule: (db: ContentDb, now: Date, input: ReactionInput) => PostResult) {
   return (_: unknown, { postId }: { postId: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
+    const userId = asUser(ctx.identity).userId;
     return refreshPost(ctx, postId, rule(ctx.db, ctx.clock.now(), { userId, postId }));
   };
 }
 
 function accountMutation(rule: (db: ContentDb, now: Date, input: FollowInput) => FollowResult) {
   return (_: unknown, { accountId }: { accountId: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
+    const userId = asUser(ctx.identity).userId;
     const result = rule(ctx.db, ctx.clock.now(), { userId, accountId });
     ctx.loaders.viewerFollowsAccount.clear({ viewerId: userId, id: accountId });
     if (result.lifeAccount) ctx.loaders.lifeAccountById.clear(accountId).prime(accountId, result.lifeAccount);
@@ -47,7 +47,7 @@ export const Mutation = {
   unfavoritePost: postMutation(unfavoritePost),
   sharePost: postMutation(sharePost),
   commentOnPost: (_: unknown, args: { postId: string; body: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
+    const userId = asUser(ctx.identity).userId;
     const result = commentOnPost(ctx.db, ctx.clock.now(), { userId, ...args });
     if (result.post) ctx.loaders.postById.clear(args.postId).prime(args.postId, result.post);
     // The post's comment pages were possibly loaded before this comment existed.

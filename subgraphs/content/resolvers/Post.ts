@@ -1,4 +1,4 @@
-import { viewerId } from '../../shared/access.ts';
+import { viewerOf } from '../../shared/actors.ts';
 import { type PageArgs, parsePage } from '../../shared/connection.ts';
 import type { ContentContext, PostRow } from '../context.ts';
 import { offerRef } from './refs.ts';
@@ -9,11 +9,11 @@ export const Post = {
   account: (post: PostRow, _: unknown, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(post.accountId),
   store: (post: PostRow) => (post.storeId ? { id: post.storeId } : null),
   viewerHasLiked: (post: PostRow, _: unknown, ctx: ContentContext) => {
-    const viewer = viewerId(ctx.identity);
+    const viewer = (viewerOf(ctx.identity)?.userId ?? null);
     return viewer ? ctx.loaders.viewerLikedPost.load({ viewerId: viewer, id: post.id }) : false;
   },
   viewerHasFavorited: (post: PostRow, _: unknown, ctx: ContentContext) => {
-    const viewer = viewerId(ctx.identity);
+    const viewer = (viewerOf(ctx.identity)?.userId ?? null);
     return viewer ? ctx.loaders.viewerFavoritedPost.load({ viewerId: viewer, id: post.id }) : false;
   },
   comments: (post: PostRow, args: PageArgs, ctx: ContentContext) =>

@@ -1,4 +1,4 @@
-import { viewerId } from '../../shared/access.ts';
+import { viewerOf } from '../../shared/actors.ts';
 import { type PageArgs, parsePage, toConnection } from '../../shared/connection.ts';
 import type { GeoPoint } from '../../shared/geo.ts';
 import type { ContentContext, LifeAccountRow, LiveStreamRow } from '../context.ts';
@@ -16,7 +16,7 @@ export const Query = {
   post: (_: unknown, { id }: IdArgs, ctx: ContentContext) => ctx.loaders.postById.load(id),
   lifeChannelFeed: (_: unknown, args: PageArgs & { near?: GeoPoint | null }, ctx: ContentContext) => {
     const page = parsePage(args);
-    const rows = selectFeed(ctx.db, { viewerId: viewerId(ctx.identity), near: args.near ?? null }, page);
+    const rows = selectFeed(ctx.db, { viewerId: (viewerOf(ctx.identity)?.userId ?? null), near: args.near ?? null }, page);
     for (const row of rows) ctx.loaders.postById.prime(row.id, row);
     return toConnection(rows, page);
   },

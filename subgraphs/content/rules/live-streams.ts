@@ -54,12 +54,8 @@ export function scheduleLiveStream(
       tx,
       { caller, now, operation: 'scheduleLiveStream', key: idempotencyKey, request },
       {
+        entities: { liveStream: liveStreams },
         attempt: () => insertLiveStream(tx, now, caller, request, options),
-        createdId: (result) => result.liveStream?.id ?? '',
-        replay: (id) => ({
-          liveStream: tx.select().from(liveStreams).where(eq(liveStreams.id, id)).get() ?? null,
-          userErrors: [],
-        }),
         refuse: (error) => ({ liveStream: null, userErrors: [error] }),
       },
     );
@@ -145,10 +141,10 @@ export function endNoShowLiveStreams(db: ContentDb, now: Date): { processed: num
 }
 
 /** The content subgraph's deadline jobs. */
-export const contentJobs: SubgraphJob[] = [
+export const contentJobs: SubgraphJob<ContentDb>[] = [
   {
     name: 'live-stream-no-shows',
     intervalMs: 5 * 60_000,
-    run: (db, now) => endNoShowLiveStreams(db as ContentDb, now),
+    run: (db, now) => endNoShowLiveStreams(db, now),
   },
 ];

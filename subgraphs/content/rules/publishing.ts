@@ -73,9 +73,8 @@ export function publishPost(
       tx,
       { caller, now, operation: 'publishPost', key: idempotencyKey, request },
       {
+        entities: { post: posts },
         attempt: () => insertPost(tx, now, caller, account, request, options),
-        createdId: (result) => result.post?.id ?? '',
-        replay: (id) => ({ post: tx.select().from(posts).where(eq(posts.id, id)).get() ?? null, userErrors: [] }),
         refuse: (error) => ({ post: null, userErrors: [error] }),
       },
     );
