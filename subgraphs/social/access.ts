@@ -1,9 +1,11 @@
 import { forbidden } from '../contract/errors.ts';
 import type { Identity } from '../contract/identity.ts';
-import { requireUser, viewerId } from '../shared/access.ts';
+import { asUser, viewerOf } from '../shared/actors.ts';
 
-// The shared checks: a partner key or an anonymous caller is not a user.
-export { requireUser, viewerId };
+/** The signed-in user's id; UNAUTHENTICATED for anonymous callers and partner keys (they are not users). */
+export const requireUser = (identity: Identity): string => asUser(identity).userId;
+/** The signed-in user's id, or null. */
+export const viewerId = (identity: Identity): string | null => viewerOf(identity)?.userId ?? null;
 
 /**
  * Private social data (friend lists, IOUs, group payments) is visible to the users in `parties` only.

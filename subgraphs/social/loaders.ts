@@ -4,6 +4,8 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { selectChildPage } from '../shared/child-page-query.ts';
 import { childPageLoader, groupLoader, loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
+import type { Invalidations } from '../shared/invalidations.ts';
+import type { MutationResolvers } from './__generated__/resolvers-types.ts';
 import type { SocialDb } from './context.ts';
 import { type IouStatus, iouStatusCondition } from './rules/iou-status.ts';
 import {
@@ -177,3 +179,25 @@ function pendingRequests(db: SocialDb, party: 'toUserId' | 'fromUserId') {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+const friendRequestLists = ['friendRequestById', 'pendingRequestsByRecipientId', 'pendingRequestsBySenderId'] as const;
+const friendLists = ['friendsByUserId', 'friendCountByUserId', 'viewerIsFriendOf'] as const;
+
+/**
+ * What each mutation makes stale. A friend request that is accepted (by accepting it, or by asking back) makes
+ * friends; an IOU's status moves it between the `ious(status:)` lists; paying a share settles its payment.
+ */
+export const invalidations = {
+  requestFriend: [...friendRequestLists, ...friendLists],
+  acceptFriendRequest: [...friendRequestLists, ...friendLists],
+  declineFriendRequest: friendRequestLists,
+  cancelFriendRequest: friendRequestLists,
+  removeFriend: friendLists,
+  createIou: ['iousByUserId'],
+  confirmIou: ['iouById', 'iousByUserId'],
+  declineIou: ['iouById', 'iousByUserId'],
+  repayIou: ['iouById', 'iousByUserId', 'repaymentsByIouId'],
+  createGroupPayment: ['groupPaymentsByUserId', 'sharesByGroupPaymentId'],
+  payGroupPaymentShare: ['groupPaymentById', 'sharesByGroupPaymentId'],
+  cancelGroupPayment: ['groupPaymentById', 'sharesByGroupPaymentId'],
+} satisfies Invalidations<keyof MutationResolvers, Loaders>;

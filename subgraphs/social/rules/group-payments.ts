@@ -41,15 +41,6 @@ function paymentById(tx: SocialDb, id: string): GroupPaymentRow | null {
   return tx.select().from(groupPayments).where(eq(groupPayments.id, id)).get() ?? null;
 }
 
-/** What an idempotency key stores for a group payment mutation, and how a repeat replays it: the payment as it is now. */
-const rememberPayment = (result: GroupPaymentResult) => ({ groupPaymentId: result.groupPayment?.id ?? '' });
-const replayPayment =
-  (tx: SocialDb) =>
-  ({ groupPaymentId }: { groupPaymentId: string }): GroupPaymentResult => ({
-    groupPayment: paymentById(tx, groupPaymentId),
-    userErrors: [],
-  });
-
 /** Every broken rule of a new group payment's input (one NOT_FRIENDS error per stranger), or none. */
 function invalidInput(tx: SocialDb, organizerId: string, input: CreateGroupPaymentInput): UserError[] {
   const length = characterCount(input.title.trim());
@@ -134,9 +125,16 @@ export function createGroupPayment(
   };
   return idempotentTransaction(
     db,
-    { caller: organizerId, key: input.idempotencyKey, operation: 'createGroupPayment', request, now },
-    refused,
+    {
+      actor: { kind: 'user', userId: organizerId },
+      key: input.idempotencyKey,
+      operation: 'createGroupPayment',
+      request,
+      now,
+    },
     (tx) => ({
+      entities: { groupPayment: groupPayments },
+      refuse: refused,
       attempt: () => {
         const errors = invalidInput(tx, organizerId, input);
         if (errors.length > 0) return failedWith(errors);
@@ -169,8 +167,6 @@ export function createGroupPayment(
           .run();
         return { groupPayment: payment, userErrors: [] };
       },
-      remember: rememberPayment,
-      replay: replayPayment(tx),
     }),
   );
 }
@@ -186,12 +182,11 @@ export function payGroupPaymentShare(
   const request = { groupPaymentId: input.groupPaymentId };
   return idempotentTransaction(
     db,
-    { caller: userId, key: input.idempotencyKey, operation: 'payGroupPaymentShare', request, now },
-    refused,
+    { actor: { kind: 'user', userId }, key: input.idempotencyKey, operation: 'payGroupPaymentShare', request, now },
     (tx) => ({
+      entities: { groupPayment: groupPayments },
+      refuse: refused,
       attempt: () => attemptPay(tx, now, userId, input.groupPaymentId, options),
-      remember: rememberPayment,
-      replay: replayPayment(tx),
     }),
   );
 }

@@ -99,9 +99,10 @@ export function createIou(
   };
   return idempotentTransaction(
     db,
-    { caller: borrowerId, key: input.idempotencyKey, operation: 'createIou', request, now },
-    (error): IouResult => ({ iou: null, userErrors: [error] }),
+    { actor: { kind: 'user', userId: borrowerId }, key: input.idempotencyKey, operation: 'createIou', request, now },
     (tx) => ({
+      entities: { iou: ious },
+      refuse: (error): IouResult => ({ iou: null, userErrors: [error] }),
       attempt: () => {
         const invalid = invalidTerms(tx, now, borrowerId, input);
         if (invalid) return invalid;
@@ -124,8 +125,6 @@ export function createIou(
         options.afterStep?.('iou-inserted');
         return { iou, userErrors: [] };
       },
-      remember: (result) => ({ iouId: result.iou?.id ?? '' }),
-      replay: ({ iouId }: { iouId: string }) => ({ iou: iouById(tx, iouId), userErrors: [] }),
     }),
   );
 }
@@ -179,16 +178,11 @@ export function repayIou(
   const request = { iouId: input.iouId, amountFen: input.amountFen };
   return idempotentTransaction(
     db,
-    { caller: viewerId, key: input.idempotencyKey, operation: 'repayIou', request, now },
-    fail,
+    { actor: { kind: 'user', userId: viewerId }, key: input.idempotencyKey, operation: 'repayIou', request, now },
     (tx) => ({
+      entities: { iou: ious, repayment: iouRepayments },
+      refuse: fail,
       attempt: () => attemptRepay(tx, now, viewerId, input, options),
-      remember: (result) => ({ iouId: result.iou?.id ?? '', repaymentId: result.repayment?.id ?? '' }),
-      replay: ({ iouId, repaymentId }: { iouId: string; repaymentId: string }) => ({
-        iou: iouById(tx, iouId),
-        repayment: tx.select().from(iouRepayments).where(eq(iouRepayments.id, repaymentId)).get() ?? null,
-        userErrors: [],
-      }),
     }),
   );
 }

@@ -4,7 +4,7 @@ import { markOverdueIous } from './iou-overdue.ts';
 import { HOUR, sendIouReminders } from './iou-reminders.ts';
 
 /** The social subgraph's deadline jobs, in the order they run (overdue first: reminders then see it). */
-export const socialJobs: SubgraphJob[] = [
-  { name: 'iou-overdue', intervalMs: 5 * 60_000, run: (db, now) => markOverdueIous(db as SocialDb, now) },
-  { name: 'iou-reminders', intervalMs: HOUR, run: (db, now) => sendIouReminders(db as SocialDb, now) },
+export const socialJobs: SubgraphJob<SocialDb>[] = [
+  { name: 'iou-overdue', intervalMs: 5 * 60_000, run: (db, now) => markOverdueIous(db, now) },
+  { name: 'iou-reminders', intervalMs: HOUR, run: (db, now) => sendIouReminders(db, now) },
 ];
