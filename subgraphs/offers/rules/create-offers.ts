@@ -1,42 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { MerchantActor } from '../../shared/actors.ts';
 import { beyondHorizonReason, DAY_MS, latestAllowedDate, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
-import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
+import { idempotentStep } from '../../shared/idempotency.ts';
 import { MAX_FEN } from '../../shared/money.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
+import type { CreateCouponTemplateInput, CreateGroupBuyCampaignInput } from '../__generated__/resolvers-types.ts';
 import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';
 import { couponTemplates, groupBuyCampaigns, merchantTerms } from '../tables.ts';
-
-export interface CreateCouponTemplateInput {
-  merchantId: string;
-  title: string;
-  kind: 'FIXED_AMOUNT' | 'PERCENT_OFF';
-  faceValueFen?: number | null;
-  percentOff?: number | null;
-  capFen?: number | null;
-  minSpendFen?: number | null;
-  totalStock: number;
-  perUserLimit?: number | null;
-  claimStartsAt: Date;
-  claimEndsAt: Date;
-  validDays: number;
-  /** Optional: with a key, a retried create returns the first result instead of creating the stock twice. */
-  idempotencyKey?: string | null;
-}
-
-export interface CreateGroupBuyCampaignInput {
-  merchantId: string;
-  title: string;
-  groupSize: number;
-  groupPriceFen: number;
-  originalPriceFen: number;
-  fillWithinMinutes: number;
-  startsAt: Date;
-  endsAt: Date;
-  /** Optional: with a key, a retried create returns the first result instead of creating the campaign twice. */
-  idempotencyKey?: string | null;
-}
 
 export interface CreateCouponTemplateResult {
   couponTemplate: CouponTemplateRow | null;
@@ -102,30 +74,15 @@ function merchantExists(tx: OffersTx, merchantId: string): boolean {
 }
 
 /**
- * Runs a create in one immediate transaction. Without a key every call creates; with one, the create is
- * idempotent as the money and stock mutations are (`createOnceForKey` with refusals replayed): the same key and input return
- * the first outcome (the same entity, as it is now, or the same user errors), another input under that key
- * is IDEMPOTENCY_KEY_REUSED.
- */
-function createOnce<TResult extends { userErrors: UserError[] }>(
-  db: OffersDb,
-  call: OptionalKeyRequest,
-  refuse: (error: UserError) => TResult,
-  steps: (tx: OffersTx) => { attempt(): TResult; createdId(result: TResult): string; replay(id: string): TResult },
-): TResult {
-  return db.transaction((tx) => createOnceForKey(tx, call, { ...steps(tx), refuse }, 'replay'), {
-    behavior: 'immediate',
-  });
-}
-
-/**
- * Validates and stores a new coupon template for `caller` (who stores the optional idempotency key); its
- * whole stock is claimable.
+ * Validates and stores a new coupon template for the actor's merchant (the resolver checked that the actor acts for
+ * `input.merchantId`); its whole stock is claimable. The key is optional: without one every call creates; with one
+ * the create is idempotent as the money and stock mutations are (refusals replayed, another input under the key is
+ * IDEMPOTENCY_KEY_REUSED), in one immediate transaction.
  */
 export function createCouponTemplate(
   db: OffersDb,
   now: Date,
-  caller: string,
+  actor: MerchantActor,
   input: CreateCouponTemplateInput,
 ): CreateCouponTemplateResult {
   // The input as the rule reads it (defaults filled, times as numbers), so an omitted field and its default
@@ -144,19 +101,17 @@ export function createCouponTemplate(
     claimEndsAt: input.claimEndsAt.getTime(),
     validDays: input.validDays,
   };
-  const call = { caller, key: input.idempotencyKey, operation: 'createCouponTemplate', request, now };
-  return createOnce(
-    db,
-    call,
-    (error): CreateCouponTemplateResult => ({ couponTemplate: null, userErrors: [error] }),
-    (tx) => ({
-      attempt: () => attemptCreateTemplate(tx, now, input),
-      createdId: (result) => result.couponTemplate?.id ?? '',
-      replay: (id) => ({
-        couponTemplate: tx.select().from(couponTemplates).where(eq(couponTemplates.id, id)).get() ?? null,
-        userErrors: [],
-      }),
-    }),
+  const call = { actor, key: input.idempotencyKey, operation: 'createCouponTemplate', request, now };
+  const refuse = (error: UserError): CreateCouponTemplateResult => ({ couponTemplate: null, userErrors: [error] });
+  return db.transaction(
+    (tx) =>
+      idempotentStep(
+        tx,
+        call,
+        { entities: { couponTemplate: couponTemplates }, attempt: () => attemptCreateTemplate(tx, now, input), refuse },
+        'replay',
+      ),
+    { behavior: 'immediate' },
   );
 }
 
@@ -204,11 +159,11 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
   return { couponTemplate, userErrors: [] };
 }
 
-/** Validates and stores a new group-buy campaign for `caller` (who stores the optional idempotency key). */
+/** Validates and stores a new group-buy campaign for the actor's merchant, as `createCouponTemplate`. */
 export function createGroupBuyCampaign(
   db: OffersDb,
   now: Date,
-  caller: string,
+  actor: MerchantActor,
   input: CreateGroupBuyCampaignInput,
 ): CreateGroupBuyCampaignResult {
   const request = {
@@ -221,19 +176,21 @@ export function createGroupBuyCampaign(
     startsAt: input.startsAt.getTime(),
     endsAt: input.endsAt.getTime(),
   };
-  const call = { caller, key: input.idempotencyKey, operation: 'createGroupBuyCampaign', request, now };
-  return createOnce(
-    db,
-    call,
-    (error): CreateGroupBuyCampaignResult => ({ groupBuyCampaign: null, userErrors: [error] }),
-    (tx) => ({
-      attempt: () => attemptCreateCampaign(tx, now, input),
-      createdId: (result) => result.groupBuyCampaign?.id ?? '',
-      replay: (id) => ({
-        groupBuyCampaign: tx.select().from(groupBuyCampaigns).where(eq(groupBuyCampaigns.id, id)).get() ?? null,
-        userErrors: [],
-      }),
-    }),
+  const call = { actor, key: input.idempotencyKey, operation: 'createGroupBuyCampaign', request, now };
+  const refuse = (error: UserError): CreateGroupBuyCampaignResult => ({ groupBuyCampaign: null, userErrors: [error] });
+  return db.transaction(
+    (tx) =>
+      idempotentStep(
+        tx,
+        call,
+        {
+          entities: { groupBuyCampaign: groupBuyCampaigns },
+          attempt: () => attemptCreateCampaign(tx, now, input),
+          refuse,
+        },
+        'replay',
+      ),
+    { behavior: 'immediate' },
   );
 }
 

@@ -47,7 +47,7 @@ export function expireCoupons(db: OffersDb, now: Date): { processed: number } {
 }
 
 /** The offers deadline rules, run by the in-process scheduler and `npm run jobs -- run-once`. */
-export const offersJobs: readonly SubgraphJob[] = [
-  { name: 'group-buy-expiry', intervalMs: MINUTE_MS, run: (db, now) => expireGroupBuys(db as OffersDb, now) },
-  { name: 'coupon-expiry', intervalMs: 5 * MINUTE_MS, run: (db, now) => expireCoupons(db as OffersDb, now) },
+export const offersJobs: readonly SubgraphJob<OffersDb>[] = [
+  { name: 'group-buy-expiry', intervalMs: MINUTE_MS, run: expireGroupBuys },
+  { name: 'coupon-expiry', intervalMs: 5 * MINUTE_MS, run: expireCoupons },
 ];
