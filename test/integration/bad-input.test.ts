@@ -1,17 +1,11 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/contract/identity.ts';
-import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { TEST_SECRETS, useTestGraph } from '../support/graph.ts';
 import { ALICE } from '../support/identities.ts';
 import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 const codes = (body: { errors?: { extensions?: { code?: string } }[] }) => body.errors?.map((e) => e.extensions?.code);
 

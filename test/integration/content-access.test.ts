@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, denials, startTestGraph, type TestGraph, withKey } from '../support/graph.ts';
+import { type As, createTestClock, denials, useTestGraph, withKey } from '../support/graph.ts';
 import { KFC_CONTENT_STAFF, staff } from '../support/identities.ts';
 
 /**
@@ -10,16 +10,14 @@ import { KFC_CONTENT_STAFF, staff } from '../support/identities.ts';
  * UNAUTHENTICATED/FORBIDDEN for a missing identity or scope come from the gateway (the directives);
  * FORBIDDEN for the wrong merchant or another user's lists comes from the subgraph's own checks.
  */
-let graph: TestGraph;
 let keys: ApiKeyStore;
 const clock = createTestClock(new Date(SEED_EPOCH.getTime() + 3_600_000));
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
+const graph = useTestGraph({ clock });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
 /** Every row a content mutation can write, and the seeded streams' states: equal before and after a refusal. */

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
 import { KFC_CONTENT_STAFF } from '../support/identities.ts';
 import { LIFE_FEED } from '../support/operations.ts';
 
 /** Merchant publishing through the real gateway: posts reach followers' feeds, live streams move by state. */
-let graph: TestGraph;
 const HOUR = 3_600_000;
 const clock = createTestClock(new Date(SEED_EPOCH.getTime() + HOUR));
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 const later = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
-import { type As, createTestClock, denials, joinedCircleAt, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, denials, joinedCircleAt, useTestGraph } from '../support/graph.ts';
 import { NEWHOPE_FINANCE_STAFF, NEWHOPE_OFFERS_STAFF } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
@@ -10,13 +10,7 @@ import { querySubgraph } from '../support/subgraph.ts';
  * `Merchant.settlementRateBps` and the merchant-side `joinConsumptionCircle`. Every row checks the HTTP status, the
  * error code and path, the data that did come back, and that a refused call left the database as it was.
  */
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock: createTestClock(SEED_EPOCH) });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock: createTestClock(SEED_EPOCH) });
 
 const RATE = /* GraphQL */ `#graphql
   query Rate($id: ID!) { merchant(id: $id) { id name settlementRateBps } }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { createTestClock, denials, joinedCircleAt, startTestGraph, type TestGraph, withKey } from '../support/graph.ts';
+import { createTestClock, denials, joinedCircleAt, useTestGraph, withKey } from '../support/graph.ts';
 import { staff } from '../support/identities.ts';
 
 /**
@@ -10,15 +10,13 @@ import { staff } from '../support/identities.ts';
  */
 const DAY = 86_400_000;
 const clock = createTestClock(SEED_EPOCH);
-let graph: TestGraph;
 let keys: ApiKeyStore;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
+const graph = useTestGraph({ clock });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
 const JOIN = /* GraphQL */ `#graphql

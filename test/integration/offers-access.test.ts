@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
 import { KFC_OFFERS_STAFF, partner, staff } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
@@ -10,13 +10,7 @@ const NEWHOPE_STAFF = staff('usr_0001', ['merchant:offers', 'merchant:finance'],
 const KFC_NO_SCOPE = staff('usr_0003', [], ['mer_kfc']);
 const KFC_FINANCE = staff('usr_0004', ['merchant:finance'], ['mer_kfc']);
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock: createTestClock(NOW) });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock: createTestClock(NOW) });
 
 /** Every row an offers mutation can write, to prove a refused call changed nothing. */
 function offersRows() {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
 import { KFC_STAFF, seedUserId } from '../support/identities.ts';
 
 const DAY = 86_400_000;
@@ -8,13 +8,7 @@ const MINUTE = 60_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
 
 const clock = createTestClock(NOW);
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 const sqlite = () => graph.subgraphs.offers.database.sqlite;
 const count = (sql: string, ...params: unknown[]) =>

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GraphQLResponseBody, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { describe, expect, it } from 'vitest';
+import { type GraphQLResponseBody, useTestGraph } from '../support/graph.ts';
 import { KFC_OFFERS_STAFF } from '../support/identities.ts';
 
 /** NODE_ENV=production behaviour of the gateway (issue #3 item 5, issue 7 part 9). */
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ production: true });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ production: true });
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 

@@ -4,15 +4,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/contract/identity.ts';
-import {
-  type As,
-  denials,
-  type GraphQLResponseBody,
-  startTestGraph,
-  TEST_SECRETS,
-  type TestGraph,
-  withKey,
-} from '../support/graph.ts';
+import { type As, denials, type GraphQLResponseBody, TEST_SECRETS, useTestGraph, withKey } from '../support/graph.ts';
 import {
   ALICE,
   CAROL,
@@ -27,16 +19,14 @@ import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
  * The access matrix of issue #3 through the real gateway: each row asserts the HTTP status, the error
  * code and path, the data that did come back, and that nothing changed when the call was refused.
  */
-let graph: TestGraph;
 let keys: ApiKeyStore;
 const AUDIENCE = 'lifegraph-api';
-beforeAll(async () => {
-  graph = await startTestGraph({ userTokens: { audience: AUDIENCE } });
+const graph = useTestGraph({ userTokens: { audience: AUDIENCE } });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
 const newKey = (scopes: string[], merchants: string[], expiresAt: Date | null = null) =>

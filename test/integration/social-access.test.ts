@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
-import { createTestClock, type GraphQLResponseBody, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { createTestClock, type GraphQLResponseBody, useTestGraph } from '../support/graph.ts';
 import { ALICE, BOB, CAROL, NEWHOPE_OFFERS_STAFF, staff } from '../support/identities.ts';
 
 /**
@@ -12,11 +12,10 @@ import { ALICE, BOB, CAROL, NEWHOPE_OFFERS_STAFF, staff } from '../support/ident
  * mutations from users only (not from partner keys). Every row checks the HTTP status, each error's code and path,
  * the data that did come back, and that a refused call left the social database as it was.
  */
-let graph: TestGraph;
 let keys: ApiKeyStore;
 let partnerKey: string;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock: createTestClock(SEED_EPOCH) });
+const graph = useTestGraph({ clock: createTestClock(SEED_EPOCH) });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
   partnerKey = keys.create({
     name: 'kfc partner',
@@ -25,9 +24,8 @@ beforeAll(async () => {
     expiresAt: null,
   }).key;
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
 /** The KFC partner key made above, with every merchant scope. */

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { latestAllowedDate, MAX_HORIZON_DAYS } from '../../subgraphs/shared/horizon.ts';
-import { createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { createTestClock, useTestGraph } from '../support/graph.ts';
 import { KFC_CONTENT_STAFF, KFC_OFFERS_STAFF, KFC_STAFF } from '../support/identities.ts';
 
 /**
@@ -19,13 +19,7 @@ const BEYOND_HORIZON = new Date(NOW.getTime() + (MAX_HORIZON_DAYS + 1) * DAY).to
 const AT_HORIZON = latestAllowedDate(NOW).toISOString();
 
 const clock = createTestClock(NOW);
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 /** Rows of every table a refused input could have written, across the subgraphs. */
 function rowCounts() {

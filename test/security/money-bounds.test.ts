@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { MAX_FEN, MAX_PERSONAL_FEN } from '../../subgraphs/shared/money.ts';
-import { createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { createTestClock, useTestGraph } from '../support/graph.ts';
 import { KFC_OFFERS_STAFF, seedUserId } from '../support/identities.ts';
 
 /**
@@ -16,13 +16,7 @@ const FEATURED_TEMPLATE = 'cpt_kfc_1';
 const STORE = 'sto_kfc_hz_1';
 
 const clock = createTestClock(NOW);
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 const offersCount = (table: string) =>
   (graph.subgraphs.offers.database.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;

@@ -1,25 +1,19 @@
 import { composeServices } from '@apollo/composition';
 import { buildSchema, type OperationDefinitionNode, parse } from 'graphql';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { assertScalarsCheckable, findBadLiteral, findBadVariable } from '../../gateway/plugins/scalars.ts';
 import { startGateway } from '../../gateway/server.ts';
-import { type As, startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { type As, TEST_SECRETS, useTestGraph } from '../support/graph.ts';
 import { KFC_CONTENT_STAFF, KFC_OFFERS_STAFF } from '../support/identities.ts';
 
 // A hostile or careless client sends values the custom scalars refuse. The gateway must refuse them itself,
 // HTTP 400 BAD_USER_INPUT naming the variable or argument, before any subgraph runs a statement; good values
 // must still reach the subgraphs as the client sent them.
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 const DAY = 24 * 60 * 60 * 1000;
 // KFC_OFFERS_STAFF and KFC_CONTENT_STAFF hold every scope the mutations need, so only the scalar check can refuse.
