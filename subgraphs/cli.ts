@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
-import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from '../contract/settings.ts';
-import { SUBGRAPHS } from '../index.ts';
-import { exitIfDamagedDatabase } from './db.ts';
-import { startSubgraph } from './server.ts';
-import { stopOnSignals } from './shutdown.ts';
+import { exitIfDamagedDatabase } from './contract/database-files.ts';
+import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from './contract/settings.ts';
+import { stopOnSignals } from './contract/shutdown.ts';
+import { SUBGRAPHS } from './index.ts';
 
-/** `npm run subgraph -- NAME [--port N]`: one subgraph alone, on its own database in the data directory. */
+/**
+ * `npm run subgraph -- NAME [--port N]`: one subgraph alone, on its own database in the data directory. Also
+ * how `npm start` runs each subgraph, in a process of its own.
+ */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { port: { type: 'string' }, 'data-dir': { type: 'string' } },
@@ -16,10 +18,12 @@ if (!name || !SUBGRAPH_NAMES.includes(name)) {
   process.exit(2);
 }
 const dataDir = resolveDataDir(values['data-dir']);
-const subgraph = await startSubgraph(SUBGRAPHS[name], {
-  dataDir,
-  port: resolvePort(name, values.port),
-  subgraphSecret: loadSecrets(dataDir).subgraphSecret,
-}).catch(exitIfDamagedDatabase);
+const subgraph = await SUBGRAPHS[name]
+  .start({
+    dataDir,
+    port: resolvePort(name, values.port),
+    subgraphSecret: loadSecrets(dataDir).subgraphSecret,
+  })
+  .catch(exitIfDamagedDatabase);
 console.log(`${name} http://localhost:${subgraph.port}/graphql`);
 stopOnSignals(() => subgraph.stop());

@@ -10,17 +10,18 @@ export const SAME_SIGNAL_WINDOW_MS = 500;
  * Graceful shutdown for a command that serves: the first SIGTERM or SIGINT runs `stop` (which finishes the
  * requests in flight) and exits 0 when it is done, 1 if it failed; a second signal exits at once, for an
  * operator who will not wait. Progress goes to stderr, so stdout keeps only the command's own output.
+ *
+ * A part of `npm start` (a subgraph or the gateway it spawned, with an IPC channel to it) is stopped the same
+ * way, by `npm start` itself, which stops the gateway before the subgraphs and says so: the part does not
+ * repeat it. When that channel closes, `npm start` is gone (killed with SIGKILL, say) and nobody reads the
+ * part's output any more: the part stops too, quietly, rather than outlive it.
  */
 export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = console.error): void {
+  const partOfStart = process.channel !== undefined;
   let stoppingSince: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stoppingSince !== undefined) {
-      if (Date.now() - stoppingSince < SAME_SIGNAL_WINDOW_MS) return;
-      log(`${signal} again: exiting now, without waiting for requests in flight.`);
-      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
-    }
+  const stopNow = (announce: string | null) => {
     stoppingSince = Date.now();
-    log(`${signal}: finishing the requests in flight, then exiting (send ${signal} again to exit at once).`);
+    if (announce) log(announce);
     stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -31,6 +32,26 @@ export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => 
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_WINDOW_MS) return;
+      log(`${signal} again: exiting now, without waiting for requests in flight.`);
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+    }
+    stopNow(
+      partOfStart
+        ? null
+        : `${signal}: finishing the requests in flight, then exiting (send ${signal} again to exit at once).`,
+    );
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (!partOfStart) return;
+  process.once('disconnect', () => {
+    // Writing to a pipe nobody reads fails (EPIPE); that must not end the process before it has stopped.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    if (stoppingSince === undefined) stopNow(null);
+  });
+  // The channel only carries this one event: it must not keep a process alive that has nothing else to do.
+  process.channel?.unref();
 }

@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
-import { startLocalGraph } from '../../gateway/local-graph.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { startLocalGraph } from '../support/local-graph.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /**

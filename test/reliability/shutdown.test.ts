@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
-import { SAME_SIGNAL_WINDOW_MS } from '../../subgraphs/shared/shutdown.ts';
+import { SAME_SIGNAL_WINDOW_MS } from '../../subgraphs/contract/shutdown.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { heldRequest, spawnCommand } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
