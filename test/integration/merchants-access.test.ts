@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
 import { type As, createTestClock, denials, joinedCircleAt, useTestGraph } from '../support/graph.ts';
-import { NEWHOPE_FINANCE_STAFF, NEWHOPE_OFFERS_STAFF } from '../support/identities.ts';
+import { KFC_FINANCE_STAFF, NEWHOPE_FINANCE_STAFF, NEWHOPE_OFFERS_STAFF } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
 /**
@@ -41,8 +41,7 @@ describe('Merchant.settlementRateBps needs merchant:finance for that merchant', 
   });
 
   it('KFC finance staff read it', async () => {
-    const as = { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_kfc'] };
-    const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as });
+    const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as: KFC_FINANCE_STAFF });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data.merchant.settlementRateBps).toBe(110);

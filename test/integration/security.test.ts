@@ -9,9 +9,9 @@ import {
   ALICE,
   CAROL,
   KFC_CONTENT_STAFF,
+  KFC_FINANCE_STAFF,
   NEWHOPE_FINANCE_STAFF,
   NEWHOPE_OFFERS_STAFF,
-  staff,
 } from '../support/identities.ts';
 import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 
@@ -77,10 +77,7 @@ describe('reading', () => {
   });
 
   it('staff of the merchant with merchant:finance read its finance data; staff of another merchant do not', async () => {
-    const own = await graph.query(FINANCE, {
-      variables: { id: 'mer_kfc' },
-      as: staff('usr_0001', ['merchant:finance'], ['mer_kfc']),
-    });
+    const own = await graph.query(FINANCE, { variables: { id: 'mer_kfc' }, as: KFC_FINANCE_STAFF });
     expect(own.body.errors).toBeUndefined();
     expect(own.body.data.merchant.settlementRateBps).toBe(110);
     expect(own.body.data.merchant.commissions).toEqual({ edges: expect.any(Array) });

@@ -38,6 +38,8 @@ export const KFC_OFFERS_STAFF = staff('usr_0500', ['merchant:offers'], ['mer_kfc
 export const KFC_CONTENT_STAFF = staff('usr_0001', ['merchant:content'], ['mer_kfc']);
 /** Bob as KFC's content staff, where tests check that the posts are published by a known user. */
 export const BOB_KFC_CONTENT_STAFF = staff('usr_bob', ['merchant:content'], ['mer_kfc']);
+/** KFC staff who reads the merchant's money: settlement rate, commissions, settlements. */
+export const KFC_FINANCE_STAFF = staff('usr_0001', ['merchant:finance'], ['mer_kfc']);
 /** Staff of another merchant (New Hope) holding the offers scope: an outsider to everything KFC. */
 export const NEWHOPE_OFFERS_STAFF = staff('usr_0001', ['merchant:offers'], ['mer_newhope']);
 /** Staff of another merchant (New Hope) holding the finance scope. */
