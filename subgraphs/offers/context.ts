@@ -1,7 +1,7 @@
 import type { UserError } from '../contract/errors.ts';
 import type { SubgraphContext } from '../shared/context.ts';
-import type { LiveStream, Merchant, User } from './__generated__/resolvers-types.ts';
 import type { DatabaseOf } from '../shared/server.ts';
+import type { LiveStream, Merchant, User } from './__generated__/resolvers-types.ts';
 import type { Loaders } from './loaders.ts';
 import type * as tables from './tables.ts';
 

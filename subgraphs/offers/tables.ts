@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
+import type {
+  CommissionKind,
+  CouponKind,
+  CouponStatus,
+  GroupBuyGroupStatus,
+  SettlementKind,
+} from './__generated__/resolvers-types.ts';
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
@@ -11,7 +18,7 @@ export const couponTemplates = sqliteTable(
     id: text('id').primaryKey(),
     merchantId: text('merchant_id').notNull(),
     title: text('title').notNull(),
-    kind: text('kind', { enum: ['FIXED_AMOUNT', 'PERCENT_OFF'] }).notNull(),
+    kind: text('kind').$type<CouponKind>().notNull(),
     faceValueFen: integer('face_value_fen'),
     percentOff: integer('percent_off'),
     capFen: integer('cap_fen'),
@@ -48,7 +55,7 @@ export const coupons = sqliteTable(
       .notNull()
       .references(() => couponTemplates.id),
     userId: text('user_id').notNull(),
-    status: text('status', { enum: ['AVAILABLE', 'REDEEMED', 'EXPIRED'] }).notNull(),
+    status: text('status').$type<CouponStatus>().notNull(),
     claimedAt: timestamp('claimed_at').notNull(),
     expiresAt: timestamp('expires_at').notNull(),
     redeemedAt: timestamp('redeemed_at'),
@@ -99,7 +106,7 @@ export const groupBuyGroups = sqliteTable(
       .notNull()
       .references(() => groupBuyCampaigns.id),
     leaderId: text('leader_id').notNull(),
-    status: text('status', { enum: ['FORMING', 'SUCCEEDED', 'FAILED'] }).notNull(),
+    status: text('status').$type<GroupBuyGroupStatus>().notNull(),
     groupSize: integer('group_size').notNull(),
     memberCount: integer('member_count').notNull(),
     createdAt: timestamp('created_at').notNull(),
@@ -141,7 +148,7 @@ export const settlements = sqliteTable(
   {
     id: text('id').primaryKey(),
     merchantId: text('merchant_id').notNull(),
-    sourceKind: text('source_kind', { enum: ['COUPON_REDEMPTION', 'GROUP_BUY'] }).notNull(),
+    sourceKind: text('source_kind').$type<SettlementKind>().notNull(),
     sourceId: text('source_id').notNull(),
     amountFen: integer('amount_fen').notNull(),
     liveStreamId: text('live_stream_id'),
@@ -164,7 +171,7 @@ export const commissions = sqliteTable(
     settlementId: text('settlement_id')
       .notNull()
       .references(() => settlements.id),
-    kind: text('kind', { enum: ['PLATFORM_FEE', 'PROMOTER_REBATE'] }).notNull(),
+    kind: text('kind').$type<CommissionKind>().notNull(),
     rateBps: integer('rate_bps').notNull(),
     baseAmountFen: integer('base_amount_fen').notNull(),
     amountFen: integer('amount_fen').notNull(),

@@ -2,13 +2,14 @@ import { eq } from 'drizzle-orm';
 import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { commissionFen } from '../../shared/money.ts';
+import type { SettlementKind } from '../__generated__/resolvers-types.ts';
 import type { CommissionRow, OffersTx } from '../context.ts';
 import { commissions, merchantTerms, settlements } from '../tables.ts';
 
 /** What is being settled to a merchant, once per source (unique on source kind and id). */
 export interface SettlementSource {
   merchantId: string;
-  sourceKind: 'COUPON_REDEMPTION' | 'GROUP_BUY';
+  sourceKind: SettlementKind;
   sourceId: string;
   amountFen: number;
   liveStreamId: string | null;
