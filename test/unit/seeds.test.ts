@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FIXED } from '../../seeds/fixtures.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
-import { buildWorld, FIXED } from '../../seeds/world.ts';
+import { buildWorld } from '../../seeds/world.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { readRows } from '../support/sqlite.ts';
 
