@@ -7,7 +7,7 @@ import type { Secrets } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { type Clock, systemClock } from '../../subgraphs/shared/context.ts';
-import { type JobRun, runJobsOnce } from '../../subgraphs/shared/jobs.ts';
+import type { JobRun } from '../../subgraphs/shared/jobs.ts';
 import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from './local-graph.ts';
 import { removeTestDataDir, testDataDir } from './temp.ts';
 
@@ -166,13 +166,7 @@ export async function startTestGraph(options: TestGraphOptions = {}): Promise<Te
       return { status: response.status, body: (await response.json()) as GraphQLResponseBody<TData> };
     },
     runJobs: () =>
-      SUBGRAPH_NAMES.flatMap((name) =>
-        runJobsOnce(
-          SUBGRAPHS[name].jobs ?? [],
-          graph.subgraphs[name].database.db,
-          (options.clock ?? systemClock).now(),
-        ),
-      ),
+      SUBGRAPH_NAMES.flatMap((name) => SUBGRAPHS[name].runJobsOnce(dataDir, (options.clock ?? systemClock).now())),
     statementCount: () => Object.values(graph.subgraphs).reduce((sum, s) => sum + s.database.stats.statements, 0),
     async stop(onStopped) {
       try {
