@@ -6,7 +6,7 @@ import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
 import { safeFenTotal } from '../shared/money.ts';
 import type { CouponStatus, MutationResolvers } from './__generated__/resolvers-types.ts';
-import type { OffersDb } from './context.ts';
+import type { LiveStreamRow, OffersDb } from './context.ts';
 import { couponStatusWhere } from './rules/status.ts';
 import {
   commissions,
@@ -28,10 +28,7 @@ export interface ViewerTemplateKey {
 }
 
 /** A live stream as offers sees it: its id and the offers it features (from content, via `@requires`). */
-export interface LiveStreamFeatures {
-  id: string;
-  featuredOfferIds: string[];
-}
+export type LiveStreamFeatures = Required<LiveStreamRow>;
 
 /** A merchant's rows of `table`, newest first (`created_at desc, id desc`), as `pagedChildrenLoader` pages them. */
 function newestOfMerchant<
