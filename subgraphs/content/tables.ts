@@ -1,16 +1,20 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
+import type {
+  FeaturedOfferKind,
+  LifeAccountKind,
+  LiveStreamStatus,
+  PostAttachmentKind,
+  PostKind,
+} from './__generated__/resolvers-types.ts';
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
-
-/** What an attachment or featured offer points at; the owning subgraph resolves it. */
-export type OfferKind = 'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN' | 'MINI_PROGRAM';
 
 export const lifeAccounts = sqliteTable(
   'life_accounts',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['BRAND', 'CREATOR', 'GOVERNMENT', 'SERVICE'] }).notNull(),
+    kind: text('kind').$type<LifeAccountKind>().notNull(),
     name: text('name').notNull(),
     bio: text('bio').notNull(),
     merchantId: text('merchant_id'),
@@ -48,7 +52,7 @@ export const posts = sqliteTable(
     accountId: text('account_id')
       .notNull()
       .references(() => lifeAccounts.id),
-    kind: text('kind', { enum: ['IMAGE_TEXT', 'SHORT_VIDEO'] }).notNull(),
+    kind: text('kind').$type<PostKind>().notNull(),
     title: text('title').notNull(),
     body: text('body').notNull(),
     mediaUrls: text('media_urls', { mode: 'json' }).$type<string[]>().notNull(),
@@ -79,7 +83,8 @@ export const postAttachments = sqliteTable(
       .notNull()
       .references(() => posts.id),
     position: integer('position').notNull(),
-    kind: text('kind', { enum: ['COUPON_TEMPLATE', 'GROUP_BUY_CAMPAIGN', 'MINI_PROGRAM'] }).notNull(),
+    // What the attachment points at; the owning subgraph resolves it.
+    kind: text('kind').$type<PostAttachmentKind>().notNull(),
     targetId: text('target_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.postId, t.position] }), index('post_attachments_target_idx').on(t.targetId)],
@@ -155,7 +160,7 @@ export const liveStreams = sqliteTable(
       .notNull()
       .references(() => lifeAccounts.id),
     title: text('title').notNull(),
-    status: text('status', { enum: ['SCHEDULED', 'LIVE', 'ENDED'] }).notNull(),
+    status: text('status').$type<LiveStreamStatus>().notNull(),
     scheduledAt: timestamp('scheduled_at').notNull(),
     startedAt: timestamp('started_at'),
     endedAt: timestamp('ended_at'),
@@ -177,7 +182,7 @@ export const liveStreamOffers = sqliteTable(
       .notNull()
       .references(() => liveStreams.id),
     position: integer('position').notNull(),
-    kind: text('kind', { enum: ['COUPON_TEMPLATE', 'GROUP_BUY_CAMPAIGN'] }).notNull(),
+    kind: text('kind').$type<FeaturedOfferKind>().notNull(),
     targetId: text('target_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.liveStreamId, t.position] }), index('live_stream_offers_target_idx').on(t.targetId)],

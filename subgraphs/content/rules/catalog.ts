@@ -1,10 +1,11 @@
 import { asc, desc, eq } from 'drizzle-orm';
 import type { Page } from '../../shared/connection.ts';
+import type { LifeAccountKind, LiveStreamStatus } from '../__generated__/resolvers-types.ts';
 import type { ContentDb, LifeAccountRow, LiveStreamRow } from '../context.ts';
 import { lifeAccounts, liveStreams } from '../tables.ts';
 
 /** A page (+1 row) of life accounts in name order, optionally of one kind. */
-export function selectLifeAccounts(db: ContentDb, kind: LifeAccountRow['kind'] | null, page: Page): LifeAccountRow[] {
+export function selectLifeAccounts(db: ContentDb, kind: LifeAccountKind | null, page: Page): LifeAccountRow[] {
   return db
     .select()
     .from(lifeAccounts)
@@ -16,7 +17,7 @@ export function selectLifeAccounts(db: ContentDb, kind: LifeAccountRow['kind'] |
 }
 
 /** A page (+1 row) of live streams, latest scheduled first, optionally in one status. */
-export function selectLiveStreams(db: ContentDb, status: LiveStreamRow['status'] | null, page: Page): LiveStreamRow[] {
+export function selectLiveStreams(db: ContentDb, status: LiveStreamStatus | null, page: Page): LiveStreamRow[] {
   return db
     .select()
     .from(liveStreams)
