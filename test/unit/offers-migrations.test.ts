@@ -73,29 +73,40 @@ describe('offers migration 0001: keyed creates store the id under their result f
     expect(applied).toBe(2);
   });
 
-  it('makes a template key stored before the upgrade replay its template', () => {
-    const first = createCouponTemplate(database.db, NOW, STAFF, templateInput);
-    const id = first.couponTemplate?.id as string;
-    expect(responseOf('old-template')).toBe(JSON.stringify({ couponTemplateId: id }));
-    storeAsBefore('old-template', id);
-    // Unmigrated, the old row names no template the replay can select again.
-    expect(createCouponTemplate(database.db, NOW, STAFF, templateInput).couponTemplate).toBeNull();
-    applyMigration();
-    expect(responseOf('old-template')).toBe(JSON.stringify({ couponTemplateId: id }));
-    const count = database.db.select().from(couponTemplates).all().length;
-    expect(createCouponTemplate(database.db, NOW, STAFF, templateInput)).toEqual(first);
-    expect(database.db.select().from(couponTemplates).all()).toHaveLength(count);
-  });
+  /** Each keyed create: its key's field, a retry of its first request (the result and the id it returns), a count. */
+  const creates = [
+    {
+      field: 'couponTemplateId',
+      key: templateInput.idempotencyKey,
+      create: () => {
+        const result = createCouponTemplate(database.db, NOW, STAFF, templateInput);
+        return { result, id: result.couponTemplate?.id ?? null };
+      },
+      count: () => database.db.select().from(couponTemplates).all().length,
+    },
+    {
+      field: 'groupBuyCampaignId',
+      key: campaignInput.idempotencyKey,
+      create: () => {
+        const result = createGroupBuyCampaign(database.db, NOW, STAFF, campaignInput);
+        return { result, id: result.groupBuyCampaign?.id ?? null };
+      },
+      count: () => database.db.select().from(groupBuyCampaigns).all().length,
+    },
+  ];
 
-  it('makes a campaign key stored before the upgrade replay its campaign', () => {
-    const first = createGroupBuyCampaign(database.db, NOW, STAFF, campaignInput);
-    const id = first.groupBuyCampaign?.id as string;
-    storeAsBefore('old-campaign', id);
+  it.each(creates)('makes a key stored before the upgrade replay what it created ($field)', (c) => {
+    const first = c.create();
+    const id = first.id as string;
+    expect(responseOf(c.key)).toBe(JSON.stringify({ [c.field]: id }));
+    storeAsBefore(c.key, id);
+    // Unmigrated, the old row names nothing the replay can select again.
+    expect(c.create().id).toBeNull();
     applyMigration();
-    expect(responseOf('old-campaign')).toBe(JSON.stringify({ groupBuyCampaignId: id }));
-    const count = database.db.select().from(groupBuyCampaigns).all().length;
-    expect(createGroupBuyCampaign(database.db, NOW, STAFF, campaignInput)).toEqual(first);
-    expect(database.db.select().from(groupBuyCampaigns).all()).toHaveLength(count);
+    expect(responseOf(c.key)).toBe(JSON.stringify({ [c.field]: id }));
+    const count = c.count();
+    expect(c.create()).toEqual(first);
+    expect(c.count()).toBe(count);
   });
 
   it('leaves stored refusals as they were', () => {
