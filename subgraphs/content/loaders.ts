@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { UserActor } from '../shared/actors.ts';
 import { pagedChildrenLoader } from '../shared/child-page-query.ts';
 import { groupLoader, rowByIdLoader } from '../shared/connection.ts';
@@ -77,6 +77,17 @@ export function viewerHas(
   return viewer ? loader.load({ viewerId: viewer.userId, id }) : false;
 }
 
+/** A paged child list, newest first: `time` descending, then `tiebreak` descending so that pages never overlap. */
+function newestFirst<T extends SQLiteTable>(
+  db: ContentDb,
+  table: T,
+  parentColumn: SQLiteColumn,
+  time: SQLiteColumn,
+  tiebreak: SQLiteColumn,
+) {
+  return pagedChildrenLoader(db, { table, parentColumn, orderBy: sql`${time} desc, ${tiebreak} desc` });
+}
+
 /** A fresh set of DataLoaders for one request: one SQL statement per batch, whatever the list lengths. */
 export function createLoaders(db: ContentDb, _clock: Clock) {
   return {
@@ -93,31 +104,23 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
     postById: rowByIdLoader(db, posts),
     commentById: rowByIdLoader(db, comments),
     liveStreamById: rowByIdLoader(db, liveStreams),
-    postsByAccountId: pagedChildrenLoader(db, {
-      table: posts,
-      parentColumn: posts.accountId,
-      orderBy: sql`${posts.publishedAt} desc, ${posts.id} desc`,
-    }),
-    liveStreamsByAccountId: pagedChildrenLoader(db, {
-      table: liveStreams,
-      parentColumn: liveStreams.accountId,
-      orderBy: sql`${liveStreams.scheduledAt} desc, ${liveStreams.id} desc`,
-    }),
-    commentsByPostId: pagedChildrenLoader(db, {
-      table: comments,
-      parentColumn: comments.postId,
-      orderBy: sql`${comments.createdAt} desc, ${comments.id} desc`,
-    }),
-    followingByUserId: pagedChildrenLoader(db, {
-      table: follows,
-      parentColumn: follows.userId,
-      orderBy: sql`${follows.createdAt} desc, ${follows.accountId} desc`,
-    }),
-    favoritePostsByUserId: pagedChildrenLoader(db, {
-      table: postFavorites,
-      parentColumn: postFavorites.userId,
-      orderBy: sql`${postFavorites.createdAt} desc, ${postFavorites.postId} desc`,
-    }),
+    postsByAccountId: newestFirst(db, posts, posts.accountId, posts.publishedAt, posts.id),
+    liveStreamsByAccountId: newestFirst(
+      db,
+      liveStreams,
+      liveStreams.accountId,
+      liveStreams.scheduledAt,
+      liveStreams.id,
+    ),
+    commentsByPostId: newestFirst(db, comments, comments.postId, comments.createdAt, comments.id),
+    followingByUserId: newestFirst(db, follows, follows.userId, follows.createdAt, follows.accountId),
+    favoritePostsByUserId: newestFirst(
+      db,
+      postFavorites,
+      postFavorites.userId,
+      postFavorites.createdAt,
+      postFavorites.postId,
+    ),
     attachmentsByPostId: groupLoader(
       (postIds) =>
         db
