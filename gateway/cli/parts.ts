@@ -86,13 +86,12 @@ export function startPart(name: string, script: string, args: string[], options:
     if (words.length > LAST_WORDS) words.shift();
     options.stderr(line);
   });
-  let readyLine: ((match: RegExpMatchArray) => void) | undefined;
+  let whenReady: ((match: RegExpMatchArray) => void) | undefined;
   createInterface({ input: child.stdout as Readable }).on('line', (line) => {
-    const match = readyLine && options.ready ? line.match(options.ready) : null;
-    if (match && readyLine) {
-      readyLine(match);
-      readyLine = undefined;
-    } else options.stdout(line);
+    const match = options.ready?.exec(line);
+    if (!match || !whenReady) return options.stdout(line);
+    whenReady(match);
+    whenReady = undefined;
   });
   let stopping = false;
   const part: Part = {
@@ -103,7 +102,7 @@ export function startPart(name: string, script: string, args: string[], options:
     },
     lastWords: () => [...words],
     ready: new Promise<RegExpMatchArray | null>((resolve, reject) => {
-      if (options.ready) readyLine = resolve;
+      if (options.ready) whenReady = resolve;
       exited.then((exit) => {
         if (!options.ready && exit.code === 0) resolve(null);
         // Settles only if nothing did before: a part that was ready stays ready.
