@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { and, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, getTableColumns, inArray, or, type SQL, type Subquery, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { type ChildPageKey, type Connection, childPageLoader } from './connection.ts';
@@ -31,30 +31,104 @@ export function selectChildPage<T extends SQLiteTable>(
     .from(table)
     .where(and(inArray(parentColumn, [...parentIds]), where))
     .as('ranked');
-  const rows = db
-    .select()
-    .from(ranked)
-    .where(sql`${sql.identifier('row_number')} > ${offset} and ${sql.identifier('row_number')} <= ${offset + limit}`)
-    .orderBy(sql`${sql.identifier('row_number')}`)
-    .all() as (T['$inferSelect'] & { rowNumber?: number })[];
+  const rows = rowsOfPage<T['$inferSelect'] & { rowNumber?: number }>(db, ranked, offset, limit);
   for (const row of rows) delete row.rowNumber;
   return rows;
+}
+
+/** The rows of a `ranked` subquery (one `row_number` per parent) that are on the page `offset + 1 .. offset + limit`. */
+function rowsOfPage<Row>(
+  db: BetterSQLite3Database<Record<string, unknown>>,
+  ranked: Subquery,
+  offset: number,
+  limit: number,
+): Row[] {
+  const rowNumber = sql.identifier('row_number');
+  return db
+    .select()
+    .from(ranked)
+    .where(sql`${rowNumber} > ${offset} and ${rowNumber} <= ${offset + limit}`)
+    .orderBy(sql`${rowNumber}`)
+    .all() as Row[];
+}
+
+/**
+ * `selectChildPage` for children that belong to each parent one of several columns names (an IOU is in its lender's
+ * list and in its borrower's): the parent ids are joined as a table (`json_each`), so a row appears once per parent
+ * it names, ranked per parent as in `selectChildPage`. Each row comes with the parent it was selected for.
+ */
+function selectChildPageOfAny<T extends SQLiteTable>(
+  db: BetterSQLite3Database<Record<string, unknown>>,
+  options: {
+    table: T;
+    parentColumns: readonly SQLiteColumn[];
+    orderBy: SQL;
+    parentIds: readonly string[];
+    offset: number;
+    limit: number;
+    where?: SQL;
+  },
+): { parentId: string; row: T['$inferSelect'] }[] {
+  const { table, parentColumns, orderBy, parentIds, offset, limit, where } = options;
+  if (parentIds.length === 0) return [];
+  const parent = sql<string>`${sql.identifier('child_page_parents')}.value`;
+  const ranked = db
+    .select({
+      ...getTableColumns(table),
+      childPageParent: parent.as('child_page_parent'),
+      rowNumber: sql<number>`row_number() over (partition by ${parent} order by ${orderBy})`.as('row_number'),
+    })
+    .from(table)
+    .innerJoin(
+      sql`json_each(${JSON.stringify(parentIds)}) as ${sql.identifier('child_page_parents')}`,
+      sql`${parent} in (${sql.join([...parentColumns], sql`, `)})`,
+    )
+    // Repeats the join as `column in (...)` terms, so SQLite finds the rows through each column's index.
+    .where(and(or(...parentColumns.map((column) => inArray(column, [...parentIds]))), where))
+    .as('ranked');
+  const rows = rowsOfPage<T['$inferSelect'] & { childPageParent?: string; rowNumber?: number }>(
+    db,
+    ranked,
+    offset,
+    limit,
+  );
+  return rows.map(({ childPageParent, rowNumber: _, ...row }) => ({ parentId: childPageParent ?? '', row }));
 }
 
 /**
  * The paged one-to-many loader of every subgraph: `table`'s rows by `parentColumn`, in `orderBy` order, one
  * `selectChildPage` statement per page size however many parents ask (see `childPageLoader`). `where` narrows the
- * children (a status filter), and is fixed for the loader's request.
+ * children (a status filter), and is fixed for the loader's request. With several parent columns (`[ious.lenderId,
+ * ious.borrowerId]`), a row is a child of each parent one of them names (see `selectChildPageOfAny`).
  */
 export function pagedChildrenLoader<T extends SQLiteTable>(
   db: BetterSQLite3Database<Record<string, unknown>>,
-  options: { table: T; parentColumn: SQLiteColumn; orderBy: SQL; where?: SQL },
+  options: { table: T; parentColumn: SQLiteColumn | readonly SQLiteColumn[]; orderBy: SQL; where?: SQL },
 ): DataLoader<ChildPageKey, Connection<T['$inferSelect']>, string> {
   const { table, parentColumn } = options;
+  if (isColumnList(parentColumn)) {
+    // A row of several parents' lists is one object per parent; which parent each object was selected for is kept
+    // beside it, so the rows stay exactly the table's.
+    const parentOf = new WeakMap<object, string>();
+    return childPageLoader(
+      (parentIds, offset, limit) =>
+        selectChildPageOfAny(db, { ...options, parentColumns: parentColumn, parentIds, offset, limit }).map(
+          ({ parentId, row }) => {
+            parentOf.set(row, parentId);
+            return row;
+          },
+        ),
+      (row: T['$inferSelect']) => parentOf.get(row) ?? '',
+    );
+  }
   const parentField = Object.entries(getTableColumns(table)).find(([, column]) => column === parentColumn)?.[0];
   if (!parentField) throw new Error(`${parentColumn.name} is not a column of the table it pages`);
   return childPageLoader(
-    (parentIds, offset, limit) => selectChildPage(db, { ...options, parentIds, offset, limit }),
+    (parentIds, offset, limit) => selectChildPage(db, { ...options, parentColumn, parentIds, offset, limit }),
     (row: T['$inferSelect']) => String((row as Record<string, unknown>)[parentField] ?? ''),
   );
+}
+
+function isColumnList(column: SQLiteColumn | readonly SQLiteColumn[]): column is readonly SQLiteColumn[] {
+  return Array.isArray(column);
 }

@@ -1,6 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { idempotencyKeyColumns } from '../shared/idempotency.ts';
+import type {
+  FriendRequestStatus,
+  GroupPaymentStatus,
+  IouReminderKind,
+  IouStatus,
+} from './__generated__/resolvers-types.ts';
 
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
@@ -41,8 +47,7 @@ export const friendRequests = sqliteTable(
     toUserId: text('to_user_id')
       .notNull()
       .references(() => users.id),
-    /** PENDING | ACCEPTED | DECLINED | CANCELLED */
-    status: text('status').notNull(),
+    status: text('status').$type<FriendRequestStatus>().notNull(),
     createdAt: timestamp('created_at').notNull(),
     respondedAt: timestamp('responded_at'),
   },
@@ -68,8 +73,8 @@ export const ious = sqliteTable(
     createdById: text('created_by_id')
       .notNull()
       .references(() => users.id),
-    /** PENDING | ACTIVE | OVERDUE | REPAID | DECLINED. OVERDUE is stored by the overdue job; reads derive it before. */
-    status: text('status').notNull(),
+    /** OVERDUE is stored by the overdue job; reads derive it before (see rules/iou-status.ts). */
+    status: text('status').$type<IouStatus>().notNull(),
     principalFen: integer('principal_fen').notNull(),
     repaidFen: integer('repaid_fen').notNull().default(0),
     annualRateBps: integer('annual_rate_bps'),
@@ -106,8 +111,7 @@ export const iouReminders = sqliteTable(
     iouId: text('iou_id')
       .notNull()
       .references(() => ious.id),
-    /** BEFORE_DUE | ON_DUE | OVERDUE */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<IouReminderKind>().notNull(),
     /** Which due date (or overdue period) the reminder is for, so a job re-run never sends it twice. */
     dueWindow: text('due_window').notNull(),
     sentAt: timestamp('sent_at').notNull(),
@@ -126,8 +130,7 @@ export const groupPayments = sqliteTable(
     totalFen: integer('total_fen').notNull(),
     /** A store owned by the merchants subgraph; not a foreign key across databases. */
     storeId: text('store_id'),
-    /** OPEN | SETTLED | CANCELLED */
-    status: text('status').notNull(),
+    status: text('status').$type<GroupPaymentStatus>().notNull(),
     createdAt: timestamp('created_at').notNull(),
     settledAt: timestamp('settled_at'),
     cancelledAt: timestamp('cancelled_at'),
