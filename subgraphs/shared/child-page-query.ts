@@ -2,7 +2,7 @@ import type DataLoader from 'dataloader';
 import { and, getTableColumns, inArray, or, type SQL, type Subquery, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { type ChildPageKey, type Connection, childPageLoader } from './connection.ts';
+import { type ChildPageKey, type Connection, childPageLoader, groupLoader } from './connection.ts';
 
 /**
  * One query that returns, for each parent, its rows `offset + 1 .. offset + limit` in `orderBy` order:
@@ -121,12 +121,38 @@ export function pagedChildrenLoader<T extends SQLiteTable>(
       (row: T['$inferSelect']) => parentOf.get(row) ?? '',
     );
   }
-  const parentField = Object.entries(getTableColumns(table)).find(([, column]) => column === parentColumn)?.[0];
-  if (!parentField) throw new Error(`${parentColumn.name} is not a column of the table it pages`);
   return childPageLoader(
     (parentIds, offset, limit) => selectChildPage(db, { ...options, parentColumn, parentIds, offset, limit }),
-    (row: T['$inferSelect']) => String((row as Record<string, unknown>)[parentField] ?? ''),
+    parentIdOf(table, parentColumn),
   );
+}
+
+/**
+ * The unpaged one-to-many loader (an IOU's repayments, a group payment's shares): all of `table`'s rows by
+ * `parentColumn`, in `orderBy` order within each parent, one statement per batch however many parents ask.
+ */
+export function childrenLoader<T extends SQLiteTable>(
+  db: BetterSQLite3Database<Record<string, unknown>>,
+  options: { table: T; parentColumn: SQLiteColumn; orderBy: SQL },
+): DataLoader<string, T['$inferSelect'][]> {
+  const { table, parentColumn, orderBy } = options;
+  return groupLoader(
+    (parentIds) =>
+      db
+        .select()
+        .from(table as SQLiteTable)
+        .where(inArray(parentColumn, [...parentIds]))
+        .orderBy(orderBy)
+        .all() as T['$inferSelect'][],
+    parentIdOf(table, parentColumn),
+  );
+}
+
+/** Reads a row's parent id from the field of `parentColumn`, which must be a column of `table`. */
+function parentIdOf<T extends SQLiteTable>(table: T, parentColumn: SQLiteColumn): (row: T['$inferSelect']) => string {
+  const parentField = Object.entries(getTableColumns(table)).find(([, column]) => column === parentColumn)?.[0];
+  if (!parentField) throw new Error(`${parentColumn.name} is not a column of the table it pages`);
+  return (row) => String((row as Record<string, unknown>)[parentField] ?? '');
 }
 
 function isColumnList(column: SQLiteColumn | readonly SQLiteColumn[]): column is readonly SQLiteColumn[] {

@@ -4,7 +4,7 @@ import { resolvers } from './resolvers/index.ts';
 import { socialJobs } from './rules/jobs.ts';
 import * as tables from './tables.ts';
 
-/** The social subgraph: users, friendships, IOUs and AA group payments. */
+/** The social subgraph: users, friendships, IOUs and AA group payments (port 4004). */
 export const social = defineSubgraph(new URL('.', import.meta.url), {
   name: 'social',
   tables,

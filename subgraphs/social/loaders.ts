@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
-import { pagedChildrenLoader } from '../shared/child-page-query.ts';
-import { groupLoader, loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
 import type { IouStatus, MutationResolvers } from './__generated__/resolvers-types.ts';
@@ -87,37 +87,22 @@ export function createLoaders(db: SocialDb, clock: Clock) {
     pendingRequestsByRecipientId: pendingRequests(db, friendRequests.toUserId),
     /** Pending requests each user sent, newest first. */
     pendingRequestsBySenderId: pendingRequests(db, friendRequests.fromUserId),
-    repaymentsByIouId: groupLoader(
-      (iouIds) =>
-        db
-          .select()
-          .from(iouRepayments)
-          .where(inArray(iouRepayments.iouId, [...iouIds]))
-          .orderBy(asc(iouRepayments.paidAt), asc(iouRepayments.id))
-          .all(),
-      (row) => row.iouId,
-    ),
-    remindersByIouId: groupLoader(
-      (iouIds) =>
-        db
-          .select()
-          .from(iouReminders)
-          .where(inArray(iouReminders.iouId, [...iouIds]))
-          .orderBy(asc(iouReminders.sentAt), asc(iouReminders.id))
-          .all(),
-      (row) => row.iouId,
-    ),
+    repaymentsByIouId: childrenLoader(db, {
+      table: iouRepayments,
+      parentColumn: iouRepayments.iouId,
+      orderBy: sql`${iouRepayments.paidAt}, ${iouRepayments.id}`,
+    }),
+    remindersByIouId: childrenLoader(db, {
+      table: iouReminders,
+      parentColumn: iouReminders.iouId,
+      orderBy: sql`${iouReminders.sentAt}, ${iouReminders.id}`,
+    }),
     /** Shares of each group payment in join order, the organizer first. */
-    sharesByGroupPaymentId: groupLoader(
-      (ids) =>
-        db
-          .select()
-          .from(groupPaymentShares)
-          .where(inArray(groupPaymentShares.groupPaymentId, [...ids]))
-          .orderBy(asc(groupPaymentShares.groupPaymentId), asc(groupPaymentShares.position))
-          .all(),
-      (row) => row.groupPaymentId,
-    ),
+    sharesByGroupPaymentId: childrenLoader(db, {
+      table: groupPaymentShares,
+      parentColumn: groupPaymentShares.groupPaymentId,
+      orderBy: sql`${groupPaymentShares.position}`,
+    }),
   };
 }
 

@@ -413,6 +413,38 @@ describe('payGroupPaymentShare / cancelGroupPayment', () => {
   });
 });
 
+describe('what an idempotency key stores', () => {
+  const stored = (key: string) => {
+    const row = db.select().from(t.idempotencyKeys).where(eq(t.idempotencyKeys.key, key)).get();
+    return { caller: row?.caller, operation: row?.operation, ids: JSON.parse(row?.responseJson ?? 'null') };
+  };
+
+  // The ids under the user's id, exactly as before the rules took actors: keys stored then still replay.
+  it('is the user id as the caller and the ids of the result, as keys stored before the upgrade are', () => {
+    const iou = createIou(db, NOW, asUser(CAROL), terms({ idempotencyKey: 'i1' }));
+    expect(stored('i1')).toEqual({ caller: 'usr_carol', operation: 'createIou', ids: { iouId: iou.iou?.id } });
+    const repaid = repayIou(db, NOW, asUser(CAROL), { iouId: 'iou_bob_carol', amountFen: 1, idempotencyKey: 'r1' });
+    expect(stored('r1')).toEqual({
+      caller: 'usr_carol',
+      operation: 'repayIou',
+      ids: { iouId: 'iou_bob_carol', repaymentId: repaid.repayment?.id },
+    });
+    const split = { title: 'Tea', totalFen: 30, participantIds: ['usr_alice'], idempotencyKey: 'g1' };
+    const payment = createGroupPayment(db, NOW, asUser(BOB), split).groupPayment?.id;
+    expect(stored('g1')).toEqual({
+      caller: 'usr_bob',
+      operation: 'createGroupPayment',
+      ids: { groupPaymentId: payment },
+    });
+    payGroupPaymentShare(db, NOW, asUser(ALICE), { groupPaymentId: payment as string, idempotencyKey: 'p1' });
+    expect(stored('p1')).toEqual({
+      caller: 'usr_alice',
+      operation: 'payGroupPaymentShare',
+      ids: { groupPaymentId: payment },
+    });
+  });
+});
+
 describe('deadline jobs (moving the injected now)', () => {
   const at = (msFromDue: number) => new Date(DUE.getTime() + msFromDue);
   const run = (now: Date) =>
