@@ -1,5 +1,5 @@
-import type { SubgraphName } from './contract/settings.ts';
 import { content } from './content/index.ts';
+import type { SubgraphName } from './contract/settings.ts';
 import { merchants } from './merchants/index.ts';
 import { offers } from './offers/index.ts';
 import type { Subgraph } from './shared/server.ts';

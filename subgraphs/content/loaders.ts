@@ -2,8 +2,8 @@ import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { UserActor } from '../shared/actors.ts';
-import { pagedChildrenLoader } from '../shared/child-page-query.ts';
-import { groupLoader, rowByIdLoader } from '../shared/connection.ts';
+import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
 import type { MutationResolvers } from './__generated__/resolvers-types.ts';
@@ -121,26 +121,16 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
       postFavorites.createdAt,
       postFavorites.postId,
     ),
-    attachmentsByPostId: groupLoader(
-      (postIds) =>
-        db
-          .select()
-          .from(postAttachments)
-          .where(inArray(postAttachments.postId, [...postIds]))
-          .orderBy(asc(postAttachments.position))
-          .all(),
-      (r) => r.postId,
-    ),
-    featuredOffersByLiveStreamId: groupLoader(
-      (streamIds) =>
-        db
-          .select()
-          .from(liveStreamOffers)
-          .where(inArray(liveStreamOffers.liveStreamId, [...streamIds]))
-          .orderBy(asc(liveStreamOffers.position))
-          .all(),
-      (r) => r.liveStreamId,
-    ),
+    attachmentsByPostId: childrenLoader(db, {
+      table: postAttachments,
+      parentColumn: postAttachments.postId,
+      orderBy: asc(postAttachments.position),
+    }),
+    featuredOffersByLiveStreamId: childrenLoader(db, {
+      table: liveStreamOffers,
+      parentColumn: liveStreamOffers.liveStreamId,
+      orderBy: asc(liveStreamOffers.position),
+    }),
     viewerFollowsAccount: viewerSetLoader(db, follows, follows.accountId),
     viewerLikedPost: viewerSetLoader(db, postLikes, postLikes.postId),
     viewerFavoritedPost: viewerSetLoader(db, postFavorites, postFavorites.postId),

@@ -1,6 +1,6 @@
-import { asc, inArray } from 'drizzle-orm';
-import { pagedChildrenLoader } from '../shared/child-page-query.ts';
-import { groupLoader, rowByIdLoader } from '../shared/connection.ts';
+import { asc } from 'drizzle-orm';
+import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
 import type { MutationResolvers } from './__generated__/resolvers-types.ts';
@@ -20,16 +20,11 @@ export function createLoaders(db: MerchantsDb, _clock: Clock) {
       parentColumn: stores.merchantId,
       orderBy: asc(stores.id),
     }),
-    miniProgramsByMerchantId: groupLoader(
-      (parentIds) =>
-        db
-          .select()
-          .from(miniPrograms)
-          .where(inArray(miniPrograms.merchantId, [...parentIds]))
-          .orderBy(asc(miniPrograms.id))
-          .all(),
-      (row) => row.merchantId,
-    ),
+    miniProgramsByMerchantId: childrenLoader(db, {
+      table: miniPrograms,
+      parentColumn: miniPrograms.merchantId,
+      orderBy: asc(miniPrograms.id),
+    }),
     merchantsByServiceProviderId: pagedChildrenLoader(db, {
       table: merchants,
       parentColumn: merchants.serviceProviderId,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { pagedChildrenLoader } from '../shared/child-page-query.ts';
-import { groupLoader, loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
+import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
 import { safeFenTotal } from '../shared/money.ts';
@@ -49,16 +49,11 @@ export function createLoaders(db: OffersDb, clock: Clock) {
     groupBuyCampaignsByMerchantId: pagedChildrenLoader(db, newestOfMerchant(groupBuyCampaigns)),
     commissionsByMerchantId: pagedChildrenLoader(db, newestOfMerchant(commissions)),
     settlementsByMerchantId: pagedChildrenLoader(db, newestOfMerchant(settlements)),
-    commissionsBySettlementId: groupLoader(
-      (settlementIds) =>
-        db
-          .select()
-          .from(commissions)
-          .where(inArray(commissions.settlementId, [...settlementIds]))
-          .orderBy(asc(commissions.settlementId), asc(commissions.kind))
-          .all(),
-      (row) => row.settlementId,
-    ),
+    commissionsBySettlementId: childrenLoader(db, {
+      table: commissions,
+      parentColumn: commissions.settlementId,
+      orderBy: asc(commissions.kind),
+    }),
     /** `couponsByUserId(status)` pages a user's coupons, newest first, filtered by the status as it reads now. */
     couponsByUserId: loaderPerFilter((status: CouponStatus | null) =>
       pagedChildrenLoader(db, {
@@ -75,16 +70,11 @@ export function createLoaders(db: OffersDb, clock: Clock) {
       orderBy: sql`${groupBuyGroups.createdAt} asc, ${groupBuyGroups.id} asc`,
       where: and(eq(groupBuyGroups.status, 'FORMING'), gt(groupBuyGroups.expiresAt, clock.now())),
     }),
-    membersByGroupId: groupLoader(
-      (groupIds) =>
-        db
-          .select()
-          .from(groupBuyMembers)
-          .where(inArray(groupBuyMembers.groupId, [...groupIds]))
-          .orderBy(asc(groupBuyMembers.groupId), asc(groupBuyMembers.position))
-          .all(),
-      (row) => row.groupId,
-    ),
+    membersByGroupId: childrenLoader(db, {
+      table: groupBuyMembers,
+      parentColumn: groupBuyMembers.groupId,
+      orderBy: asc(groupBuyMembers.position),
+    }),
     /**
      * Settled fen of coupon redemptions per live stream, counting only coupons whose template the stream
      * features (so nobody can credit a stream by naming it at claim time); 0 when none. One statement for
