@@ -1,7 +1,7 @@
 import { forbidden, unauthenticated } from '../contract/errors.ts';
 import type { Identity } from '../contract/identity.ts';
 import { SCOPES } from '../contract/scopes.ts';
-import { asMerchant, type MerchantActor, requireScope, type UserActor } from '../shared/actors.ts';
+import { asMerchant, asMerchantOf, type MerchantActor, requireScope, type UserActor } from '../shared/actors.ts';
 import type { LifeAccountRow } from './context.ts';
 
 /** What a user follows and favorites is private: only that user may read it. */
@@ -26,15 +26,15 @@ export function requirePublisher(identity: Identity): string {
 /**
  * Who publishes to `account` (a post, or a live stream of it): staff or a partner key acting for the account's
  * merchant with `merchant:content`. CREATOR, GOVERNMENT and SERVICE accounts have no merchant, so nobody publishes to
- * them through this API (FORBIDDEN). An unknown account has no merchant to act for: only `requirePublisher` is
- * checked, and the rule, which finds no account, answers NOT_FOUND.
+ * them through this API (FORBIDDEN). An unknown account has no merchant to act for (see `asMerchantOf`): the rule,
+ * which finds no account, answers NOT_FOUND.
  */
 export function asPublisher(
   identity: Identity,
   account: Pick<LifeAccountRow, 'id' | 'merchantId'> | null | undefined,
 ): MerchantActor {
-  const subject = requirePublisher(identity);
-  if (!account) return { kind: 'merchant', merchantId: '', scope: SCOPES.content, callerId: subject };
+  requirePublisher(identity);
+  if (!account) return asMerchantOf(identity, null, SCOPES.content);
   if (!account.merchantId) {
     throw forbidden(
       `Life account ${account.id} belongs to no merchant: merchant staff and partners publish only to their merchants' BRAND accounts.`,

@@ -67,8 +67,24 @@ export function asMerchant(identity: Identity, merchantId: string, scope: Scope)
       `You do not act for merchant ${merchantId}: it is not in your merchant_ids or your key's allow-list.`,
     );
   }
-  // Users and partner keys always have a subject (the gateway signs it); the kind is a last-resort key space.
-  return { kind: 'merchant', merchantId, scope, callerId: identity.subject ?? identity.kind };
+  return { kind: 'merchant', merchantId, scope, callerId: callerIdOf(identity) };
+}
+
+/**
+ * `asMerchant` for an operation on an entity that may not exist (a coupon to redeem, an account to publish to): with
+ * the entity's merchant it is exactly `asMerchant`; for an unknown entity (`merchantId` null) the scope alone is
+ * checked, and the actor acts for no merchant (no row has the empty merchant id), so the rule answers NOT_FOUND and
+ * can change nothing.
+ */
+export function asMerchantOf(identity: Identity, merchantId: string | null, scope: Scope): MerchantActor {
+  if (merchantId !== null) return asMerchant(identity, merchantId, scope);
+  requireScope(identity, scope);
+  return { kind: 'merchant', merchantId: '', scope, callerId: callerIdOf(identity) };
+}
+
+/** Users and partner keys always have a subject (the gateway signs it); the kind is a last-resort key space. */
+function callerIdOf(identity: Identity): string {
+  return identity.subject ?? identity.kind;
 }
 
 /** Non-throwing form of `asMerchant`, for fields that return null when access is missing. */

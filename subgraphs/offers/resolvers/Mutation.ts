@@ -1,6 +1,6 @@
 import type { Identity } from '../../contract/identity.ts';
 import { SCOPES } from '../../contract/scopes.ts';
-import { asMerchant, asUser, type MerchantActor, requireScope } from '../../shared/actors.ts';
+import { asMerchant, asMerchantOf, asUser, type MerchantActor } from '../../shared/actors.ts';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import type { OffersContext } from '../context.ts';
 import { claimCoupon } from '../rules/claim-coupon.ts';
@@ -12,20 +12,12 @@ const offersStaff = (identity: Identity, merchantId: string) => asMerchant(ident
 
 /**
  * Who redeems a coupon: staff or a partner key acting for the coupon's merchant. An unknown coupon has no merchant to
- * act for: the scope alone is checked, and the rule (which reads only the caller's key space from its actor) answers
- * NOT_FOUND.
+ * act for (see `asMerchantOf`): the rule answers NOT_FOUND.
  */
 async function redeemer(ctx: OffersContext, couponId: string): Promise<MerchantActor> {
   const coupon = await ctx.loaders.couponById.load(couponId);
   const template = coupon && (await ctx.loaders.couponTemplateById.load(coupon.templateId));
-  if (template) return offersStaff(ctx.identity, template.merchantId);
-  requireScope(ctx.identity, SCOPES.offers);
-  return {
-    kind: 'merchant',
-    merchantId: '',
-    scope: SCOPES.offers,
-    callerId: ctx.identity.subject ?? ctx.identity.kind,
-  };
+  return asMerchantOf(ctx.identity, template?.merchantId ?? null, SCOPES.offers);
 }
 
 export const Mutation: MutationResolvers = {
