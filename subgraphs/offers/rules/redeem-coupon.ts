@@ -3,7 +3,7 @@ import { type UserError, userError } from '../../contract/errors.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { idempotentTransaction, type ReplayedRows } from '../../shared/idempotency.ts';
-import { isFenBetween, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
+import { invalidAmount, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
 import type { RedeemCouponInput } from '../__generated__/resolvers-types.ts';
 import type { CouponTemplateRow, OffersDb, OffersTx, RedeemCouponPayloadRow } from '../context.ts';
 import { commissions, coupons, couponTemplates, storeMerchants } from '../tables.ts';
@@ -72,14 +72,8 @@ function attemptRedeem(
   options: RuleOptions,
 ): RedeemCouponPayloadRow {
   // Bounded so that no sum of settlements (a live stream's sales, a merchant's takings) can leave SafeInt.
-  if (!isFenBetween(input.orderAmountFen, 1, MAX_FEN)) {
-    return failed(
-      userError('INVALID_INPUT', `orderAmountFen must be a whole number of fen from 1 to ${MAX_FEN}.`, [
-        'input',
-        'orderAmountFen',
-      ]),
-    );
-  }
+  const badAmount = invalidAmount(input.orderAmountFen, 'orderAmountFen', { max: MAX_FEN });
+  if (badAmount) return failed(badAmount);
   const coupon = tx.select().from(coupons).where(eq(coupons.id, input.couponId)).get();
   const template = coupon && tx.select().from(couponTemplates).where(eq(couponTemplates.id, coupon.templateId)).get();
   if (!coupon || !template) {
