@@ -1,5 +1,5 @@
 import type { SubgraphContext } from '../shared/context.ts';
-import type { DatabaseOf } from '../shared/server.ts';
+import type { DatabaseOf, TransactionOf } from '../shared/server.ts';
 import type { Loaders } from './loaders.ts';
 import type * as tables from './tables.ts';
 
@@ -7,7 +7,7 @@ import type * as tables from './tables.ts';
 export type MerchantsDb = DatabaseOf<typeof tables>;
 
 /** The handle a rule works with inside `db.transaction(...)`. */
-export type MerchantsTx = Parameters<Parameters<MerchantsDb['transaction']>[0]>[0];
+export type MerchantsTx = TransactionOf<typeof tables>;
 
 /** What every merchants resolver receives. */
 export type MerchantsContext = SubgraphContext<MerchantsDb, Loaders>;

@@ -1,6 +1,6 @@
 import type { UserError } from '../contract/errors.ts';
 import type { SubgraphContext } from '../shared/context.ts';
-import type { DatabaseOf } from '../shared/server.ts';
+import type { DatabaseOf, TransactionOf } from '../shared/server.ts';
 import type { LiveStream, Merchant, User } from './__generated__/resolvers-types.ts';
 import type { Loaders } from './loaders.ts';
 import type * as tables from './tables.ts';
@@ -9,7 +9,7 @@ import type * as tables from './tables.ts';
 export type OffersDb = DatabaseOf<typeof tables>;
 
 /** The handle a rule works with inside `db.transaction(...)`. */
-export type OffersTx = Parameters<Parameters<OffersDb['transaction']>[0]>[0];
+export type OffersTx = TransactionOf<typeof tables>;
 
 /** What every offers resolver receives. */
 export type OffersContext = SubgraphContext<OffersDb, Loaders>;

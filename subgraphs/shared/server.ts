@@ -26,6 +26,11 @@ import { subgraphTypeDefs } from './schema-file.ts';
 /** A subgraph's drizzle database over its own tables. */
 export type DatabaseOf<TSchema extends Record<string, unknown>> = SubgraphDatabase<TSchema>['db'];
 
+/** The handle a rule works with inside `db.transaction(...)` on that database. */
+export type TransactionOf<TSchema extends Record<string, unknown>> = Parameters<
+  Parameters<DatabaseOf<TSchema>['transaction']>[0]
+>[0];
+
 /**
  * A resolver map as `buildSubgraphSchema` takes it. Each subgraph types its map with its generated `Resolvers`
  * (context and parents included); `never` as the context here accepts every subgraph's own context type.

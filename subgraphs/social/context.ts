@@ -1,5 +1,5 @@
 import type { SubgraphContext } from '../shared/context.ts';
-import type { DatabaseOf } from '../shared/server.ts';
+import type { DatabaseOf, TransactionOf } from '../shared/server.ts';
 import type { Loaders } from './loaders.ts';
 import type * as tables from './tables.ts';
 
@@ -7,7 +7,7 @@ import type * as tables from './tables.ts';
 export type SocialDb = DatabaseOf<typeof tables>;
 
 /** The handle a rule works with inside `db.transaction(...)`. */
-export type SocialTx = Parameters<Parameters<SocialDb['transaction']>[0]>[0];
+export type SocialTx = TransactionOf<typeof tables>;
 
 /** What every social resolver receives. */
 export type SocialContext = SubgraphContext<SocialDb, Loaders>;
