@@ -5,9 +5,9 @@ import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 
 /** Every scope an SDL names in `@requiresScopes(scopes: [["a", "b"], ...])`. */
 function sdlScopes(sdl: string): string[] {
-  return [...sdl.matchAll(/@requiresScopes\(\s*scopes:\s*(\[[^@]*?\]\s*\])\s*\)/g)].flatMap(
-    ([, list]) => JSON.parse(list ?? '[]') as string[][],
-  ).flat();
+  return [...sdl.matchAll(/@requiresScopes\(\s*scopes:\s*(\[[^@]*?\]\s*\])\s*\)/g)]
+    .flatMap(([, list]) => JSON.parse(list ?? '[]') as string[][])
+    .flat();
 }
 
 describe('scope names', () => {
