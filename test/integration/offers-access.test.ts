@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
-import { KFC_OFFERS_STAFF, partner, staff } from '../support/identities.ts';
+import { KFC_FINANCE_STAFF, KFC_OFFERS_STAFF, partner, staff } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
 /** Staff of New Hope with every offers scope, acting on KFC: the subgraph must refuse. */
 const NEWHOPE_STAFF = staff('usr_0001', ['merchant:offers', 'merchant:finance'], ['mer_newhope']);
 const KFC_NO_SCOPE = staff('usr_0003', [], ['mer_kfc']);
-const KFC_FINANCE = staff('usr_0004', ['merchant:finance'], ['mer_kfc']);
 
 const graph = useTestGraph({ clock: createTestClock(NOW) });
 
@@ -82,7 +81,7 @@ describe('finance reads: Merchant.commissions', () => {
     ['a user without the scope', 'usr_alice', 'FORBIDDEN'],
     ['KFC staff with merchant:offers only', KFC_OFFERS_STAFF, 'FORBIDDEN'],
     ['finance staff of another merchant', NEWHOPE_STAFF, 'FORBIDDEN'],
-    ['KFC finance staff', KFC_FINANCE, null],
+    ['KFC finance staff', KFC_FINANCE_STAFF, null],
   ];
   it.each(rows)('%s', async (_, as, code) => {
     const { status, body } = await graph.query(QUERY, { as });

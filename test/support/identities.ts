@@ -1,3 +1,4 @@
+import { pad } from '../../seeds/fixtures.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
 
 // The callers tests act as, as the `Identity` a subgraph or rule sees; `TestGraph.query({ as })` turns a user
@@ -23,7 +24,7 @@ export const partner = (subject: string | null, scopes: string[], merchantIds: s
 });
 
 /** The id of the n-th generated seed user: `usr_0001`, `usr_0002`, ... */
-export const seedUserId = (n: number) => `usr_${String(n).padStart(4, '0')}`;
+export const seedUserId = (n: number) => `usr_${pad(n)}`;
 
 // Seeded users: alice, bob and carol are friends with IOUs, group payments and coupons between them.
 export const ALICE = user('usr_alice');
