@@ -55,7 +55,8 @@ interface IouRecord {
   borrowerId: string;
   principalFen: number;
   annualRateBps: number | null;
-  status: 'PENDING' | 'ACTIVE';
+  /** PENDING or ACTIVE; REPAID follows from the repayments. */
+  status: Row<typeof tables.ious>['status'];
   createdDays: number;
   repayments: { amountFen: number; days: number }[];
 }

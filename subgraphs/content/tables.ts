@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { timestampMs } from '../shared/columns.ts';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
 import type {
   FeaturedOfferKind,
@@ -7,8 +8,6 @@ import type {
   PostAttachmentKind,
   PostKind,
 } from './__generated__/resolvers-types.ts';
-
-const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
 export const lifeAccounts = sqliteTable(
   'life_accounts',
@@ -20,7 +19,7 @@ export const lifeAccounts = sqliteTable(
     merchantId: text('merchant_id'),
     // Denormalized so lists need no count query; kept exact by the follow rules.
     followerCount: integer('follower_count').notNull().default(0),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('life_accounts_merchant_id_unique').on(t.merchantId),
@@ -36,7 +35,7 @@ export const follows = sqliteTable(
     accountId: text('account_id')
       .notNull()
       .references(() => lifeAccounts.id),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.accountId] }),
@@ -60,7 +59,7 @@ export const posts = sqliteTable(
     storeId: text('store_id'),
     lat: real('lat'),
     lng: real('lng'),
-    publishedAt: timestamp('published_at').notNull(),
+    publishedAt: timestampMs('published_at').notNull(),
     /** Staff user (`usr_`) or partner key (`key_`) who published it through the API; null for seeded posts. */
     publishedByUserId: text('published_by_user_id'),
     likeCount: integer('like_count').notNull().default(0),
@@ -97,7 +96,7 @@ export const postLikes = sqliteTable(
     postId: text('post_id')
       .notNull()
       .references(() => posts.id),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.postId] }), index('post_likes_post_id_idx').on(t.postId)],
 );
@@ -109,7 +108,7 @@ export const postFavorites = sqliteTable(
     postId: text('post_id')
       .notNull()
       .references(() => posts.id),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.postId] }),
@@ -127,7 +126,7 @@ export const comments = sqliteTable(
       .references(() => posts.id),
     userId: text('user_id').notNull(),
     body: text('body').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     index('comments_post_created_idx').on(t.postId, t.createdAt, t.id),
@@ -147,7 +146,7 @@ export const postShares = sqliteTable(
       .notNull()
       .references(() => posts.id),
     userId: text('user_id').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [index('post_shares_post_user_idx').on(t.postId, t.userId), index('post_shares_user_id_idx').on(t.userId)],
 );
@@ -161,9 +160,9 @@ export const liveStreams = sqliteTable(
       .references(() => lifeAccounts.id),
     title: text('title').notNull(),
     status: text('status').$type<LiveStreamStatus>().notNull(),
-    scheduledAt: timestamp('scheduled_at').notNull(),
-    startedAt: timestamp('started_at'),
-    endedAt: timestamp('ended_at'),
+    scheduledAt: timestampMs('scheduled_at').notNull(),
+    startedAt: timestampMs('started_at'),
+    endedAt: timestampMs('ended_at'),
     viewerCount: integer('viewer_count').notNull().default(0),
     /** Staff user (`usr_`) or partner key (`key_`) who scheduled it through the API; null for seeded streams. */
     publishedByUserId: text('published_by_user_id'),
