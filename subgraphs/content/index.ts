@@ -1,7 +1,7 @@
 import { defineSubgraph } from '../shared/server.ts';
 import { createLoaders, invalidations } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
-import { contentJobs } from './rules/live-streams.ts';
+import { contentJobs } from './rules/jobs.ts';
 import * as tables from './tables.ts';
 
 /** The content subgraph: life accounts, posts, comments and live streams (port 4002). */

@@ -19,6 +19,7 @@ import {
 import { publishPost } from '../../subgraphs/content/rules/publishing.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
 import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
+import { SYSTEM } from '../../subgraphs/shared/actors.ts';
 import type { RuleOptions } from '../../subgraphs/shared/context.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
@@ -383,13 +384,13 @@ describe('no-show job', () => {
       database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, id)).get();
     const due = new Date(stream.scheduledAt.getTime() + NO_SHOW_AFTER_MS);
     // Streams of earlier tests scheduled before this one may end here; this one is exactly at its limit.
-    endNoShowLiveStreams(database.db, due);
+    endNoShowLiveStreams(database.db, due, SYSTEM);
     expect(statusOf(stream.id)?.status).toBe('SCHEDULED');
     const later = new Date(due.getTime() + 1);
     expect(runJobsOnce(content.jobs, database.db, later)).toEqual([{ job: 'live-stream-no-shows', processed: 1 }]);
     expect(statusOf(stream.id)).toMatchObject({ status: 'ENDED', startedAt: null, endedAt: later });
     expect(statusOf(started.id)?.status).toBe('LIVE');
     expect(statusOf('lvs_kfc_2')?.status).toBe('SCHEDULED');
-    expect(endNoShowLiveStreams(database.db, later).processed).toBe(0);
+    expect(endNoShowLiveStreams(database.db, later, SYSTEM).processed).toBe(0);
   });
 });

@@ -25,7 +25,7 @@ import {
   idempotencyKeys,
   settlements,
 } from '../../subgraphs/offers/tables.ts';
-import { asMerchant, asUser } from '../../subgraphs/shared/actors.ts';
+import { asMerchant, asUser, SYSTEM } from '../../subgraphs/shared/actors.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { MAX_FEN } from '../../subgraphs/shared/money.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
@@ -480,9 +480,9 @@ describe('deadline jobs', () => {
     const groupId = startGroupBuy(db, NOW, asUser(ALICE), { campaignId, idempotencyKey: 'a' }).group?.id as string;
     joinGroupBuy(db, NOW, asUser(BOB), { groupId, idempotencyKey: 'b' });
     const justBefore = new Date(NOW.getTime() + 60 * MINUTE - 1);
-    expect(expireGroupBuys(db, justBefore)).toEqual({ processed: 0 });
+    expect(expireGroupBuys(db, justBefore, SYSTEM)).toEqual({ processed: 0 });
     const deadline = new Date(NOW.getTime() + 60 * MINUTE);
-    expect(expireGroupBuys(db, deadline)).toEqual({ processed: 1 });
+    expect(expireGroupBuys(db, deadline, SYSTEM)).toEqual({ processed: 1 });
     expect(db.select().from(groupBuyGroups).where(eq(groupBuyGroups.id, groupId)).get()).toMatchObject({
       status: 'FAILED',
       failedAt: deadline,
@@ -491,7 +491,7 @@ describe('deadline jobs', () => {
     expect(members.map((m) => m.refundedAt)).toEqual([deadline, deadline]);
     // Idempotent: a later run changes nothing, and the refund keeps its first time.
     const later = new Date(deadline.getTime() + DAY);
-    expect(expireGroupBuys(db, later)).toEqual({ processed: 0 });
+    expect(expireGroupBuys(db, later, SYSTEM)).toEqual({ processed: 0 });
     expect(db.select().from(groupBuyMembers).where(eq(groupBuyMembers.groupId, groupId)).all()).toEqual(members);
     expect(codes(joinGroupBuy(db, later, asUser(CAROL), { groupId, idempotencyKey: 'c' }))).toEqual(['NOT_FORMING']);
     expect(db.select().from(settlements).all()).toEqual([]);
@@ -507,7 +507,7 @@ describe('deadline jobs', () => {
       idempotencyKey: 'u',
     });
     const status = (id: string) => db.select().from(coupons).where(eq(coupons.id, id)).get()?.status;
-    expireCoupons(db, new Date(NOW.getTime() + DAY - 1));
+    expireCoupons(db, new Date(NOW.getTime() + DAY - 1), SYSTEM);
     expect(status(short)).toBe('AVAILABLE');
     const at = new Date(NOW.getTime() + DAY);
     // Some seeded coupons run out by then too: every unused one due by `at` is processed.
@@ -523,6 +523,6 @@ describe('deadline jobs', () => {
       { job: 'coupon-expiry', processed: due.length },
     ]);
     expect([status(short), status(used)]).toEqual(['EXPIRED', 'REDEEMED']);
-    expect(expireCoupons(db, new Date(NOW.getTime() + 2 * DAY))).toEqual({ processed: 0 });
+    expect(expireCoupons(db, new Date(NOW.getTime() + 2 * DAY), SYSTEM)).toEqual({ processed: 0 });
   });
 });

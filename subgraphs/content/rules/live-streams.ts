@@ -1,10 +1,9 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
-import type { MerchantActor } from '../../shared/actors.ts';
+import type { MerchantActor, SystemActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { beyondHorizonReason } from '../../shared/horizon.ts';
-import type { SubgraphJob } from '../../shared/jobs.ts';
 import type {
   LiveStreamStatus,
   MutationStartLiveStreamArgs,
@@ -118,7 +117,7 @@ export function advanceLiveStream(
  * Ends every SCHEDULED stream that has not started 24 hours after its time, so stream lists stop
  * announcing it; `startedAt` stays null, which tells a no-show from a stream that ran. Idempotent.
  */
-export function endNoShowLiveStreams(db: ContentDb, now: Date): { processed: number } {
+export function endNoShowLiveStreams(db: ContentDb, now: Date, _actor: SystemActor): { processed: number } {
   const cutoff = new Date(now.getTime() - NO_SHOW_AFTER_MS);
   const ended = db
     .update(liveStreams)
@@ -127,12 +126,3 @@ export function endNoShowLiveStreams(db: ContentDb, now: Date): { processed: num
     .run();
   return { processed: ended.changes };
 }
-
-/** The content subgraph's deadline jobs. */
-export const contentJobs: SubgraphJob<ContentDb>[] = [
-  {
-    name: 'live-stream-no-shows',
-    intervalMs: 5 * 60_000,
-    run: (db, now) => endNoShowLiveStreams(db, now),
-  },
-];

@@ -1,5 +1,6 @@
 import { and, inArray, lte, sql } from 'drizzle-orm';
 import { newId } from '../../contract/ids.ts';
+import type { SystemActor } from '../../shared/actors.ts';
 import type { IouReminderKind } from '../__generated__/resolvers-types.ts';
 import type { SocialDb } from '../context.ts';
 import { iouReminders, ious } from '../tables.ts';
@@ -28,7 +29,7 @@ export function reminderFor(dueAt: Date, now: Date): { kind: IouReminderKind; du
  * Records the reminders unpaid active or overdue IOUs are due for at `now`. The unique (iou, kind, window) index makes a
  * re-run at the same time insert nothing, so the scheduler and `npm run jobs` never remind twice.
  */
-export function sendIouReminders(db: SocialDb, now: Date): { processed: number } {
+export function sendIouReminders(db: SocialDb, now: Date, _actor: SystemActor): { processed: number } {
   return db.transaction((tx) => {
     const candidates = tx
       .select({ id: ious.id, dueAt: ious.dueAt })
