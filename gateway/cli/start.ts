@@ -22,12 +22,21 @@ loadSecrets(dataDir);
 const gatewayPort = resolvePort('gateway', values.port);
 const subgraphPorts = SUBGRAPH_NAMES.map((name) => resolvePort(name));
 
-/** The servers' output goes where it went when they ran alone; the seed's is all progress, on stderr. */
+/** The servers' output goes where it went when they ran alone. */
 const SERVER_OUTPUT = { stdout: (line: string) => console.log(line), stderr: (line: string) => console.error(line) };
-const SEED_OUTPUT = { stdout: seedProgress, stderr: seedProgress };
-function seedProgress(line: string) {
-  console.error(`[seed] ${line}`);
-}
+/**
+ * The seed's is progress, on stderr: its messages, and of its result lines (`name<TAB>action<TAB>scale N<TAB>ms`) only
+ * the databases it seeded now; kept databases and its timing are not news on every start.
+ */
+const SEED_OUTPUT = {
+  stdout: (line: string) => {
+    const [subgraph, action, scale] = line.split('\t');
+    if (action === 'seeded') console.error(`[seed] ${subgraph} seeded at ${scale}`);
+  },
+  stderr: (line: string) => {
+    if (!line.startsWith('done in ')) console.error(`[seed] ${line}`);
+  },
+};
 
 /** The parts started and not yet done, in start order. */
 const parts: Part[] = [];

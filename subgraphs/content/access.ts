@@ -12,15 +12,14 @@ export function assertCanReadUserLists(viewer: UserActor, userId: string): void 
 }
 
 /**
- * Checked before anything is looked up, so a caller who could never publish learns nothing from
- * NOT_FOUND or INVALID_INPUT: anonymous is UNAUTHENTICATED, a missing `merchant:content` scope FORBIDDEN.
- * An identity without a subject is UNAUTHENTICATED too: a post or stream records who published it, and
- * idempotency keys are kept per caller. Returns that subject.
+ * Checked before anything is looked up, so a caller who could never publish learns nothing from NOT_FOUND or
+ * INVALID_INPUT: anonymous is UNAUTHENTICATED, a missing `merchant:content` scope FORBIDDEN. An identity without a
+ * subject is UNAUTHENTICATED too: a post or stream records who published it. `asPublisher` checks it again, so it is
+ * safe on its own; resolvers call this first only to refuse before they load the account.
  */
-export function requirePublisher(identity: Identity): string {
+export function requirePublisher(identity: Identity): void {
   if (!identity.subject) throw unauthenticated();
   requireScope(identity, SCOPES.content);
-  return identity.subject;
 }
 
 /**

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { UserActor } from '../shared/actors.ts';
-import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { childrenLoader, newestFirst, pagedChildrenLoader } from '../shared/child-page-query.ts';
 import { rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
@@ -77,15 +77,15 @@ export function viewerHas(
   return viewer ? loader.load({ viewerId: viewer.userId, id }) : false;
 }
 
-/** A paged child list, newest first: `time` descending, then `tiebreak` descending so that pages never overlap. */
-function newestFirst<T extends SQLiteTable>(
+/** A paged child list, newest first (see `newestFirst`). */
+function newestPage<T extends SQLiteTable>(
   db: ContentDb,
   table: T,
   parentColumn: SQLiteColumn,
   time: SQLiteColumn,
   tiebreak: SQLiteColumn,
 ) {
-  return pagedChildrenLoader(db, { table, parentColumn, orderBy: sql`${time} desc, ${tiebreak} desc` });
+  return pagedChildrenLoader(db, { table, parentColumn, orderBy: newestFirst(time, tiebreak) });
 }
 
 /** A fresh set of DataLoaders for one request: one SQL statement per batch, whatever the list lengths. */
@@ -104,17 +104,11 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
     postById: rowByIdLoader(db, posts),
     commentById: rowByIdLoader(db, comments),
     liveStreamById: rowByIdLoader(db, liveStreams),
-    postsByAccountId: newestFirst(db, posts, posts.accountId, posts.publishedAt, posts.id),
-    liveStreamsByAccountId: newestFirst(
-      db,
-      liveStreams,
-      liveStreams.accountId,
-      liveStreams.scheduledAt,
-      liveStreams.id,
-    ),
-    commentsByPostId: newestFirst(db, comments, comments.postId, comments.createdAt, comments.id),
-    followingByUserId: newestFirst(db, follows, follows.userId, follows.createdAt, follows.accountId),
-    favoritePostsByUserId: newestFirst(
+    postsByAccountId: newestPage(db, posts, posts.accountId, posts.publishedAt, posts.id),
+    liveStreamsByAccountId: newestPage(db, liveStreams, liveStreams.accountId, liveStreams.scheduledAt, liveStreams.id),
+    commentsByPostId: newestPage(db, comments, comments.postId, comments.createdAt, comments.id),
+    followingByUserId: newestPage(db, follows, follows.userId, follows.createdAt, follows.accountId),
+    favoritePostsByUserId: newestPage(
       db,
       postFavorites,
       postFavorites.userId,

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { childrenLoader, newestFirst, pagedChildrenLoader } from '../shared/child-page-query.ts';
 import { loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
@@ -34,7 +34,7 @@ export type LiveStreamFeatures = Required<LiveStreamRow>;
 function newestOfMerchant<
   T extends typeof couponTemplates | typeof groupBuyCampaigns | typeof commissions | typeof settlements,
 >(table: T) {
-  return { table, parentColumn: table.merchantId, orderBy: sql`${table.createdAt} desc, ${table.id} desc` };
+  return { table, parentColumn: table.merchantId, orderBy: newestFirst(table.createdAt, table.id) };
 }
 
 /** A fresh set of DataLoaders for one request. */
@@ -59,8 +59,8 @@ export function createLoaders(db: OffersDb, clock: Clock) {
       pagedChildrenLoader(db, {
         table: coupons,
         parentColumn: coupons.userId,
-        orderBy: sql`${coupons.claimedAt} desc, ${coupons.id} desc`,
-        where: status ? couponStatusWhere(status, clock.now()) : undefined,
+        orderBy: newestFirst(coupons.claimedAt, coupons.id),
+        where: () => (status ? couponStatusWhere(status, clock.now()) : undefined),
       }),
     ),
     /** A campaign's groups still taking members (FORMING and not expired at the request's time), oldest first. */
@@ -68,7 +68,7 @@ export function createLoaders(db: OffersDb, clock: Clock) {
       table: groupBuyGroups,
       parentColumn: groupBuyGroups.campaignId,
       orderBy: sql`${groupBuyGroups.createdAt} asc, ${groupBuyGroups.id} asc`,
-      where: and(eq(groupBuyGroups.status, 'FORMING'), gt(groupBuyGroups.expiresAt, clock.now())),
+      where: () => and(eq(groupBuyGroups.status, 'FORMING'), gt(groupBuyGroups.expiresAt, clock.now())),
     }),
     membersByGroupId: childrenLoader(db, {
       table: groupBuyMembers,

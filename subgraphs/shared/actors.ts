@@ -62,11 +62,7 @@ export function requireScope(identity: Identity, scope: Scope): void {
  */
 export function asMerchant(identity: Identity, merchantId: string, scope: Scope): MerchantActor {
   requireScope(identity, scope);
-  if (!identity.merchantIds.includes(merchantId)) {
-    throw forbidden(
-      `You do not act for merchant ${merchantId}: it is not in your merchant_ids or your key's allow-list.`,
-    );
-  }
+  if (!identity.merchantIds.includes(merchantId)) throw notActingFor(merchantId);
   return { kind: 'merchant', merchantId, scope, callerId: callerIdOf(identity) };
 }
 
@@ -87,8 +83,15 @@ function callerIdOf(identity: Identity): string {
   return identity.subject ?? identity.kind;
 }
 
+/** FORBIDDEN: the caller does not act for `merchantId`. */
+export function notActingFor(merchantId: string) {
+  return forbidden(
+    `You do not act for merchant ${merchantId}: it is not in your merchant_ids or your key's allow-list.`,
+  );
+}
+
 /** Non-throwing form of `asMerchant`, for fields that return null when access is missing. */
-export function canActForMerchant(identity: Identity, merchantId: string, scope: Scope): boolean {
+function canActForMerchant(identity: Identity, merchantId: string, scope: Scope): boolean {
   return identity.kind !== 'anonymous' && identity.scopes.includes(scope) && identity.merchantIds.includes(merchantId);
 }
 

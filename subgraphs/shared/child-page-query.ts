@@ -9,7 +9,7 @@ import { type ChildPageKey, type Connection, childPageLoader, groupLoader } from
  * `row_number() over (partition by parent order by ...)`. This is what makes a paged child list cost
  * one statement however many parents a page of results has.
  */
-export function selectChildPage<T extends SQLiteTable>(
+function selectChildPage<T extends SQLiteTable>(
   db: BetterSQLite3Database<Record<string, unknown>>,
   options: {
     table: T;
@@ -98,31 +98,45 @@ function selectChildPageOfAny<T extends SQLiteTable>(
 /**
  * The paged one-to-many loader of every subgraph: `table`'s rows by `parentColumn`, in `orderBy` order, one
  * `selectChildPage` statement per page size however many parents ask (see `childPageLoader`). `where` narrows the
- * children (a status filter), and is fixed for the loader's request. With several parent columns (`[ious.lenderId,
- * ious.borrowerId]`), a row is a child of each parent one of them names (see `selectChildPageOfAny`).
+ * children (a status filter); a function is evaluated for each batch, so a filter on the clock ("not yet expired")
+ * reads the time the batch runs at. With several parent columns (`[ious.lenderId, ious.borrowerId]`), a row is a
+ * child of each parent one of them names (see `selectChildPageOfAny`).
  */
 export function pagedChildrenLoader<T extends SQLiteTable>(
   db: BetterSQLite3Database<Record<string, unknown>>,
-  options: { table: T; parentColumn: SQLiteColumn | readonly SQLiteColumn[]; orderBy: SQL; where?: SQL },
+  options: {
+    table: T;
+    parentColumn: SQLiteColumn | readonly SQLiteColumn[];
+    orderBy: SQL;
+    where?: SQL | (() => SQL | undefined);
+  },
 ): DataLoader<ChildPageKey, Connection<T['$inferSelect']>, string> {
-  const { table, parentColumn } = options;
+  const { table, parentColumn, orderBy } = options;
+  const where = () => (typeof options.where === 'function' ? options.where() : options.where);
   if (isColumnList(parentColumn)) {
     // A row of several parents' lists is one object per parent; which parent each object was selected for is kept
     // beside it, so the rows stay exactly the table's.
     const parentOf = new WeakMap<object, string>();
     return childPageLoader(
       (parentIds, offset, limit) =>
-        selectChildPageOfAny(db, { ...options, parentColumns: parentColumn, parentIds, offset, limit }).map(
-          ({ parentId, row }) => {
-            parentOf.set(row, parentId);
-            return row;
-          },
-        ),
+        selectChildPageOfAny(db, {
+          table,
+          orderBy,
+          where: where(),
+          parentColumns: parentColumn,
+          parentIds,
+          offset,
+          limit,
+        }).map(({ parentId, row }) => {
+          parentOf.set(row, parentId);
+          return row;
+        }),
       (row: T['$inferSelect']) => parentOf.get(row) ?? '',
     );
   }
   return childPageLoader(
-    (parentIds, offset, limit) => selectChildPage(db, { ...options, parentColumn, parentIds, offset, limit }),
+    (parentIds, offset, limit) =>
+      selectChildPage(db, { table, orderBy, where: where(), parentColumn, parentIds, offset, limit }),
     parentIdOf(table, parentColumn),
   );
 }
@@ -157,4 +171,9 @@ function parentIdOf<T extends SQLiteTable>(table: T, parentColumn: SQLiteColumn)
 
 function isColumnList(column: SQLiteColumn | readonly SQLiteColumn[]): column is readonly SQLiteColumn[] {
   return Array.isArray(column);
+}
+
+/** The order of a list newest first: `time` descending, then `tiebreak` descending, so that pages never overlap. */
+export function newestFirst(time: SQLiteColumn, tiebreak: SQLiteColumn): SQL {
+  return sql`${time} desc, ${tiebreak} desc`;
 }

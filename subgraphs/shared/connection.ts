@@ -124,7 +124,7 @@ export function childPageLoader<Row>(
 }
 
 /** A per-request DataLoader for entities by id: one `where id in (...)`, results in key order, `null` if missing. */
-export function byIdLoader<Row extends { id: string }>(
+function byIdLoader<Row extends { id: string }>(
   fetch: (ids: readonly string[]) => Row[],
 ): DataLoader<string, Row | null> {
   return new DataLoader<string, Row | null>(async (ids) => {
@@ -161,8 +161,7 @@ export function loaderPerFilter<K, L extends { clearAll(): unknown }>(make: (fil
  * This is how every entity of every subgraph is looked up.
  */
 export function rowByIdLoader<T extends SQLiteTable & { id: SQLiteColumn }>(
-  // biome-ignore lint/suspicious/noExplicitAny: any subgraph's drizzle schema
-  db: BetterSQLite3Database<any>,
+  db: BetterSQLite3Database<Record<string, unknown>>,
   table: T,
 ): DataLoader<string, (T['$inferSelect'] & { id: string }) | null> {
   return byIdLoader(

@@ -73,7 +73,7 @@ function requestHash(operation: string, request: unknown): string {
 }
 
 /** The user error for a missing or oversized key, or null when the key is usable. */
-export function invalidKey(key: string): UserError | null {
+function invalidKey(key: string): UserError | null {
   if (key.trim().length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH) return null;
   return userError(
     'INVALID_IDEMPOTENCY_KEY',
@@ -138,7 +138,9 @@ export type ResultEntities = Record<string, SQLiteTable & { id: SQLiteColumn }>;
 export type ReplayedRows<E extends ResultEntities> = { [K in keyof E]: E[K]['$inferSelect'] | null };
 
 /** A mutation's result: its user errors, and (when it succeeded) the entities named by `ResultEntities`. */
-type ResultOf<E extends ResultEntities> = { userErrors: UserError[] } & { [K in keyof E]?: { id: string } | null };
+export type ResultOf<E extends ResultEntities> = { userErrors: UserError[] } & {
+  [K in keyof E]?: { id: string } | null;
+};
 
 /**
  * One idempotent mutation: what it does the first time, how a bad or reused key becomes its result, and which
@@ -239,9 +241,10 @@ interface SyncTransactions<TTx> {
 }
 
 /**
- * A whole mutation that moves money or stock, so it must carry a key: `idempotentStep` with refusals replayed, in
- * one immediate transaction, with the steps `steps` builds for that transaction. A missing or oversized key is refused
- * before anything is read.
+ * A whole idempotent mutation: `idempotentStep` with refusals replayed, in one immediate transaction, with the steps
+ * `steps` builds for that transaction. A mutation that moves money or stock declares its key `String!`, so it always
+ * has one (an empty or oversized key is refused before anything is read); a create may leave it optional, and without
+ * a key every call creates.
  *
  * Every outcome of the first request is stored, refusals included: the same key with the same input returns the
  * first result (the same entities, as they are now, or the same user errors) and changes nothing; the same key with
@@ -250,8 +253,11 @@ interface SyncTransactions<TTx> {
  */
 export function idempotentTransaction<TTx extends SyncSqlite, TResult extends ResultOf<E>, E extends ResultEntities>(
   db: SyncTransactions<TTx>,
-  call: IdempotentRequest & { key: string },
+  call: IdempotentRequest,
   steps: (tx: TTx) => IdempotentSteps<TResult, E>,
 ): TResult {
+  // A bad key must not wait for the write lock to be told so: a deferred transaction that runs no statement takes none.
+  const badKey = call.key === undefined || call.key === null ? null : invalidKey(call.key);
+  if (badKey) return db.transaction((tx) => steps(tx).refuse(badKey));
   return db.transaction((tx) => idempotentStep(tx, call, steps(tx), 'replay'), { behavior: 'immediate' });
 }

@@ -81,6 +81,8 @@ export function defineSubgraph<TSchema extends Record<string, unknown>, TLoaders
     ...definition,
     start: (options) => startSubgraph(definition, options),
     runJobsOnce: (dataDir, now) => {
+      // A subgraph without deadlines has nothing to run: its database is not even opened.
+      if (definition.jobs.length === 0) return [];
       const database = openSubgraphDatabase(definition, dataDir);
       try {
         return runJobsOnce(definition.jobs, database.db, now);

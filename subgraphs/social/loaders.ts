@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { childrenLoader, newestFirst, pagedChildrenLoader } from '../shared/child-page-query.ts';
 import { loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
@@ -72,8 +72,8 @@ export function createLoaders(db: SocialDb, clock: Clock) {
       pagedChildrenLoader(db, {
         table: ious,
         parentColumn: [ious.lenderId, ious.borrowerId],
-        orderBy: sql`${ious.createdAt} desc, ${ious.id} desc`,
-        where: status ? iouStatusCondition(status, clock.now()) : undefined,
+        orderBy: newestFirst(ious.createdAt, ious.id),
+        where: () => (status ? iouStatusCondition(status, clock.now()) : undefined),
       }),
     ),
     /** Each user's shares of group payments (the organizer always has one), newest payment first. */
@@ -111,7 +111,7 @@ function pendingRequests(db: SocialDb, party: typeof friendRequests.toUserId | t
   return pagedChildrenLoader(db, {
     table: friendRequests,
     parentColumn: party,
-    orderBy: sql`${friendRequests.createdAt} desc, ${friendRequests.id} desc`,
+    orderBy: newestFirst(friendRequests.createdAt, friendRequests.id),
     where: eq(friendRequests.status, 'PENDING'),
   });
 }

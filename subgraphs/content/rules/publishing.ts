@@ -3,7 +3,7 @@ import { forbidden, type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { idempotentStep, type ResultEntities } from '../../shared/idempotency.ts';
+import { idempotentStep, type ResultEntities, type ResultOf } from '../../shared/idempotency.ts';
 import type { PublishPostInput } from '../__generated__/resolvers-types.ts';
 import type { ContentDb, ContentTx, LifeAccountRow, PostRow } from '../context.ts';
 import { lifeAccounts, postAttachments, posts, storeDirectory } from '../tables.ts';
@@ -30,9 +30,6 @@ export function notTheActorsAccount(accountId: string, actor: MerchantActor) {
   );
 }
 
-/** A create rule's result: its user errors, and (when it succeeded) the entities `E` names. */
-type CreateResult<E extends ResultEntities> = { userErrors: UserError[] } & { [K in keyof E]?: { id: string } | null };
-
 /**
  * The frame of publishing a post or scheduling a live stream: one transaction that finds the account (NOT_FOUND
  * through `refuse` when unknown) and re-checks it is the actor's, then runs `create` at most once per idempotency key
@@ -41,7 +38,7 @@ type CreateResult<E extends ResultEntities> = { userErrors: UserError[] } & { [K
  */
 export function publishOnce<
   TInput extends { accountId: string; idempotencyKey?: string | null },
-  TResult extends CreateResult<E>,
+  TResult extends ResultOf<E>,
   E extends ResultEntities,
 >(
   db: ContentDb,

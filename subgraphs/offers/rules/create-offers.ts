@@ -3,8 +3,8 @@ import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
 import { beyondHorizonReason, DAY_MS, latestAllowedDate, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
-import { idempotentStep } from '../../shared/idempotency.ts';
-import { MAX_FEN } from '../../shared/money.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
+import { invalidAmount, MAX_FEN } from '../../shared/money.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
 import type { CreateCouponTemplateInput, CreateGroupBuyCampaignInput } from '../__generated__/resolvers-types.ts';
 import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';
@@ -25,6 +25,11 @@ class Checks {
   readonly errors: UserError[] = [];
   require(ok: boolean, field: string, message: string): void {
     if (!ok) this.errors.push(userError('INVALID_INPUT', message, ['input', field]));
+  }
+  /** An amount of fen, checked as every amount a client sends is (`invalidAmount`). */
+  fen(value: number | null | undefined, field: string, min: number): void {
+    const error = invalidAmount(value, field, { min, max: MAX_FEN });
+    if (error) this.errors.push(error);
   }
   intBetween(value: number | null | undefined, field: string, min: number, max: number): void {
     this.require(
@@ -103,16 +108,11 @@ export function createCouponTemplate(
   };
   const call = { actor, key: input.idempotencyKey, operation: 'createCouponTemplate', request, now };
   const refuse = (error: UserError): CreateCouponTemplateResult => ({ couponTemplate: null, userErrors: [error] });
-  return db.transaction(
-    (tx) =>
-      idempotentStep(
-        tx,
-        call,
-        { entities: { couponTemplate: couponTemplates }, attempt: () => attemptCreateTemplate(tx, now, input), refuse },
-        'replay',
-      ),
-    { behavior: 'immediate' },
-  );
+  return idempotentTransaction(db, call, (tx) => ({
+    entities: { couponTemplate: couponTemplates },
+    attempt: () => attemptCreateTemplate(tx, now, input),
+    refuse,
+  }));
 }
 
 function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTemplateInput): CreateCouponTemplateResult {
@@ -120,15 +120,15 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
   c.require(merchantExists(tx, input.merchantId), 'merchantId', `No merchant ${input.merchantId}.`);
   c.title(input.title);
   if (input.kind === 'FIXED_AMOUNT') {
-    c.intBetween(input.faceValueFen, 'faceValueFen', 1, MAX_FEN);
+    c.fen(input.faceValueFen, 'faceValueFen', 1);
     c.require(input.percentOff == null, 'percentOff', 'percentOff is only for PERCENT_OFF coupons.');
     c.require(input.capFen == null, 'capFen', 'capFen is only for PERCENT_OFF coupons.');
   } else {
     c.intBetween(input.percentOff, 'percentOff', 1, 99);
     c.require(input.faceValueFen == null, 'faceValueFen', 'faceValueFen is only for FIXED_AMOUNT coupons.');
-    if (input.capFen != null) c.intBetween(input.capFen, 'capFen', 1, MAX_FEN);
+    if (input.capFen != null) c.fen(input.capFen, 'capFen', 1);
   }
-  c.intBetween(input.minSpendFen ?? 0, 'minSpendFen', 0, MAX_FEN);
+  c.fen(input.minSpendFen ?? 0, 'minSpendFen', 0);
   c.intBetween(input.totalStock, 'totalStock', 1, 10_000_000);
   c.intBetween(input.perUserLimit ?? 1, 'perUserLimit', 1, 100);
   c.window(input.claimStartsAt, input.claimEndsAt, now, ['claimStartsAt', 'claimEndsAt']);
@@ -178,20 +178,11 @@ export function createGroupBuyCampaign(
   };
   const call = { actor, key: input.idempotencyKey, operation: 'createGroupBuyCampaign', request, now };
   const refuse = (error: UserError): CreateGroupBuyCampaignResult => ({ groupBuyCampaign: null, userErrors: [error] });
-  return db.transaction(
-    (tx) =>
-      idempotentStep(
-        tx,
-        call,
-        {
-          entities: { groupBuyCampaign: groupBuyCampaigns },
-          attempt: () => attemptCreateCampaign(tx, now, input),
-          refuse,
-        },
-        'replay',
-      ),
-    { behavior: 'immediate' },
-  );
+  return idempotentTransaction(db, call, (tx) => ({
+    entities: { groupBuyCampaign: groupBuyCampaigns },
+    attempt: () => attemptCreateCampaign(tx, now, input),
+    refuse,
+  }));
 }
 
 function attemptCreateCampaign(
@@ -204,8 +195,8 @@ function attemptCreateCampaign(
   c.title(input.title);
   c.intBetween(input.groupSize, 'groupSize', 2, 100);
   const errorsBeforePrices = c.errors.length;
-  c.intBetween(input.originalPriceFen, 'originalPriceFen', 1, MAX_FEN);
-  c.intBetween(input.groupPriceFen, 'groupPriceFen', 1, MAX_FEN);
+  c.fen(input.originalPriceFen, 'originalPriceFen', 1);
+  c.fen(input.groupPriceFen, 'groupPriceFen', 1);
   // Compared only when both are in range: one error per field, the one the client should fix first.
   if (c.errors.length === errorsBeforePrices) {
     c.require(

@@ -1,6 +1,6 @@
 import { and, eq, gt } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
-import type { MerchantActor } from '../../shared/actors.ts';
+import { type MerchantActor, notActingFor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { idempotentTransaction, type ReplayedRows } from '../../shared/idempotency.ts';
 import { invalidAmount, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
@@ -52,7 +52,7 @@ export function redeemCoupon(
   const { idempotencyKey: key, ...request } = input;
   return idempotentTransaction(db, { actor, key, operation: OPERATION, request, now }, (tx) => ({
     entities: REDEEMED,
-    attempt: () => attemptRedeem(tx, now, input, options),
+    attempt: () => attemptRedeem(tx, now, actor, input, options),
     refuse: failed,
     // The amounts are not entities: they are read back from the redeemed coupon.
     replay: ({ coupon, commission }: ReplayedRows<typeof REDEEMED>) => ({
@@ -68,6 +68,7 @@ export function redeemCoupon(
 function attemptRedeem(
   tx: OffersTx,
   now: Date,
+  actor: MerchantActor,
   input: RedeemCouponInput,
   options: RuleOptions,
 ): RedeemCouponPayloadRow {
@@ -79,6 +80,8 @@ function attemptRedeem(
   if (!coupon || !template) {
     return failed(userError('NOT_FOUND', `No coupon ${input.couponId}: check the id.`, ['input', 'couponId']));
   }
+  // The resolver made the actor from the coupon it saw; inside the transaction the coupon must still be its merchant's.
+  if (template.merchantId !== actor.merchantId) throw notActingFor(template.merchantId);
   const store = tx.select().from(storeMerchants).where(eq(storeMerchants.storeId, input.storeId)).get();
   if (!store) return failed(userError('NOT_FOUND', `No store ${input.storeId}: check the id.`, ['input', 'storeId']));
   if (store.merchantId !== template.merchantId) {
