@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { inArray } from 'drizzle-orm';
+import { inArray, type SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { badUserInput } from '../contract/errors.ts';
@@ -202,4 +202,24 @@ export async function loadExisting<Row>(
   const row = await loader.load(id);
   if (!row) throw new Error(`${what} ${id} does not exist`);
   return row;
+}
+
+/**
+ * A page of `table`'s rows for a top-level list (`Query.merchants`, the feed): `where`, in `orderBy` order, with one
+ * row more than the page, so `toConnection` knows whether another page follows.
+ */
+export function selectPage<T extends SQLiteTable>(
+  db: BetterSQLite3Database<Record<string, unknown>>,
+  table: T,
+  options: { where?: SQL; orderBy: SQL[] },
+  page: Page,
+): T['$inferSelect'][] {
+  return db
+    .select()
+    .from(table as SQLiteTable)
+    .where(options.where)
+    .orderBy(...options.orderBy)
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .all() as T['$inferSelect'][];
 }

@@ -3,7 +3,6 @@ import { eq, sql } from 'drizzle-orm';
 import {
   type BaseSQLiteDatabase,
   index,
-  integer,
   primaryKey,
   type SQLiteColumn,
   type SQLiteTable,
@@ -13,6 +12,7 @@ import {
 } from 'drizzle-orm/sqlite-core';
 import { type UserError, userError } from '../contract/errors.ts';
 import { idempotencyCaller, type MerchantActor, type UserActor } from './actors.ts';
+import { timestampMs } from './columns.ts';
 
 /**
  * Idempotency for every mutation that moves money or stock, shared by the subgraphs that have them.
@@ -42,7 +42,7 @@ export function idempotencyKeyColumns() {
     operation: text('operation').notNull(),
     requestHash: text('request_hash').notNull(),
     responseJson: text('response_json').notNull(),
-    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   };
 }
 

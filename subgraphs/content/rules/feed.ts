@@ -1,7 +1,7 @@
 import { and, between, desc, eq, exists, inArray, not, or, type SQL, sql } from 'drizzle-orm';
 import { badUserInput } from '../../contract/errors.ts';
 import type { UserActor } from '../../shared/actors.ts';
-import type { Page } from '../../shared/connection.ts';
+import { type Page, selectPage } from '../../shared/connection.ts';
 import { boundingBox, invalidPoint } from '../../shared/geo.ts';
 import type { QueryLifeChannelFeedArgs } from '../__generated__/resolvers-types.ts';
 import type { ContentDb, PostRow } from '../context.ts';
@@ -48,12 +48,6 @@ export function selectFeed(db: ContentDb, viewer: UserActor | null, input: FeedI
     const problem = invalidPoint(input.near);
     if (problem) throw badUserInput(`"near" is not a valid point: ${problem}.`, 'near');
   }
-  return db
-    .select()
-    .from(posts)
-    .where(feedCondition(db, viewer, input))
-    .orderBy(desc(posts.publishedAt), desc(posts.id))
-    .limit(page.limit + 1)
-    .offset(page.offset)
-    .all();
+  const where = feedCondition(db, viewer, input);
+  return selectPage(db, posts, { where, orderBy: [desc(posts.publishedAt), desc(posts.id)] }, page);
 }
