@@ -1,6 +1,10 @@
-import { ANONYMOUS, IDENTITY_HEADER, signIdentity } from '../subgraphs/contract/index.ts';
-import { cachedFor } from '../subgraphs/shared/cached.ts';
-import { checkDatabaseFile, type DatabaseCheck } from '../subgraphs/shared/db.ts';
+import {
+  ANONYMOUS,
+  checkDatabaseFile,
+  type DatabaseCheck,
+  IDENTITY_HEADER,
+  signIdentity,
+} from '../subgraphs/contract/index.ts';
 import type { CircuitStateName, SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SupergraphSubgraph } from './supergraph.ts';
 
@@ -114,4 +118,16 @@ async function probeGraphQL(url: string, subgraphSecret: string, timeoutMs: numb
 function probeError(error: unknown, timeoutMs: number): string {
   if ((error as Error)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   return (error as Error)?.message ?? String(error);
+}
+
+/**
+ * `fn`, called at most once every `ms`: a call within `ms` of the last real one gets that call's result (a
+ * promise is shared, pending or settled). For checks that a flood of probes must not repeat.
+ */
+function cachedFor<T>(ms: number, fn: () => T): () => T {
+  let last: { at: number; value: T } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at >= ms) last = { at: Date.now(), value: fn() };
+    return last.value;
+  };
 }

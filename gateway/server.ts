@@ -95,7 +95,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const limits = options.limits ?? limitsFromEnv();
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    // The CLIs own SIGTERM/SIGINT: they stop the gateway first and the subgraphs after it (see shared/shutdown.ts).
+    // The CLIs own SIGTERM/SIGINT: they stop the gateway first and the subgraphs after it (see contract/shutdown.ts).
     stopOnTerminationSignals: false,
     // The token limit stops the parser itself; the other limits are checked right after parsing.
     parseOptions: limitParseOptions(limits),

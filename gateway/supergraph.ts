@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { Kind, parse } from 'graphql';
+
+/** The committed supergraph (`npm run compose` writes it): what the gateway serves unless given another. */
+export const SUPERGRAPH_FILE = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
 /** A subgraph as the supergraph declares it (`join__Graph` enum values with `@join__graph(name, url)`). */
 export interface SupergraphSubgraph {

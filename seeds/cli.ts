@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { exitIfDamagedDatabase } from '../subgraphs/contract/database-files.ts';
 import { resolveDataDir } from '../subgraphs/contract/settings.ts';
 import { SeedRefusedError, type SeedResult, seedDataDir } from './seed.ts';
 
@@ -21,7 +22,8 @@ let results: SeedResult[];
 try {
   results = seedDataDir(dataDir, { scale, reset: values.reset, onProgress: (m) => console.error(m) });
 } catch (error) {
-  if (!(error instanceof SeedRefusedError)) throw error;
+  // A damaged database is named with what to do, without a stack trace (npm start shows this too).
+  if (!(error instanceof SeedRefusedError)) exitIfDamagedDatabase(error);
   console.error(error.message);
   process.exit(1);
 }

@@ -1,30 +1,28 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { content } from '../subgraphs/content/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/contract/settings.ts';
-import { SUBGRAPHS } from '../subgraphs/index.ts';
+import { merchants } from '../subgraphs/merchants/index.ts';
+import { offers } from '../subgraphs/offers/index.ts';
 import { registerRunning, runningProcesses, takeDatabasesAlone } from '../subgraphs/shared/running.ts';
-import { databaseFile, openSubgraphDatabase } from '../subgraphs/shared/server.ts';
+import { databaseFile, openSubgraphDatabase, type SubgraphDefinition } from '../subgraphs/shared/server.ts';
+import { social } from '../subgraphs/social/index.ts';
 import { buildWorld, type World } from './world.ts';
 import { writeContent } from './write-content.ts';
 import { writeMerchants } from './write-merchants.ts';
 import { writeOffers } from './write-offers.ts';
 import { fillMissingSocial, writeSocial } from './write-social.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: each writer takes its own subgraph's drizzle db
-const WRITERS: Record<SubgraphName, (db: any, world: World) => void> = {
-  merchants: writeMerchants,
-  content: writeContent,
-  offers: writeOffers,
-  social: writeSocial,
-};
-
 /**
- * Fills, in a database that is kept, tables that later migrations added empty (returns the rows added). The
- * world is built at the scale the database was seeded with, so the rows are the ones a fresh seed writes.
+ * How each subgraph's database is seeded, typed by its own tables: its writer and, for a database that is kept,
+ * the filler of tables that later migrations added empty.
  */
-// biome-ignore lint/suspicious/noExplicitAny: each filler takes its own subgraph's drizzle db
-const FILLERS: Partial<Record<SubgraphName, (db: any, world: () => World) => number>> = {
-  social: fillMissingSocial,
+const SEEDERS: Record<SubgraphName, (run: SeedRun) => SeedResult> = {
+  merchants: (run) => seedSubgraph(run, merchants, writeMerchants),
+  content: (run) => seedSubgraph(run, content, writeContent),
+  offers: (run) => seedSubgraph(run, offers, writeOffers),
+  social: (run) => seedSubgraph(run, social, writeSocial, fillMissingSocial),
 };
 
 /** `seed --reset` was refused: a running process uses the data directory. The message says what to do. */
@@ -98,6 +96,14 @@ function deleteDatabases(dataDir: string) {
   }
 }
 
+/** One seed of a data directory: the world is built once, at `scale`, when the first database needs it. */
+interface SeedRun {
+  dataDir: string;
+  scale: number;
+  progress: (message: string) => void;
+  world: () => World;
+}
+
 function seedDatabases(
   dataDir: string,
   options: { scale?: number; onProgress?: (message: string) => void },
@@ -105,34 +111,57 @@ function seedDatabases(
   const scale = options.scale ?? 1;
   const progress = options.onProgress ?? (() => {});
   let world: World | null = null;
-  const results: SeedResult[] = [];
-  for (const name of SUBGRAPH_NAMES) {
-    const started = Date.now();
-    const database = openSubgraphDatabase(SUBGRAPHS[name], dataDir);
-    try {
-      const seededScale = Number(database.sqlite.pragma('user_version', { simple: true }));
-      if (seededScale > 0) {
-        progress(`${name}: already seeded (scale ${seededScale}); pass --reset to recreate it`);
-        const filled = FILLERS[name]?.(database.db, () => buildWorld(seededScale)) ?? 0;
-        if (filled > 0) progress(`${name}: filled ${filled} rows of tables added since it was seeded`);
-        results.push({ subgraph: name, action: 'kept', scale: seededScale, milliseconds: Date.now() - started });
-        continue;
-      }
+  const run: SeedRun = {
+    dataDir,
+    scale,
+    progress,
+    world: () => {
       if (!world) {
         progress(`building the seed world at scale ${scale}...`);
         world = buildWorld(scale);
       }
-      const seedWorld = world;
-      progress(`${name}: writing...`);
-      database.sqlite.transaction(() => {
-        WRITERS[name](database.db, seedWorld);
-        database.sqlite.pragma(`user_version = ${scale}`);
-      })();
-      results.push({ subgraph: name, action: 'seeded', scale, milliseconds: Date.now() - started });
-      progress(`${name}: seeded in ${Date.now() - started} ms`);
-    } finally {
-      database.close();
+      return world;
+    },
+  };
+  return SUBGRAPH_NAMES.map((name) => SEEDERS[name](run));
+}
+
+/**
+ * Seeds one subgraph's database unless it is already seeded (`user_version` holds the scale it was seeded with):
+ * a kept database only gets the tables added since filled, from the world at its own scale.
+ */
+function seedSubgraph<TSchema extends Record<string, unknown>, TLoaders>(
+  run: SeedRun,
+  definition: SubgraphDefinition<TSchema, TLoaders>,
+  write: (db: BetterSQLite3Database<TSchema>, world: World) => void,
+  fill?: (db: BetterSQLite3Database<TSchema>, world: () => World) => number,
+): SeedResult {
+  const { name } = definition;
+  const started = Date.now();
+  const database = openSubgraphDatabase(definition, run.dataDir);
+  try {
+    const seededScale = Number(database.sqlite.pragma('user_version', { simple: true }));
+    if (seededScale > 0) {
+      run.progress(`${name}: already seeded (scale ${seededScale}); pass --reset to recreate it`);
+      const filled = fill?.(database.db, () => buildWorld(seededScale)) ?? 0;
+      if (filled > 0) run.progress(`${name}: filled ${filled} rows of tables added since it was seeded`);
+      return { subgraph: name, action: 'kept', scale: seededScale, milliseconds: Date.now() - started };
     }
+    const world = run.world();
+    run.progress(`${name}: writing...`);
+    database.sqlite.transaction(() => {
+      write(database.db, world);
+      database.sqlite.pragma(`user_version = ${run.scale}`);
+    })();
+    const result: SeedResult = {
+      subgraph: name,
+      action: 'seeded',
+      scale: run.scale,
+      milliseconds: Date.now() - started,
+    };
+    run.progress(`${name}: seeded in ${Date.now() - started} ms`);
+    return result;
+  } finally {
+    database.close();
   }
-  return results;
 }

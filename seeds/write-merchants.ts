@@ -3,7 +3,7 @@ import * as tables from '../subgraphs/merchants/tables.ts';
 import { insertInChunks } from './batch.ts';
 import type { World } from './world.ts';
 
-/** Stores the merchants subgraph's part of the seed world in one transaction, in batched multi-row inserts. */
+/** Stores the merchants subgraph's tables of the seed world in one transaction, in batched multi-row inserts. */
 export function writeMerchants(db: BetterSQLite3Database<typeof tables>, world: World): void {
   db.transaction((tx) => {
     insertInChunks(tx, tables.categories, world.categories);

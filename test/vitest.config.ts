@@ -10,7 +10,8 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts', 'subgraphs/**/*.test.ts', 'gateway/**/*.test.ts'],
+    // Every test lives under test/ (unit, integration, security, reliability); none sit beside the code.
+    include: ['test/**/*.test.ts'],
     // Integration suites boot the whole graph; give them room on a shared 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 60_000,

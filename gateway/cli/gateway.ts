@@ -1,16 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
-import { loadSecrets, resolveDataDir, resolvePort } from '../../subgraphs/contract/index.ts';
-import { exitIfDamagedDatabase } from '../../subgraphs/shared/db.ts';
-import { stopOnSignals } from '../../subgraphs/shared/shutdown.ts';
+import {
+  exitIfDamagedDatabase,
+  loadSecrets,
+  resolveDataDir,
+  resolvePort,
+  stopOnSignals,
+} from '../../subgraphs/contract/index.ts';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
-import { ApiKeyStore, keyDatabaseFile } from '../keys/store.ts';
+import { keyDatabaseFile } from '../keys/database.ts';
+import { ApiKeyStore } from '../keys/store.ts';
 import { startGateway } from '../server.ts';
-import { listSubgraphs, urlOverridesFromEnv } from '../supergraph.ts';
+import { listSubgraphs, SUPERGRAPH_FILE, urlOverridesFromEnv } from '../supergraph.ts';
 
-/** `npm run gateway -- --supergraph FILE --port N`: the gateway alone, serving any supergraph file. */
+/**
+ * `npm run gateway -- --supergraph FILE --port N`: the gateway alone, serving any supergraph file. Also how
+ * `npm start` runs the gateway, in a process of its own, told where each subgraph listens by
+ * `LIFEGRAPH_<NAME>_PORT`.
+ */
 const { values } = parseArgs({
   options: { supergraph: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
 });

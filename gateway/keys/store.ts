@@ -1,16 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { desc, eq, sql } from 'drizzle-orm';
 import { type Logger, pino } from 'pino';
 import { newId } from '../../subgraphs/contract/index.ts';
-import { openDatabase, type SubgraphDatabase } from '../../subgraphs/shared/db.ts';
+import { type KeyDatabase, openKeyDatabase } from './database.ts';
 import * as tables from './tables.ts';
 
 const KEY_PREFIX = 'lg_live_';
 /** 24 random bytes = 192 bits, base64url: 32 characters after the prefix. Guessing is hopeless. */
 const KEY_PATTERN = new RegExp(`^${KEY_PREFIX}[A-Za-z0-9_-]{32}$`);
-const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /** What `keys list` shows: never the key, only how to recognise it. */
 export interface ApiKeySummary {
@@ -39,11 +36,6 @@ export interface ApiKeyStoreOptions {
   logger?: Logger;
 }
 
-/** The key store's SQLite file in a data directory (readiness checks it). */
-export function keyDatabaseFile(dataDir: string): string {
-  return path.join(dataDir, 'gateway.sqlite');
-}
-
 /**
  * The gateway's own SQLite database (`<dataDir>/gateway.sqlite`) holding partner API keys.
  *
@@ -52,7 +44,7 @@ export function keyDatabaseFile(dataDir: string): string {
  * fail nor stall partner requests (WAL readers do not wait for writers).
  */
 export class ApiKeyStore {
-  private readonly database: SubgraphDatabase<typeof tables>;
+  private readonly database: KeyDatabase;
   private readonly findByHash;
   // max(): another gateway process sharing the file may already have written a later use.
   private readonly writeUse;
@@ -64,11 +56,7 @@ export class ApiKeyStore {
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(dataDir: string, options: ApiKeyStoreOptions = {}) {
-    this.database = openDatabase({
-      file: keyDatabaseFile(dataDir),
-      schema: tables,
-      migrationsFolder: MIGRATIONS,
-    });
+    this.database = openKeyDatabase(dataDir);
     this.findByHash = this.database.db
       .select()
       .from(tables.apiKeys)

@@ -1,37 +1,15 @@
-import { fileURLToPath } from 'node:url';
-import type { SubgraphDefinition } from '../shared/server.ts';
-import { createLoaders, type Loaders } from './loaders.ts';
-import { Comment } from './resolvers/Comment.ts';
-import { LifeAccount } from './resolvers/LifeAccount.ts';
-import { LiveStream } from './resolvers/LiveStream.ts';
-import { Merchant } from './resolvers/Merchant.ts';
-import { Mutation } from './resolvers/Mutation.ts';
-import { Post } from './resolvers/Post.ts';
-import { PublishingMutations } from './resolvers/Publishing.ts';
-import { Query } from './resolvers/Query.ts';
-import { User } from './resolvers/User.ts';
-import { FeaturedOffer, PostAttachment } from './resolvers/unions.ts';
-import { contentJobs } from './rules/live-streams.ts';
+import { defineSubgraph } from '../shared/server.ts';
+import { createLoaders, invalidations } from './loaders.ts';
+import { resolvers } from './resolvers/index.ts';
+import { contentJobs } from './rules/jobs.ts';
 import * as tables from './tables.ts';
 
-/** The content subgraph: life accounts, posts, comments and live streams. */
-export const content = {
+/** The content subgraph: life accounts, posts, comments and live streams (port 4002). */
+export const content = defineSubgraph(new URL('.', import.meta.url), {
   name: 'content',
-  schemaFile: fileURLToPath(new URL('./schema.graphql', import.meta.url)),
   tables,
-  migrationsFolder: fileURLToPath(new URL('./migrations', import.meta.url)),
-  resolvers: {
-    Query,
-    Mutation: { ...Mutation, ...PublishingMutations },
-    LifeAccount,
-    Post,
-    Comment,
-    LiveStream,
-    Merchant,
-    User,
-    PostAttachment,
-    FeaturedOffer,
-  },
+  resolvers,
   createLoaders,
+  invalidations,
   jobs: contentJobs,
-} satisfies SubgraphDefinition<typeof tables, Loaders>;
+});

@@ -1,10 +1,13 @@
 import DataLoader from 'dataloader';
-import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { selectChildPage } from '../shared/child-page-query.ts';
-import { childPageLoader, groupLoader, rowByIdLoader } from '../shared/connection.ts';
+import type { UserActor } from '../shared/actors.ts';
+import { childrenLoader, newestFirst, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
-import type { ContentDb } from './context.ts';
+import type { Invalidations } from '../shared/invalidations.ts';
+import type { MutationResolvers } from './__generated__/resolvers-types.ts';
+import type { ContentDb, LifeAccountRow } from './context.ts';
 import {
   comments,
   follows,
@@ -62,20 +65,34 @@ function viewerSetLoader(
   );
 }
 
-const sqlOrder = (...parts: SQL[]) => sql.join(parts, sql`, `);
-
-/** A paged child list in `orderBy` order, one statement for any number of parents. */
-function pagedChildren<T extends SQLiteTable>(db: ContentDb, table: T, parentColumn: SQLiteColumn, orderBy: SQL) {
-  return (parentIds: readonly string[], offset: number, limit: number) =>
-    selectChildPage(db, { table, parentColumn, orderBy, parentIds, offset, limit });
+/**
+ * Whether the signed-in viewer has a row for `id` in a viewer loader's table (follows, likes, favorites); false for
+ * anonymous callers and partner keys, without a query.
+ */
+export function viewerHas(
+  loader: DataLoader<ViewerKey, boolean, string>,
+  viewer: UserActor | null,
+  id: string,
+): boolean | Promise<boolean> {
+  return viewer ? loader.load({ viewerId: viewer.userId, id }) : false;
 }
 
-/** A fresh set of DataLoaders for one request. */
+/** A paged child list, newest first (see `newestFirst`). */
+function newestPage<T extends SQLiteTable>(
+  db: ContentDb,
+  table: T,
+  parentColumn: SQLiteColumn,
+  time: SQLiteColumn,
+  tiebreak: SQLiteColumn,
+) {
+  return pagedChildrenLoader(db, { table, parentColumn, orderBy: newestFirst(time, tiebreak) });
+}
+
+/** A fresh set of DataLoaders for one request: one SQL statement per batch, whatever the list lengths. */
 export function createLoaders(db: ContentDb, _clock: Clock) {
-  const newestPosts = sqlOrder(desc(posts.publishedAt), desc(posts.id));
   return {
     lifeAccountById: rowByIdLoader(db, lifeAccounts),
-    lifeAccountByMerchantId: new DataLoader<string, typeof lifeAccounts.$inferSelect | null>(async (merchantIds) => {
+    lifeAccountByMerchantId: new DataLoader<string, LifeAccountRow | null>(async (merchantIds) => {
       const rows = db
         .select()
         .from(lifeAccounts)
@@ -87,57 +104,53 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
     postById: rowByIdLoader(db, posts),
     commentById: rowByIdLoader(db, comments),
     liveStreamById: rowByIdLoader(db, liveStreams),
-    postsByAccountId: childPageLoader(pagedChildren(db, posts, posts.accountId, newestPosts), (r) => r.accountId),
-    liveStreamsByAccountId: childPageLoader(
-      pagedChildren(
-        db,
-        liveStreams,
-        liveStreams.accountId,
-        sqlOrder(desc(liveStreams.scheduledAt), desc(liveStreams.id)),
-      ),
-      (r) => r.accountId,
+    postsByAccountId: newestPage(db, posts, posts.accountId, posts.publishedAt, posts.id),
+    liveStreamsByAccountId: newestPage(db, liveStreams, liveStreams.accountId, liveStreams.scheduledAt, liveStreams.id),
+    commentsByPostId: newestPage(db, comments, comments.postId, comments.createdAt, comments.id),
+    followingByUserId: newestPage(db, follows, follows.userId, follows.createdAt, follows.accountId),
+    favoritePostsByUserId: newestPage(
+      db,
+      postFavorites,
+      postFavorites.userId,
+      postFavorites.createdAt,
+      postFavorites.postId,
     ),
-    commentsByPostId: childPageLoader(
-      pagedChildren(db, comments, comments.postId, sqlOrder(desc(comments.createdAt), desc(comments.id))),
-      (r) => r.postId,
-    ),
-    followingByUserId: childPageLoader(
-      pagedChildren(db, follows, follows.userId, sqlOrder(desc(follows.createdAt), desc(follows.accountId))),
-      (r) => r.userId,
-    ),
-    favoritePostsByUserId: childPageLoader(
-      pagedChildren(
-        db,
-        postFavorites,
-        postFavorites.userId,
-        sqlOrder(desc(postFavorites.createdAt), desc(postFavorites.postId)),
-      ),
-      (r) => r.userId,
-    ),
-    attachmentsByPostId: groupLoader(
-      (postIds) =>
-        db
-          .select()
-          .from(postAttachments)
-          .where(inArray(postAttachments.postId, [...postIds]))
-          .orderBy(asc(postAttachments.position))
-          .all(),
-      (r) => r.postId,
-    ),
-    featuredOffersByLiveStreamId: groupLoader(
-      (streamIds) =>
-        db
-          .select()
-          .from(liveStreamOffers)
-          .where(inArray(liveStreamOffers.liveStreamId, [...streamIds]))
-          .orderBy(asc(liveStreamOffers.position))
-          .all(),
-      (r) => r.liveStreamId,
-    ),
+    attachmentsByPostId: childrenLoader(db, {
+      table: postAttachments,
+      parentColumn: postAttachments.postId,
+      orderBy: asc(postAttachments.position),
+    }),
+    featuredOffersByLiveStreamId: childrenLoader(db, {
+      table: liveStreamOffers,
+      parentColumn: liveStreamOffers.liveStreamId,
+      orderBy: asc(liveStreamOffers.position),
+    }),
     viewerFollowsAccount: viewerSetLoader(db, follows, follows.accountId),
     viewerLikedPost: viewerSetLoader(db, postLikes, postLikes.postId),
     viewerFavoritedPost: viewerSetLoader(db, postFavorites, postFavorites.postId),
   };
 }
 
+/** The loaders every content resolver reads through. */
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * What each mutation makes stale. A follow moves the account's followerCount (read through the account loaders) and
+ * the user's following list; a reaction or comment moves the post's counters (read through the post and the
+ * account's post pages) and the viewer's flag or list; publishing adds to the account's lists; a stream's move
+ * changes its status wherever it was loaded.
+ */
+export const invalidations = {
+  followLifeAccount: ['lifeAccountById', 'lifeAccountByMerchantId', 'viewerFollowsAccount', 'followingByUserId'],
+  unfollowLifeAccount: ['lifeAccountById', 'lifeAccountByMerchantId', 'viewerFollowsAccount', 'followingByUserId'],
+  likePost: ['postById', 'postsByAccountId', 'viewerLikedPost'],
+  unlikePost: ['postById', 'postsByAccountId', 'viewerLikedPost'],
+  favoritePost: ['postById', 'postsByAccountId', 'viewerFavoritedPost', 'favoritePostsByUserId'],
+  unfavoritePost: ['postById', 'postsByAccountId', 'viewerFavoritedPost', 'favoritePostsByUserId'],
+  sharePost: ['postById', 'postsByAccountId'],
+  commentOnPost: ['postById', 'postsByAccountId', 'commentsByPostId'],
+  publishPost: ['postsByAccountId'],
+  scheduleLiveStream: ['liveStreamsByAccountId'],
+  startLiveStream: ['liveStreamById', 'liveStreamsByAccountId'],
+  endLiveStream: ['liveStreamById', 'liveStreamsByAccountId'],
+} satisfies Invalidations<keyof MutationResolvers, Loaders>;

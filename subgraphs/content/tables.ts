@@ -1,22 +1,25 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { timestampMs } from '../shared/columns.ts';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
-
-const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
-
-/** What an attachment or featured offer points at; the owning subgraph resolves it. */
-export type OfferKind = 'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN' | 'MINI_PROGRAM';
+import type {
+  FeaturedOfferKind,
+  LifeAccountKind,
+  LiveStreamStatus,
+  PostAttachmentKind,
+  PostKind,
+} from './__generated__/resolvers-types.ts';
 
 export const lifeAccounts = sqliteTable(
   'life_accounts',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['BRAND', 'CREATOR', 'GOVERNMENT', 'SERVICE'] }).notNull(),
+    kind: text('kind').$type<LifeAccountKind>().notNull(),
     name: text('name').notNull(),
     bio: text('bio').notNull(),
     merchantId: text('merchant_id'),
     // Denormalized so lists need no count query; kept exact by the follow rules.
     followerCount: integer('follower_count').notNull().default(0),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('life_accounts_merchant_id_unique').on(t.merchantId),
@@ -32,7 +35,7 @@ export const follows = sqliteTable(
     accountId: text('account_id')
       .notNull()
       .references(() => lifeAccounts.id),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.accountId] }),
@@ -48,7 +51,7 @@ export const posts = sqliteTable(
     accountId: text('account_id')
       .notNull()
       .references(() => lifeAccounts.id),
-    kind: text('kind', { enum: ['IMAGE_TEXT', 'SHORT_VIDEO'] }).notNull(),
+    kind: text('kind').$type<PostKind>().notNull(),
     title: text('title').notNull(),
     body: text('body').notNull(),
     mediaUrls: text('media_urls', { mode: 'json' }).$type<string[]>().notNull(),
@@ -56,7 +59,7 @@ export const posts = sqliteTable(
     storeId: text('store_id'),
     lat: real('lat'),
     lng: real('lng'),
-    publishedAt: timestamp('published_at').notNull(),
+    publishedAt: timestampMs('published_at').notNull(),
     /** Staff user (`usr_`) or partner key (`key_`) who published it through the API; null for seeded posts. */
     publishedByUserId: text('published_by_user_id'),
     likeCount: integer('like_count').notNull().default(0),
@@ -79,7 +82,8 @@ export const postAttachments = sqliteTable(
       .notNull()
       .references(() => posts.id),
     position: integer('position').notNull(),
-    kind: text('kind', { enum: ['COUPON_TEMPLATE', 'GROUP_BUY_CAMPAIGN', 'MINI_PROGRAM'] }).notNull(),
+    // What the attachment points at; the owning subgraph resolves it.
+    kind: text('kind').$type<PostAttachmentKind>().notNull(),
     targetId: text('target_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.postId, t.position] }), index('post_attachments_target_idx').on(t.targetId)],
@@ -92,7 +96,7 @@ export const postLikes = sqliteTable(
     postId: text('post_id')
       .notNull()
       .references(() => posts.id),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.postId] }), index('post_likes_post_id_idx').on(t.postId)],
 );
@@ -104,7 +108,7 @@ export const postFavorites = sqliteTable(
     postId: text('post_id')
       .notNull()
       .references(() => posts.id),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.postId] }),
@@ -122,7 +126,7 @@ export const comments = sqliteTable(
       .references(() => posts.id),
     userId: text('user_id').notNull(),
     body: text('body').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     index('comments_post_created_idx').on(t.postId, t.createdAt, t.id),
@@ -142,7 +146,7 @@ export const postShares = sqliteTable(
       .notNull()
       .references(() => posts.id),
     userId: text('user_id').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [index('post_shares_post_user_idx').on(t.postId, t.userId), index('post_shares_user_id_idx').on(t.userId)],
 );
@@ -155,10 +159,10 @@ export const liveStreams = sqliteTable(
       .notNull()
       .references(() => lifeAccounts.id),
     title: text('title').notNull(),
-    status: text('status', { enum: ['SCHEDULED', 'LIVE', 'ENDED'] }).notNull(),
-    scheduledAt: timestamp('scheduled_at').notNull(),
-    startedAt: timestamp('started_at'),
-    endedAt: timestamp('ended_at'),
+    status: text('status').$type<LiveStreamStatus>().notNull(),
+    scheduledAt: timestampMs('scheduled_at').notNull(),
+    startedAt: timestampMs('started_at'),
+    endedAt: timestampMs('ended_at'),
     viewerCount: integer('viewer_count').notNull().default(0),
     /** Staff user (`usr_`) or partner key (`key_`) who scheduled it through the API; null for seeded streams. */
     publishedByUserId: text('published_by_user_id'),
@@ -177,7 +181,7 @@ export const liveStreamOffers = sqliteTable(
       .notNull()
       .references(() => liveStreams.id),
     position: integer('position').notNull(),
-    kind: text('kind', { enum: ['COUPON_TEMPLATE', 'GROUP_BUY_CAMPAIGN'] }).notNull(),
+    kind: text('kind').$type<FeaturedOfferKind>().notNull(),
     targetId: text('target_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.liveStreamId, t.position] }), index('live_stream_offers_target_idx').on(t.targetId)],

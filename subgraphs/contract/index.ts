@@ -9,7 +9,11 @@
  * - settings.ts: process names, ports, the data directory and the shared secrets
  * - http.ts: how every process answers HTTP that is not a GraphQL result (always GraphQL JSON, same limits)
  * - scalars.ts: the custom scalars, validated identically at the gateway and in every subgraph
+ * - database-files.ts: how every process opens and checks the SQLite files of the data directory they share,
+ *   and the shape of a file's state in `/readyz` (the gateway reads the subgraphs')
+ * - shutdown.ts: how every serving process stops on a signal, and how a part of `npm start` stops with it
  */
+export * from './database-files.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './identity.ts';
@@ -17,3 +21,4 @@ export * from './ids.ts';
 export * from './scalars.ts';
 export * from './scopes.ts';
 export * from './settings.ts';
+export * from './shutdown.ts';

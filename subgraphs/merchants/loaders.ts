@@ -1,7 +1,9 @@
-import { asc, inArray } from 'drizzle-orm';
-import { selectChildPage } from '../shared/child-page-query.ts';
-import { childPageLoader, groupLoader, rowByIdLoader } from '../shared/connection.ts';
+import { asc } from 'drizzle-orm';
+import { childrenLoader, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
+import type { Invalidations } from '../shared/invalidations.ts';
+import type { MutationResolvers } from './__generated__/resolvers-types.ts';
 import type { MerchantsDb } from './context.ts';
 import { categories, merchants, miniPrograms, serviceProviders, stores } from './tables.ts';
 
@@ -13,42 +15,28 @@ export function createLoaders(db: MerchantsDb, _clock: Clock) {
     categoryById: rowByIdLoader(db, categories),
     serviceProviderById: rowByIdLoader(db, serviceProviders),
     miniProgramById: rowByIdLoader(db, miniPrograms),
-    storesByMerchantId: childPageLoader(
-      (parentIds, offset, limit) =>
-        selectChildPage(db, {
-          table: stores,
-          parentColumn: stores.merchantId,
-          orderBy: asc(stores.id),
-          parentIds,
-          offset,
-          limit,
-        }),
-      (row) => row.merchantId,
-    ),
-    miniProgramsByMerchantId: groupLoader(
-      (parentIds) =>
-        db
-          .select()
-          .from(miniPrograms)
-          .where(inArray(miniPrograms.merchantId, [...parentIds]))
-          .orderBy(asc(miniPrograms.id))
-          .all(),
-      (row) => row.merchantId,
-    ),
-    merchantsByServiceProviderId: childPageLoader(
-      (parentIds, offset, limit) =>
-        selectChildPage(db, {
-          table: merchants,
-          parentColumn: merchants.serviceProviderId,
-          orderBy: asc(merchants.id),
-          parentIds,
-          offset,
-          limit,
-        }),
-      (row) => row.serviceProviderId ?? '',
-    ),
+    storesByMerchantId: pagedChildrenLoader(db, {
+      table: stores,
+      parentColumn: stores.merchantId,
+      orderBy: asc(stores.id),
+    }),
+    miniProgramsByMerchantId: childrenLoader(db, {
+      table: miniPrograms,
+      parentColumn: miniPrograms.merchantId,
+      orderBy: asc(miniPrograms.id),
+    }),
+    merchantsByServiceProviderId: pagedChildrenLoader(db, {
+      table: merchants,
+      parentColumn: merchants.serviceProviderId,
+      orderBy: asc(merchants.id),
+    }),
   };
 }
 
 /** The loaders every merchants resolver reads through. */
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What each mutation makes stale: joining the circle changes the merchant row its payload shows. */
+export const invalidations = {
+  joinConsumptionCircle: ['merchantById'],
+} satisfies Invalidations<keyof MutationResolvers, Loaders>;

@@ -1,6 +1,6 @@
 import { and, asc, between, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { badUserInput } from '../contract/errors.ts';
-import type { Page } from '../shared/connection.ts';
+import { type Page, selectPage } from '../shared/connection.ts';
 import { boundingBox, type GeoPoint, invalidPoint } from '../shared/geo.ts';
 import type { MerchantsDb, StoreRow } from './context.ts';
 import { categories, merchants, stores } from './tables.ts';
@@ -19,14 +19,7 @@ export function listMerchants(db: MerchantsDb, categoryCode: string | null | und
           merchants.categoryId,
           db.select({ id: categories.id }).from(categories).where(eq(categories.code, categoryCode)),
         );
-  return db
-    .select()
-    .from(merchants)
-    .where(inCategory)
-    .orderBy(asc(merchants.id))
-    .limit(page.limit + 1)
-    .offset(page.offset)
-    .all();
+  return selectPage(db, merchants, { where: inCategory, orderBy: [asc(merchants.id)] }, page);
 }
 
 /**

@@ -1,4 +1,6 @@
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { timestampMs } from '../shared/columns.ts';
+import type { MerchantStatus } from './__generated__/resolvers-types.ts';
 
 /** Merchant categories (fast food, dairy, ...); `code` is what clients filter by. */
 export const categories = sqliteTable('categories', {
@@ -23,12 +25,12 @@ export const merchants = sqliteTable(
     categoryId: text('category_id')
       .notNull()
       .references(() => categories.id),
-    status: text('status', { enum: ['ACTIVE', 'SUSPENDED'] }).notNull(),
+    status: text('status').$type<MerchantStatus>().notNull(),
     settlementRateBps: integer('settlement_rate_bps').notNull(),
     serviceProviderId: text('service_provider_id').references(() => serviceProviders.id),
     city: text('city').notNull(),
-    joinedCircleAt: integer('joined_circle_at', { mode: 'timestamp_ms' }),
-    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    joinedCircleAt: timestampMs('joined_circle_at'),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     index('merchants_category_id_idx').on(t.categoryId, t.id),
@@ -64,7 +66,7 @@ export const miniPrograms = sqliteTable(
       .references(() => merchants.id),
     appId: text('app_id').notNull().unique(),
     name: text('name').notNull(),
-    onlineSince: integer('online_since', { mode: 'timestamp_ms' }).notNull(),
+    onlineSince: timestampMs('online_since').notNull(),
   },
   (t) => [index('mini_programs_merchant_id_idx').on(t.merchantId, t.id)],
 );

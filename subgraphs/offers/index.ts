@@ -1,17 +1,15 @@
-import { fileURLToPath } from 'node:url';
-import type { SubgraphDefinition } from '../shared/server.ts';
-import { createLoaders, type Loaders } from './loaders.ts';
+import { defineSubgraph } from '../shared/server.ts';
+import { createLoaders, invalidations } from './loaders.ts';
 import { resolvers } from './resolvers/index.ts';
 import { offersJobs } from './rules/jobs.ts';
 import * as tables from './tables.ts';
 
-/** The offers subgraph: coupons, group buys and commissions. */
-export const offers = {
+/** The offers subgraph: coupons, group buys, settlements and commissions (port 4003). */
+export const offers = defineSubgraph(new URL('.', import.meta.url), {
   name: 'offers',
-  schemaFile: fileURLToPath(new URL('./schema.graphql', import.meta.url)),
   tables,
-  migrationsFolder: fileURLToPath(new URL('./migrations', import.meta.url)),
   resolvers,
   createLoaders,
+  invalidations,
   jobs: offersJobs,
-} satisfies SubgraphDefinition<typeof tables, Loaders>;
+});

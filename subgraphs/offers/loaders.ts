@@ -1,11 +1,13 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { selectChildPage } from '../shared/child-page-query.ts';
-import { childPageLoader, groupLoader, loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
+import { childrenLoader, newestFirst, pagedChildrenLoader } from '../shared/child-page-query.ts';
+import { loaderPerFilter, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
+import type { Invalidations } from '../shared/invalidations.ts';
 import { safeFenTotal } from '../shared/money.ts';
-import type { OffersDb } from './context.ts';
-import { type CouponStatus, couponStatusWhere } from './rules/status.ts';
+import type { CouponStatus, MutationResolvers } from './__generated__/resolvers-types.ts';
+import type { LiveStreamRow, OffersDb } from './context.ts';
+import { couponStatusWhere } from './rules/status.ts';
 import {
   commissions,
   coupons,
@@ -26,27 +28,13 @@ export interface ViewerTemplateKey {
 }
 
 /** A live stream as offers sees it: its id and the offers it features (from content, via `@requires`). */
-export interface LiveStreamFeatures {
-  id: string;
-  featuredOfferIds: string[];
-}
+export type LiveStreamFeatures = Required<LiveStreamRow>;
 
-/** A merchant's rows of `table`, newest first (`created_at desc, id desc`): one statement for any number of merchants. */
-function newestByMerchant<
+/** A merchant's rows of `table`, newest first (`created_at desc, id desc`), as `pagedChildrenLoader` pages them. */
+function newestOfMerchant<
   T extends typeof couponTemplates | typeof groupBuyCampaigns | typeof commissions | typeof settlements,
->(db: OffersDb, table: T) {
-  return childPageLoader(
-    (parentIds, offset, limit) =>
-      selectChildPage(db, {
-        table,
-        parentColumn: table.merchantId,
-        orderBy: sql`${table.createdAt} desc, ${table.id} desc`,
-        parentIds,
-        offset,
-        limit,
-      }),
-    (row: T['$inferSelect']) => row.merchantId,
-  );
+>(table: T) {
+  return { table, parentColumn: table.merchantId, orderBy: newestFirst(table.createdAt, table.id) };
 }
 
 /** A fresh set of DataLoaders for one request. */
@@ -57,59 +45,36 @@ export function createLoaders(db: OffersDb, clock: Clock) {
     groupBuyCampaignById: rowByIdLoader(db, groupBuyCampaigns),
     groupBuyGroupById: rowByIdLoader(db, groupBuyGroups),
     commissionById: rowByIdLoader(db, commissions),
-    couponTemplatesByMerchantId: newestByMerchant(db, couponTemplates),
-    groupBuyCampaignsByMerchantId: newestByMerchant(db, groupBuyCampaigns),
-    commissionsByMerchantId: newestByMerchant(db, commissions),
-    settlementsByMerchantId: newestByMerchant(db, settlements),
-    commissionsBySettlementId: groupLoader(
-      (settlementIds) =>
-        db
-          .select()
-          .from(commissions)
-          .where(inArray(commissions.settlementId, [...settlementIds]))
-          .orderBy(asc(commissions.settlementId), asc(commissions.kind))
-          .all(),
-      (row) => row.settlementId,
-    ),
+    couponTemplatesByMerchantId: pagedChildrenLoader(db, newestOfMerchant(couponTemplates)),
+    groupBuyCampaignsByMerchantId: pagedChildrenLoader(db, newestOfMerchant(groupBuyCampaigns)),
+    commissionsByMerchantId: pagedChildrenLoader(db, newestOfMerchant(commissions)),
+    settlementsByMerchantId: pagedChildrenLoader(db, newestOfMerchant(settlements)),
+    commissionsBySettlementId: childrenLoader(db, {
+      table: commissions,
+      parentColumn: commissions.settlementId,
+      orderBy: asc(commissions.kind),
+    }),
     /** `couponsByUserId(status)` pages a user's coupons, newest first, filtered by the status as it reads now. */
     couponsByUserId: loaderPerFilter((status: CouponStatus | null) =>
-      childPageLoader(
-        (parentIds, offset, limit) =>
-          selectChildPage(db, {
-            table: coupons,
-            parentColumn: coupons.userId,
-            orderBy: sql`${coupons.claimedAt} desc, ${coupons.id} desc`,
-            parentIds,
-            offset,
-            limit,
-            where: status ? couponStatusWhere(status, clock.now()) : undefined,
-          }),
-        (row) => row.userId,
-      ),
+      pagedChildrenLoader(db, {
+        table: coupons,
+        parentColumn: coupons.userId,
+        orderBy: newestFirst(coupons.claimedAt, coupons.id),
+        where: () => (status ? couponStatusWhere(status, clock.now()) : undefined),
+      }),
     ),
-    openGroupsByCampaignId: childPageLoader(
-      (parentIds, offset, limit) =>
-        selectChildPage(db, {
-          table: groupBuyGroups,
-          parentColumn: groupBuyGroups.campaignId,
-          orderBy: sql`${groupBuyGroups.createdAt} asc, ${groupBuyGroups.id} asc`,
-          parentIds,
-          offset,
-          limit,
-          where: and(eq(groupBuyGroups.status, 'FORMING'), gt(groupBuyGroups.expiresAt, clock.now())),
-        }),
-      (row) => row.campaignId,
-    ),
-    membersByGroupId: groupLoader(
-      (groupIds) =>
-        db
-          .select()
-          .from(groupBuyMembers)
-          .where(inArray(groupBuyMembers.groupId, [...groupIds]))
-          .orderBy(asc(groupBuyMembers.groupId), asc(groupBuyMembers.position))
-          .all(),
-      (row) => row.groupId,
-    ),
+    /** A campaign's groups still taking members (FORMING and not expired at the request's time), oldest first. */
+    openGroupsByCampaignId: pagedChildrenLoader(db, {
+      table: groupBuyGroups,
+      parentColumn: groupBuyGroups.campaignId,
+      orderBy: sql`${groupBuyGroups.createdAt} asc, ${groupBuyGroups.id} asc`,
+      where: () => and(eq(groupBuyGroups.status, 'FORMING'), gt(groupBuyGroups.expiresAt, clock.now())),
+    }),
+    membersByGroupId: childrenLoader(db, {
+      table: groupBuyMembers,
+      parentColumn: groupBuyMembers.groupId,
+      orderBy: asc(groupBuyMembers.position),
+    }),
     /**
      * Settled fen of coupon redemptions per live stream, counting only coupons whose template the stream
      * features (so nobody can credit a stream by naming it at claim time); 0 when none. One statement for
@@ -190,4 +155,27 @@ export function createLoaders(db: OffersDb, clock: Clock) {
   };
 }
 
+/** The loaders every offers resolver reads through. */
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** What a settlement writes: a settlement row and its commission, which the merchant's finance lists show. */
+const SETTLED = ['settlementsByMerchantId', 'commissionsByMerchantId', 'commissionsBySettlementId'] as const;
+
+/**
+ * What each mutation makes stale. A claim takes stock (the template's remaining stock and status, in lists too) and
+ * adds to the user's coupons; a redemption changes the coupon the resolver loaded to check access, settles, and adds
+ * to a stream's sales; a group step changes the group, its members and which groups are open.
+ */
+export const invalidations = {
+  claimCoupon: [
+    'couponTemplateById',
+    'couponTemplatesByMerchantId',
+    'couponsByUserId',
+    'viewerClaimedCountByTemplateId',
+  ],
+  redeemCoupon: ['couponById', 'couponsByUserId', 'commissionById', 'salesByLiveStream', ...SETTLED],
+  createCouponTemplate: ['couponTemplatesByMerchantId'],
+  createGroupBuyCampaign: ['groupBuyCampaignsByMerchantId'],
+  startGroupBuy: ['openGroupsByCampaignId'],
+  joinGroupBuy: ['groupBuyGroupById', 'openGroupsByCampaignId', 'membersByGroupId', ...SETTLED],
+} satisfies Invalidations<keyof MutationResolvers, Loaders>;

@@ -1,8 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { timestampMs } from '../shared/columns.ts';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
-
-const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
+import type {
+  CommissionKind,
+  CouponKind,
+  CouponStatus,
+  GroupBuyGroupStatus,
+  SettlementKind,
+} from './__generated__/resolvers-types.ts';
 
 /** What a merchant offers to claim; `remaining_stock` is decremented conditionally so it never goes below zero. */
 export const couponTemplates = sqliteTable(
@@ -11,7 +17,7 @@ export const couponTemplates = sqliteTable(
     id: text('id').primaryKey(),
     merchantId: text('merchant_id').notNull(),
     title: text('title').notNull(),
-    kind: text('kind', { enum: ['FIXED_AMOUNT', 'PERCENT_OFF'] }).notNull(),
+    kind: text('kind').$type<CouponKind>().notNull(),
     faceValueFen: integer('face_value_fen'),
     percentOff: integer('percent_off'),
     capFen: integer('cap_fen'),
@@ -19,10 +25,10 @@ export const couponTemplates = sqliteTable(
     totalStock: integer('total_stock').notNull(),
     remainingStock: integer('remaining_stock').notNull(),
     perUserLimit: integer('per_user_limit').notNull(),
-    claimStartsAt: timestamp('claim_starts_at').notNull(),
-    claimEndsAt: timestamp('claim_ends_at').notNull(),
+    claimStartsAt: timestampMs('claim_starts_at').notNull(),
+    claimEndsAt: timestampMs('claim_ends_at').notNull(),
     validDays: integer('valid_days').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     index('coupon_templates_merchant_idx').on(t.merchantId, t.createdAt),
@@ -48,10 +54,10 @@ export const coupons = sqliteTable(
       .notNull()
       .references(() => couponTemplates.id),
     userId: text('user_id').notNull(),
-    status: text('status', { enum: ['AVAILABLE', 'REDEEMED', 'EXPIRED'] }).notNull(),
-    claimedAt: timestamp('claimed_at').notNull(),
-    expiresAt: timestamp('expires_at').notNull(),
-    redeemedAt: timestamp('redeemed_at'),
+    status: text('status').$type<CouponStatus>().notNull(),
+    claimedAt: timestampMs('claimed_at').notNull(),
+    expiresAt: timestampMs('expires_at').notNull(),
+    redeemedAt: timestampMs('redeemed_at'),
     redeemedStoreId: text('redeemed_store_id'),
     orderAmountFen: integer('order_amount_fen'),
     discountFen: integer('discount_fen'),
@@ -77,9 +83,9 @@ export const groupBuyCampaigns = sqliteTable(
     groupPriceFen: integer('group_price_fen').notNull(),
     originalPriceFen: integer('original_price_fen').notNull(),
     fillWithinMinutes: integer('fill_within_minutes').notNull(),
-    startsAt: timestamp('starts_at').notNull(),
-    endsAt: timestamp('ends_at').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    startsAt: timestampMs('starts_at').notNull(),
+    endsAt: timestampMs('ends_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     index('group_buy_campaigns_merchant_idx').on(t.merchantId, t.createdAt),
@@ -99,13 +105,13 @@ export const groupBuyGroups = sqliteTable(
       .notNull()
       .references(() => groupBuyCampaigns.id),
     leaderId: text('leader_id').notNull(),
-    status: text('status', { enum: ['FORMING', 'SUCCEEDED', 'FAILED'] }).notNull(),
+    status: text('status').$type<GroupBuyGroupStatus>().notNull(),
     groupSize: integer('group_size').notNull(),
     memberCount: integer('member_count').notNull(),
-    createdAt: timestamp('created_at').notNull(),
-    expiresAt: timestamp('expires_at').notNull(),
-    succeededAt: timestamp('succeeded_at'),
-    failedAt: timestamp('failed_at'),
+    createdAt: timestampMs('created_at').notNull(),
+    expiresAt: timestampMs('expires_at').notNull(),
+    succeededAt: timestampMs('succeeded_at'),
+    failedAt: timestampMs('failed_at'),
   },
   (t) => [
     index('group_buy_groups_campaign_idx').on(t.campaignId, t.status, t.createdAt),
@@ -125,8 +131,8 @@ export const groupBuyMembers = sqliteTable(
     userId: text('user_id').notNull(),
     position: integer('position').notNull(),
     paidFen: integer('paid_fen').notNull(),
-    joinedAt: timestamp('joined_at').notNull(),
-    refundedAt: timestamp('refunded_at'),
+    joinedAt: timestampMs('joined_at').notNull(),
+    refundedAt: timestampMs('refunded_at'),
   },
   (t) => [
     primaryKey({ columns: [t.groupId, t.userId] }),
@@ -141,11 +147,11 @@ export const settlements = sqliteTable(
   {
     id: text('id').primaryKey(),
     merchantId: text('merchant_id').notNull(),
-    sourceKind: text('source_kind', { enum: ['COUPON_REDEMPTION', 'GROUP_BUY'] }).notNull(),
+    sourceKind: text('source_kind').$type<SettlementKind>().notNull(),
     sourceId: text('source_id').notNull(),
     amountFen: integer('amount_fen').notNull(),
     liveStreamId: text('live_stream_id'),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('settlements_source_idx').on(t.sourceKind, t.sourceId),
@@ -164,11 +170,11 @@ export const commissions = sqliteTable(
     settlementId: text('settlement_id')
       .notNull()
       .references(() => settlements.id),
-    kind: text('kind', { enum: ['PLATFORM_FEE', 'PROMOTER_REBATE'] }).notNull(),
+    kind: text('kind').$type<CommissionKind>().notNull(),
     rateBps: integer('rate_bps').notNull(),
     baseAmountFen: integer('base_amount_fen').notNull(),
     amountFen: integer('amount_fen').notNull(),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('commissions_settlement_kind_idx').on(t.settlementId, t.kind),

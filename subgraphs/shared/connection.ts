@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { inArray } from 'drizzle-orm';
+import { inArray, type SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { badUserInput } from '../contract/errors.ts';
@@ -124,7 +124,7 @@ export function childPageLoader<Row>(
 }
 
 /** A per-request DataLoader for entities by id: one `where id in (...)`, results in key order, `null` if missing. */
-export function byIdLoader<Row extends { id: string }>(
+function byIdLoader<Row extends { id: string }>(
   fetch: (ids: readonly string[]) => Row[],
 ): DataLoader<string, Row | null> {
   return new DataLoader<string, Row | null>(async (ids) => {
@@ -133,13 +133,19 @@ export function byIdLoader<Row extends { id: string }>(
   });
 }
 
+/** A family of loaders, one per filter value: call it with the filter; `clearAll` forgets every one of them. */
+export interface LoaderFamily<K, L extends { clearAll(): unknown }> {
+  (filter: K): L;
+  clearAll(): void;
+}
+
 /**
  * One loader per filter value (`coupons(status: X)`, `ious(status: Y)`), created on first use within the
  * request, so a filtered list for many parents is still one statement per filter.
  */
-export function loaderPerFilter<K, L>(make: (filter: K) => L): (filter: K) => L {
+export function loaderPerFilter<K, L extends { clearAll(): unknown }>(make: (filter: K) => L): LoaderFamily<K, L> {
   const made = new Map<K, L>();
-  return (filter) => {
+  const family = (filter: K) => {
     let loader = made.get(filter);
     if (!loader) {
       loader = make(filter);
@@ -147,6 +153,7 @@ export function loaderPerFilter<K, L>(make: (filter: K) => L): (filter: K) => L 
     }
     return loader;
   };
+  return Object.assign(family, { clearAll: () => made.clear() });
 }
 
 /**
@@ -154,8 +161,7 @@ export function loaderPerFilter<K, L>(make: (filter: K) => L): (filter: K) => L 
  * This is how every entity of every subgraph is looked up.
  */
 export function rowByIdLoader<T extends SQLiteTable & { id: SQLiteColumn }>(
-  // biome-ignore lint/suspicious/noExplicitAny: any subgraph's drizzle schema
-  db: BetterSQLite3Database<any>,
+  db: BetterSQLite3Database<Record<string, unknown>>,
   table: T,
 ): DataLoader<string, (T['$inferSelect'] & { id: string }) | null> {
   return byIdLoader(
@@ -182,4 +188,38 @@ export function groupLoader<Row>(
     }
     return parentIds.map((id) => groups.get(id) ?? []);
   });
+}
+
+/**
+ * Loads the entity a non-null field points at by foreign key (a store's merchant). A missing row is broken data, not
+ * "not found": the field errors naming what is missing, as GraphQL would for the null.
+ */
+export async function loadExisting<Row>(
+  loader: DataLoader<string, Row | null>,
+  id: string,
+  what: string,
+): Promise<Row> {
+  const row = await loader.load(id);
+  if (!row) throw new Error(`${what} ${id} does not exist`);
+  return row;
+}
+
+/**
+ * A page of `table`'s rows for a top-level list (`Query.merchants`, the feed): `where`, in `orderBy` order, with one
+ * row more than the page, so `toConnection` knows whether another page follows.
+ */
+export function selectPage<T extends SQLiteTable>(
+  db: BetterSQLite3Database<Record<string, unknown>>,
+  table: T,
+  options: { where?: SQL; orderBy: SQL[] },
+  page: Page,
+): T['$inferSelect'][] {
+  return db
+    .select()
+    .from(table as SQLiteTable)
+    .where(options.where)
+    .orderBy(...options.orderBy)
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .all() as T['$inferSelect'][];
 }

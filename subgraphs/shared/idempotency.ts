@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import {
   type BaseSQLiteDatabase,
   index,
-  integer,
   primaryKey,
+  type SQLiteColumn,
+  type SQLiteTable,
   type SQLiteTransactionConfig,
   sqliteTable,
   text,
 } from 'drizzle-orm/sqlite-core';
 import { type UserError, userError } from '../contract/errors.ts';
+import { idempotencyCaller, type MerchantActor, type UserActor } from './actors.ts';
+import { timestampMs } from './columns.ts';
 
 /**
  * Idempotency for every mutation that moves money or stock, shared by the subgraphs that have them.
@@ -22,7 +25,7 @@ import { type UserError, userError } from '../contract/errors.ts';
  * two can never leave an effect without its key (or the reverse).
  *
  * Two entry points: `idempotentTransaction` for mutations that must carry a key (money and stock), and
- * `createOnceForKey` for creates whose key is optional.
+ * `idempotentStep` inside a rule's own transaction (creates, whose key is optional). Both replay by id.
  */
 
 /** A drizzle handle on a synchronous SQLite database or transaction (better-sqlite3), of any schema. */
@@ -39,7 +42,7 @@ export function idempotencyKeyColumns() {
     operation: text('operation').notNull(),
     requestHash: text('request_hash').notNull(),
     responseJson: text('response_json').notNull(),
-    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   };
 }
 
@@ -70,7 +73,7 @@ function requestHash(operation: string, request: unknown): string {
 }
 
 /** The user error for a missing or oversized key, or null when the key is usable. */
-export function invalidKey(key: string): UserError | null {
+function invalidKey(key: string): UserError | null {
   if (key.trim().length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH) return null;
   return userError(
     'INVALID_IDEMPOTENCY_KEY',
@@ -89,8 +92,8 @@ function keyReused(): UserError {
 }
 
 /**
- * What `response_json` holds: the value `remember` picked from a successful result, or, for a refused request
- * (stored by `idempotentTransaction`), `{ "refused": [...userErrors] }`.
+ * What `response_json` holds: the ids of a successful result's entities (`{ "couponId": "cpn_..." }`), or, for a
+ * refused request whose refusals are replayed, `{ "refused": [...userErrors] }`.
  */
 type PriorOutcome<T> = { response: T } | { refused: UserError[] };
 
@@ -128,12 +131,51 @@ function savePrior(tx: SyncSqlite, entry: IdempotencyEntry & { response: unknown
   );
 }
 
-/** The steps of one idempotent request; `refuse` turns one user error into the mutation's result. */
-export interface IdempotentSteps<TResult extends { userErrors: UserError[] }, TStored> {
+/** The tables of the entities a mutation's result carries, by result field: `{ iou: ious, repayment: iouRepayments }`. */
+export type ResultEntities = Record<string, SQLiteTable & { id: SQLiteColumn }>;
+
+/** The entities of a repeated request, selected again by the ids the first one stored (null if gone). */
+export type ReplayedRows<E extends ResultEntities> = { [K in keyof E]: E[K]['$inferSelect'] | null };
+
+/** A mutation's result: its user errors, and (when it succeeded) the entities named by `ResultEntities`. */
+export type ResultOf<E extends ResultEntities> = { userErrors: UserError[] } & {
+  [K in keyof E]?: { id: string } | null;
+};
+
+/**
+ * One idempotent mutation: what it does the first time, how a bad or reused key becomes its result, and which
+ * entities of its result are stored by id. A repeat replays by id: each entity is selected again from its table
+ * (as it is now), and `replay` (default: those rows and no user errors) builds the result from them.
+ */
+export interface IdempotentSteps<TResult extends ResultOf<E>, E extends ResultEntities> {
+  entities: E;
   attempt(): TResult;
-  remember(result: TResult): TStored;
-  replay(stored: TStored): TResult;
   refuse(error: UserError): TResult;
+  replay?(rows: ReplayedRows<E>): TResult;
+}
+
+/** What a key stores for a success: `{ couponId }`, `{ iouId, repaymentId }`, one `<field>Id` per entity. */
+function storedIds<E extends ResultEntities>(entities: E, result: ResultOf<E>): Record<string, string> {
+  return Object.fromEntries(Object.keys(entities).map((field) => [`${field}Id`, result[field]?.id ?? '']));
+}
+
+function replayById<TResult extends ResultOf<E>, E extends ResultEntities>(
+  tx: SyncSqlite,
+  steps: IdempotentSteps<TResult, E>,
+  ids: Record<string, string>,
+): TResult {
+  const rows = Object.fromEntries(
+    Object.entries(steps.entities).map(([field, table]) => [
+      field,
+      tx
+        .select()
+        .from(table as SQLiteTable)
+        .where(eq(table.id, ids[`${field}Id`] ?? ''))
+        .get() ?? null,
+    ]),
+  ) as ReplayedRows<E>;
+  // Without a `replay`, the result is exactly its entities (the constraint on TResult names each of them).
+  return steps.replay ? steps.replay(rows) : ({ ...rows, userErrors: [] } as unknown as TResult);
 }
 
 /** A refused result with every one of `errors` (refuse builds the empty result, the errors replace its one). */
@@ -146,27 +188,49 @@ function refusedWith<TResult extends { userErrors: UserError[] }>(
   return { ...refuse(first), userErrors: errors };
 }
 
+/** One request to an idempotent mutation: who sent it, the key (optional for creates), the operation, its input. */
+export interface IdempotentRequest {
+  actor: UserActor | MerchantActor;
+  key: string | null | undefined;
+  operation: string;
+  /** The input without its idempotency key, fingerprinted by `requestHash`. */
+  request: unknown;
+  now: Date;
+}
+
 /**
- * Runs one idempotent step inside the caller's transaction: replays the stored outcome for a repeated
- * request, refuses a reused key, or runs `attempt` and stores what `remember` picks from a successful result.
+ * Runs one idempotent mutation inside the caller's transaction, so the key is stored with the effect or not at all.
+ * Without a key every call runs `attempt` (only where the key is optional: use `idempotentTransaction` for money and
+ * stock). With one: a bad key is refused, a key used for another operation or input is IDEMPOTENCY_KEY_REUSED, a
+ * repeat replays the stored outcome, and a first request runs `attempt` and stores its entities' ids.
  *
- * `refusals` says what happens to a result with user errors: `'replay'` (what the spec asks of every
- * mutation that moves money or stock, and what `idempotentTransaction` does) stores its user errors too, so
- * the same key and input return the same refusal and change nothing, even once the rule would pass;
- * `'forget'` stores nothing for it, so the same key can be retried once the problem is fixed.
+ * `refusals` says what happens to a result with user errors: `'replay'` (what the spec asks of every mutation that
+ * moves money or stock) stores its user errors too, so the same key and input return the same refusal and change
+ * nothing, even once the rule would pass; `'forget'` stores nothing for it, so the same key can be retried once the
+ * problem is fixed.
  */
-function idempotent<TResult extends { userErrors: UserError[] }, TStored>(
+export function idempotentStep<TResult extends ResultOf<E>, E extends ResultEntities>(
   tx: SyncSqlite,
-  entry: IdempotencyEntry & { now: Date },
-  steps: IdempotentSteps<TResult, TStored>,
-  refusals: 'replay' | 'forget' = 'forget',
+  call: IdempotentRequest,
+  steps: IdempotentSteps<TResult, E>,
+  refusals: 'replay' | 'forget',
 ): TResult {
-  const prior = findPrior<TStored>(tx, entry);
+  if (call.key === undefined || call.key === null) return steps.attempt();
+  const badKey = invalidKey(call.key);
+  if (badKey) return steps.refuse(badKey);
+  const entry = {
+    caller: idempotencyCaller(call.actor),
+    key: call.key,
+    operation: call.operation,
+    hash: requestHash(call.operation, call.request),
+    now: call.now,
+  };
+  const prior = findPrior<Record<string, string>>(tx, entry);
   if (prior && 'reused' in prior) return steps.refuse(prior.reused);
   if (prior && 'refused' in prior) return refusedWith(steps.refuse, prior.refused);
-  if (prior) return steps.replay(prior.response);
+  if (prior) return replayById(tx, steps, prior.response);
   const result = steps.attempt();
-  if (result.userErrors.length === 0) savePrior(tx, { ...entry, response: steps.remember(result) });
+  if (result.userErrors.length === 0) savePrior(tx, { ...entry, response: storedIds(steps.entities, result) });
   else if (refusals === 'replay') savePrior(tx, { ...entry, response: { refused: result.userErrors } });
   return result;
 }
@@ -176,85 +240,24 @@ interface SyncTransactions<TTx> {
   transaction<T>(run: (tx: TTx) => T, config?: SQLiteTransactionConfig): T;
 }
 
-/** One request to a mutation that needs an idempotency key: who sent it, the key, the operation, its input. */
-export interface IdempotentRequest {
-  caller: string;
-  key: string;
-  operation: string;
-  /** The input without its idempotency key, fingerprinted by `requestHash`. */
-  request: unknown;
-  now: Date;
-}
-
 /**
- * A whole mutation that needs an idempotency key: refuses a missing or oversized key before anything is
- * read, then runs `idempotent` in one immediate transaction, with the steps `steps` builds for that
- * transaction. `refuse` turns a bad or reused key into the mutation's result.
+ * A whole idempotent mutation: `idempotentStep` with refusals replayed, in one immediate transaction, with the steps
+ * `steps` builds for that transaction. A mutation that moves money or stock declares its key `String!`, so it always
+ * has one (an empty or oversized key is refused before anything is read); a create may leave it optional, and without
+ * a key every call creates.
  *
- * Every outcome of the first request is stored, refusals included: the same key with the same input
- * returns the first result (the same entity, or the same user errors) and changes nothing; the same key
- * with another input is IDEMPOTENCY_KEY_REUSED. A bad key is not stored (there is nothing to store it
- * under), and an exception rolls the whole transaction back, key included, so such a request can be retried.
+ * Every outcome of the first request is stored, refusals included: the same key with the same input returns the
+ * first result (the same entities, as they are now, or the same user errors) and changes nothing; the same key with
+ * another input is IDEMPOTENCY_KEY_REUSED. A bad key is not stored (there is nothing to store it under), and an
+ * exception rolls the whole transaction back, key included, so such a request can be retried.
  */
-export function idempotentTransaction<TTx extends SyncSqlite, TResult extends { userErrors: UserError[] }, TStored>(
+export function idempotentTransaction<TTx extends SyncSqlite, TResult extends ResultOf<E>, E extends ResultEntities>(
   db: SyncTransactions<TTx>,
   call: IdempotentRequest,
-  refuse: (error: UserError) => TResult,
-  steps: (tx: TTx) => { attempt(): TResult; remember(result: TResult): TStored; replay(stored: TStored): TResult },
+  steps: (tx: TTx) => IdempotentSteps<TResult, E>,
 ): TResult {
-  const badKey = invalidKey(call.key);
-  if (badKey) return refuse(badKey);
-  const entry = {
-    caller: call.caller,
-    key: call.key,
-    operation: call.operation,
-    hash: requestHash(call.operation, call.request),
-    now: call.now,
-  };
-  return db.transaction((tx) => idempotent(tx, entry, { ...steps(tx), refuse }, 'replay'), { behavior: 'immediate' });
-}
-
-/** A create mutation whose idempotency key is optional: the caller, the key (if any), the operation, its input. */
-export interface OptionalKeyRequest extends Omit<IdempotentRequest, 'key'> {
-  key: string | null | undefined;
-}
-
-/**
- * For mutations whose idempotency key is optional (creates): without a key every call runs `attempt`;
- * with one, the id of what the first call created is stored and replayed, exactly as `idempotent` does.
- * Call it inside the rule's transaction. `refusals` as for `idempotent`.
- */
-export function createOnceForKey<TResult extends { userErrors: UserError[] }>(
-  tx: SyncSqlite,
-  call: OptionalKeyRequest,
-  steps: {
-    attempt(): TResult;
-    /** The id of what a successful attempt created, stored to replay it. */
-    createdId(result: TResult): string;
-    replay(id: string): TResult;
-    refuse(error: UserError): TResult;
-  },
-  refusals: 'replay' | 'forget',
-): TResult {
-  if (call.key === undefined || call.key === null) return steps.attempt();
-  const badKey = invalidKey(call.key);
-  if (badKey) return steps.refuse(badKey);
-  const entry = {
-    caller: call.caller,
-    key: call.key,
-    operation: call.operation,
-    hash: requestHash(call.operation, call.request),
-    now: call.now,
-  };
-  return idempotent(
-    tx,
-    entry,
-    {
-      attempt: steps.attempt,
-      remember: (result) => ({ id: steps.createdId(result) }),
-      replay: ({ id }: { id: string }) => steps.replay(id),
-      refuse: steps.refuse,
-    },
-    refusals,
-  );
+  // A bad key must not wait for the write lock to be told so: a deferred transaction that runs no statement takes none.
+  const badKey = call.key === undefined || call.key === null ? null : invalidKey(call.key);
+  if (badKey) return db.transaction((tx) => steps(tx).refuse(badKey));
+  return db.transaction((tx) => idempotentStep(tx, call, steps(tx), 'replay'), { behavior: 'immediate' });
 }

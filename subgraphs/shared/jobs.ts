@@ -1,16 +1,13 @@
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-
 /**
- * A deadline rule applied on a schedule (group-buy expiry, overdue IOUs, reminders, coupon expiry).
- * `run` must be idempotent: running it twice at the same `now` changes nothing the second time, so the
+ * A deadline rule applied on a schedule (group-buy expiry, overdue IOUs, reminders, coupon expiry), on one subgraph's
+ * database `TDb`. `run` must be idempotent: running it twice at the same `now` changes nothing the second time, so the
  * in-process scheduler and `npm run jobs -- run-once` can never double-apply a rule.
  */
-export interface SubgraphJob {
+export interface SubgraphJob<TDb> {
   name: string;
   /** How often the in-process scheduler runs it. */
   intervalMs: number;
-  // biome-ignore lint/suspicious/noExplicitAny: each subgraph's own drizzle schema
-  run(db: BetterSQLite3Database<any>, now: Date): { processed: number };
+  run(db: TDb, now: Date): { processed: number };
 }
 
 export interface JobRun {
@@ -19,20 +16,14 @@ export interface JobRun {
 }
 
 /** Runs every job once at `now`; used by the scheduler, `npm run jobs -- run-once` and tests. */
-export function runJobsOnce(
-  jobs: readonly SubgraphJob[],
-  // biome-ignore lint/suspicious/noExplicitAny: see SubgraphJob
-  db: BetterSQLite3Database<any>,
-  now: Date,
-): JobRun[] {
+export function runJobsOnce<TDb>(jobs: readonly SubgraphJob<TDb>[], db: TDb, now: Date): JobRun[] {
   return jobs.map((job) => ({ job: job.name, ...job.run(db, now) }));
 }
 
 /** Starts the in-process scheduler; returns a function that stops it. Timers don't keep the process alive. */
-export function startScheduler(
-  jobs: readonly SubgraphJob[],
-  // biome-ignore lint/suspicious/noExplicitAny: see SubgraphJob
-  db: BetterSQLite3Database<any>,
+export function startScheduler<TDb>(
+  jobs: readonly SubgraphJob<TDb>[],
+  db: TDb,
   now: () => Date,
   onError: (job: string, error: unknown) => void,
 ): () => void {

@@ -1,3 +1,5 @@
+import { type UserError, userError } from '../contract/errors.ts';
+
 /** Money as the API shows it: integer fen, a yuan string for display, and the currency. */
 export interface Money {
   fen: number;
@@ -21,6 +23,19 @@ export const MAX_PERSONAL_FEN = 10_000_000;
 /** Whether `fen` is a whole number of fen from `min` to `max`. */
 export function isFenBetween(fen: number | null | undefined, min: number, max: number): fen is number {
   return fen != null && Number.isSafeInteger(fen) && fen >= min && fen <= max;
+}
+
+/**
+ * The INVALID_INPUT for an amount of an input (`field`, at `['input', field]`) that is not a whole number of fen from
+ * `min` to `max`, or null when it is one. Every amount a client sends is checked with it.
+ */
+export function invalidAmount(
+  fen: number | null | undefined,
+  field: string,
+  { min = 1, max }: { min?: number; max: number },
+): UserError | null {
+  if (isFenBetween(fen, min, max)) return null;
+  return userError('INVALID_INPUT', `${field} must be a whole number of fen from ${min} to ${max}.`, ['input', field]);
 }
 
 /**

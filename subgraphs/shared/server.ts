@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -8,6 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { checkDatabaseFile } from '../contract/database-files.ts';
 import { invalidCredentials } from '../contract/errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../contract/http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from '../contract/identity.ts';
@@ -15,12 +17,27 @@ import { CUSTOM_SCALARS } from '../contract/scalars.ts';
 import type { SubgraphName } from '../contract/settings.ts';
 import { cachedFor } from './cached.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
-import { checkDatabaseFile, openDatabase, type SubgraphDatabase } from './db.ts';
-import { type SubgraphJob, startScheduler } from './jobs.ts';
+import { openDatabase, type SubgraphDatabase } from './db.ts';
+import { withInvalidations } from './invalidations.ts';
+import { type JobRun, runJobsOnce, type SubgraphJob, startScheduler } from './jobs.ts';
 import { registerRunning } from './running.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
 
-/** Everything that makes one subgraph; each `subgraphs/<name>/index.ts` exports one of these. */
+/** A subgraph's drizzle database over its own tables. */
+export type DatabaseOf<TSchema extends Record<string, unknown>> = SubgraphDatabase<TSchema>['db'];
+
+/** The handle a rule works with inside `db.transaction(...)` on that database. */
+export type TransactionOf<TSchema extends Record<string, unknown>> = Parameters<
+  Parameters<DatabaseOf<TSchema>['transaction']>[0]
+>[0];
+
+/**
+ * A resolver map as `buildSubgraphSchema` takes it. Each subgraph types its map with its generated `Resolvers`
+ * (context and parents included); `never` as the context here accepts every subgraph's own context type.
+ */
+export type SubgraphResolvers = GraphQLResolverMap<never>;
+
+/** Everything that makes one subgraph; each `subgraphs/<name>/index.ts` builds one with `defineSubgraph`. */
 export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLoaders> {
   name: SubgraphName;
   /** Absolute path of the subgraph's `schema.graphql`. */
@@ -29,15 +46,66 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
   tables: TSchema;
   /** Absolute path of the drizzle-kit migrations folder. */
   migrationsFolder: string;
-  // biome-ignore lint/suspicious/noExplicitAny: resolver maps are typed per subgraph
-  resolvers: GraphQLResolverMap<any>;
+  resolvers: SubgraphResolvers;
   /** A fresh set of DataLoaders, called once per request. */
-  createLoaders(db: SubgraphDatabase<TSchema>['db'], clock: Clock): TLoaders;
+  createLoaders(db: DatabaseOf<TSchema>, clock: Clock): TLoaders;
+  /** Which loaders each mutation makes stale (see shared/invalidations.ts). */
+  invalidations: Record<string, readonly PropertyKey[]>;
   /** Deadline rules the subgraph applies on a schedule (see shared/jobs.ts). */
-  jobs?: readonly SubgraphJob[];
+  jobs: readonly SubgraphJob<DatabaseOf<TSchema>>[];
 }
 
-export interface StartedSubgraph<TSchema extends Record<string, unknown>> {
+/** What callers that serve any subgraph by name use (the CLIs, the seed): its own types stay inside. */
+export interface Subgraph {
+  name: SubgraphName;
+  schemaFile: string;
+  start(options: StartOptions): Promise<StartedSubgraph>;
+  /** Opens (and migrates) its database in `dataDir`, applies every deadline job once at `now`, and closes it. */
+  runJobsOnce(dataDir: string, now: Date): JobRun[];
+}
+
+/**
+ * One subgraph from its folder (`new URL('.', import.meta.url)`, holding `schema.graphql` and `migrations/`) and its
+ * parts: the typed definition, plus the `Subgraph` methods that serve it by name.
+ */
+export function defineSubgraph<TSchema extends Record<string, unknown>, TLoaders>(
+  folder: URL,
+  parts: Omit<SubgraphDefinition<TSchema, TLoaders>, 'schemaFile' | 'migrationsFolder'>,
+): SubgraphDefinition<TSchema, TLoaders> & Subgraph {
+  const definition: SubgraphDefinition<TSchema, TLoaders> = {
+    ...parts,
+    schemaFile: fileURLToPath(new URL('schema.graphql', folder)),
+    migrationsFolder: fileURLToPath(new URL('migrations', folder)),
+  };
+  return {
+    ...definition,
+    start: (options) => startSubgraph(definition, options),
+    runJobsOnce: (dataDir, now) => {
+      // A subgraph without deadlines has nothing to run: its database is not even opened.
+      if (definition.jobs.length === 0) return [];
+      const database = openSubgraphDatabase(definition, dataDir);
+      try {
+        return runJobsOnce(definition.jobs, database.db, now);
+      } finally {
+        database.close();
+      }
+    },
+  };
+}
+
+export interface StartOptions {
+  dataDir: string;
+  port: number;
+  subgraphSecret: string;
+  clock?: Clock;
+  host?: string;
+  /** Run the deadline jobs in-process (default true; tests turn it off and run them explicitly). */
+  scheduler?: boolean;
+  /** How long one `/readyz` check answers every probe (default 1 s, as the gateway's). */
+  readinessCacheMs?: number;
+}
+
+export interface StartedSubgraph<TSchema extends Record<string, unknown> = Record<string, unknown>> {
   name: SubgraphName;
   url: string;
   port: number;
@@ -69,17 +137,7 @@ export function openSubgraphDatabase<TSchema extends Record<string, unknown>, TL
  */
 export async function startSubgraph<TSchema extends Record<string, unknown>, TLoaders>(
   definition: SubgraphDefinition<TSchema, TLoaders>,
-  options: {
-    dataDir: string;
-    port: number;
-    subgraphSecret: string;
-    clock?: Clock;
-    host?: string;
-    /** Run the deadline jobs in-process (default true; tests turn it off and run them explicitly). */
-    scheduler?: boolean;
-    /** How long one `/readyz` check answers every probe (default 1 s, as the gateway's). */
-    readinessCacheMs?: number;
-  },
+  options: StartOptions,
 ): Promise<StartedSubgraph<TSchema>> {
   // Registered before the database is opened (seen by `seed --reset`, which refuses to delete databases a
   // running process uses), so there is no moment when this process has the file open unregistered.
@@ -93,9 +151,14 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   }
   const clock = options.clock ?? systemClock;
   const typeDefs = subgraphTypeDefs(definition.schemaFile);
+  const { Mutation, ...resolvers } = definition.resolvers;
   const schema = buildSubgraphSchema({
     typeDefs,
-    resolvers: { ...CUSTOM_SCALARS, ...definition.resolvers },
+    resolvers: {
+      ...CUSTOM_SCALARS,
+      ...resolvers,
+      ...(Mutation ? { Mutation: withInvalidations(Mutation, definition.invalidations) } : {}),
+    } as GraphQLResolverMap<unknown>,
   });
   const app = express();
   const httpServer = http.createServer(app);
@@ -159,7 +222,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     options.scheduler === false
       ? () => {}
       : startScheduler(
-          definition.jobs ?? [],
+          definition.jobs,
           database.db,
           () => clock.now(),
           (job, error) => console.error(`[${definition.name}] job ${job} failed:`, error),

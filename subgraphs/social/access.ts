@@ -1,34 +1,37 @@
 import { forbidden } from '../contract/errors.ts';
-import type { Identity } from '../contract/identity.ts';
-import { requireUser, viewerId } from '../shared/access.ts';
+import type { UserActor } from '../shared/actors.ts';
+import type { FriendRequestRow, GroupPaymentRow, GroupPaymentShareRow, IouRow } from './context.ts';
 
-// The shared checks: a partner key or an anonymous caller is not a user.
-export { requireUser, viewerId };
+// Who may read private social data (friend lists, IOUs, group payments): the users in it, as resolvers check with
+// the user `asUser` made (so a caller who is not a user is UNAUTHENTICATED first). A refused field resolves to null.
 
-/**
- * Private social data (friend lists, IOUs, group payments) is visible to the users in `parties` only.
- * Throws UNAUTHENTICATED without a user, FORBIDDEN for anyone else; the field then resolves to null.
- */
-export function assertParty(identity: Identity, parties: readonly string[], what: string): void {
-  const id = requireUser(identity);
-  if (!parties.includes(id)) throw forbidden(`Only ${what} can see this; you are signed in as ${id}.`);
+/** FORBIDDEN unless `user` is one of `parties`; `what` names them in the message. */
+export function assertParty(user: UserActor, parties: readonly string[], what: string): void {
+  if (!parties.includes(user.userId)) {
+    throw forbidden(`Only ${what} can see this; you are signed in as ${user.userId}.`);
+  }
+}
+
+/** Whether `user` lent or borrows the money of `iou`. */
+export function isIouParty(user: UserActor, iou: Pick<IouRow, 'lenderId' | 'borrowerId'>): boolean {
+  return iou.lenderId === user.userId || iou.borrowerId === user.userId;
 }
 
 /** An IOU is visible to its lender and borrower only. */
-export function assertIouParty(identity: Identity, iou: { lenderId: string; borrowerId: string }): void {
-  assertParty(identity, [iou.lenderId, iou.borrowerId], 'the lender and the borrower of this IOU');
+export function assertIouParty(user: UserActor, iou: Pick<IouRow, 'lenderId' | 'borrowerId'>): void {
+  assertParty(user, [iou.lenderId, iou.borrowerId], 'the lender and the borrower of this IOU');
 }
 
 /** A group payment is visible to its organizer and participants only. */
 export function assertGroupPaymentMember(
-  identity: Identity,
-  payment: { organizerId: string },
-  shares: readonly { userId: string }[],
+  user: UserActor,
+  payment: Pick<GroupPaymentRow, 'organizerId'>,
+  shares: readonly Pick<GroupPaymentShareRow, 'userId'>[],
 ): void {
-  assertParty(identity, [payment.organizerId, ...shares.map((s) => s.userId)], 'the people in this group payment');
+  assertParty(user, [payment.organizerId, ...shares.map((s) => s.userId)], 'the people in this group payment');
 }
 
 /** A friend request is visible to its sender and recipient only. */
-export function assertRequestParty(identity: Identity, request: { fromUserId: string; toUserId: string }): void {
-  assertParty(identity, [request.fromUserId, request.toUserId], 'the sender and the recipient of this request');
+export function assertRequestParty(user: UserActor, request: Pick<FriendRequestRow, 'fromUserId' | 'toUserId'>): void {
+  assertParty(user, [request.fromUserId, request.toUserId], 'the sender and the recipient of this request');
 }

@@ -1,15 +1,20 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { timestampMs } from '../shared/columns.ts';
 import { idempotencyKeyColumns } from '../shared/idempotency.ts';
-
-const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
+import type {
+  FriendRequestStatus,
+  GroupPaymentStatus,
+  IouReminderKind,
+  IouStatus,
+} from './__generated__/resolvers-types.ts';
 
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
   nickname: text('nickname').notNull(),
   avatarUrl: text('avatar_url'),
   realNameVerified: integer('real_name_verified', { mode: 'boolean' }).notNull().default(false),
-  createdAt: timestamp('created_at').notNull(),
+  createdAt: timestampMs('created_at').notNull(),
 });
 
 /** One row per direction (a→b and b→a), so "a user's friends" is a plain indexed lookup and page. */
@@ -22,7 +27,7 @@ export const friendships = sqliteTable(
     friendId: text('friend_id')
       .notNull()
       .references(() => users.id),
-    createdAt: timestamp('created_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.friendId] }),
@@ -41,10 +46,9 @@ export const friendRequests = sqliteTable(
     toUserId: text('to_user_id')
       .notNull()
       .references(() => users.id),
-    /** PENDING | ACCEPTED | DECLINED | CANCELLED */
-    status: text('status').notNull(),
-    createdAt: timestamp('created_at').notNull(),
-    respondedAt: timestamp('responded_at'),
+    status: text('status').$type<FriendRequestStatus>().notNull(),
+    createdAt: timestampMs('created_at').notNull(),
+    respondedAt: timestampMs('responded_at'),
   },
   (t) => [
     index('friend_requests_from_idx').on(t.fromUserId, t.status),
@@ -68,16 +72,16 @@ export const ious = sqliteTable(
     createdById: text('created_by_id')
       .notNull()
       .references(() => users.id),
-    /** PENDING | ACTIVE | OVERDUE | REPAID | DECLINED. OVERDUE is stored by the overdue job; reads derive it before. */
-    status: text('status').notNull(),
+    /** OVERDUE is stored by the overdue job; reads derive it before (see rules/iou-status.ts). */
+    status: text('status').$type<IouStatus>().notNull(),
     principalFen: integer('principal_fen').notNull(),
     repaidFen: integer('repaid_fen').notNull().default(0),
     annualRateBps: integer('annual_rate_bps'),
-    dueAt: timestamp('due_at').notNull(),
-    createdAt: timestamp('created_at').notNull(),
-    confirmedAt: timestamp('confirmed_at'),
-    declinedAt: timestamp('declined_at'),
-    repaidAt: timestamp('repaid_at'),
+    dueAt: timestampMs('due_at').notNull(),
+    createdAt: timestampMs('created_at').notNull(),
+    confirmedAt: timestampMs('confirmed_at'),
+    declinedAt: timestampMs('declined_at'),
+    repaidAt: timestampMs('repaid_at'),
   },
   (t) => [
     index('ious_lender_idx').on(t.lenderId, t.createdAt),
@@ -94,7 +98,7 @@ export const iouRepayments = sqliteTable(
       .notNull()
       .references(() => ious.id),
     amountFen: integer('amount_fen').notNull(),
-    paidAt: timestamp('paid_at').notNull(),
+    paidAt: timestampMs('paid_at').notNull(),
   },
   (t) => [index('iou_repayments_iou_idx').on(t.iouId, t.paidAt)],
 );
@@ -106,11 +110,10 @@ export const iouReminders = sqliteTable(
     iouId: text('iou_id')
       .notNull()
       .references(() => ious.id),
-    /** BEFORE_DUE | ON_DUE | OVERDUE */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<IouReminderKind>().notNull(),
     /** Which due date (or overdue period) the reminder is for, so a job re-run never sends it twice. */
     dueWindow: text('due_window').notNull(),
-    sentAt: timestamp('sent_at').notNull(),
+    sentAt: timestampMs('sent_at').notNull(),
   },
   (t) => [uniqueIndex('iou_reminders_window_uq').on(t.iouId, t.kind, t.dueWindow)],
 );
@@ -126,11 +129,10 @@ export const groupPayments = sqliteTable(
     totalFen: integer('total_fen').notNull(),
     /** A store owned by the merchants subgraph; not a foreign key across databases. */
     storeId: text('store_id'),
-    /** OPEN | SETTLED | CANCELLED */
-    status: text('status').notNull(),
-    createdAt: timestamp('created_at').notNull(),
-    settledAt: timestamp('settled_at'),
-    cancelledAt: timestamp('cancelled_at'),
+    status: text('status').$type<GroupPaymentStatus>().notNull(),
+    createdAt: timestampMs('created_at').notNull(),
+    settledAt: timestampMs('settled_at'),
+    cancelledAt: timestampMs('cancelled_at'),
   },
   (t) => [index('group_payments_organizer_idx').on(t.organizerId), index('group_payments_store_idx').on(t.storeId)],
 );
@@ -147,7 +149,7 @@ export const groupPaymentShares = sqliteTable(
     /** Join order, the organizer at 0: the remainder fen of the split go to the lowest positions. */
     position: integer('position').notNull(),
     amountFen: integer('amount_fen').notNull(),
-    paidAt: timestamp('paid_at'),
+    paidAt: timestampMs('paid_at'),
   },
   (t) => [
     uniqueIndex('group_payment_shares_member_uq').on(t.groupPaymentId, t.userId),

@@ -1,16 +1,11 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/contract/identity.ts';
-import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { TEST_SECRETS, useTestGraph } from '../support/graph.ts';
+import { ALICE } from '../support/identities.ts';
 import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 const codes = (body: { errors?: { extensions?: { code?: string } }[] }) => body.errors?.map((e) => e.extensions?.code);
 
@@ -102,16 +97,11 @@ describe('bad input gets a clear error and changes nothing', () => {
       ).toBe('UNAUTHENTICATED');
     });
     it('signed with the wrong secret: 401', async () => {
-      const token = await signIdentity({ kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] }, 'wrong');
+      const token = await signIdentity(ALICE, 'wrong');
       expect((await post({ [IDENTITY_HEADER]: token })).status).toBe(401);
     });
     it('a valid signature is accepted', async () => {
-      const response = await post(
-        await signedIdentityHeader(
-          { kind: 'user', subject: 'usr_alice', scopes: [], merchantIds: [] },
-          TEST_SECRETS.subgraphSecret,
-        ),
-      );
+      const response = await post(await signedIdentityHeader(ALICE, TEST_SECRETS.subgraphSecret));
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ data: { me: { id: 'usr_alice' } } });
     });

@@ -1,20 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDataDir } from '../support/temp.ts';
 
 /** The command-line tools, run as a user runs them (tsx, fresh process, temporary data directory). */
 const run = promisify(execFile);
-const dataDir = mkdtempSync(path.join(tmpdir(), 'lifegraph-cli-'));
+const dataDir = testDataDir('lifegraph-cli-');
 const tsx = path.resolve('node_modules/.bin/tsx');
 const cli = (script: string, ...args: string[]) =>
   run(tsx, [script, ...args, '--data-dir', dataDir], {
     env: { ...process.env, LIFEGRAPH_JWT_SECRET: '', LIFEGRAPH_SUBGRAPH_SECRET: '' },
   });
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm run keys', () => {
   it('create --json prints the key once; list shows prefix and last four; revoke marks it revoked', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, denials, startTestGraph, type TestGraph, withKey } from '../support/graph.ts';
+import { type As, createTestClock, denials, useTestGraph, withKey } from '../support/graph.ts';
+import { KFC_CONTENT_STAFF, staff } from '../support/identities.ts';
 
 /**
  * The content subgraph's access matrix (issue #3) through the real gateway: each row asserts the HTTP
@@ -9,16 +10,14 @@ import { type As, createTestClock, denials, startTestGraph, type TestGraph, with
  * UNAUTHENTICATED/FORBIDDEN for a missing identity or scope come from the gateway (the directives);
  * FORBIDDEN for the wrong merchant or another user's lists comes from the subgraph's own checks.
  */
-let graph: TestGraph;
 let keys: ApiKeyStore;
 const clock = createTestClock(new Date(SEED_EPOCH.getTime() + 3_600_000));
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
+const graph = useTestGraph({ clock });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
 /** Every row a content mutation can write, and the seeded streams' states: equal before and after a refusal. */
@@ -161,8 +160,7 @@ describe('a user', () => {
 });
 
 describe('merchant staff', () => {
-  const otherStaff: As = { user: 'usr_0001', scopes: ['merchant:content'], merchants: ['mer_newhope'] };
-  const kfcStaff: As = { user: 'usr_0001', scopes: ['merchant:content'], merchants: ['mer_kfc'] };
+  const otherStaff = staff('usr_0001', ['merchant:content'], ['mer_newhope']);
 
   it('of another merchant: null with FORBIDDEN at each path from the subgraph, nothing written', async () => {
     const before = snapshot();
@@ -177,7 +175,7 @@ describe('merchant staff', () => {
   it('cannot publish to a creator or government account, even with the scope', async () => {
     for (const account of ['la_creator_1', 'la_gov_hz_culture']) {
       const before = snapshot();
-      const { status, body } = await merchantOps({ as: kfcStaff }, account, false);
+      const { status, body } = await merchantOps({ as: KFC_CONTENT_STAFF }, account, false);
       expect(status).toBe(200);
       expect(body.data).toEqual({ publishPost: null, scheduleLiveStream: null });
       expect(denials(body)).toEqual([
@@ -190,7 +188,7 @@ describe('merchant staff', () => {
   });
 
   it('of the merchant, with the scope: the post and the stream exist', async () => {
-    const { status, body } = await merchantOps({ as: kfcStaff }, 'la_kfc', false);
+    const { status, body } = await merchantOps({ as: KFC_CONTENT_STAFF }, 'la_kfc', false);
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data.publishPost.userErrors).toEqual([]);

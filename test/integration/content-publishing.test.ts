@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
+import { KFC_CONTENT_STAFF } from '../support/identities.ts';
 import { LIFE_FEED } from '../support/operations.ts';
 
 /** Merchant publishing through the real gateway: posts reach followers' feeds, live streams move by state. */
-let graph: TestGraph;
 const HOUR = 3_600_000;
 const clock = createTestClock(new Date(SEED_EPOCH.getTime() + HOUR));
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
-const kfcStaff: As = { user: 'usr_0001', scopes: ['merchant:content'], merchants: ['mer_kfc'] };
 const later = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
 
-async function ok(query: string, variables: Record<string, unknown>, as: As = kfcStaff) {
+async function ok(query: string, variables: Record<string, unknown>, as: As = KFC_CONTENT_STAFF) {
   const { status, body } = await graph.query(query, { variables, as });
   expect(status).toBe(200);
   expect(body.errors).toBeUndefined();
@@ -102,7 +96,7 @@ describe('publishPost', () => {
     const before = postCount();
     const input = post({ title: 'Retry storm', idempotencyKey: 'publish-retry-1' });
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => graph.query(PUBLISH, { variables: { input }, as: kfcStaff })),
+      Array.from({ length: 10 }, () => graph.query(PUBLISH, { variables: { input }, as: KFC_CONTENT_STAFF })),
     );
     expect(results.every((r) => r.status === 200 && !r.body.errors)).toBe(true);
     const ids = new Set(results.map((r) => r.body.data.publishPost.post.id));
@@ -176,7 +170,7 @@ describe('live streams', () => {
   it('start once when ten requests race to start the same stream', async () => {
     const { id } = (await schedule(HOUR)).liveStream;
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => graph.query(MOVE, { variables: { id }, as: kfcStaff })),
+      Array.from({ length: 10 }, () => graph.query(MOVE, { variables: { id }, as: KFC_CONTENT_STAFF })),
     );
     expect(results.every((r) => r.status === 200 && !r.body.errors)).toBe(true);
     const codes = results.map((r) => r.body.data.start.userErrors[0]?.code ?? 'OK').sort();
@@ -235,7 +229,7 @@ describe('tagged stores', () => {
     expect(postCount()).toBe(before);
     const sentLocation = await graph.query(TAG, {
       variables: { input: post({ store: { id: 'sto_kfc_hz_1', location: { lat: 0, lng: 0 } } }) },
-      as: kfcStaff,
+      as: KFC_CONTENT_STAFF,
     });
     expect(sentLocation.status).toBe(400);
     expect(postCount()).toBe(before);

@@ -3,19 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { startGateway } from '../../gateway/server.ts';
-import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { TEST_SECRETS, useTestGraph } from '../support/graph.ts';
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 const origin = () => graph.gateway.url.replace('/graphql', '');
 
 describe('gateway', () => {

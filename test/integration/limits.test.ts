@@ -1,16 +1,10 @@
 import { buildSchema, Kind, type OperationDefinitionNode, parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { operationCost } from '../../gateway/plugins/limits/index.ts';
-import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { useTestGraph } from '../support/graph.ts';
 import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET } from '../support/operations.ts';
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 describe('operation limits', () => {
   it('the client operations fit well within the limits, even at page size 100', async () => {

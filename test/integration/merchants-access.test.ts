@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
-import { type As, createTestClock, denials, joinedCircleAt, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, denials, joinedCircleAt, useTestGraph } from '../support/graph.ts';
+import { KFC_FINANCE_STAFF, NEWHOPE_FINANCE_STAFF, NEWHOPE_OFFERS_STAFF } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
 /**
@@ -9,13 +10,7 @@ import { querySubgraph } from '../support/subgraph.ts';
  * `Merchant.settlementRateBps` and the merchant-side `joinConsumptionCircle`. Every row checks the HTTP status, the
  * error code and path, the data that did come back, and that a refused call left the database as it was.
  */
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock: createTestClock(SEED_EPOCH) });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock: createTestClock(SEED_EPOCH) });
 
 const RATE = /* GraphQL */ `#graphql
   query Rate($id: ID!) { merchant(id: $id) { id name settlementRateBps } }
@@ -24,9 +19,6 @@ const JOIN = /* GraphQL */ `#graphql
   mutation Join($id: ID!) { joinConsumptionCircle(merchantId: $id) {
     merchant { id inConsumptionCircle } userErrors { code } } }
 `;
-
-const OTHER_STAFF_OFFERS: As = { user: 'usr_0001', scopes: ['merchant:offers'], merchants: ['mer_newhope'] };
-const OTHER_STAFF_FINANCE: As = { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_newhope'] };
 
 const joinedAt = (id: string) => joinedCircleAt(graph, id);
 
@@ -39,7 +31,7 @@ describe('Merchant.settlementRateBps needs merchant:finance for that merchant', 
       'FORBIDDEN',
       { user: 'usr_bob', scopes: ['merchant:offers'], merchants: ['mer_kfc'] },
     ],
-    ['finance staff of another merchant', 'FORBIDDEN', OTHER_STAFF_FINANCE],
+    ['finance staff of another merchant', 'FORBIDDEN', NEWHOPE_FINANCE_STAFF],
   ];
   it.each(denied)('%s: null with %s at its path, the public fields still come back', async (_, code, as) => {
     const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as });
@@ -49,8 +41,7 @@ describe('Merchant.settlementRateBps needs merchant:finance for that merchant', 
   });
 
   it('KFC finance staff read it', async () => {
-    const as = { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_kfc'] };
-    const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as });
+    const { status, body } = await graph.query(RATE, { variables: { id: 'mer_kfc' }, as: KFC_FINANCE_STAFF });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data.merchant.settlementRateBps).toBe(110);
@@ -58,7 +49,7 @@ describe('Merchant.settlementRateBps needs merchant:finance for that merchant', 
 
   it('in a list, only the merchants the caller acts for show a rate', async () => {
     const { body } = await graph.query(`{ merchants(first: 3) { edges { node { id settlementRateBps } } } }`, {
-      as: OTHER_STAFF_FINANCE,
+      as: NEWHOPE_FINANCE_STAFF,
     });
     const nodes = body.data.merchants.edges.map((e: { node: unknown }) => e.node);
     expect(nodes).toEqual([
@@ -95,7 +86,7 @@ describe('joinConsumptionCircle needs merchant:offers for that merchant', () => 
       'FORBIDDEN',
       { user: 'usr_0002', scopes: ['merchant:finance'], merchants: ['mer_burgerking'] },
     ],
-    ['offers staff of another merchant', 'FORBIDDEN', OTHER_STAFF_OFFERS],
+    ['offers staff of another merchant', 'FORBIDDEN', NEWHOPE_OFFERS_STAFF],
   ];
   it.each(denied)('%s: null with %s at its path and nothing written', async (_, code, as) => {
     const { status, body } = await graph.query(JOIN, { variables: { id: 'mer_burgerking' }, as });

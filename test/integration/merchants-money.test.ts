@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import {
-  type As,
-  createTestClock,
-  denials,
-  joinedCircleAt,
-  startTestGraph,
-  type TestGraph,
-  withKey,
-} from '../support/graph.ts';
+import { createTestClock, denials, joinedCircleAt, useTestGraph, withKey } from '../support/graph.ts';
+import { staff } from '../support/identities.ts';
 
 /**
  * joinConsumptionCircle through the real gateway (issue #4, merchants part): the 30-day rule against the injected
@@ -17,15 +10,13 @@ import {
  */
 const DAY = 86_400_000;
 const clock = createTestClock(SEED_EPOCH);
-let graph: TestGraph;
 let keys: ApiKeyStore;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
+const graph = useTestGraph({ clock });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
 const JOIN = /* GraphQL */ `#graphql
@@ -33,7 +24,7 @@ const JOIN = /* GraphQL */ `#graphql
     merchant { id inConsumptionCircle joinedConsumptionCircleAt consumptionCircleEligible }
     userErrors { code message field } } }
 `;
-const staffOf = (...merchants: string[]): As => ({ user: 'usr_0001', scopes: ['merchant:offers'], merchants });
+const staffOf = (...merchants: string[]) => staff('usr_0001', ['merchant:offers'], merchants);
 const joinedAt = (id: string) => joinedCircleAt(graph, id);
 
 describe('the 30-day rule follows the injected clock', () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestGraph } from '../support/graph.ts';
 import { LIFE_FEED, MERCHANT_PAGE, WEST_LAKE } from '../support/operations.ts';
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 /** SQL statements executed by all subgraphs for one operation. */
 async function statementsFor(query: string, variables: Record<string, unknown>, as?: string) {

@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
+import { KFC_FINANCE_STAFF, KFC_OFFERS_STAFF, partner, staff } from '../support/identities.ts';
 import { querySubgraph } from '../support/subgraph.ts';
 
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
 /** Staff of New Hope with every offers scope, acting on KFC: the subgraph must refuse. */
-const NEWHOPE_STAFF: As = {
-  user: 'usr_0001',
-  scopes: ['merchant:offers', 'merchant:finance'],
-  merchants: ['mer_newhope'],
-};
-const KFC_OFFERS: As = { user: 'usr_0002', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
-const KFC_NO_SCOPE: As = { user: 'usr_0003', merchants: ['mer_kfc'] };
-const KFC_FINANCE: As = { user: 'usr_0004', scopes: ['merchant:finance'], merchants: ['mer_kfc'] };
+const NEWHOPE_STAFF = staff('usr_0001', ['merchant:offers', 'merchant:finance'], ['mer_newhope']);
+const KFC_NO_SCOPE = staff('usr_0003', [], ['mer_kfc']);
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock: createTestClock(NOW) });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock: createTestClock(NOW) });
 
 /** Every row an offers mutation can write, to prove a refused call changed nothing. */
 function offersRows() {
@@ -90,9 +79,9 @@ describe('finance reads: Merchant.commissions', () => {
   const rows: [string, As | undefined, string | null][] = [
     ['anonymous', undefined, 'UNAUTHENTICATED'],
     ['a user without the scope', 'usr_alice', 'FORBIDDEN'],
-    ['KFC staff with merchant:offers only', KFC_OFFERS, 'FORBIDDEN'],
+    ['KFC staff with merchant:offers only', KFC_OFFERS_STAFF, 'FORBIDDEN'],
     ['finance staff of another merchant', NEWHOPE_STAFF, 'FORBIDDEN'],
-    ['KFC finance staff', KFC_FINANCE, null],
+    ['KFC finance staff', KFC_FINANCE_STAFF, null],
   ];
   it.each(rows)('%s', async (_, as, code) => {
     const { status, body } = await graph.query(QUERY, { as });
@@ -149,7 +138,7 @@ describe('merchant-side mutations', () => {
   });
 
   it('KFC staff with merchant:offers create both', async () => {
-    const { status, body } = await graph.query(CREATE, { as: KFC_OFFERS, variables: { input } });
+    const { status, body } = await graph.query(CREATE, { as: KFC_OFFERS_STAFF, variables: { input } });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect(body.data.createCouponTemplate).toEqual({
@@ -180,7 +169,10 @@ describe('merchant-side mutations', () => {
   });
 
   it('KFC staff without merchant:finance redeem, but the commission in the payload is withheld', async () => {
-    const { status, body } = await graph.query(REDEEM, { as: KFC_OFFERS, variables: { input: redeemInput('ok') } });
+    const { status, body } = await graph.query(REDEEM, {
+      as: KFC_OFFERS_STAFF,
+      variables: { input: redeemInput('ok') },
+    });
     expect(status).toBe(200);
     expect(errorsOf(body)).toEqual([{ path: ['redeemCoupon', 'commission'], code: 'FORBIDDEN' }]);
     expect(body.data.redeemCoupon).toEqual({
@@ -225,7 +217,7 @@ describe('user mutations', () => {
 
 describe('partner identities, straight to the offers subgraph (defence in depth)', () => {
   async function asPartner(query: string, merchantIds: string[], scopes = ['merchant:offers']) {
-    const identity = { kind: 'partner' as const, subject: 'key_test', scopes, merchantIds };
+    const identity = partner('key_test', scopes, merchantIds);
     const { body } = await querySubgraph<{ data?: Record<string, unknown>; errors?: never }>(
       graph.subgraphs.offers.url,
       graph.secrets.subgraphSecret,

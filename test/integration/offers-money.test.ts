@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
+import { KFC_STAFF, seedUserId } from '../support/identities.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
-const KFC_STAFF = { user: 'usr_0500', scopes: ['merchant:offers', 'merchant:finance'], merchants: ['mer_kfc'] };
-const user = (n: number) => `usr_${String(n).padStart(4, '0')}`;
 
 const clock = createTestClock(NOW);
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 const sqlite = () => graph.subgraphs.offers.database.sqlite;
 const count = (sql: string, ...params: unknown[]) =>
@@ -130,7 +123,10 @@ describe('claimCoupon under concurrency, through the gateway', () => {
     const templateId = await createTemplate({ totalStock: 50, perUserLimit: 1 });
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        graph.query(CLAIM, { as: user(i + 1), variables: { input: { templateId, idempotencyKey: `race-${i}` } } }),
+        graph.query(CLAIM, {
+          as: seedUserId(i + 1),
+          variables: { input: { templateId, idempotencyKey: `race-${i}` } },
+        }),
       ),
     );
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
@@ -274,7 +270,7 @@ describe('redeemCoupon through the gateway', () => {
 
   it('refuses an order below the minimum spend as MIN_SPEND_NOT_MET and changes nothing', async () => {
     const input = { couponId: 'cpn_000002', storeId: 'sto_newhope_hz_1', orderAmountFen: 4999, idempotencyKey: 'min' };
-    const staff = { ...KFC_STAFF, merchants: ['mer_newhope'] };
+    const staff = { ...KFC_STAFF, merchantIds: ['mer_newhope'] };
     const { body } = await graph.query(REDEEM, { as: staff, variables: { input } });
     expect(body.data.redeemCoupon).toMatchObject({
       coupon: null,
@@ -460,7 +456,7 @@ describe('live stream sales and settlements, through the gateway', () => {
     const cases: [As | undefined, string][] = [
       [undefined, 'UNAUTHENTICATED'],
       [{ ...KFC_STAFF, scopes: ['merchant:offers'] }, 'FORBIDDEN'],
-      [{ ...KFC_STAFF, merchants: ['mer_newhope'] }, 'FORBIDDEN'],
+      [{ ...KFC_STAFF, merchantIds: ['mer_newhope'] }, 'FORBIDDEN'],
       ['usr_alice', 'FORBIDDEN'],
     ];
     for (const [as, code] of cases) {

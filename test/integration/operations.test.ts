@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestGraph } from '../support/graph.ts';
 import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET, WEST_LAKE } from '../support/operations.ts';
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 describe('the operations client teams rely on, through the gateway', () => {
   it('LifeFeed: posts with accounts, merchants and offers resolved across all four subgraphs', async () => {

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GraphQLResponseBody, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { describe, expect, it } from 'vitest';
+import { type GraphQLResponseBody, useTestGraph } from '../support/graph.ts';
+import { KFC_OFFERS_STAFF } from '../support/identities.ts';
 
 /** NODE_ENV=production behaviour of the gateway (issue #3 item 5, issue 7 part 9). */
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ production: true });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ production: true });
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 
@@ -73,7 +68,7 @@ describe('production mode', () => {
     });
     const badVariable = await graph.query(
       'mutation($amount: SafeInt!) { redeemCoupon(input: { couponId: "cpn_000001", storeId: "sto_kfc_hz_1", orderAmountFen: $amount, idempotencyKey: "prod" }) { userErrors { code } } }',
-      { variables: { amount: 1.5 }, as: { user: 'usr_0500', scopes: ['merchant:offers'], merchants: ['mer_kfc'] } },
+      { variables: { amount: 1.5 }, as: KFC_OFFERS_STAFF },
     );
     expect(badVariable.status).toBe(400);
     expect(badVariable.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', variableName: 'amount' });

@@ -4,31 +4,29 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { IDENTITY_HEADER, signIdentity } from '../../subgraphs/contract/identity.ts';
+import { type As, denials, type GraphQLResponseBody, TEST_SECRETS, useTestGraph, withKey } from '../support/graph.ts';
 import {
-  type As,
-  denials,
-  type GraphQLResponseBody,
-  startTestGraph,
-  TEST_SECRETS,
-  type TestGraph,
-  withKey,
-} from '../support/graph.ts';
+  ALICE,
+  CAROL,
+  KFC_CONTENT_STAFF,
+  KFC_FINANCE_STAFF,
+  NEWHOPE_FINANCE_STAFF,
+  NEWHOPE_OFFERS_STAFF,
+} from '../support/identities.ts';
 import { postToSubgraph, signedIdentityHeader } from '../support/subgraph.ts';
 
 /**
  * The access matrix of issue #3 through the real gateway: each row asserts the HTTP status, the error
  * code and path, the data that did come back, and that nothing changed when the call was refused.
  */
-let graph: TestGraph;
 let keys: ApiKeyStore;
 const AUDIENCE = 'lifegraph-api';
-beforeAll(async () => {
-  graph = await startTestGraph({ userTokens: { audience: AUDIENCE } });
+const graph = useTestGraph({ userTokens: { audience: AUDIENCE } });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
 const newKey = (scopes: string[], merchants: string[], expiresAt: Date | null = null) =>
@@ -36,7 +34,6 @@ const newKey = (scopes: string[], merchants: string[], expiresAt: Date | null = 
 
 const FINANCE = `#graphql
   query Finance($id: ID!) { merchant(id: $id) { name settlementRateBps commissions(first: 5) { edges { node { id amount { fen } } } } } }`;
-const kfcStaff = (scopes: string[]): As => ({ user: 'usr_0001', scopes, merchants: ['mer_kfc'] });
 
 describe('reading', () => {
   it('anonymous: public catalogue yes, private and finance fields null with UNAUTHENTICATED', async () => {
@@ -80,13 +77,13 @@ describe('reading', () => {
   });
 
   it('staff of the merchant with merchant:finance read its finance data; staff of another merchant do not', async () => {
-    const own = await graph.query(FINANCE, { variables: { id: 'mer_kfc' }, as: kfcStaff(['merchant:finance']) });
+    const own = await graph.query(FINANCE, { variables: { id: 'mer_kfc' }, as: KFC_FINANCE_STAFF });
     expect(own.body.errors).toBeUndefined();
     expect(own.body.data.merchant.settlementRateBps).toBe(110);
     expect(own.body.data.merchant.commissions).toEqual({ edges: expect.any(Array) });
     const other = await graph.query(FINANCE, {
       variables: { id: 'mer_kfc' },
-      as: { user: 'usr_0001', scopes: ['merchant:finance'], merchants: ['mer_newhope'] },
+      as: NEWHOPE_FINANCE_STAFF,
     });
     expect(other.status).toBe(200);
     expect(other.body.data.merchant).toEqual({ name: 'KFC', settlementRateBps: null, commissions: null });
@@ -217,7 +214,6 @@ describe('user tokens', () => {
 describe('requests straight to a subgraph', () => {
   const post = (headers: Record<string, string>) =>
     postToSubgraph(graph.subgraphs.social.url, { query: '{ iou(id: "iou_bob_alice") { id } }' }, headers);
-  const alice = { kind: 'user' as const, subject: 'usr_alice', scopes: [], merchantIds: [] };
 
   it('with no signature: 401', async () => {
     expect((await post({ 'x-user-id': 'usr_alice' })).status).toBe(401);
@@ -236,7 +232,7 @@ describe('requests straight to a subgraph', () => {
   });
 
   it('with a valid signature but an altered identity: 401', async () => {
-    const [h, p, s] = (await signIdentity(alice, TEST_SECRETS.subgraphSecret)).split('.');
+    const [h, p, s] = (await signIdentity(ALICE, TEST_SECRETS.subgraphSecret)).split('.');
     const payload = JSON.parse(Buffer.from(p as string, 'base64url').toString());
     const altered = Buffer.from(JSON.stringify({ ...payload, sub: 'usr_bob', scopes: ['merchant:finance'] })).toString(
       'base64url',
@@ -245,21 +241,19 @@ describe('requests straight to a subgraph', () => {
   });
 
   it('with a valid signature captured from another request: 401 (signatures are bound to the operation)', async () => {
-    const captured = await signIdentity(alice, TEST_SECRETS.subgraphSecret, { query: '{ me { id } }' });
+    const captured = await signIdentity(ALICE, TEST_SECRETS.subgraphSecret, { query: '{ me { id } }' });
     expect((await post({ [IDENTITY_HEADER]: captured })).status).toBe(401);
-    const bound = await signIdentity(alice, TEST_SECRETS.subgraphSecret, {
+    const bound = await signIdentity(ALICE, TEST_SECRETS.subgraphSecret, {
       query: '{ iou(id: "iou_bob_alice") { id } }',
     });
     expect((await post({ [IDENTITY_HEADER]: bound })).status).toBe(200);
   });
 
   it('with a valid signature: answered, and the subgraph still enforces ownership', async () => {
-    const ok = await post(await signedIdentityHeader(alice, TEST_SECRETS.subgraphSecret));
+    const ok = await post(await signedIdentityHeader(ALICE, TEST_SECRETS.subgraphSecret));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ data: { iou: { id: 'iou_bob_alice' } } });
-    const carol = await post(
-      await signedIdentityHeader({ ...alice, subject: 'usr_carol' }, TEST_SECRETS.subgraphSecret),
-    );
+    const carol = await post(await signedIdentityHeader(CAROL, TEST_SECRETS.subgraphSecret));
     const body = (await carol.json()) as GraphQLResponseBody;
     expect(body.data).toEqual({ iou: null });
     expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -291,12 +285,8 @@ describe('refused mutations change nothing', () => {
 
   it.each([
     ['anonymous', {}, 'UNAUTHENTICATED'],
-    ['a user without merchant:offers', { as: kfcStaff(['merchant:content']) }, 'FORBIDDEN'],
-    [
-      'staff of another merchant',
-      { as: { user: 'usr_0001', scopes: ['merchant:offers'], merchants: ['mer_newhope'] } },
-      'FORBIDDEN',
-    ],
+    ['a user without merchant:offers', { as: KFC_CONTENT_STAFF }, 'FORBIDDEN'],
+    ['staff of another merchant', { as: NEWHOPE_OFFERS_STAFF }, 'FORBIDDEN'],
     ['a partner key without the scope', { key: [['merchant:content'], ['mer_kfc']] }, 'FORBIDDEN'],
     [
       'a partner key without the merchant on its allow-list',

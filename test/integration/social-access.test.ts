@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import {
-  type As,
-  createTestClock,
-  type GraphQLResponseBody,
-  startTestGraph,
-  type TestGraph,
-} from '../support/graph.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
+import { createTestClock, type GraphQLResponseBody, useTestGraph } from '../support/graph.ts';
+import { ALICE, BOB, CAROL, NEWHOPE_OFFERS_STAFF, staff } from '../support/identities.ts';
 
 /**
  * Access to the social subgraph's private surface (issue #3), through the real gateway. The gateway refuses
@@ -16,11 +12,10 @@ import {
  * mutations from users only (not from partner keys). Every row checks the HTTP status, each error's code and path,
  * the data that did come back, and that a refused call left the social database as it was.
  */
-let graph: TestGraph;
 let keys: ApiKeyStore;
 let partnerKey: string;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock: createTestClock(SEED_EPOCH) });
+const graph = useTestGraph({ clock: createTestClock(SEED_EPOCH) });
+beforeAll(() => {
   keys = new ApiKeyStore(graph.dataDir);
   partnerKey = keys.create({
     name: 'kfc partner',
@@ -29,19 +24,18 @@ beforeAll(async () => {
     expiresAt: null,
   }).key;
 });
-afterAll(async () => {
+afterAll(() => {
   keys?.close();
-  await graph?.stop();
 });
 
-/** Who calls: a JWT (`as`), the partner key, or nobody. */
-type Caller = { as?: As; partner?: true };
+/** The KFC partner key made above, with every merchant scope. */
+const PARTNER = 'the KFC partner key';
+/** Who calls: an identity (a user's JWT, or nobody for ANONYMOUS) or the partner key. */
+type Caller = Identity | typeof PARTNER;
 const send = (query: string, caller: Caller, variables?: Record<string, unknown>) =>
-  graph.query(query, {
-    variables,
-    as: caller.as,
-    headers: caller.partner ? { 'x-api-key': partnerKey } : undefined,
-  });
+  caller === PARTNER
+    ? graph.query(query, { variables, headers: { 'x-api-key': partnerKey } })
+    : graph.query(query, { variables, as: caller });
 const denials = (body: GraphQLResponseBody) =>
   (body.errors ?? []).map((e) => [e.extensions?.code, e.path?.join('.')]).sort();
 
@@ -59,17 +53,12 @@ const socialRows = () => {
   };
 };
 
-const ANONYMOUS: Caller = {};
-const BOB: Caller = { as: 'usr_bob' };
-const ALICE: Caller = { as: 'usr_alice' };
-const CAROL: Caller = { as: 'usr_carol' };
-/** Staff of another merchant (New Hope) holding merchant:offers, i.e. a user who is in none of bob's records. */
-const OTHER_STAFF: Caller = { as: { user: 'usr_0001', scopes: ['merchant:offers'], merchants: ['mer_newhope'] } };
 /** Merchant scopes do not open anyone's private social data. */
-const KFC_STAFF_ALL_SCOPES: Caller = {
-  as: { user: 'usr_0001', scopes: ['merchant:offers', 'merchant:content', 'merchant:finance'], merchants: ['mer_kfc'] },
-};
-const PARTNER: Caller = { partner: true };
+const KFC_STAFF_ALL_SCOPES = staff(
+  'usr_0001',
+  ['merchant:offers', 'merchant:content', 'merchant:finance'],
+  ['mer_kfc'],
+);
 
 describe("reading an IOU, a group payment and a user's private lists", () => {
   // bob lent alice 88.00 (iou_bob_alice); bob, alice and carol split gpy_bob_kfc.
@@ -120,7 +109,7 @@ describe("reading an IOU, a group payment and a user's private lists", () => {
     ],
     [
       'staff of another merchant with merchant:offers',
-      OTHER_STAFF,
+      NEWHOPE_OFFERS_STAFF,
       { iou: null, groupPayment: null, user: bobPrivateNull },
       [['FORBIDDEN', 'groupPayment'], ['FORBIDDEN', 'iou'], ...privateDenied('FORBIDDEN')].sort(),
     ],
@@ -236,10 +225,10 @@ describe('user mutations', () => {
     ["carol repaying alice's IOU", CAROL, 'repayIou', 'NOT_FOUND'],
     ['carol confirming an IOU she is not in', CAROL, 'confirmIou', 'NOT_FOUND'],
     ['alice (the borrower) confirming her own IOU', ALICE, 'confirmIou', 'NOT_LENDER'],
-    ["staff of another merchant paying into bob's split", OTHER_STAFF, 'payGroupPaymentShare', 'NOT_FOUND'],
-    ["staff of another merchant cancelling bob's split", OTHER_STAFF, 'cancelGroupPayment', 'NOT_FOUND'],
+    ["staff of another merchant paying into bob's split", NEWHOPE_OFFERS_STAFF, 'payGroupPaymentShare', 'NOT_FOUND'],
+    ["staff of another merchant cancelling bob's split", NEWHOPE_OFFERS_STAFF, 'cancelGroupPayment', 'NOT_FOUND'],
     ["carol (a participant) cancelling bob's split", CAROL, 'cancelGroupPayment', 'NOT_ORGANIZER'],
-    ['staff of another merchant borrowing from bob (not friends)', OTHER_STAFF, 'createIou', 'NOT_FRIENDS'],
+    ['staff of another merchant borrowing from bob (not friends)', NEWHOPE_OFFERS_STAFF, 'createIou', 'NOT_FRIENDS'],
   ];
   it.each(outsiders)('%s: %s → %s, nothing written', async (_, caller, field, code) => {
     const [, query, variables] = mutations.find(([name]) => name === field) ?? [];

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { type As, createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
 
 /**
  * The social money rules (issue #4) through the real gateway and SQLite files: retries and races sent as
@@ -8,13 +8,7 @@ import { type As, createTestClock, startTestGraph, type TestGraph } from '../sup
  */
 const DAY = 86_400_000;
 const clock = createTestClock(SEED_EPOCH);
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by shape
 async function gql(query: string, variables: Record<string, unknown>, as: As): Promise<any> {

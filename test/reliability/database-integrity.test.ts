@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
-import { startSubgraph } from '../../subgraphs/shared/server.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { eventually, spawnTsx } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
@@ -42,7 +41,7 @@ describe('a corrupt database file at start', () => {
   });
 
   it('npm run subgraph refuses to start, naming the file and what to do', async () => {
-    const subgraph = spawnTsx('subgraphs/shared/subgraph-cli.ts', ['offers', '--port', '0', '--data-dir', dataDir]);
+    const subgraph = spawnTsx('subgraphs/cli.ts', ['offers', '--port', '0', '--data-dir', dataDir]);
     expect(await subgraph.exited).toEqual({ code: 1, signal: null });
     expect(subgraph.stderr()).toContain(
       `Database file ${path.join(dataDir, 'offers.sqlite')} is corrupt or unreadable`,
@@ -156,7 +155,7 @@ describe("a subgraph's /readyz under a flood of probes", () => {
   it('runs one database check for every probe within its cache time, so probes cannot stall the subgraph; the next check sees the damage', async () => {
     const dataDir = testDataDir();
     seedDataDir(dataDir, { scale: 1 });
-    const offers = await startSubgraph(SUBGRAPHS.offers, {
+    const offers = await SUBGRAPHS.offers.start({
       dataDir,
       port: 0,
       subgraphSecret: 'test-secret',

@@ -1,7 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -10,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
-import { startLocalGraph } from '../../gateway/local-graph.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
-import { testDataDir } from '../support/temp.ts';
+import { startLocalGraph } from '../support/local-graph.ts';
+import { removeTestDataDir, testDataDir } from '../support/temp.ts';
 
 /**
  * Issue 7 part 6: verifying a partner key never writes. Last-use times are flushed off the request path, so
@@ -252,7 +251,7 @@ describe('partner requests through the gateway', () => {
  * CI container); elsewhere this suite is skipped with a warning saying why (the lock test above still covers a
  * failing flush), but in CI a failed mount fails the suite rather than skipping it unnoticed.
  */
-const mountPoint = mkdtempSync(path.join(tmpdir(), 'lg-full-disk-'));
+const mountPoint = testDataDir('lg-full-disk-');
 const mountError = (() => {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint], { stdio: 'pipe' });
@@ -266,9 +265,10 @@ const inCI = process.env.CI === 'true';
 if (mountError && !inCI) {
   console.warn(`key-store: skipping "a full disk": cannot mount a tmpfs (needs root): ${mountError.message}`);
 }
+// Unmount before removing: the helper's own cleanup would only empty the tmpfs and fail on the mount point.
 afterAll(() => {
   if (mounted) execFileSync('umount', [mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
+  removeTestDataDir(mountPoint);
 });
 
 /** Writes a file until the file system refuses (ENOSPC); returns its path. */

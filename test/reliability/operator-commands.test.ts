@@ -58,7 +58,7 @@ describe('npm run jobs -- run-once --at', () => {
 
   it('refuses a future time without --force, saying why, and changes nothing', async () => {
     const before = deadlineState(dataDir);
-    const refused = cli('subgraphs/shared/jobs-cli.ts', dataDir, 'run-once', '--at', inTwentyYears);
+    const refused = cli('subgraphs/jobs-cli.ts', dataDir, 'run-once', '--at', inTwentyYears);
     await expect(refused).rejects.toMatchObject({
       code: 1,
       stdout: '',
@@ -69,13 +69,13 @@ describe('npm run jobs -- run-once --at', () => {
 
   it('runs at the current time (within the clock-skew tolerance) without --force', async () => {
     const soon = new Date(Date.now() + 10_000).toISOString();
-    const { stdout } = await cli('subgraphs/shared/jobs-cli.ts', dataDir, 'run-once', '--at', soon);
+    const { stdout } = await cli('subgraphs/jobs-cli.ts', dataDir, 'run-once', '--at', soon);
     expect(stdout).toMatch(/^offers\t/m);
   });
 
   it('with --force applies the future deadlines it refused before', async () => {
     const before = deadlineState(dataDir);
-    const { stdout } = await cli('subgraphs/shared/jobs-cli.ts', dataDir, 'run-once', '--at', inTwentyYears, '--force');
+    const { stdout } = await cli('subgraphs/jobs-cli.ts', dataDir, 'run-once', '--at', inTwentyYears, '--force');
     const processed = stdout
       .trim()
       .split('\n')

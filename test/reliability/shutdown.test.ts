@@ -1,8 +1,12 @@
+import { readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
-import { SAME_SIGNAL_WINDOW_MS } from '../../subgraphs/shared/shutdown.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/settings.ts';
+import { SAME_SIGNAL_WINDOW_MS } from '../../subgraphs/contract/shutdown.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
-import { heldRequest, spawnCommand } from '../support/processes.ts';
+import { eventually, heldRequest, spawnCommand } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /** Every port 0 (any free port), so the test never collides with a running graph. */
@@ -54,6 +58,105 @@ describe('npm start on SIGTERM', () => {
       expect(stopped.slice(-4).sort()).toEqual([...SUBGRAPH_NAMES].sort());
       // Nothing takes new requests after the shutdown.
       await expect(post(url, WHOLE_GRAPH)).rejects.toThrow();
+    } finally {
+      graph.killGroup('SIGKILL');
+    }
+  }, 180_000);
+});
+
+/** The pid of each subgraph process serving `dataDir`, from the registrations in its run/ folder. */
+function subgraphPids(dataDir: string): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const entry of readdirSync(path.join(dataDir, 'run'))) {
+    const match = /^(\w+)-(\d+)\.pid$/.exec(entry);
+    if (match?.[1] && SUBGRAPH_NAMES.includes(match[1] as SubgraphName)) pids[match[1]] = Number(match[2]);
+  }
+  return pids;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether anything still answers at `url`. */
+const answers = (url: string) =>
+  fetch(url.replace('/graphql', '/healthz')).then(
+    () => true,
+    () => false,
+  );
+
+describe('npm start runs each part in a process of its own', () => {
+  async function startGraph(env: Record<string, string> = {}) {
+    const dataDir = testDataDir('lg-parts-');
+    const graph = spawnCommand('npm', ['start'], {
+      ...ANY_PORTS,
+      LIFEGRAPH_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      ...env,
+    });
+    return { dataDir, graph };
+  }
+
+  it('when a subgraph process dies, stops everything else and exits 1 naming it', async () => {
+    const { dataDir, graph } = await startGraph();
+    try {
+      const [, port] = await graph.waitFor(/^gateway\s+http:\/\/localhost:(\d+)\/graphql/m, 120_000);
+      const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
+      const pids = subgraphPids(dataDir);
+      // One process each, none of them npm start's own.
+      expect(Object.keys(pids).sort()).toEqual([...SUBGRAPH_NAMES].sort());
+      expect(new Set([...Object.values(pids), graph.child.pid]).size).toBe(5);
+      const subgraphUrls = [...graph.stdout().matchAll(/^(\w+)\s+(http:\S+)$/gm)]
+        .filter((m) => m[1] !== 'gateway')
+        .map((m) => m[2] as string);
+      expect(subgraphUrls).toHaveLength(4);
+
+      process.kill(pids.offers as number, 'SIGKILL');
+      expect(await graph.exited).toEqual({ code: 1, signal: null });
+      expect(graph.stderr()).toContain(`npm start: offers (pid ${pids.offers}) was killed by SIGKILL`);
+      const stopped = [...graph.stderr().matchAll(/^stopped (.+)$/gm)].map((m) => m[1]);
+      expect(stopped[0]).toBe('gateway');
+      expect(stopped.slice(1).sort()).toEqual(['content', 'merchants', 'social']);
+      for (const url of [gatewayUrl, ...subgraphUrls]) expect(await answers(url)).toBe(false);
+    } finally {
+      graph.killGroup('SIGKILL');
+    }
+  }, 180_000);
+
+  it('when a subgraph cannot start, stops the parts that did and exits 1 naming it and what it printed', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const { port } = taken.address() as AddressInfo;
+    const { graph } = await startGraph({ LIFEGRAPH_SOCIAL_PORT: String(port) });
+    try {
+      expect(await graph.exited).toEqual({ code: 1, signal: null });
+      expect(graph.stderr()).toMatch(/^npm start: social \(pid \d+\) exited with code 1; it printed last:$/m);
+      expect(graph.stderr()).toContain('EADDRINUSE');
+      expect(graph.stdout()).not.toMatch(/^gateway/m);
+    } finally {
+      graph.killGroup('SIGKILL');
+      taken.close();
+    }
+  }, 180_000);
+
+  it('when npm start itself is killed (SIGKILL), its parts notice and stop', async () => {
+    const { dataDir, graph } = await startGraph();
+    try {
+      const [, port] = await graph.waitFor(/^gateway\s+http:\/\/localhost:(\d+)\/graphql/m, 120_000);
+      const pids = Object.values(subgraphPids(dataDir));
+      expect(pids).toHaveLength(4);
+      // npm and npm start, not the parts: they have process groups of their own.
+      graph.killGroup('SIGKILL');
+      await graph.exited;
+      await eventually(() => pids.every((pid) => !isAlive(pid)), 'every subgraph process ended', 20_000);
+      await eventually(async () => !(await answers(`http://127.0.0.1:${port}/graphql`)), 'the gateway ended', 20_000);
+      // They stopped rather than died: each removed its registration.
+      expect(subgraphPids(dataDir)).toEqual({});
     } finally {
       graph.killGroup('SIGKILL');
     }

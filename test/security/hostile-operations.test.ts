@@ -1,7 +1,7 @@
 import { parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyzeDocument, DEFAULT_LIMITS, type LimitName } from '../../gateway/plugins/limits/index.ts';
-import { type GraphQLResponseBody, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { type GraphQLResponseBody, useTestGraph } from '../support/graph.ts';
 import {
   aliasFlood,
   doublingFragments,
@@ -16,13 +16,7 @@ import { WALLET } from '../support/operations.ts';
  * nesting that exhausts recursive walks, token floods). Each is refused with HTTP 400 QUERY_TOO_COMPLEX naming
  * the limit, before planning and before any subgraph is called, and the gateway keeps serving everyone else.
  */
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 /** A field that reads a subgraph's database, to prove a refused operation read nothing. */
 const DATA = 'merchants(first: 1) { edges { node { id name } } }';
@@ -318,13 +312,7 @@ describe('the gateway keeps serving while hostile operations are refused', () =>
 });
 
 describe('in production', () => {
-  let production: TestGraph;
-  beforeAll(async () => {
-    production = await startTestGraph({ production: true });
-  });
-  afterAll(async () => {
-    await production?.stop();
-  });
+  const production = useTestGraph({ production: true });
 
   it('refusals keep their status, code, message and limit extensions (they are written for clients), and nothing else', async () => {
     for (const [query, setting, limit] of [

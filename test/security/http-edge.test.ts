@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonErrorHandler, MAX_BODY_BYTES } from '../../subgraphs/contract/http.ts';
-import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { useTestGraph } from '../support/graph.ts';
 
 // Whatever a client sends, the answer is GraphQL JSON with the right status: never Express's HTML page, never a
 // stack trace or a file path, never a subgraph's internal URL, and nothing reaches a subgraph.
@@ -206,14 +206,10 @@ describe.each([
   { mode: 'development', production: false },
   { mode: 'production', production: true },
 ])('the gateway in $mode', ({ production }) => {
-  let graph: TestGraph;
+  const graph = useTestGraph({ production });
   let origin: string;
-  beforeAll(async () => {
-    graph = await startTestGraph({ production });
+  beforeAll(() => {
     origin = new URL(graph.gateway.url).origin;
-  });
-  afterAll(async () => {
-    await graph?.stop();
   });
 
   it.each(PROBES)('$name: $status $code, as JSON, and no subgraph is called', async (probe) => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { latestAllowedDate, MAX_HORIZON_DAYS } from '../../subgraphs/shared/horizon.ts';
-import { createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { createTestClock, useTestGraph } from '../support/graph.ts';
+import { KFC_CONTENT_STAFF, KFC_OFFERS_STAFF, KFC_STAFF } from '../support/identities.ts';
 
 /**
  * Inputs are validated where they enter (issue 7, part 12), through the real gateway: control and bidi-override
@@ -10,10 +11,7 @@ import { createTestClock, startTestGraph, type TestGraph } from '../support/grap
  */
 const DAY = 86_400_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
-const CONTENT_STAFF = { user: 'usr_0001', scopes: ['merchant:content'], merchants: ['mer_kfc'] };
-const OFFERS_STAFF = { user: 'usr_0002', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
 /** KFC staff at the till: redeems coupons (offers) and settles the money (finance). */
-const REDEEMING_STAFF = { user: 'usr_0500', scopes: ['merchant:offers', 'merchant:finance'], merchants: ['mer_kfc'] };
 const REDEEM = `#graphql
   mutation ($input: RedeemCouponInput!) { redeemCoupon(input: $input) { coupon { id status } userErrors { code field message } } }`;
 const IN_A_WEEK = new Date(NOW.getTime() + 7 * DAY).toISOString();
@@ -21,13 +19,7 @@ const BEYOND_HORIZON = new Date(NOW.getTime() + (MAX_HORIZON_DAYS + 1) * DAY).to
 const AT_HORIZON = latestAllowedDate(NOW).toISOString();
 
 const clock = createTestClock(NOW);
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 /** Rows of every table a refused input could have written, across the subgraphs. */
 function rowCounts() {
@@ -121,11 +113,11 @@ type Case = [label: string, mutation: keyof typeof MUTATIONS, as: unknown, varia
 /** One request per user-visible text field, with `text` in that field. */
 const textCases = (text: string): Case[] => [
   ['comment body', 'comment', 'usr_alice', () => ({ body: `Nice${text}` })],
-  ['post title', 'publish', CONTENT_STAFF, () => ({ input: post({ title: `Menu${text}` }) })],
-  ['post body', 'publish', CONTENT_STAFF, () => ({ input: post({ body: `Body${text}` }) })],
-  ['stream title', 'schedule', CONTENT_STAFF, () => ({ input: stream({ title: `Live${text}` }) })],
-  ['coupon title', 'template', OFFERS_STAFF, () => ({ input: template({ title: `Deal${text}` }) })],
-  ['campaign title', 'campaign', OFFERS_STAFF, () => ({ input: campaign({ title: `Deal${text}` }) })],
+  ['post title', 'publish', KFC_CONTENT_STAFF, () => ({ input: post({ title: `Menu${text}` }) })],
+  ['post body', 'publish', KFC_CONTENT_STAFF, () => ({ input: post({ body: `Body${text}` }) })],
+  ['stream title', 'schedule', KFC_CONTENT_STAFF, () => ({ input: stream({ title: `Live${text}` }) })],
+  ['coupon title', 'template', KFC_OFFERS_STAFF, () => ({ input: template({ title: `Deal${text}` }) })],
+  ['campaign title', 'campaign', KFC_OFFERS_STAFF, () => ({ input: campaign({ title: `Deal${text}` }) })],
   ['group payment title', 'split', 'usr_bob', () => ({ input: split({ title: `Dinner${text}` }) })],
 ];
 /** One request per title field, with `title` as the whole title. */
@@ -235,7 +227,7 @@ describe('user-visible text', () => {
       'https://cdn.example.com/a\u0000.jpg',
       'https://cdn.example.com/a\u200B.jpg',
     ]) {
-      const payload = await send(['media', 'publish', CONTENT_STAFF, () => ({ input: post({ media: [url] }) })]);
+      const payload = await send(['media', 'publish', KFC_CONTENT_STAFF, () => ({ input: post({ media: [url] }) })]);
       expect(payload.userErrors, url).toEqual([
         {
           code: 'INVALID_INPUT',
@@ -250,7 +242,7 @@ describe('user-visible text', () => {
   it('refuses a media URL longer than 2048 characters, and takes one of exactly 2048', async () => {
     const url = (length: number) => `https://cdn.example.com/${'a'.repeat(length - 'https://cdn.example.com/'.length)}`;
     const before = rowCounts();
-    const long = await send(['media', 'publish', CONTENT_STAFF, () => ({ input: post({ media: [url(2049)] }) })]);
+    const long = await send(['media', 'publish', KFC_CONTENT_STAFF, () => ({ input: post({ media: [url(2049)] }) })]);
     expect(long.userErrors).toEqual([
       {
         code: 'INVALID_INPUT',
@@ -259,7 +251,7 @@ describe('user-visible text', () => {
       },
     ]);
     expect(rowCounts()).toEqual(before);
-    const fits = await send(['media', 'publish', CONTENT_STAFF, () => ({ input: post({ media: [url(2048)] }) })]);
+    const fits = await send(['media', 'publish', KFC_CONTENT_STAFF, () => ({ input: post({ media: [url(2048)] }) })]);
     expect(fits.userErrors).toEqual([]);
   });
 
@@ -269,13 +261,13 @@ describe('user-visible text', () => {
     const attach = await send([
       'attachments',
       'publish',
-      CONTENT_STAFF,
+      KFC_CONTENT_STAFF,
       () => ({ input: post({ attachments: [{ kind: 'COUPON_TEMPLATE', id: id(101) }] }) }),
     ]);
     const feature = await send([
       'featuredOffers',
       'schedule',
-      CONTENT_STAFF,
+      KFC_CONTENT_STAFF,
       () => ({ input: stream({ featuredOffers: [{ kind: 'COUPON_TEMPLATE', id: id(101) }] }) }),
     ]);
     for (const [payload, field] of [
@@ -294,7 +286,7 @@ describe('user-visible text', () => {
     const odd = await send([
       'attachments',
       'publish',
-      CONTENT_STAFF,
+      KFC_CONTENT_STAFF,
       () => ({ input: post({ attachments: [{ kind: 'COUPON_TEMPLATE', id: 'cpt_a\u202Eb' }] }) }),
     ]);
     expect(odd.userErrors).toEqual([
@@ -303,7 +295,7 @@ describe('user-visible text', () => {
     const fits = await send([
       'attachments',
       'publish',
-      CONTENT_STAFF,
+      KFC_CONTENT_STAFF,
       () => ({ input: post({ attachments: [{ kind: 'COUPON_TEMPLATE', id: id(100) }] }) }),
     ]);
     expect(fits.userErrors).toEqual([]);
@@ -317,9 +309,9 @@ describe('user-visible text', () => {
 describe('client-given dates', () => {
   const horizonCases = (date: string): Case[] => [
     ['IOU dueDate', 'iou', 'usr_carol', () => ({ input: iou({ dueDate: date }) })],
-    ['claimEndsAt', 'template', OFFERS_STAFF, () => ({ input: template({ claimEndsAt: date }) })],
-    ['endsAt', 'campaign', OFFERS_STAFF, () => ({ input: campaign({ endsAt: date }) })],
-    ['scheduledAt', 'schedule', CONTENT_STAFF, () => ({ input: stream({ scheduledAt: date }) })],
+    ['claimEndsAt', 'template', KFC_OFFERS_STAFF, () => ({ input: template({ claimEndsAt: date }) })],
+    ['endsAt', 'campaign', KFC_OFFERS_STAFF, () => ({ input: campaign({ endsAt: date }) })],
+    ['scheduledAt', 'schedule', KFC_CONTENT_STAFF, () => ({ input: stream({ scheduledAt: date }) })],
   ];
   const fields: Record<string, string> = { 'IOU dueDate': 'dueDate' };
 
@@ -347,7 +339,7 @@ describe('client-given dates', () => {
     const template1Day = await send([
       'claimEndsAt',
       'template',
-      OFFERS_STAFF,
+      KFC_OFFERS_STAFF,
       () => ({ input: template({ claimEndsAt: lastClaimDay, validDays: 1 }) }),
     ]);
     expect(template1Day.userErrors).toEqual([]);
@@ -364,7 +356,7 @@ describe('client-given dates', () => {
     const over = await send([
       'validDays',
       'template',
-      OFFERS_STAFF,
+      KFC_OFFERS_STAFF,
       () => ({ input: template({ validDays: MAX_HORIZON_DAYS + 1 }) }),
     ]);
     expect(over.userErrors).toEqual([
@@ -380,7 +372,7 @@ describe('client-given dates', () => {
     const pastHorizon = await send([
       'validDays',
       'template',
-      OFFERS_STAFF,
+      KFC_OFFERS_STAFF,
       () => ({ input: template({ validDays: MAX_HORIZON_DAYS - 6 }) }),
     ]);
     expect(pastHorizon.userErrors).toEqual([
@@ -397,7 +389,7 @@ describe('client-given dates', () => {
     const atMax = await send([
       'validDays',
       'template',
-      OFFERS_STAFF,
+      KFC_OFFERS_STAFF,
       () => ({ input: template({ validDays: MAX_HORIZON_DAYS - 7 }) }),
     ]);
     expect(atMax.userErrors).toEqual([]);
@@ -468,7 +460,7 @@ describe('claimCoupon liveStreamId', () => {
     const SALES = '{ liveStream(id: "lvs_kfc_1") { sales { fen } } }';
     const salesBefore = (await graph.query(SALES)).body.data.liveStream.sales.fen;
     const redeemed = await graph.query(REDEEM, {
-      as: REDEEMING_STAFF,
+      as: KFC_STAFF,
       variables: { input: { couponId, storeId: 'sto_kfc_hz_1', orderAmountFen: 1000, idempotencyKey: key() } },
     });
     expect(redeemed.body).toEqual({

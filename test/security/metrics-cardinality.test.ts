@@ -1,23 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BoundedLabel,
   DEFAULT_MAX_OPERATION_LABELS,
   maxOperationLabelsFromEnv,
 } from '../../gateway/plugins/observability.ts';
-import { startTestGraph, type TestGraph } from '../support/graph.ts';
+import { useTestGraph } from '../support/graph.ts';
 
 /**
  * Issue 7 part 7: no metric label takes arbitrary client input. 2 000 invented operation names (which once
  * made `/metrics` 71 MB) leave the series count under its bound: the first 100 names are labels, the rest
  * count as `other`; a name that resolves to no operation is never a label.
  */
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 const post = (body: object, target = graph) =>
   fetch(target.gateway.url, {
@@ -69,13 +63,7 @@ describe('operation name labels', () => {
 
 describe('operation name labels while slots are free', () => {
   // A gateway of its own: on the one above, the 2 000 names took every slot and any new name is `other` anyway.
-  let fresh: TestGraph;
-  beforeAll(async () => {
-    fresh = await startTestGraph();
-  });
-  afterAll(async () => {
-    await fresh?.stop();
-  });
+  const fresh = useTestGraph();
 
   it('a name that resolves to no operation, or a very long one, is never a label; a real one is', async () => {
     const long = `Q${'x'.repeat(500)}`;

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
 import { MAX_FEN, MAX_PERSONAL_FEN } from '../../subgraphs/shared/money.ts';
-import { createTestClock, startTestGraph, type TestGraph } from '../support/graph.ts';
+import { createTestClock, useTestGraph } from '../support/graph.ts';
+import { KFC_OFFERS_STAFF, seedUserId } from '../support/identities.ts';
 
 /**
  * Money has bounds everywhere (issue 7, part 8), through the real gateway: every fen input refuses more than
@@ -10,20 +11,12 @@ import { createTestClock, startTestGraph, type TestGraph } from '../support/grap
  */
 const DAY = 86_400_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
-const KFC_STAFF = { user: 'usr_0500', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
 const STREAM = 'lvs_kfc_1'; // features cpt_kfc_1 (¥10 off ¥50) in the seed world
 const FEATURED_TEMPLATE = 'cpt_kfc_1';
 const STORE = 'sto_kfc_hz_1';
-const user = (n: number) => `usr_${String(n).padStart(4, '0')}`;
 
 const clock = createTestClock(NOW);
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph({ clock });
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph({ clock });
 
 const offersCount = (table: string) =>
   (graph.subgraphs.offers.database.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
@@ -52,7 +45,7 @@ let claims = 0;
 async function claimFromStream(): Promise<string> {
   claims += 1;
   const { body } = await graph.query(CLAIM, {
-    as: user(claims),
+    as: seedUserId(claims),
     variables: { input: { templateId: FEATURED_TEMPLATE, liveStreamId: STREAM, idempotencyKey: `claim-${claims}` } },
   });
   expect(body.errors).toBeUndefined();
@@ -62,7 +55,7 @@ async function claimFromStream(): Promise<string> {
 
 const redeem = (couponId: string, orderAmountFen: number, key: string) =>
   graph.query(REDEEM, {
-    as: KFC_STAFF,
+    as: KFC_OFFERS_STAFF,
     variables: { input: { couponId, storeId: STORE, orderAmountFen, idempotencyKey: key } },
   });
 
@@ -178,7 +171,7 @@ describe('offer creation fen fields', () => {
     ['minSpendFen', { minSpendFen: MAX_FEN + 1 }],
   ])('createCouponTemplate refuses %s above the maximum', async (field, over) => {
     const before = offersCount('coupon_templates');
-    const { body } = await graph.query(CREATE_TEMPLATE, { as: KFC_STAFF, variables: { input: template(over) } });
+    const { body } = await graph.query(CREATE_TEMPLATE, { as: KFC_OFFERS_STAFF, variables: { input: template(over) } });
     expect(body.data.createCouponTemplate).toEqual({
       couponTemplate: null,
       userErrors: [{ code: 'INVALID_INPUT', field: ['input', field] }],
@@ -188,12 +181,12 @@ describe('offer creation fen fields', () => {
 
   it('createCouponTemplate accepts every fen field at exactly the maximum', async () => {
     const fixed = await graph.query(CREATE_TEMPLATE, {
-      as: KFC_STAFF,
+      as: KFC_OFFERS_STAFF,
       variables: { input: template({ faceValueFen: MAX_FEN, minSpendFen: MAX_FEN }) },
     });
     expect(fixed.body.data.createCouponTemplate.userErrors).toEqual([]);
     const percent = await graph.query(CREATE_TEMPLATE, {
-      as: KFC_STAFF,
+      as: KFC_OFFERS_STAFF,
       variables: { input: template({ kind: 'PERCENT_OFF', faceValueFen: null, percentOff: 10, capFen: MAX_FEN }) },
     });
     expect(percent.body.data.createCouponTemplate.userErrors).toEqual([]);
@@ -202,7 +195,7 @@ describe('offer creation fen fields', () => {
   it('createGroupBuyCampaign refuses groupPriceFen one fen over the maximum, alone', async () => {
     const before = offersCount('group_buy_campaigns');
     const over = await graph.query(CREATE_CAMPAIGN, {
-      as: KFC_STAFF,
+      as: KFC_OFFERS_STAFF,
       variables: { input: campaign({ groupPriceFen: MAX_FEN + 1 }) },
     });
     expect(over.body.data.createGroupBuyCampaign.userErrors).toEqual([
@@ -214,7 +207,7 @@ describe('offer creation fen fields', () => {
   it('createCouponTemplate takes percentOff 1 to 99 and refuses 0 and 100', async () => {
     const percent = (percentOff: number) =>
       graph.query(CREATE_TEMPLATE, {
-        as: KFC_STAFF,
+        as: KFC_OFFERS_STAFF,
         variables: { input: template({ kind: 'PERCENT_OFF', faceValueFen: null, percentOff }) },
       });
     const before = offersCount('coupon_templates');
@@ -233,7 +226,7 @@ describe('offer creation fen fields', () => {
   it('createGroupBuyCampaign bounds both prices', async () => {
     const before = offersCount('group_buy_campaigns');
     const over = await graph.query(CREATE_CAMPAIGN, {
-      as: KFC_STAFF,
+      as: KFC_OFFERS_STAFF,
       variables: { input: campaign({ groupPriceFen: MAX_FEN, originalPriceFen: MAX_FEN + 1 }) },
     });
     expect(over.body.data.createGroupBuyCampaign.userErrors).toEqual([
@@ -241,7 +234,7 @@ describe('offer creation fen fields', () => {
     ]);
     expect(offersCount('group_buy_campaigns')).toBe(before);
     const atMax = await graph.query(CREATE_CAMPAIGN, {
-      as: KFC_STAFF,
+      as: KFC_OFFERS_STAFF,
       variables: { input: campaign({ groupPriceFen: MAX_FEN - 1, originalPriceFen: MAX_FEN }) },
     });
     expect(atMax.body.data.createGroupBuyCampaign.userErrors).toEqual([]);

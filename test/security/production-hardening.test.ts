@@ -11,7 +11,7 @@ import { ApiKeyStore } from '../../gateway/keys/store.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import { SUPERGRAPH_FILE } from '../../schema/compose.ts';
 import { loadSecrets, SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
-import { type GraphQLResponseBody, startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { type GraphQLResponseBody, TEST_SECRETS, useTestGraph } from '../support/graph.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /**
@@ -34,13 +34,12 @@ interface LogLine {
   code?: string;
 }
 
-let graph: TestGraph;
+const graph = useTestGraph();
 let production: RunningGateway;
 let keys: ApiKeyStore;
 const logs: LogLine[] = [];
 
 beforeAll(async () => {
-  graph = await startTestGraph();
   keys = new ApiKeyStore(testDataDir());
   // The production gateway over the same subgraphs, with a logger the test reads.
   production = await startGateway(
@@ -57,7 +56,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await production?.stop();
-  await graph?.stop();
   keys?.close();
 });
 

@@ -1,29 +1,22 @@
 import { composeServices } from '@apollo/composition';
 import { buildSchema, type OperationDefinitionNode, parse } from 'graphql';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { assertScalarsCheckable, findBadLiteral, findBadVariable } from '../../gateway/plugins/scalars.ts';
 import { startGateway } from '../../gateway/server.ts';
-import { type As, startTestGraph, TEST_SECRETS, type TestGraph } from '../support/graph.ts';
+import { type As, TEST_SECRETS, useTestGraph } from '../support/graph.ts';
+import { KFC_CONTENT_STAFF, KFC_OFFERS_STAFF } from '../support/identities.ts';
 
 // A hostile or careless client sends values the custom scalars refuse. The gateway must refuse them itself,
 // HTTP 400 BAD_USER_INPUT naming the variable or argument, before any subgraph runs a statement; good values
 // must still reach the subgraphs as the client sent them.
 
-let graph: TestGraph;
-beforeAll(async () => {
-  graph = await startTestGraph();
-});
-afterAll(async () => {
-  await graph?.stop();
-});
+const graph = useTestGraph();
 
 const DAY = 24 * 60 * 60 * 1000;
-/** Callers with every scope the mutations need, so only the scalar check can refuse them. */
-const OFFERS_STAFF: As = { user: 'usr_0500', scopes: ['merchant:offers'], merchants: ['mer_kfc'] };
-const CONTENT_STAFF: As = { user: 'usr_0001', scopes: ['merchant:content'], merchants: ['mer_kfc'] };
+// KFC_OFFERS_STAFF and KFC_CONTENT_STAFF hold every scope the mutations need, so only the scalar check can refuse.
 
 const BAD_SAFE_INTS: unknown[] = [1.5, 2 ** 60, '300', true];
 const BAD_DATE_TIMES: unknown[] = ['2027-02-30', 'not a date', 1.5, true];
@@ -61,7 +54,7 @@ describe('SafeInt (redeemCoupon.orderAmountFen)', () => {
   it.each(BAD_SAFE_INTS)('%j as a SafeInt variable', async (value) => {
     const message = await expectRefused(
       scalarVariable,
-      { variables: { amount: value }, as: OFFERS_STAFF },
+      { variables: { amount: value }, as: KFC_OFFERS_STAFF },
       /"\$amount"/,
     );
     expect(message).toMatch(/not a valid SafeInt; send a whole number/);
@@ -71,7 +64,7 @@ describe('SafeInt (redeemCoupon.orderAmountFen)', () => {
     const input = { couponId: 'cpn_000001', storeId: 'sto_kfc_hz_1', orderAmountFen: value, idempotencyKey: 'k' };
     await expectRefused(
       inputVariable,
-      { variables: { input }, as: OFFERS_STAFF },
+      { variables: { input }, as: KFC_OFFERS_STAFF },
       /"\$input".*"input\.orderAmountFen"/,
     );
   });
@@ -79,7 +72,7 @@ describe('SafeInt (redeemCoupon.orderAmountFen)', () => {
   it.each(BAD_SAFE_INTS)('%j as a literal', async (value) => {
     await expectRefused(
       literal(value),
-      { as: OFFERS_STAFF },
+      { as: KFC_OFFERS_STAFF },
       /Argument "input" of field "redeemCoupon".*"input\.orderAmountFen"/,
     );
   });
@@ -89,12 +82,12 @@ describe('SafeInt (redeemCoupon.orderAmountFen)', () => {
       `#graphql
       mutation { ...Redeem } fragment Redeem on Mutation { redeemCoupon(input: { couponId: "cpn_000001",
         storeId: "sto_kfc_hz_1", orderAmountFen: 1.5, idempotencyKey: "frag" }) { userErrors { code } } }`,
-      { as: OFFERS_STAFF },
+      { as: KFC_OFFERS_STAFF },
       /"input\.orderAmountFen"/,
     );
     await expectRefused(
       scalarVariable.replace('$amount: SafeInt!', '$amount: SafeInt! = 1.5'),
-      { as: OFFERS_STAFF },
+      { as: KFC_OFFERS_STAFF },
       /default value of variable "\$amount"/,
     );
   });
@@ -108,14 +101,14 @@ describe('DateTime (scheduleLiveStream.scheduledAt, createIou.dueDate)', () => {
     mutation($input: CreateIouInput!) { createIou(input: $input) { iou { id dueDate principal { fen } } userErrors { code } } }`;
 
   it.each(BAD_DATE_TIMES)('%j as a DateTime variable', async (value) => {
-    const message = await expectRefused(SCHEDULE, { variables: { at: value }, as: CONTENT_STAFF }, /"\$at"/);
+    const message = await expectRefused(SCHEDULE, { variables: { at: value }, as: KFC_CONTENT_STAFF }, /"\$at"/);
     expect(message).toMatch(/not a valid DateTime; send an RFC 3339 date-time/);
   });
 
   it.each(BAD_DATE_TIMES)('%j as a DateTime literal', async (value) => {
     await expectRefused(
       SCHEDULE.replace('($at: DateTime!)', '').replace('$at', JSON.stringify(value)),
-      { as: CONTENT_STAFF },
+      { as: KFC_CONTENT_STAFF },
       /Argument "input" of field "scheduleLiveStream".*"input\.scheduledAt"/,
     );
   });
@@ -129,7 +122,7 @@ describe('DateTime (scheduleLiveStream.scheduledAt, createIou.dueDate)', () => {
     // An offset the subgraph must interpret itself: it stores and returns the same instant in UTC.
     const at = new Date(Math.floor((Date.now() + 3 * DAY) / 1000) * 1000);
     const offset = `${new Date(at.getTime() + 8 * 60 * 60 * 1000).toISOString().slice(0, 19)}+08:00`;
-    const scheduled = await graph.query(SCHEDULE, { variables: { at: offset }, as: CONTENT_STAFF });
+    const scheduled = await graph.query(SCHEDULE, { variables: { at: offset }, as: KFC_CONTENT_STAFF });
     expect(scheduled.body.errors).toBeUndefined();
     expect(scheduled.body.data.scheduleLiveStream).toMatchObject({
       liveStream: { scheduledAt: at.toISOString() },
@@ -157,7 +150,7 @@ describe('variables named like Object.prototype members', () => {
         `mutation($${name}: SafeInt) { createCouponTemplate(input: { merchantId: "mer_kfc", title: "Proto ${name}",
           kind: FIXED_AMOUNT, faceValueFen: 500, capFen: $${name}, totalStock: 5, validDays: 3,
           claimStartsAt: "${window.start}", claimEndsAt: "${window.end}" }) { couponTemplate { title } userErrors { code } } }`,
-        { variables: {}, as: OFFERS_STAFF },
+        { variables: {}, as: KFC_OFFERS_STAFF },
       );
       expect(body.errors).toBeUndefined();
       expect(status).toBe(200);

@@ -1,13 +1,14 @@
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
-import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from '../../gateway/local-graph.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
 import type { Secrets } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { type Clock, systemClock } from '../../subgraphs/shared/context.ts';
-import { type JobRun, runJobsOnce } from '../../subgraphs/shared/jobs.ts';
+import type { JobRun } from '../../subgraphs/shared/jobs.ts';
+import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from './local-graph.ts';
 import { removeTestDataDir, testDataDir } from './temp.ts';
 
 /** A user token's claims. */
@@ -88,13 +89,39 @@ export const TEST_SECRETS: Secrets = {
   subgraphSecret: 'test-subgraph-secret-0123456789',
 };
 
+/** How `startTestGraph` boots the graph. */
+export interface TestGraphOptions {
+  scale?: number;
+  clock?: Clock;
+  production?: boolean;
+  userTokens?: LocalGraphOptions['userTokens'];
+}
+
+/**
+ * Boots a test graph before the tests of the enclosing file or `describe` and stops it after them. The handle
+ * reads through to that graph, so it can be declared where the tests see it and used once they run.
+ */
+export function useTestGraph(options: TestGraphOptions = {}): TestGraph {
+  let started: TestGraph | undefined;
+  beforeAll(async () => {
+    started = await startTestGraph(options);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as TestGraph, {
+    get(_, property) {
+      if (!started) throw new Error('the test graph is used before its beforeAll hook started it');
+      return Reflect.get(started, property);
+    },
+  });
+}
+
 /**
  * Boots the whole graph — four subgraphs and the gateway on ephemeral ports, real HTTP between them —
  * over a fresh temporary data directory seeded at `scale`. Stops everything if start-up fails.
  */
-export async function startTestGraph(
-  options: { scale?: number; clock?: Clock; production?: boolean; userTokens?: LocalGraphOptions['userTokens'] } = {},
-): Promise<TestGraph> {
+export async function startTestGraph(options: TestGraphOptions = {}): Promise<TestGraph> {
   const dataDir = testDataDir('lifegraph-test-');
   let graph: LocalGraph;
   try {
@@ -139,13 +166,7 @@ export async function startTestGraph(
       return { status: response.status, body: (await response.json()) as GraphQLResponseBody<TData> };
     },
     runJobs: () =>
-      SUBGRAPH_NAMES.flatMap((name) =>
-        runJobsOnce(
-          SUBGRAPHS[name].jobs ?? [],
-          graph.subgraphs[name].database.db,
-          (options.clock ?? systemClock).now(),
-        ),
-      ),
+      SUBGRAPH_NAMES.flatMap((name) => SUBGRAPHS[name].runJobsOnce(dataDir, (options.clock ?? systemClock).now())),
     statementCount: () => Object.values(graph.subgraphs).reduce((sum, s) => sum + s.database.stats.statements, 0),
     async stop(onStopped) {
       try {

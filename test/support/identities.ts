@@ -1,3 +1,4 @@
+import { pad } from '../../seeds/fixtures.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
 
 // The callers tests act as, as the `Identity` a subgraph or rule sees; `TestGraph.query({ as })` turns a user
@@ -22,6 +23,9 @@ export const partner = (subject: string | null, scopes: string[], merchantIds: s
   merchantIds,
 });
 
+/** The id of the n-th generated seed user: `usr_0001`, `usr_0002`, ... */
+export const seedUserId = (n: number) => `usr_${pad(n)}`;
+
 // Seeded users: alice, bob and carol are friends with IOUs, group payments and coupons between them.
 export const ALICE = user('usr_alice');
 export const BOB = user('usr_bob');
@@ -35,6 +39,8 @@ export const KFC_OFFERS_STAFF = staff('usr_0500', ['merchant:offers'], ['mer_kfc
 export const KFC_CONTENT_STAFF = staff('usr_0001', ['merchant:content'], ['mer_kfc']);
 /** Bob as KFC's content staff, where tests check that the posts are published by a known user. */
 export const BOB_KFC_CONTENT_STAFF = staff('usr_bob', ['merchant:content'], ['mer_kfc']);
+/** KFC staff who reads the merchant's money: settlement rate, commissions, settlements. */
+export const KFC_FINANCE_STAFF = staff('usr_0001', ['merchant:finance'], ['mer_kfc']);
 /** Staff of another merchant (New Hope) holding the offers scope: an outsider to everything KFC. */
 export const NEWHOPE_OFFERS_STAFF = staff('usr_0001', ['merchant:offers'], ['mer_newhope']);
 /** Staff of another merchant (New Hope) holding the finance scope. */

@@ -94,7 +94,7 @@ export async function startSubgraphProcess(
   options: { dataDir: string; subgraphSecret: string; port?: number },
 ): Promise<SpawnedProcess & { name: SubgraphName; url: string; port: number; stop(): Promise<void> }> {
   const running = spawnTsx(
-    'subgraphs/shared/subgraph-cli.ts',
+    'subgraphs/cli.ts',
     [name, '--port', String(options.port ?? 0), '--data-dir', options.dataDir],
     { LIFEGRAPH_SUBGRAPH_SECRET: options.subgraphSecret },
   );

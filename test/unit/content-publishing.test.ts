@@ -2,6 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeContent } from '../../seeds/write-content.ts';
+import type {
+  PublishPostInput,
+  ScheduleLiveStreamInput,
+} from '../../subgraphs/content/__generated__/resolvers-types.ts';
+import { asPublisher } from '../../subgraphs/content/access.ts';
 import type { LiveStreamRow } from '../../subgraphs/content/context.ts';
 import { content } from '../../subgraphs/content/index.ts';
 import { selectFeed } from '../../subgraphs/content/rules/feed.ts';
@@ -13,7 +18,9 @@ import {
 } from '../../subgraphs/content/rules/live-streams.ts';
 import { publishPost } from '../../subgraphs/content/rules/publishing.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
-import { ANONYMOUS } from '../../subgraphs/contract/identity.ts';
+import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
+import { SYSTEM } from '../../subgraphs/shared/actors.ts';
+import type { RuleOptions } from '../../subgraphs/shared/context.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
@@ -33,6 +40,25 @@ beforeAll(() => {
 });
 afterAll(() => database?.close());
 
+// The rules act as the Mutation resolver does: the caller becomes the publisher of the account (or of the stream's
+// account) with asPublisher, which refuses first, then the rule runs.
+type Db = SubgraphDatabase<typeof tables>['db'];
+const accountRow = (id: string) =>
+  database.db.select().from(tables.lifeAccounts).where(eq(tables.lifeAccounts.id, id)).get();
+const publishPostAs = (db: Db, at: Date, caller: Identity, input: PublishPostInput, options?: RuleOptions) =>
+  publishPost(db, at, asPublisher(caller, accountRow(input.accountId)), input, options);
+const scheduleLiveStreamAs = (
+  db: Db,
+  at: Date,
+  caller: Identity,
+  input: ScheduleLiveStreamInput,
+  options?: RuleOptions,
+) => scheduleLiveStream(db, at, asPublisher(caller, accountRow(input.accountId)), input, options);
+const advanceLiveStreamAs = (db: Db, at: Date, caller: Identity, input: Parameters<typeof advanceLiveStream>[3]) => {
+  const stream = db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, input.liveStreamId)).get();
+  return advanceLiveStream(db, at, asPublisher(caller, stream && accountRow(stream.accountId)), input);
+};
+
 /** Row counts of every table a publishing rule writes, to prove refusals and failures leave nothing. */
 type Counts = Record<'posts' | 'post_attachments' | 'live_streams' | 'live_stream_offers', number>;
 const counts = (): Counts =>
@@ -51,7 +77,7 @@ const basePost = {
   media: ['https://img.lifegraph.dev/new.jpg'],
 };
 const schedule = (hoursAhead: number, caller = BOB_KFC_CONTENT_STAFF) =>
-  scheduleLiveStream(database.db, now, caller, {
+  scheduleLiveStreamAs(database.db, now, caller, {
     accountId: 'la_kfc',
     title: 'Friday deals',
     scheduledAt: new Date(now.getTime() + hoursAhead * HOUR),
@@ -60,7 +86,7 @@ const schedule = (hoursAhead: number, caller = BOB_KFC_CONTENT_STAFF) =>
 
 describe('publishPost', () => {
   it("publishes with attachments and the store directory's location, which the nearby feed finds", () => {
-    const result = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, {
+    const result = publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, {
       ...basePost,
       storeId: 'sto_kfc_hz_1',
       attachments: [
@@ -86,12 +112,12 @@ describe('publishPost', () => {
       { postId: id, position: 0, kind: 'COUPON_TEMPLATE', targetId: 'cpt_kfc_2' },
       { postId: id, position: 1, kind: 'MINI_PROGRAM', targetId: 'mp_kfc' },
     ]);
-    expect(selectFeed(database.db, { viewerId: null, near: WEST_LAKE }, { offset: 0, limit: 1 })[0]?.id).toBe(id);
+    expect(selectFeed(database.db, null, { near: WEST_LAKE }, { offset: 0, limit: 1 })[0]?.id).toBe(id);
   });
 
   it('lets a partner key with the merchant on its allow-list publish', () => {
     const kfcPartner = partner('key_1', ['merchant:content'], ['mer_kfc']);
-    expect(publishPost(database.db, now, kfcPartner, basePost).post?.publishedByUserId).toBe('key_1');
+    expect(publishPostAs(database.db, now, kfcPartner, basePost).post?.publishedByUserId).toBe('key_1');
   });
 
   it.each([
@@ -101,7 +127,7 @@ describe('publishPost', () => {
     ['staff of another merchant', newHopeStaff, 'FORBIDDEN'],
   ])('refuses %s with an error and writes nothing', (_, caller, code) => {
     const before = counts();
-    expect(() => publishPost(database.db, now, caller, basePost)).toThrow(
+    expect(() => publishPostAs(database.db, now, caller, basePost)).toThrow(
       expect.objectContaining({ extensions: expect.objectContaining({ code }) }),
     );
     expect(counts()).toEqual(before);
@@ -109,21 +135,21 @@ describe('publishPost', () => {
 
   it('refuses to publish to CREATOR and GOVERNMENT accounts, which have no merchant', () => {
     for (const accountId of ['la_creator_1', 'la_gov_hz_culture']) {
-      expect(() => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, accountId })).toThrow(
+      expect(() => publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, accountId })).toThrow(
         /belongs to no merchant/,
       );
     }
   });
 
   it('checks access before input, so a refused caller learns nothing from INVALID_INPUT', () => {
-    expect(() => publishPost(database.db, now, newHopeStaff, { ...basePost, title: '' })).toThrow(
+    expect(() => publishPostAs(database.db, now, newHopeStaff, { ...basePost, title: '' })).toThrow(
       /do not act for merchant mer_kfc/,
     );
   });
 
   it('reports every invalid field and unknown accounts as user errors that change nothing', () => {
     const before = counts();
-    const bad = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, {
+    const bad = publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, {
       ...basePost,
       title: '',
       body: 'x'.repeat(5001),
@@ -137,14 +163,14 @@ describe('publishPost', () => {
       ['INVALID_INPUT', 'input.media'],
       ['INVALID_INPUT', 'input.attachments'],
     ]);
-    const missing = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, accountId: 'la_missing' });
+    const missing = publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, accountId: 'la_missing' });
     expect(missing.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'accountId'] })]);
     expect(counts()).toEqual(before);
   });
 
   it("tags only a known store of the account's merchant, with the location the directory holds", () => {
     const before = counts();
-    const tag = (storeId: string) => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, storeId });
+    const tag = (storeId: string) => publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, storeId });
     expect(tag('sto_missing')).toEqual({
       post: null,
       userErrors: [expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'storeId'] })],
@@ -155,7 +181,7 @@ describe('publishPost', () => {
     });
     expect(counts()).toEqual(before);
     // Reported together with the other problems of the input, so the client fixes them all at once.
-    const both = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, {
+    const both = publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, {
       ...basePost,
       title: '',
       storeId: 'sto_missing',
@@ -163,7 +189,7 @@ describe('publishPost', () => {
     expect(both.userErrors.map((e) => e.code)).toEqual(['INVALID_INPUT', 'NOT_FOUND']);
     // A client cannot move the post: coordinates it sends are not part of the input and are ignored.
     const moved = { ...basePost, storeId: 'sto_kfc_hz_2', store: { id: 'sto_kfc_hz_2', location: { lat: 0, lng: 0 } } };
-    expect(publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, moved).post).toMatchObject({
+    expect(publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, moved).post).toMatchObject({
       storeId: 'sto_kfc_hz_2',
       lat: 30.298548,
       lng: 120.202372,
@@ -172,7 +198,7 @@ describe('publishPost', () => {
 
   it('takes up to three attachments, each with the prefix of its kind, each once', () => {
     const attach = (attachments: { kind: 'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN' | 'MINI_PROGRAM'; id: string }[]) =>
-      publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, attachments }).userErrors.map((e) =>
+      publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, { ...basePost, attachments }).userErrors.map((e) =>
         e.field?.join('.'),
       );
     expect(
@@ -203,7 +229,7 @@ describe('publishPost', () => {
     const fail = (step: string) => {
       if (step === 'post') throw new Error('crash after the post row');
     };
-    expect(() => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, input, { afterStep: fail })).toThrow(/crash/);
+    expect(() => publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, input, { afterStep: fail })).toThrow(/crash/);
     expect(counts()).toEqual(before);
     expect(database.db.select().from(tables.posts).where(eq(tables.posts.title, 'Half-way')).all()).toEqual([]);
   });
@@ -211,7 +237,7 @@ describe('publishPost', () => {
 
 describe('idempotency keys', () => {
   const keyed = (idempotencyKey: string, extra: Partial<typeof basePost> = {}, caller = BOB_KFC_CONTENT_STAFF) =>
-    publishPost(database.db, now, caller, { ...basePost, ...extra, idempotencyKey });
+    publishPostAs(database.db, now, caller, { ...basePost, ...extra, idempotencyKey });
   const keyRows = () => database.db.get<{ n: number }>(sql`select count(*) as n from idempotency_keys`).n;
 
   it('the same caller, key and input returns the first post and writes nothing more', () => {
@@ -231,8 +257,8 @@ describe('idempotency keys', () => {
       userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] })],
     });
     expect(counts()).toEqual(before);
-    // A partner key whose id equals bob's user id is another caller, with its own keys.
-    const partners = keyed('retry-2', {}, partner('usr_bob', ['merchant:content'], ['mer_kfc']));
+    // A partner key is another caller, with its own keys (its id is `key_...`, never a user's `usr_...`).
+    const partners = keyed('retry-2', {}, partner('key_kfc_partner', ['merchant:content'], ['mer_kfc']));
     expect(partners).toMatchObject({ post: { id: expect.stringMatching(/^pst_/) }, userErrors: [] });
     expect(partners.post?.id).not.toBe(first.post?.id);
     expect(counts().posts).toBe(before.posts + 1);
@@ -256,9 +282,9 @@ describe('idempotency keys', () => {
     const fail = (step: string) => {
       if (step === 'attachments') throw new Error('crash');
     };
-    expect(() => publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, input, { afterStep: fail })).toThrow(/crash/);
+    expect(() => publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, input, { afterStep: fail })).toThrow(/crash/);
     expect({ ...counts(), keys: keyRows() }).toEqual(before);
-    const retried = publishPost(database.db, now, BOB_KFC_CONTENT_STAFF, input);
+    const retried = publishPostAs(database.db, now, BOB_KFC_CONTENT_STAFF, input);
     expect(retried.userErrors).toEqual([]);
     expect(counts().post_attachments).toBe(before.post_attachments + 1);
   });
@@ -270,12 +296,12 @@ describe('idempotency keys', () => {
       scheduledAt: new Date(now.getTime() + HOUR),
       idempotencyKey: 'ls-1',
     };
-    const first = scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, input);
+    const first = scheduleLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, input);
     expect(first).toMatchObject({ liveStream: { id: expect.stringMatching(/^lvs_/), title: 'Once' }, userErrors: [] });
     const before = counts();
-    expect(scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, input)).toEqual(first);
+    expect(scheduleLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, input)).toEqual(first);
     expect(
-      scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, { ...input, title: 'Twice' }).userErrors[0]?.code,
+      scheduleLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, { ...input, title: 'Twice' }).userErrors[0]?.code,
     ).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(counts()).toEqual(before);
   });
@@ -287,7 +313,7 @@ describe('live streams', () => {
     expect(scheduled.liveStream).toMatchObject({ status: 'SCHEDULED', viewerCount: 0, startedAt: null });
     const liveStreamId = scheduled.liveStream?.id as string;
     const move = (to: 'LIVE' | 'ENDED') =>
-      advanceLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, { liveStreamId, to });
+      advanceLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, { liveStreamId, to });
     expect(move('ENDED').userErrors).toEqual([
       expect.objectContaining({ code: 'INVALID_STATE', field: ['liveStreamId'] }),
     ]);
@@ -299,7 +325,7 @@ describe('live streams', () => {
   });
 
   it('must be scheduled later than now, with valid offers', () => {
-    const past = scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, {
+    const past = scheduleLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, {
       accountId: 'la_kfc',
       title: 'x',
       scheduledAt: now,
@@ -307,14 +333,14 @@ describe('live streams', () => {
     expect(past.userErrors).toEqual([
       expect.objectContaining({ code: 'INVALID_INPUT', field: ['input', 'scheduledAt'] }),
     ]);
-    const offers = scheduleLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, {
+    const offers = scheduleLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, {
       accountId: 'la_kfc',
       title: ' ',
       scheduledAt: new Date(now.getTime() + HOUR),
       featuredOffers: [{ kind: 'COUPON_TEMPLATE', id: 'mp_kfc' }],
     });
     expect(offers.userErrors.map((e) => e.field?.join('.'))).toEqual(['input.title', 'input.featuredOffers.0.id']);
-    const missing = advanceLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, {
+    const missing = advanceLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, {
       liveStreamId: 'lvs_missing',
       to: 'LIVE',
     });
@@ -323,9 +349,9 @@ describe('live streams', () => {
 
   it('are moved only by staff of the stream’s merchant', () => {
     const before = database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, 'lvs_kfc_2')).get();
-    expect(() => advanceLiveStream(database.db, now, newHopeStaff, { liveStreamId: 'lvs_kfc_2', to: 'LIVE' })).toThrow(
-      /do not act for merchant mer_kfc/,
-    );
+    expect(() =>
+      advanceLiveStreamAs(database.db, now, newHopeStaff, { liveStreamId: 'lvs_kfc_2', to: 'LIVE' }),
+    ).toThrow(/do not act for merchant mer_kfc/);
     expect(() => schedule(24, newHopeStaff)).toThrow(/do not act for merchant mer_kfc/);
     const after = database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, 'lvs_kfc_2')).get();
     expect(after).toEqual(before);
@@ -337,7 +363,7 @@ describe('live streams', () => {
       if (step === 'liveStream') throw new Error('crash');
     };
     expect(() =>
-      scheduleLiveStream(
+      scheduleLiveStreamAs(
         database.db,
         now,
         BOB_KFC_CONTENT_STAFF,
@@ -353,18 +379,18 @@ describe('no-show job', () => {
   it('ends a SCHEDULED stream 24 hours after its time, once, and leaves everything else', () => {
     const stream = schedule(2).liveStream as LiveStreamRow;
     const started = schedule(3).liveStream as LiveStreamRow;
-    advanceLiveStream(database.db, now, BOB_KFC_CONTENT_STAFF, { liveStreamId: started.id, to: 'LIVE' });
+    advanceLiveStreamAs(database.db, now, BOB_KFC_CONTENT_STAFF, { liveStreamId: started.id, to: 'LIVE' });
     const statusOf = (id: string) =>
       database.db.select().from(tables.liveStreams).where(eq(tables.liveStreams.id, id)).get();
     const due = new Date(stream.scheduledAt.getTime() + NO_SHOW_AFTER_MS);
     // Streams of earlier tests scheduled before this one may end here; this one is exactly at its limit.
-    endNoShowLiveStreams(database.db, due);
+    endNoShowLiveStreams(database.db, due, SYSTEM);
     expect(statusOf(stream.id)?.status).toBe('SCHEDULED');
     const later = new Date(due.getTime() + 1);
     expect(runJobsOnce(content.jobs, database.db, later)).toEqual([{ job: 'live-stream-no-shows', processed: 1 }]);
     expect(statusOf(stream.id)).toMatchObject({ status: 'ENDED', startedAt: null, endedAt: later });
     expect(statusOf(started.id)?.status).toBe('LIVE');
     expect(statusOf('lvs_kfc_2')?.status).toBe('SCHEDULED');
-    expect(endNoShowLiveStreams(database.db, later).processed).toBe(0);
+    expect(endNoShowLiveStreams(database.db, later, SYSTEM).processed).toBe(0);
   });
 });

@@ -15,9 +15,11 @@ import {
   unlikePost,
 } from '../../subgraphs/content/rules/reactions.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
+import { asUser } from '../../subgraphs/shared/actors.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { distanceMeters } from '../../subgraphs/shared/geo.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { ALICE, BOB, CAROL, user } from '../support/identities.ts';
 import { WEST_LAKE } from '../support/operations.ts';
 import { testDataDir } from '../support/temp.ts';
 
@@ -59,13 +61,13 @@ describe('feed', () => {
 
   it('shows followed accounts only to a viewer who follows someone', () => {
     const followed = new Set(world.follows.filter((f) => f.userId === 'usr_alice').map((f) => f.accountId));
-    const rows = selectFeed(database.db, { viewerId: 'usr_alice', near: null }, page);
+    const rows = selectFeed(database.db, asUser(ALICE), { near: null }, page);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => followed.has(r.accountId))).toBe(true);
   });
 
   it('adds BRAND posts tagged within 5 km of near', () => {
-    const rows = selectFeed(database.db, { viewerId: null, near: WEST_LAKE }, page);
+    const rows = selectFeed(database.db, null, { near: WEST_LAKE }, page);
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) {
       expect(distanceMeters(WEST_LAKE, { lat: r.lat ?? 0, lng: r.lng ?? 0 })).toBeLessThanOrEqual(5000);
@@ -74,8 +76,8 @@ describe('feed', () => {
   });
 
   it('gives everything, newest first, to anonymous callers and viewers who follow nobody', () => {
-    const anonymous = selectFeed(database.db, { viewerId: null, near: null }, page);
-    const nobody = selectFeed(database.db, { viewerId: 'usr_nobody', near: null }, page);
+    const anonymous = selectFeed(database.db, null, { near: null }, page);
+    const nobody = selectFeed(database.db, asUser(user('usr_nobody')), { near: null }, page);
     expect(anonymous.map((r) => r.id)).toEqual(nobody.map((r) => r.id));
     expect(anonymous).toHaveLength(101);
     const times = anonymous.map((r) => r.publishedAt.getTime());
@@ -83,12 +85,12 @@ describe('feed', () => {
   });
 
   it('pages without duplicates or gaps', () => {
-    const input = { viewerId: 'usr_alice', near: WEST_LAKE };
-    const all = selectFeed(database.db, input, { offset: 0, limit: 1000 }).map((r) => r.id);
+    const [viewer, input] = [asUser(ALICE), { near: WEST_LAKE }];
+    const all = selectFeed(database.db, viewer, input, { offset: 0, limit: 1000 }).map((r) => r.id);
     const paged: string[] = [];
     for (let offset = 0; offset < all.length; offset += 7) {
       paged.push(
-        ...selectFeed(database.db, input, { offset, limit: 7 })
+        ...selectFeed(database.db, viewer, input, { offset, limit: 7 })
           .slice(0, 7)
           .map((r) => r.id),
       );
@@ -98,7 +100,7 @@ describe('feed', () => {
   });
 
   it('rejects an invalid point', () => {
-    expect(() => selectFeed(database.db, { viewerId: null, near: { lat: 91, lng: 0 } }, page)).toThrow(/lat/);
+    expect(() => selectFeed(database.db, null, { near: { lat: 91, lng: 0 } }, page)).toThrow(/lat/);
   });
 });
 
@@ -115,18 +117,18 @@ describe('catalog lists', () => {
 describe('follow', () => {
   it('counts a follower once however often they follow, and once on unfollow', () => {
     const before = account('la_creator_2')?.followerCount ?? 0;
-    const input = { userId: 'usr_carol', accountId: 'la_creator_2' };
-    expect(followLifeAccount(database.db, now, input).lifeAccount?.followerCount).toBe(before + 1);
-    expect(followLifeAccount(database.db, now, input)).toMatchObject({
+    const [carol, input] = [asUser(CAROL), { accountId: 'la_creator_2' }];
+    expect(followLifeAccount(database.db, now, carol, input).lifeAccount?.followerCount).toBe(before + 1);
+    expect(followLifeAccount(database.db, now, carol, input)).toMatchObject({
       lifeAccount: { followerCount: before + 1 },
       userErrors: [],
     });
-    expect(unfollowLifeAccount(database.db, now, input).lifeAccount?.followerCount).toBe(before);
-    expect(unfollowLifeAccount(database.db, now, input).lifeAccount?.followerCount).toBe(before);
+    expect(unfollowLifeAccount(database.db, now, carol, input).lifeAccount?.followerCount).toBe(before);
+    expect(unfollowLifeAccount(database.db, now, carol, input).lifeAccount?.followerCount).toBe(before);
   });
 
   it('reports NOT_FOUND for an unknown account and writes nothing', () => {
-    const result = followLifeAccount(database.db, now, { userId: 'usr_carol', accountId: 'la_missing' });
+    const result = followLifeAccount(database.db, now, asUser(CAROL), { accountId: 'la_missing' });
     expect(result).toMatchObject({ lifeAccount: null, userErrors: [{ code: 'NOT_FOUND', field: ['accountId'] }] });
     const rows = database.db
       .select()
@@ -139,22 +141,22 @@ describe('follow', () => {
 
 describe('likes and favorites', () => {
   it('keep counts exact under repeats', () => {
-    const input = { userId: 'usr_carol', postId: 'pst_kfc_3' };
+    const [carol, input] = [asUser(CAROL), { postId: 'pst_kfc_3' }];
     const likes = post('pst_kfc_3')?.likeCount ?? 0;
-    likePost(database.db, now, input);
-    expect(likePost(database.db, now, input).post?.likeCount).toBe(likes + 1);
+    likePost(database.db, now, carol, input);
+    expect(likePost(database.db, now, carol, input).post?.likeCount).toBe(likes + 1);
     expect(rowCount(tables.postLikes, 'pst_kfc_3')).toBe(likes + 1);
-    unlikePost(database.db, now, input);
-    expect(unlikePost(database.db, now, input).post?.likeCount).toBe(likes);
+    unlikePost(database.db, now, carol, input);
+    expect(unlikePost(database.db, now, carol, input).post?.likeCount).toBe(likes);
     const favorites = post('pst_kfc_3')?.favoriteCount ?? 0;
-    favoritePost(database.db, now, input);
-    expect(favoritePost(database.db, now, input).post?.favoriteCount).toBe(favorites + 1);
-    expect(unfavoritePost(database.db, now, input).post?.favoriteCount).toBe(favorites);
-    expect(unfavoritePost(database.db, now, input).post?.favoriteCount).toBe(favorites);
+    favoritePost(database.db, now, carol, input);
+    expect(favoritePost(database.db, now, carol, input).post?.favoriteCount).toBe(favorites + 1);
+    expect(unfavoritePost(database.db, now, carol, input).post?.favoriteCount).toBe(favorites);
+    expect(unfavoritePost(database.db, now, carol, input).post?.favoriteCount).toBe(favorites);
   });
 
   it('report NOT_FOUND for an unknown post', () => {
-    expect(likePost(database.db, now, { userId: 'usr_carol', postId: 'pst_missing' })).toMatchObject({
+    expect(likePost(database.db, now, asUser(CAROL), { postId: 'pst_missing' })).toMatchObject({
       post: null,
       userErrors: [{ code: 'NOT_FOUND', field: ['postId'] }],
     });
@@ -163,26 +165,26 @@ describe('likes and favorites', () => {
 
 describe('shares', () => {
   it('store every share as an event but count each sharer once', () => {
-    const input = { userId: 'usr_bob', postId: 'pst_kfc_4' };
+    const [bob, carol, input] = [asUser(BOB), asUser(CAROL), { postId: 'pst_kfc_4' }];
     const before = post('pst_kfc_4')?.shareCount ?? 0;
-    expect(sharePost(database.db, now, input).post?.shareCount).toBe(before + 1);
-    expect(sharePost(database.db, now, input).post?.shareCount).toBe(before + 1);
-    expect(sharePost(database.db, now, input).post?.shareCount).toBe(before + 1);
-    expect(sharePost(database.db, now, { ...input, userId: 'usr_carol' }).post?.shareCount).toBe(before + 2);
-    expect(sharePost(database.db, now, { ...input, userId: 'usr_carol' }).post?.shareCount).toBe(before + 2);
+    expect(sharePost(database.db, now, bob, input).post?.shareCount).toBe(before + 1);
+    expect(sharePost(database.db, now, bob, input).post?.shareCount).toBe(before + 1);
+    expect(sharePost(database.db, now, bob, input).post?.shareCount).toBe(before + 1);
+    expect(sharePost(database.db, now, carol, input).post?.shareCount).toBe(before + 2);
+    expect(sharePost(database.db, now, carol, input).post?.shareCount).toBe(before + 2);
     expect(post('pst_kfc_4')?.shareCount).toBe(before + 2);
     expect(rowCount(tables.postShares, 'pst_kfc_4')).toBe(5);
     // Bob's share of another post is that post's first share by him, so it counts there.
     const other = post('pst_kfc_5')?.shareCount ?? 0;
-    expect(sharePost(database.db, now, { ...input, postId: 'pst_kfc_5' }).post?.shareCount).toBe(other + 1);
-    expect(sharePost(database.db, now, { ...input, postId: 'pst_missing' }).userErrors[0]?.code).toBe('NOT_FOUND');
+    expect(sharePost(database.db, now, bob, { postId: 'pst_kfc_5' }).post?.shareCount).toBe(other + 1);
+    expect(sharePost(database.db, now, bob, { postId: 'pst_missing' }).userErrors[0]?.code).toBe('NOT_FOUND');
   });
 });
 
 describe('comments', () => {
   it('trims the body and counts the comment', () => {
     const before = post('pst_kfc_5')?.commentCount ?? 0;
-    const result = commentOnPost(database.db, now, { userId: 'usr_bob', postId: 'pst_kfc_5', body: '  Great!  ' });
+    const result = commentOnPost(database.db, now, asUser(BOB), { postId: 'pst_kfc_5', body: '  Great!  ' });
     expect(result).toMatchObject({ comment: { body: 'Great!', userId: 'usr_bob' }, userErrors: [] });
     expect(result.post?.commentCount).toBe(before + 1);
   });
@@ -190,17 +192,17 @@ describe('comments', () => {
   it('rejects empty and over-long bodies with INVALID_INPUT and writes nothing', () => {
     const before = post('pst_kfc_5')?.commentCount;
     for (const body of ['   ', 'x'.repeat(501)]) {
-      const result = commentOnPost(database.db, now, { userId: 'usr_bob', postId: 'pst_kfc_5', body });
+      const result = commentOnPost(database.db, now, asUser(BOB), { postId: 'pst_kfc_5', body });
       expect(result).toMatchObject({ comment: null, userErrors: [{ code: 'INVALID_INPUT', field: ['body'] }] });
     }
     expect(
-      commentOnPost(database.db, now, { userId: 'usr_bob', postId: 'pst_kfc_5', body: '😀'.repeat(500) }).userErrors,
+      commentOnPost(database.db, now, asUser(BOB), { postId: 'pst_kfc_5', body: '😀'.repeat(500) }).userErrors,
     ).toEqual([]);
     expect(post('pst_kfc_5')?.commentCount).toBe((before ?? 0) + 1);
   });
 
   it('reports NOT_FOUND for an unknown post', () => {
-    const result = commentOnPost(database.db, now, { userId: 'usr_bob', postId: 'pst_missing', body: 'hi' });
+    const result = commentOnPost(database.db, now, asUser(BOB), { postId: 'pst_missing', body: 'hi' });
     expect(result.userErrors[0]?.code).toBe('NOT_FOUND');
   });
 });

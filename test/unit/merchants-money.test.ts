@@ -3,13 +3,26 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
 import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
+import { SCOPES } from '../../subgraphs/contract/scopes.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import { CIRCLE_MIN_ONLINE_MS, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
 import * as tables from '../../subgraphs/merchants/tables.ts';
+import { asMerchant } from '../../subgraphs/shared/actors.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { partner, staff } from '../support/identities.ts';
 import { testDataDir } from '../support/temp.ts';
+
+/** Joins as the Mutation resolver does: the caller becomes a merchant actor (or is refused), then the rule runs. */
+function joinAs(
+  db: SubgraphDatabase<typeof tables>['db'],
+  now: Date,
+  caller: Identity,
+  input: { merchantId: string },
+  options?: Parameters<typeof joinConsumptionCircle>[3],
+) {
+  return joinConsumptionCircle(db, now, asMerchant(caller, input.merchantId, SCOPES.offers), options);
+}
 
 /**
  * The merchants subgraph's state-changing rule (issue #4): joining the consumption circle. It moves no money or stock,
@@ -42,12 +55,12 @@ describe('the 30-day edge', () => {
   it('one millisecond short of 30 days is NOT_ELIGIBLE; exactly 30 days joins at now', () => {
     const launched = new Date(SEED_EPOCH.getTime() - CIRCLE_MIN_ONLINE_MS + 1);
     onlineSince('mer_burgerking', launched);
-    const early = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
+    const early = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
     expect(early.userErrors).toMatchObject([{ code: 'NOT_ELIGIBLE', field: ['merchantId'] }]);
     expect(early.userErrors[0]?.message).toContain(new Date(SEED_EPOCH.getTime() + 1).toISOString());
     expect(row('mer_burgerking')?.joinedCircleAt).toBeNull();
     const onTime = new Date(SEED_EPOCH.getTime() + 1);
-    const joined = joinConsumptionCircle(database.db, onTime, STAFF, { merchantId: 'mer_burgerking' });
+    const joined = joinAs(database.db, onTime, STAFF, { merchantId: 'mer_burgerking' });
     expect(joined.userErrors).toEqual([]);
     expect(joined.merchant?.joinedCircleAt).toEqual(onTime);
     expect(row('mer_burgerking')?.joinedCircleAt).toEqual(onTime);
@@ -76,18 +89,18 @@ describe('user errors: a stable code, the merchantId field, nothing written', ()
   ])('%s (%s)', (code, merchantId, arrange) => {
     arrange();
     const before = row(merchantId);
-    const result = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId });
+    const result = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId });
     expect(result.userErrors).toHaveLength(1);
     expect(result.userErrors[0]).toMatchObject({ code, field: ['merchantId'], message: expect.any(String) });
     expect(row(merchantId)).toEqual(before);
   });
 
   it('a repeat keeps the first joining time, whenever it comes', () => {
-    const first = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
+    const first = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
     expect(first.userErrors).toEqual([]);
     const later = new Date(SEED_EPOCH.getTime() + 86_400_000);
     for (let i = 0; i < 3; i++) {
-      const again = joinConsumptionCircle(database.db, later, STAFF, { merchantId: 'mer_burgerking' });
+      const again = joinAs(database.db, later, STAFF, { merchantId: 'mer_burgerking' });
       expect(again.userErrors.map((e) => e.code)).toEqual(['ALREADY_MEMBER']);
       expect(again.merchant?.joinedCircleAt).toEqual(SEED_EPOCH);
     }
@@ -98,7 +111,7 @@ describe('user errors: a stable code, the merchantId field, nothing written', ()
 describe('failure injection', () => {
   it('a failure after the write rolls the join back; the next attempt succeeds', () => {
     expect(() =>
-      joinConsumptionCircle(
+      joinAs(
         database.db,
         SEED_EPOCH,
         STAFF,
@@ -111,7 +124,7 @@ describe('failure injection', () => {
       ),
     ).toThrow('process died');
     expect(row('mer_burgerking')?.joinedCircleAt).toBeNull();
-    const retry = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
+    const retry = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
     expect(retry.userErrors).toEqual([]);
     expect(row('mer_burgerking')?.joinedCircleAt).toEqual(SEED_EPOCH);
   });
@@ -122,7 +135,7 @@ describe('access is checked before anything is read or written', () => {
   const code = (caller: Identity) => {
     const before = database.stats.statements;
     try {
-      joinConsumptionCircle(database.db, SEED_EPOCH, caller, { merchantId: 'mer_burgerking' });
+      joinAs(database.db, SEED_EPOCH, caller, { merchantId: 'mer_burgerking' });
       return 'ALLOWED';
     } catch (error) {
       expect(database.stats.statements).toBe(before);

@@ -3,16 +3,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
 import { ANONYMOUS, type Identity } from '../../subgraphs/contract/identity.ts';
+import { SCOPES } from '../../subgraphs/contract/scopes.ts';
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import { findStoresNear, listMerchants } from '../../subgraphs/merchants/queries.ts';
 import { eligibleAt, isEligible, joinConsumptionCircle } from '../../subgraphs/merchants/rules/consumption-circle.ts';
 import * as tables from '../../subgraphs/merchants/tables.ts';
+import { asMerchant } from '../../subgraphs/shared/actors.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { distanceMeters } from '../../subgraphs/shared/geo.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { partner, staff } from '../support/identities.ts';
 import { WEST_LAKE } from '../support/operations.ts';
 import { testDataDir } from '../support/temp.ts';
+
+/** Joins as the Mutation resolver does: the caller becomes a merchant actor (or is refused), then the rule runs. */
+function joinAs(
+  db: SubgraphDatabase<typeof tables>['db'],
+  now: Date,
+  caller: Identity,
+  input: { merchantId: string },
+  options?: Parameters<typeof joinConsumptionCircle>[3],
+) {
+  return joinConsumptionCircle(db, now, asMerchant(caller, input.merchantId, SCOPES.offers), options);
+}
 
 const DAY = 86_400_000;
 /** Staff of every merchant these tests join, with the scope joining needs. */
@@ -71,10 +84,10 @@ describe('consumption circle eligibility', () => {
 
 describe('joinConsumptionCircle', () => {
   it('joins an eligible merchant at now, once', () => {
-    const result = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
+    const result = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_burgerking' });
     expect(result.userErrors).toEqual([]);
     expect(result.merchant?.joinedCircleAt).toEqual(SEED_EPOCH);
-    const again = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + DAY), STAFF, {
+    const again = joinAs(database.db, new Date(SEED_EPOCH.getTime() + DAY), STAFF, {
       merchantId: 'mer_burgerking',
     });
     expect(again.userErrors.map((e) => e.code)).toEqual(['ALREADY_MEMBER']);
@@ -82,13 +95,13 @@ describe('joinConsumptionCircle', () => {
   });
 
   it('refuses a merchant whose mini program is too young, saying when it becomes eligible', () => {
-    const result = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_eleme' });
+    const result = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_eleme' });
     expect(result.userErrors).toHaveLength(1);
     expect(result.userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', field: ['merchantId'] });
     expect(result.userErrors[0]?.message).toContain(new Date(SEED_EPOCH.getTime() + 25 * DAY).toISOString());
     expect(merchantRow('mer_eleme')?.joinedCircleAt).toBeNull();
     // Once 30 days have passed, the same merchant may join.
-    const later = joinConsumptionCircle(database.db, new Date(SEED_EPOCH.getTime() + 25 * DAY), STAFF, {
+    const later = joinAs(database.db, new Date(SEED_EPOCH.getTime() + 25 * DAY), STAFF, {
       merchantId: 'mer_eleme',
     });
     expect(later.userErrors).toEqual([]);
@@ -96,16 +109,16 @@ describe('joinConsumptionCircle', () => {
 
   it('refuses a merchant without mini programs and a suspended merchant', () => {
     database.db.delete(tables.miniPrograms).where(eq(tables.miniPrograms.merchantId, 'mer_luckin')).run();
-    const none = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_luckin' });
+    const none = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_luckin' });
     expect(none.userErrors[0]).toMatchObject({ code: 'NOT_ELIGIBLE', message: expect.stringContaining('launch one') });
     database.db.update(tables.merchants).set({ status: 'SUSPENDED' }).where(eq(tables.merchants.id, 'mer_muji')).run();
-    const suspended = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_muji' });
+    const suspended = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_muji' });
     expect(suspended.userErrors.map((e) => e.code)).toEqual(['MERCHANT_SUSPENDED']);
     expect(merchantRow('mer_muji')?.joinedCircleAt).toBeNull();
   });
 
   it('reports an unknown merchant as NOT_FOUND', () => {
-    const result = joinConsumptionCircle(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_nope' });
+    const result = joinAs(database.db, SEED_EPOCH, STAFF, { merchantId: 'mer_nope' });
     expect(result).toMatchObject({ merchant: null, userErrors: [{ code: 'NOT_FOUND' }] });
   });
 });
@@ -167,7 +180,7 @@ describe('listMerchants', () => {
 describe('joinConsumptionCircle access', () => {
   const code = (caller: Identity) => {
     try {
-      joinConsumptionCircle(database.db, SEED_EPOCH, caller, { merchantId: 'mer_local_0001' });
+      joinAs(database.db, SEED_EPOCH, caller, { merchantId: 'mer_local_0001' });
     } catch (error) {
       return (error as { extensions?: { code?: string } }).extensions?.code;
     }

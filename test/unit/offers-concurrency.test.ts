@@ -24,8 +24,8 @@ const { db } = openSubgraphDatabase(offers, dir);
 const now = new Date(${SEED_EPOCH.getTime() + 86_400_000});
 let won = 0;
 for (let i = 0; i < 40; i++) {
-  const userId = 'usr_w' + worker + '_' + (i % 10);
-  if (claimCoupon(db, now, userId, { templateId: 'cpt_kfc_1', idempotencyKey: 'k' + i }).coupon) won++;
+  const actor = { kind: 'user' as const, userId: 'usr_w' + worker + '_' + (i % 10) };
+  if (claimCoupon(db, now, actor, { templateId: 'cpt_kfc_1', idempotencyKey: 'k' + i }).coupon) won++;
 }
 console.log(won);
 `;

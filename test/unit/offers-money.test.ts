@@ -3,15 +3,15 @@ import { and, eq, lte } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeOffers } from '../../seeds/write-offers.ts';
+import { SCOPES } from '../../subgraphs/contract/scopes.ts';
+import type {
+  CreateCouponTemplateInput,
+  CreateGroupBuyCampaignInput,
+} from '../../subgraphs/offers/__generated__/resolvers-types.ts';
 import type { OffersDb } from '../../subgraphs/offers/context.ts';
 import { offers } from '../../subgraphs/offers/index.ts';
 import { claimCoupon } from '../../subgraphs/offers/rules/claim-coupon.ts';
-import {
-  type CreateCouponTemplateInput,
-  type CreateGroupBuyCampaignInput,
-  createCouponTemplate,
-  createGroupBuyCampaign,
-} from '../../subgraphs/offers/rules/create-offers.ts';
+import { createCouponTemplate, createGroupBuyCampaign } from '../../subgraphs/offers/rules/create-offers.ts';
 import { joinGroupBuy, startGroupBuy } from '../../subgraphs/offers/rules/group-buy.ts';
 import { expireCoupons, expireGroupBuys } from '../../subgraphs/offers/rules/jobs.ts';
 import { couponDiscountFen, redeemCoupon } from '../../subgraphs/offers/rules/redeem-coupon.ts';
@@ -25,18 +25,21 @@ import {
   idempotencyKeys,
   settlements,
 } from '../../subgraphs/offers/tables.ts';
+import { asMerchant, asUser, SYSTEM } from '../../subgraphs/shared/actors.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
 import { MAX_FEN } from '../../subgraphs/shared/money.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { ALICE, BOB, CAROL, KFC_OFFERS_STAFF, partner, user } from '../support/identities.ts';
 import { testDataDir } from '../support/temp.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const NOW = new Date(SEED_EPOCH.getTime() + DAY);
 const world = buildWorld(1);
-/** Who creates offers in these tests (the caller that stores their idempotency keys). */
-/** The caller the offers rules remember idempotency keys under: a KFC staff user. */
-const STAFF = 'usr_kfc_staff';
+/** Who creates offers and redeems in these tests: KFC staff, the caller their idempotency keys are stored under. */
+const STAFF = asMerchant(KFC_OFFERS_STAFF, 'mer_kfc', SCOPES.offers);
+/** A partner key acting for KFC: another caller, so another key space. */
+const KFC_PARTNER = asMerchant(partner('key_partner', [SCOPES.offers], ['mer_kfc']), 'mer_kfc', SCOPES.offers);
 let db: OffersDb;
 
 beforeEach(() => {
@@ -98,7 +101,7 @@ const campaignInput = (over: Partial<CreateGroupBuyCampaignInput> = {}): CreateG
 function couponFor(userId: string, over: Partial<CreateCouponTemplateInput> = {}) {
   const { couponTemplate } = createCouponTemplate(db, NOW, STAFF, templateInput(over));
   const templateId = couponTemplate?.id as string;
-  const { coupon } = claimCoupon(db, NOW, userId, { templateId, idempotencyKey: `claim-${templateId}` });
+  const { coupon } = claimCoupon(db, NOW, asUser(user(userId)), { templateId, idempotencyKey: `claim-${templateId}` });
   return coupon?.id as string;
 }
 
@@ -240,7 +243,7 @@ describe('claimCoupon failure injection', () => {
       claimCoupon(
         db,
         NOW,
-        'usr_carol',
+        asUser(CAROL),
         { templateId: 'cpt_kfc_1', idempotencyKey: 'c1' },
         { afterStep: boom('stock-taken') },
       );
@@ -338,7 +341,7 @@ describe('createCouponTemplate and createGroupBuyCampaign with an idempotency ke
     ).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     // Keys belong to their caller; no key always creates.
     expect(
-      createCouponTemplate(db, NOW, 'key_partner', templateInput({ idempotencyKey: 't1' })).couponTemplate?.id,
+      createCouponTemplate(db, NOW, KFC_PARTNER, templateInput({ idempotencyKey: 't1' })).couponTemplate?.id,
     ).not.toBe(first.couponTemplate?.id);
     createCouponTemplate(db, NOW, STAFF, templateInput());
     createCouponTemplate(db, NOW, STAFF, templateInput({ idempotencyKey: null }));
@@ -384,9 +387,9 @@ describe('createCouponTemplate and createGroupBuyCampaign with an idempotency ke
 describe('group buys', () => {
   const campaign = () => createGroupBuyCampaign(db, NOW, STAFF, campaignInput()).groupBuyCampaign?.id as string;
   const start = (campaignId: string, userId = 'usr_alice', now = NOW, key = `start-${userId}`) =>
-    startGroupBuy(db, now, userId, { campaignId, idempotencyKey: key });
+    startGroupBuy(db, now, asUser(user(userId)), { campaignId, idempotencyKey: key });
   const join = (groupId: string, userId: string, now = NOW, options = {}, key = `join-${userId}`) =>
-    joinGroupBuy(db, now, userId, { groupId, idempotencyKey: key }, options);
+    joinGroupBuy(db, now, asUser(user(userId)), { groupId, idempotencyKey: key }, options);
 
   it('succeed the moment they fill, settling group price × size with the platform fee', () => {
     const group = start(campaign()).group;
@@ -425,7 +428,7 @@ describe('group buys', () => {
     const before = effects();
     expect(codes(join(groupId, 'usr_alice'))).toEqual(['ALREADY_JOINED']);
     expect(
-      codes(joinGroupBuy(db, NOW, 'usr_alice', { groupId: 'gbg_kfc_1', idempotencyKey: 'start-usr_alice' })),
+      codes(joinGroupBuy(db, NOW, asUser(ALICE), { groupId: 'gbg_kfc_1', idempotencyKey: 'start-usr_alice' })),
     ).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(codes(join('gbg_nope', 'usr_bob', NOW, {}, 'j1'))).toEqual(['NOT_FOUND']);
     expect(codes(start('gbc_nope', 'usr_bob', NOW, 's1'))).toEqual(['NOT_FOUND']);
@@ -462,7 +465,7 @@ describe('group buys', () => {
       startGroupBuy(
         db,
         NOW,
-        'usr_alice',
+        asUser(ALICE),
         { campaignId: id, idempotencyKey: 's' },
         { afterStep: boom('group-created') },
       );
@@ -474,12 +477,12 @@ describe('group buys', () => {
 describe('deadline jobs', () => {
   it('fail groups not filled in time and refund every member, once', () => {
     const campaignId = createGroupBuyCampaign(db, NOW, STAFF, campaignInput()).groupBuyCampaign?.id as string;
-    const groupId = startGroupBuy(db, NOW, 'usr_alice', { campaignId, idempotencyKey: 'a' }).group?.id as string;
-    joinGroupBuy(db, NOW, 'usr_bob', { groupId, idempotencyKey: 'b' });
+    const groupId = startGroupBuy(db, NOW, asUser(ALICE), { campaignId, idempotencyKey: 'a' }).group?.id as string;
+    joinGroupBuy(db, NOW, asUser(BOB), { groupId, idempotencyKey: 'b' });
     const justBefore = new Date(NOW.getTime() + 60 * MINUTE - 1);
-    expect(expireGroupBuys(db, justBefore)).toEqual({ processed: 0 });
+    expect(expireGroupBuys(db, justBefore, SYSTEM)).toEqual({ processed: 0 });
     const deadline = new Date(NOW.getTime() + 60 * MINUTE);
-    expect(expireGroupBuys(db, deadline)).toEqual({ processed: 1 });
+    expect(expireGroupBuys(db, deadline, SYSTEM)).toEqual({ processed: 1 });
     expect(db.select().from(groupBuyGroups).where(eq(groupBuyGroups.id, groupId)).get()).toMatchObject({
       status: 'FAILED',
       failedAt: deadline,
@@ -488,23 +491,23 @@ describe('deadline jobs', () => {
     expect(members.map((m) => m.refundedAt)).toEqual([deadline, deadline]);
     // Idempotent: a later run changes nothing, and the refund keeps its first time.
     const later = new Date(deadline.getTime() + DAY);
-    expect(expireGroupBuys(db, later)).toEqual({ processed: 0 });
+    expect(expireGroupBuys(db, later, SYSTEM)).toEqual({ processed: 0 });
     expect(db.select().from(groupBuyMembers).where(eq(groupBuyMembers.groupId, groupId)).all()).toEqual(members);
-    expect(codes(joinGroupBuy(db, later, 'usr_carol', { groupId, idempotencyKey: 'c' }))).toEqual(['NOT_FORMING']);
+    expect(codes(joinGroupBuy(db, later, asUser(CAROL), { groupId, idempotencyKey: 'c' }))).toEqual(['NOT_FORMING']);
     expect(db.select().from(settlements).all()).toEqual([]);
   });
 
   it('mark unused coupons past their expiry EXPIRED, once, and leave redeemed ones alone', () => {
     const short = couponFor('usr_carol', { validDays: 1, minSpendFen: 0 });
     const used = couponFor('usr_bob', { validDays: 1, minSpendFen: 0 });
-    redeemCoupon(db, NOW, 'staff', {
+    redeemCoupon(db, NOW, STAFF, {
       couponId: used,
       storeId: 'sto_kfc_hz_1',
       orderAmountFen: 100,
       idempotencyKey: 'u',
     });
     const status = (id: string) => db.select().from(coupons).where(eq(coupons.id, id)).get()?.status;
-    expireCoupons(db, new Date(NOW.getTime() + DAY - 1));
+    expireCoupons(db, new Date(NOW.getTime() + DAY - 1), SYSTEM);
     expect(status(short)).toBe('AVAILABLE');
     const at = new Date(NOW.getTime() + DAY);
     // Some seeded coupons run out by then too: every unused one due by `at` is processed.
@@ -520,6 +523,6 @@ describe('deadline jobs', () => {
       { job: 'coupon-expiry', processed: due.length },
     ]);
     expect([status(short), status(used)]).toEqual(['EXPIRED', 'REDEEMED']);
-    expect(expireCoupons(db, new Date(NOW.getTime() + 2 * DAY))).toEqual({ processed: 0 });
+    expect(expireCoupons(db, new Date(NOW.getTime() + 2 * DAY), SYSTEM)).toEqual({ processed: 0 });
   });
 });

@@ -7,7 +7,9 @@ import { offers } from '../../subgraphs/offers/index.ts';
 import { claimCoupon } from '../../subgraphs/offers/rules/claim-coupon.ts';
 import { couponStatus, templateStatus } from '../../subgraphs/offers/rules/status.ts';
 import { coupons, couponTemplates, groupBuyGroups, groupBuyMembers } from '../../subgraphs/offers/tables.ts';
+import { asUser } from '../../subgraphs/shared/actors.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import { ALICE, BOB, CAROL, seedUserId, user } from '../support/identities.ts';
 import { testDataDir } from '../support/temp.ts';
 
 const DAY = 86_400_000;
@@ -84,7 +86,7 @@ describe('claimCoupon', () => {
 
   it('claims one coupon, takes one from stock and sets the expiry from validDays', () => {
     const before = template('cpt_kfc_2')?.remainingStock ?? 0;
-    const result = claimCoupon(db, NOW, 'usr_carol', { ...input, liveStreamId: 'lvs_kfc_1' });
+    const result = claimCoupon(db, NOW, asUser(CAROL), { ...input, liveStreamId: 'lvs_kfc_1' });
     expect(result.userErrors).toEqual([]);
     expect(result.coupon).toMatchObject({
       templateId: 'cpt_kfc_2',
@@ -98,31 +100,33 @@ describe('claimCoupon', () => {
   });
 
   it('replays the first result for the same key and input, and changes nothing', () => {
-    const first = claimCoupon(db, NOW, 'usr_carol', input);
+    const first = claimCoupon(db, NOW, asUser(CAROL), input);
     const stock = template('cpt_kfc_2')?.remainingStock;
-    const again = claimCoupon(db, NOW, 'usr_carol', input);
+    const again = claimCoupon(db, NOW, asUser(CAROL), input);
     expect(again).toEqual(first);
     expect(template('cpt_kfc_2')?.remainingStock).toBe(stock);
   });
 
   it('refuses a key reused with a different input', () => {
-    claimCoupon(db, NOW, 'usr_carol', input);
+    claimCoupon(db, NOW, asUser(CAROL), input);
     const count = couponCount();
-    const reused = claimCoupon(db, NOW, 'usr_carol', { ...input, templateId: 'cpt_kfc_1' });
+    const reused = claimCoupon(db, NOW, asUser(CAROL), { ...input, templateId: 'cpt_kfc_1' });
     expect(reused).toMatchObject({ coupon: null, userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED' }] });
     expect(couponCount()).toBe(count);
   });
 
   it('keeps keys per caller: another user may use the same key', () => {
-    claimCoupon(db, NOW, 'usr_carol', input);
-    expect(claimCoupon(db, NOW, 'usr_bob', input).userErrors).toEqual([]);
+    claimCoupon(db, NOW, asUser(CAROL), input);
+    expect(claimCoupon(db, NOW, asUser(BOB), input).userErrors).toEqual([]);
   });
 
   it('enforces the per-user limit', () => {
     // usr_alice already holds one cpt_kfc_1 coupon and the limit is 2.
-    expect(claimCoupon(db, NOW, 'usr_alice', { templateId: 'cpt_kfc_1', idempotencyKey: 'a' }).userErrors).toEqual([]);
+    expect(claimCoupon(db, NOW, asUser(ALICE), { templateId: 'cpt_kfc_1', idempotencyKey: 'a' }).userErrors).toEqual(
+      [],
+    );
     const stock = template('cpt_kfc_1')?.remainingStock;
-    const third = claimCoupon(db, NOW, 'usr_alice', { templateId: 'cpt_kfc_1', idempotencyKey: 'b' });
+    const third = claimCoupon(db, NOW, asUser(ALICE), { templateId: 'cpt_kfc_1', idempotencyKey: 'b' });
     expect(third).toMatchObject({ coupon: null, userErrors: [{ code: 'LIMIT_REACHED' }] });
     expect(template('cpt_kfc_1')?.remainingStock).toBe(stock);
   });
@@ -130,7 +134,7 @@ describe('claimCoupon', () => {
   it('never sells more than the stock', () => {
     db.update(couponTemplates).set({ remainingStock: 3 }).where(eq(couponTemplates.id, 'cpt_kfc_2')).run();
     const results = Array.from({ length: 10 }, (_, i) =>
-      claimCoupon(db, NOW, `usr_${String(400 + i).padStart(4, '0')}`, { ...input, idempotencyKey: `k${i}` }),
+      claimCoupon(db, NOW, asUser(user(seedUserId(400 + i))), { ...input, idempotencyKey: `k${i}` }),
     );
     expect(results.filter((r) => r.coupon)).toHaveLength(3);
     expect(results.slice(3).every((r) => r.userErrors[0]?.code === 'SOLD_OUT')).toBe(true);
@@ -141,9 +145,9 @@ describe('claimCoupon', () => {
     const count = couponCount();
     const t = world.couponTemplates.find((x) => x.id === 'cpt_kfc_2');
     if (!t) throw new Error('seed world lost cpt_kfc_2');
-    const early = claimCoupon(db, new Date(t.claimStartsAt.getTime() - 1), 'usr_carol', input);
-    const late = claimCoupon(db, t.claimEndsAt, 'usr_carol', { ...input, idempotencyKey: 'k2' });
-    const missing = claimCoupon(db, NOW, 'usr_carol', { templateId: 'cpt_nope', idempotencyKey: 'k3' });
+    const early = claimCoupon(db, new Date(t.claimStartsAt.getTime() - 1), asUser(CAROL), input);
+    const late = claimCoupon(db, t.claimEndsAt, asUser(CAROL), { ...input, idempotencyKey: 'k2' });
+    const missing = claimCoupon(db, NOW, asUser(CAROL), { templateId: 'cpt_nope', idempotencyKey: 'k3' });
     expect(early.userErrors[0]?.code).toBe('NOT_STARTED');
     expect(late.userErrors[0]?.code).toBe('ENDED');
     expect(missing.userErrors[0]).toMatchObject({ code: 'NOT_FOUND', field: ['input', 'templateId'] });
@@ -153,20 +157,20 @@ describe('claimCoupon', () => {
   it('replays a refusal for the same key and input, even once the window is open; a new key claims', () => {
     const t = world.couponTemplates.find((x) => x.id === 'cpt_kfc_2');
     if (!t) throw new Error('seed world lost cpt_kfc_2');
-    const early = claimCoupon(db, new Date(t.claimStartsAt.getTime() - 1), 'usr_carol', input);
+    const early = claimCoupon(db, new Date(t.claimStartsAt.getTime() - 1), asUser(CAROL), input);
     expect(early).toMatchObject({ coupon: null, userErrors: [{ code: 'NOT_STARTED' }] });
     const count = couponCount();
     const stock = template('cpt_kfc_2')?.remainingStock;
     // The clock moves into the window: the same key and input return the first outcome and change nothing.
-    expect(claimCoupon(db, NOW, 'usr_carol', input)).toEqual(early);
+    expect(claimCoupon(db, NOW, asUser(CAROL), input)).toEqual(early);
     expect(couponCount()).toBe(count);
     expect(template('cpt_kfc_2')?.remainingStock).toBe(stock);
     // Another input under that key is still a reuse.
-    expect(claimCoupon(db, NOW, 'usr_carol', { ...input, templateId: 'cpt_kfc_1' }).userErrors).toMatchObject([
+    expect(claimCoupon(db, NOW, asUser(CAROL), { ...input, templateId: 'cpt_kfc_1' }).userErrors).toMatchObject([
       { code: 'IDEMPOTENCY_KEY_REUSED' },
     ]);
     // A new key is a new request.
-    const fresh = claimCoupon(db, NOW, 'usr_carol', { ...input, idempotencyKey: 'k-new' });
+    const fresh = claimCoupon(db, NOW, asUser(CAROL), { ...input, idempotencyKey: 'k-new' });
     expect(fresh.userErrors).toEqual([]);
     expect(fresh.coupon).toMatchObject({ templateId: 'cpt_kfc_2', userId: 'usr_carol' });
     expect(couponCount()).toBe(count + 1);

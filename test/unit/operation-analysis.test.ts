@@ -15,7 +15,9 @@ import { filterOperation } from '../../gateway/auth/filter-operation.ts';
 import { readAccessPolicy } from '../../gateway/auth/policy.ts';
 import { MAX_WALK_NESTING } from '../../gateway/plugins/limits/analyze.ts';
 import { analyzeDocument, limitsFromEnv, operationCost } from '../../gateway/plugins/limits/index.ts';
+import { ANONYMOUS } from '../../subgraphs/contract/identity.ts';
 import { doublingFragments, selectionNodes } from '../support/hostile-operations.ts';
+import { ALICE } from '../support/identities.ts';
 import { LIFE_FEED, LIVE_ROOM, MERCHANT_PAGE, NEARBY_DEALS, WALLET } from '../support/operations.ts';
 
 describe('operation analysis', () => {
@@ -142,8 +144,7 @@ describe('cost and authorization filtering reuse each fragment', () => {
     );
     const document = parse(`{ shop { ...F0 } } ${fragments.join(' ')}`);
     const operation = document.definitions[0] as OperationDefinitionNode;
-    const identity = { kind: 'user', userId: 'usr_alice', scopes: [], merchantIds: [] } as never;
-    const { document: filtered, plan } = filterOperation(schema, policy, identity, document, operation);
+    const { document: filtered, plan } = filterOperation(schema, policy, ALICE, document, operation);
     expect(plan.removals).toHaveLength(1);
     expect(plan.fragments.size).toBe(30);
     expect(filtered.definitions).toHaveLength(31);
@@ -190,11 +191,10 @@ describe('authorization on the parent type', () => {
     type Commission implements Node { id: ID! rateBps: Int }`);
   // As if Commission were protected as a type (`type Commission @authenticated`).
   const policy = { fields: new Map(), types: new Map([['Commission', { authenticated: true, scopes: null }]]) };
-  const anonymous = { kind: 'anonymous', scopes: [] } as never;
   const removed = (source: string) => {
     const document = parse(source);
     const operation = document.definitions[0] as OperationDefinitionNode;
-    return filterOperation(schema, policy, anonymous, document, operation).plan.removals.map((r) => r.coordinate);
+    return filterOperation(schema, policy, ANONYMOUS, document, operation).plan.removals.map((r) => r.coordinate);
   };
 
   it('a field read on a protected type through a union is removed, though neither it nor its type is protected', () => {

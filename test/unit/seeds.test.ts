@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { FIXED } from '../../seeds/fixtures.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
-import { buildWorld, FIXED } from '../../seeds/world.ts';
+import { buildWorld } from '../../seeds/world.ts';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { readRows } from '../support/sqlite.ts';
-
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lifegraph-seed-'));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+import { testDataDir } from '../support/temp.ts';
 
 /** Every row of every table of a subgraph database, in a stable order. */
 function dump(file: string): Record<string, unknown[]> {
@@ -56,7 +46,7 @@ describe('seeds', () => {
   });
 
   it('seeding two data directories gives identical databases, and a second run keeps them', () => {
-    const [a, b] = [tempDir(), tempDir()];
+    const [a, b] = [testDataDir('lifegraph-seed-'), testDataDir('lifegraph-seed-')];
     expect(seedDataDir(a).map((r) => r.action)).toEqual(['seeded', 'seeded', 'seeded', 'seeded']);
     seedDataDir(b);
     for (const name of SUBGRAPH_NAMES) {
@@ -66,7 +56,7 @@ describe('seeds', () => {
   });
 
   it('the store copies of content and social hold exactly the stores of merchants', () => {
-    const dir = tempDir();
+    const dir = testDataDir('lifegraph-seed-');
     seedDataDir(dir);
     const rows = (name: string, sql: string) => readRows(dir, name, sql);
     const stores = rows('merchants', 'select id as storeId, merchant_id as merchantId from stores order by id');
@@ -81,7 +71,7 @@ describe('seeds', () => {
   });
 
   it('--reset recreates at a new scale', () => {
-    const dir = tempDir();
+    const dir = testDataDir('lifegraph-seed-');
     seedDataDir(dir);
     const results = seedDataDir(dir, { reset: true, scale: 2 });
     expect(results.every((r) => r.action === 'seeded' && r.scale === 2)).toBe(true);
@@ -91,7 +81,7 @@ describe('seeds', () => {
   });
 
   it('a data directory seeded before social had its store copy gets it filled, the rest kept', () => {
-    const dir = tempDir();
+    const dir = testDataDir('lifegraph-seed-');
     seedDataDir(dir);
     const file = path.join(dir, 'social.sqlite');
     const fresh = dump(file);

@@ -6,21 +6,23 @@ import { and, count, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildWorld, SEED_EPOCH } from '../../seeds/world.ts';
 import { writeSocial } from '../../seeds/write-social.ts';
+import { asUser } from '../../subgraphs/shared/actors.ts';
 import { runJobsOnce } from '../../subgraphs/shared/jobs.ts';
+import { MAX_PERSONAL_FEN } from '../../subgraphs/shared/money.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
+import type { CreateGroupPaymentInput, CreateIouInput } from '../../subgraphs/social/__generated__/resolvers-types.ts';
 import type { SocialDb } from '../../subgraphs/social/context.ts';
 import { social } from '../../subgraphs/social/index.ts';
-import { MAX_AMOUNT_FEN } from '../../subgraphs/social/rules/amounts.ts';
 import {
-  type CreateGroupPaymentInput,
   cancelGroupPayment,
   createGroupPayment,
   payGroupPaymentShare,
 } from '../../subgraphs/social/rules/group-payments.ts';
 import { reminderFor } from '../../subgraphs/social/rules/iou-reminders.ts';
 import { iouStatus } from '../../subgraphs/social/rules/iou-status.ts';
-import { type CreateIouInput, createIou, repayIou, respondToIou } from '../../subgraphs/social/rules/ious.ts';
+import { createIou, repayIou, respondToIou } from '../../subgraphs/social/rules/ious.ts';
 import * as t from '../../subgraphs/social/tables.ts';
+import { ALICE, BOB, CAROL, user } from '../support/identities.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /**
@@ -76,14 +78,14 @@ const terms = (over: Partial<CreateIouInput> = {}): CreateIouInput => ({
 
 /** An ACTIVE IOU carol owes bob. */
 function activeIou(over: Partial<CreateIouInput> = {}): string {
-  const id = createIou(db, NOW, 'usr_carol', terms({ idempotencyKey: `c-${Math.random()}`, ...over })).iou?.id;
-  expect(respondToIou(db, NOW, 'usr_bob', { iouId: id as string, response: 'ACTIVE' }).userErrors).toEqual([]);
+  const id = createIou(db, NOW, asUser(CAROL), terms({ idempotencyKey: `c-${Math.random()}`, ...over })).iou?.id;
+  expect(respondToIou(db, NOW, asUser(BOB), { iouId: id as string, response: 'ACTIVE' }).userErrors).toEqual([]);
   return id as string;
 }
 
 describe('createIou', () => {
   it('records a PENDING IOU with the caller as borrower, once per idempotency key', () => {
-    const first = createIou(db, NOW, 'usr_carol', terms());
+    const first = createIou(db, NOW, asUser(CAROL), terms());
     expect(first.userErrors).toEqual([]);
     expect(first.iou).toMatchObject({
       status: 'PENDING',
@@ -93,11 +95,11 @@ describe('createIou', () => {
       repaidFen: 0,
     });
     const before = snapshot();
-    expect(createIou(db, NOW, 'usr_carol', terms()).iou?.id).toBe(first.iou?.id);
+    expect(createIou(db, NOW, asUser(CAROL), terms()).iou?.id).toBe(first.iou?.id);
     expect(snapshot()).toEqual(before);
-    expect(codes(createIou(db, NOW, 'usr_carol', terms({ principalFen: 1 })))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(codes(createIou(db, NOW, asUser(CAROL), terms({ principalFen: 1 })))).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     // Keys belong to a caller: alice may use "k1" too (she borrows from bob, her friend).
-    expect(createIou(db, NOW, 'usr_alice', terms()).iou?.id).not.toBe(first.iou?.id);
+    expect(createIou(db, NOW, asUser(ALICE), terms()).iou?.id).not.toBe(first.iou?.id);
   });
 
   it('reports every broken rule with a stable code and writes nothing but the refusal under its key', () => {
@@ -107,14 +109,19 @@ describe('createIou', () => {
       ['usr_carol', { lenderId: 'usr_nobody' }, 'NOT_FOUND', 'lenderId'],
       ['usr_alice', { lenderId: 'usr_carol' }, 'NOT_FRIENDS', 'lenderId'],
       ['usr_carol', { principalFen: 0 }, 'INVALID_INPUT', 'principalFen'],
-      ['usr_carol', { principalFen: MAX_AMOUNT_FEN + 1 }, 'INVALID_INPUT', 'principalFen'],
+      ['usr_carol', { principalFen: MAX_PERSONAL_FEN + 1 }, 'INVALID_INPUT', 'principalFen'],
       ['usr_carol', { principalFen: 1.5 }, 'INVALID_INPUT', 'principalFen'],
       ['usr_carol', { annualRateBps: 2401 }, 'INVALID_INPUT', 'annualRateBps'],
       ['usr_carol', { dueDate: NOW }, 'INVALID_INPUT', 'dueDate'],
       ['usr_carol', { idempotencyKey: ' ' }, 'INVALID_IDEMPOTENCY_KEY', 'idempotencyKey'],
     ];
     for (const [i, [caller, over, code, field]] of cases.entries()) {
-      const result = createIou(db, NOW, caller, terms({ idempotencyKey: `${i}-${code}-${field}`, ...over }));
+      const result = createIou(
+        db,
+        NOW,
+        asUser(user(caller)),
+        terms({ idempotencyKey: `${i}-${code}-${field}`, ...over }),
+      );
       expect(result.userErrors, `${code} ${field}`).toEqual([
         expect.objectContaining({ code, field: ['input', field] }),
       ]);
@@ -124,47 +131,47 @@ describe('createIou', () => {
   });
 
   it('accepts the edges of the amount range', () => {
-    expect(createIou(db, NOW, 'usr_carol', terms({ principalFen: 1, idempotencyKey: 'a' })).userErrors).toEqual([]);
-    const max = createIou(db, NOW, 'usr_carol', terms({ principalFen: MAX_AMOUNT_FEN, idempotencyKey: 'b' }));
+    expect(createIou(db, NOW, asUser(CAROL), terms({ principalFen: 1, idempotencyKey: 'a' })).userErrors).toEqual([]);
+    const max = createIou(db, NOW, asUser(CAROL), terms({ principalFen: MAX_PERSONAL_FEN, idempotencyKey: 'b' }));
     expect(max.userErrors).toEqual([]);
   });
 
   it('a crash after the insert leaves neither the IOU nor its key', () => {
     const before = snapshot();
-    expect(() => createIou(db, NOW, 'usr_carol', terms(), { afterStep: crash('iou-inserted') })).toThrow(/crash/);
+    expect(() => createIou(db, NOW, asUser(CAROL), terms(), { afterStep: crash('iou-inserted') })).toThrow(/crash/);
     expect(snapshot()).toEqual(before);
-    expect(createIou(db, NOW, 'usr_carol', terms()).userErrors).toEqual([]);
+    expect(createIou(db, NOW, asUser(CAROL), terms()).userErrors).toEqual([]);
   });
 });
 
 describe('confirmIou / declineIou', () => {
   it('only the lender confirms, once', () => {
-    const id = createIou(db, NOW, 'usr_carol', terms()).iou?.id as string;
-    expect(codes(respondToIou(db, NOW, 'usr_carol', { iouId: id, response: 'ACTIVE' }))).toEqual(['NOT_LENDER']);
-    expect(codes(respondToIou(db, NOW, 'usr_alice', { iouId: id, response: 'ACTIVE' }))).toEqual(['NOT_FOUND']);
-    expect(respondToIou(db, NOW, 'usr_bob', { iouId: id, response: 'ACTIVE' }).iou).toMatchObject({
+    const id = createIou(db, NOW, asUser(CAROL), terms()).iou?.id as string;
+    expect(codes(respondToIou(db, NOW, asUser(CAROL), { iouId: id, response: 'ACTIVE' }))).toEqual(['NOT_LENDER']);
+    expect(codes(respondToIou(db, NOW, asUser(ALICE), { iouId: id, response: 'ACTIVE' }))).toEqual(['NOT_FOUND']);
+    expect(respondToIou(db, NOW, asUser(BOB), { iouId: id, response: 'ACTIVE' }).iou).toMatchObject({
       status: 'ACTIVE',
       confirmedAt: NOW,
     });
-    expect(codes(respondToIou(db, NOW, 'usr_bob', { iouId: id, response: 'DECLINED' }))).toEqual(['NOT_PENDING']);
+    expect(codes(respondToIou(db, NOW, asUser(BOB), { iouId: id, response: 'DECLINED' }))).toEqual(['NOT_PENDING']);
     expect(iouRow(id)?.status).toBe('ACTIVE');
   });
 
   it('the lender declines a pending IOU', () => {
-    const id = createIou(db, NOW, 'usr_carol', terms()).iou?.id as string;
-    expect(respondToIou(db, NOW, 'usr_bob', { iouId: id, response: 'DECLINED' }).iou).toMatchObject({
+    const id = createIou(db, NOW, asUser(CAROL), terms()).iou?.id as string;
+    expect(respondToIou(db, NOW, asUser(BOB), { iouId: id, response: 'DECLINED' }).iou).toMatchObject({
       status: 'DECLINED',
       declinedAt: NOW,
     });
-    expect(codes(respondToIou(db, NOW, 'usr_bob', { iouId: id, response: 'ACTIVE' }))).toEqual(['NOT_PENDING']);
-    expect(codes(respondToIou(db, NOW, 'usr_bob', { iouId: 'iou_none', response: 'ACTIVE' }))).toEqual(['NOT_FOUND']);
+    expect(codes(respondToIou(db, NOW, asUser(BOB), { iouId: id, response: 'ACTIVE' }))).toEqual(['NOT_PENDING']);
+    expect(codes(respondToIou(db, NOW, asUser(BOB), { iouId: 'iou_none', response: 'ACTIVE' }))).toEqual(['NOT_FOUND']);
   });
 });
 
 describe('repayIou', () => {
   // Seed: carol owes bob 50 000 fen on iou_bob_carol and repaid 10 000 of it.
   const pay = (amountFen: number, key: string, caller = 'usr_carol') =>
-    repayIou(db, NOW, caller, { iouId: 'iou_bob_carol', amountFen, idempotencyKey: key });
+    repayIou(db, NOW, asUser(user(caller)), { iouId: 'iou_bob_carol', amountFen, idempotencyKey: key });
 
   it('records partial repayments once per key and never more than outstanding', () => {
     const first = pay(15_000, 'r1');
@@ -187,20 +194,20 @@ describe('repayIou', () => {
   it('repays 1 fen at a time down to exactly zero outstanding', () => {
     const id = activeIou({ principalFen: 3 });
     for (const key of ['a', 'b']) {
-      expect(repayIou(db, NOW, 'usr_carol', { iouId: id, amountFen: 1, idempotencyKey: key }).iou?.status).toBe(
+      expect(repayIou(db, NOW, asUser(CAROL), { iouId: id, amountFen: 1, idempotencyKey: key }).iou?.status).toBe(
         'ACTIVE',
       );
     }
-    expect(codes(repayIou(db, NOW, 'usr_carol', { iouId: id, amountFen: 2, idempotencyKey: 'c' }))).toEqual([
+    expect(codes(repayIou(db, NOW, asUser(CAROL), { iouId: id, amountFen: 2, idempotencyKey: 'c' }))).toEqual([
       'OVERPAYMENT',
     ]);
-    const last = repayIou(db, NOW, 'usr_carol', { iouId: id, amountFen: 1, idempotencyKey: 'd' });
+    const last = repayIou(db, NOW, asUser(CAROL), { iouId: id, amountFen: 1, idempotencyKey: 'd' });
     expect(last.iou).toMatchObject({ repaidFen: 3, status: 'REPAID' });
   });
 
   it('refuses a pending or declined IOU', () => {
-    const id = createIou(db, NOW, 'usr_carol', terms()).iou?.id as string;
-    expect(codes(repayIou(db, NOW, 'usr_carol', { iouId: id, amountFen: 100, idempotencyKey: 'p' }))).toEqual([
+    const id = createIou(db, NOW, asUser(CAROL), terms()).iou?.id as string;
+    expect(codes(repayIou(db, NOW, asUser(CAROL), { iouId: id, amountFen: 100, idempotencyKey: 'p' }))).toEqual([
       'NOT_ACTIVE',
     ]);
   });
@@ -212,7 +219,7 @@ describe('repayIou', () => {
       repayIou(
         db,
         NOW,
-        'usr_carol',
+        asUser(CAROL),
         { iouId: 'iou_bob_carol', amountFen: 500, idempotencyKey: 'x' },
         { afterStep: crash('repayment-inserted') },
       ),
@@ -247,9 +254,9 @@ describe('createGroupPayment', () => {
     [2, [1, 1, 0]],
     [3, [1, 1, 1]],
     [15_800, [5267, 5267, 5266]],
-    [MAX_AMOUNT_FEN, [3_333_334, 3_333_333, 3_333_333]],
+    [MAX_PERSONAL_FEN, [3_333_334, 3_333_333, 3_333_333]],
   ])('splits %i fen among three, organizer first: %j', (totalFen, amounts) => {
-    const result = createGroupPayment(db, NOW, 'usr_bob', split({ totalFen }));
+    const result = createGroupPayment(db, NOW, asUser(BOB), split({ totalFen }));
     expect(result.userErrors).toEqual([]);
     expect(result.groupPayment).toMatchObject({ organizerId: 'usr_bob', status: 'OPEN', totalFen });
     const shares = sharesOf(result.groupPayment?.id as string);
@@ -262,7 +269,7 @@ describe('createGroupPayment', () => {
   });
 
   it('gives the remainder fen in join order, as listed', () => {
-    const result = createGroupPayment(db, NOW, 'usr_bob', split({ participantIds: ['usr_carol', 'usr_alice'] }));
+    const result = createGroupPayment(db, NOW, asUser(BOB), split({ participantIds: ['usr_carol', 'usr_alice'] }));
     expect(sharesOf(result.groupPayment?.id as string).map((s) => s.userId)).toEqual([
       'usr_bob',
       'usr_carol',
@@ -271,13 +278,13 @@ describe('createGroupPayment', () => {
   });
 
   it('is idempotent per key', () => {
-    const first = createGroupPayment(db, NOW, 'usr_bob', split());
+    const first = createGroupPayment(db, NOW, asUser(BOB), split());
     const before = snapshot();
-    expect(createGroupPayment(db, NOW, 'usr_bob', split()).groupPayment?.id).toBe(first.groupPayment?.id);
+    expect(createGroupPayment(db, NOW, asUser(BOB), split()).groupPayment?.id).toBe(first.groupPayment?.id);
     expect(snapshot()).toEqual(before);
     // Another order of the same people is another split (the remainder goes elsewhere): a different input.
     expect(
-      codes(createGroupPayment(db, NOW, 'usr_bob', split({ participantIds: ['usr_carol', 'usr_alice'] }))),
+      codes(createGroupPayment(db, NOW, asUser(BOB), split({ participantIds: ['usr_carol', 'usr_alice'] }))),
     ).toEqual(['IDEMPOTENCY_KEY_REUSED']);
   });
 
@@ -287,7 +294,7 @@ describe('createGroupPayment', () => {
     const result = createGroupPayment(
       db,
       NOW,
-      'usr_alice',
+      asUser(ALICE),
       split({ participantIds: ['usr_bob', 'usr_carol', 'usr_nobody'] }),
     );
     expect(result.groupPayment).toBeNull();
@@ -304,14 +311,14 @@ describe('createGroupPayment', () => {
     const cases: [Partial<CreateGroupPaymentInput>, string, string[]][] = [
       [{ title: '  ' }, 'INVALID_INPUT', ['input', 'title']],
       [{ totalFen: 0 }, 'INVALID_INPUT', ['input', 'totalFen']],
-      [{ totalFen: MAX_AMOUNT_FEN + 1 }, 'INVALID_INPUT', ['input', 'totalFen']],
+      [{ totalFen: MAX_PERSONAL_FEN + 1 }, 'INVALID_INPUT', ['input', 'totalFen']],
       [{ participantIds: [] }, 'INVALID_INPUT', ['input', 'participantIds']],
       [{ participantIds: ['usr_alice', 'usr_alice'] }, 'DUPLICATE_PARTICIPANT', ['input', 'participantIds', '1']],
       [{ participantIds: ['usr_bob'] }, 'DUPLICATE_PARTICIPANT', ['input', 'participantIds', '0']],
       [{ idempotencyKey: '' }, 'INVALID_IDEMPOTENCY_KEY', ['input', 'idempotencyKey']],
     ];
     for (const [i, [over, code, field]] of cases.entries()) {
-      const result = createGroupPayment(db, NOW, 'usr_bob', split({ idempotencyKey: `${i}${code}`, ...over }));
+      const result = createGroupPayment(db, NOW, asUser(BOB), split({ idempotencyKey: `${i}${code}`, ...over }));
       expect(result.userErrors, JSON.stringify(over)).toEqual([expect.objectContaining({ code, field })]);
     }
     expect(snapshot()).toEqual(plusKeys(before, cases.length - 1));
@@ -320,7 +327,7 @@ describe('createGroupPayment', () => {
   it('a crash between the payment and its shares leaves neither', () => {
     const before = snapshot();
     expect(() =>
-      createGroupPayment(db, NOW, 'usr_bob', split(), { afterStep: crash('group-payment-inserted') }),
+      createGroupPayment(db, NOW, asUser(BOB), split(), { afterStep: crash('group-payment-inserted') }),
     ).toThrow(/crash/);
     expect(snapshot()).toEqual(before);
   });
@@ -329,14 +336,14 @@ describe('createGroupPayment', () => {
 describe('payGroupPaymentShare / cancelGroupPayment', () => {
   /** A fresh 100-fen split by bob with alice and carol. */
   const open = () =>
-    createGroupPayment(db, NOW, 'usr_bob', {
+    createGroupPayment(db, NOW, asUser(BOB), {
       title: 'Dinner',
       totalFen: 100,
       participantIds: ['usr_alice', 'usr_carol'],
       idempotencyKey: `open-${Math.random()}`,
     }).groupPayment?.id as string;
-  const pay = (id: string, user: string, key = `${user}-${id}`, at = NOW) =>
-    payGroupPaymentShare(db, at, user, { groupPaymentId: id, idempotencyKey: key });
+  const pay = (id: string, userId: string, key = `${userId}-${id}`, at = NOW) =>
+    payGroupPaymentShare(db, at, asUser(user(userId)), { groupPaymentId: id, idempotencyKey: key });
   const paidAt = (id: string, user: string) =>
     db
       .select({ paidAt: t.groupPaymentShares.paidAt })
@@ -368,22 +375,22 @@ describe('payGroupPaymentShare / cancelGroupPayment', () => {
 
   it("cancels only before any share, the organizer's included, is paid", () => {
     const untouched = open();
-    expect(codes(cancelGroupPayment(db, NOW, 'usr_alice', untouched))).toEqual(['NOT_ORGANIZER']);
-    expect(codes(cancelGroupPayment(db, NOW, 'usr_0001', untouched))).toEqual(['NOT_FOUND']);
-    expect(cancelGroupPayment(db, NOW, 'usr_bob', untouched).groupPayment).toMatchObject({
+    expect(codes(cancelGroupPayment(db, NOW, asUser(ALICE), { id: untouched }))).toEqual(['NOT_ORGANIZER']);
+    expect(codes(cancelGroupPayment(db, NOW, asUser(user('usr_0001')), { id: untouched }))).toEqual(['NOT_FOUND']);
+    expect(cancelGroupPayment(db, NOW, asUser(BOB), { id: untouched }).groupPayment).toMatchObject({
       status: 'CANCELLED',
       cancelledAt: NOW,
     });
-    expect(codes(cancelGroupPayment(db, NOW, 'usr_bob', untouched))).toEqual(['NOT_OPEN']);
+    expect(codes(cancelGroupPayment(db, NOW, asUser(BOB), { id: untouched }))).toEqual(['NOT_OPEN']);
     expect(codes(pay(untouched, 'usr_alice'))).toEqual(['NOT_OPEN']);
 
     const organizerPaid = open();
     pay(organizerPaid, 'usr_bob');
-    const refused = cancelGroupPayment(db, NOW, 'usr_bob', organizerPaid);
+    const refused = cancelGroupPayment(db, NOW, asUser(BOB), { id: organizerPaid });
     expect(codes(refused)).toEqual(['SHARE_ALREADY_PAID']);
     expect(refused.userErrors[0]?.message).toContain('usr_bob');
     // The seeded split at KFC: bob already paid his share.
-    expect(codes(cancelGroupPayment(db, NOW, 'usr_bob', 'gpy_bob_kfc'))).toEqual(['SHARE_ALREADY_PAID']);
+    expect(codes(cancelGroupPayment(db, NOW, asUser(BOB), { id: 'gpy_bob_kfc' }))).toEqual(['SHARE_ALREADY_PAID']);
   });
 
   it('a crash between paying the last share and settling leaves the share unpaid', () => {
@@ -395,7 +402,7 @@ describe('payGroupPaymentShare / cancelGroupPayment', () => {
       payGroupPaymentShare(
         db,
         NOW,
-        'usr_carol',
+        asUser(CAROL),
         { groupPaymentId: id, idempotencyKey: 'z' },
         { afterStep: crash('share-paid') },
       ),
@@ -403,6 +410,38 @@ describe('payGroupPaymentShare / cancelGroupPayment', () => {
     expect(snapshot()).toEqual(before);
     expect(paidAt(id, 'usr_carol')).toBeNull();
     expect(db.select().from(t.groupPayments).where(eq(t.groupPayments.id, id)).get()?.status).toBe('OPEN');
+  });
+});
+
+describe('what an idempotency key stores', () => {
+  const stored = (key: string) => {
+    const row = db.select().from(t.idempotencyKeys).where(eq(t.idempotencyKeys.key, key)).get();
+    return { caller: row?.caller, operation: row?.operation, ids: JSON.parse(row?.responseJson ?? 'null') };
+  };
+
+  // The ids under the user's id, exactly as before the rules took actors: keys stored then still replay.
+  it('is the user id as the caller and the ids of the result, as keys stored before the upgrade are', () => {
+    const iou = createIou(db, NOW, asUser(CAROL), terms({ idempotencyKey: 'i1' }));
+    expect(stored('i1')).toEqual({ caller: 'usr_carol', operation: 'createIou', ids: { iouId: iou.iou?.id } });
+    const repaid = repayIou(db, NOW, asUser(CAROL), { iouId: 'iou_bob_carol', amountFen: 1, idempotencyKey: 'r1' });
+    expect(stored('r1')).toEqual({
+      caller: 'usr_carol',
+      operation: 'repayIou',
+      ids: { iouId: 'iou_bob_carol', repaymentId: repaid.repayment?.id },
+    });
+    const split = { title: 'Tea', totalFen: 30, participantIds: ['usr_alice'], idempotencyKey: 'g1' };
+    const payment = createGroupPayment(db, NOW, asUser(BOB), split).groupPayment?.id;
+    expect(stored('g1')).toEqual({
+      caller: 'usr_bob',
+      operation: 'createGroupPayment',
+      ids: { groupPaymentId: payment },
+    });
+    payGroupPaymentShare(db, NOW, asUser(ALICE), { groupPaymentId: payment as string, idempotencyKey: 'p1' });
+    expect(stored('p1')).toEqual({
+      caller: 'usr_alice',
+      operation: 'payGroupPaymentShare',
+      ids: { groupPaymentId: payment },
+    });
   });
 });
 
@@ -437,7 +476,7 @@ describe('deadline jobs (moving the injected now)', () => {
   it('persists OVERDUE once the due date passed with money outstanding; repaying then settles it', () => {
     const id = activeIou({ principalFen: 1000 });
     const repaidOff = activeIou({ principalFen: 10 });
-    repayIou(db, NOW, 'usr_carol', { iouId: repaidOff, amountFen: 10, idempotencyKey: 'all' });
+    repayIou(db, NOW, asUser(CAROL), { iouId: repaidOff, amountFen: 10, idempotencyKey: 'all' });
     expect(run(at(0))['iou-overdue']).toBe(0);
     expect(iouRow(id)?.status).toBe('ACTIVE');
     expect(run(at(1))['iou-overdue']).toBe(1);
@@ -445,19 +484,19 @@ describe('deadline jobs (moving the injected now)', () => {
     expect(iouRow(repaidOff)?.status).toBe('REPAID');
     expect(run(at(2))['iou-overdue']).toBe(0);
     // An overdue IOU is still repayable; partial keeps it OVERDUE, the rest makes it REPAID.
-    const partial = repayIou(db, at(2), 'usr_carol', { iouId: id, amountFen: 400, idempotencyKey: 'o1' });
+    const partial = repayIou(db, at(2), asUser(CAROL), { iouId: id, amountFen: 400, idempotencyKey: 'o1' });
     expect(partial.iou).toMatchObject({ status: 'OVERDUE', repaidFen: 400 });
     expect(iouStatus(partial.iou as NonNullable<typeof partial.iou>, at(2))).toBe('OVERDUE');
-    const rest = repayIou(db, at(3), 'usr_carol', { iouId: id, amountFen: 600, idempotencyKey: 'o2' });
+    const rest = repayIou(db, at(3), asUser(CAROL), { iouId: id, amountFen: 600, idempotencyKey: 'o2' });
     expect(rest.iou).toMatchObject({ status: 'REPAID', repaidFen: 1000, repaidAt: at(3) });
     // Nothing outstanding: no more reminders.
     expect(run(at(30 * DAY))['iou-reminders']).toBe(0);
   });
 
   it('leaves pending and declined IOUs alone', () => {
-    const pending = createIou(db, NOW, 'usr_carol', terms()).iou?.id as string;
-    const declined = createIou(db, NOW, 'usr_carol', terms({ idempotencyKey: 'k2' })).iou?.id as string;
-    expect(respondToIou(db, NOW, 'usr_bob', { iouId: declined, response: 'DECLINED' }).userErrors).toEqual([]);
+    const pending = createIou(db, NOW, asUser(CAROL), terms()).iou?.id as string;
+    const declined = createIou(db, NOW, asUser(CAROL), terms({ idempotencyKey: 'k2' })).iou?.id as string;
+    expect(respondToIou(db, NOW, asUser(BOB), { iouId: declined, response: 'DECLINED' }).userErrors).toEqual([]);
     expect(run(at(40 * DAY))).toEqual({ 'iou-overdue': 0, 'iou-reminders': 0 });
     expect([iouRow(pending)?.status, iouRow(declined)?.status]).toEqual(['PENDING', 'DECLINED']);
     expect([...reminders(pending), ...reminders(declined)]).toEqual([]);
@@ -488,9 +527,9 @@ const now = new Date(${NOW.getTime()});
 const ids = new Set();
 const outcomes = [];
 for (let i = 0; i < 10; i++) {
-  const same = repayIou(db, now, 'usr_alice', { iouId: 'iou_bob_alice', amountFen: 800, idempotencyKey: 'one-key' });
+  const same = repayIou(db, now, { kind: 'user', userId: 'usr_alice' }, { iouId: 'iou_bob_alice', amountFen: 800, idempotencyKey: 'one-key' });
   ids.add(same.repayment?.id);
-  const own = repayIou(db, now, 'usr_alice', { iouId: 'iou_bob_alice', amountFen: 500, idempotencyKey: 'w' + worker + '-' + i });
+  const own = repayIou(db, now, { kind: 'user', userId: 'usr_alice' }, { iouId: 'iou_bob_alice', amountFen: 500, idempotencyKey: 'w' + worker + '-' + i });
   outcomes.push(own.userErrors[0]?.code ?? 'OK');
 }
 console.log(JSON.stringify({ ids: [...ids], ok: outcomes.filter((o) => o === 'OK').length }));

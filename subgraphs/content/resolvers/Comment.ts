@@ -1,7 +1,8 @@
-import type { CommentRow, ContentContext } from '../context.ts';
+import { loadExisting } from '../../shared/connection.ts';
+import type { CommentResolvers } from '../__generated__/resolvers-types.ts';
 
-export const Comment = {
-  __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.commentById.load(ref.id),
-  author: (comment: CommentRow) => ({ id: comment.userId }),
-  post: (comment: CommentRow, _: unknown, ctx: ContentContext) => ctx.loaders.postById.load(comment.postId),
+export const Comment: CommentResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.commentById.load(ref.id),
+  author: (comment) => ({ id: comment.userId }),
+  post: (comment, _, ctx) => loadExisting(ctx.loaders.postById, comment.postId, 'Post'),
 };

@@ -1,16 +1,14 @@
-import { viewerId } from '../../shared/access.ts';
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import type { ContentContext, LifeAccountRow } from '../context.ts';
+import { viewerOf } from '../../shared/actors.ts';
+import { parsePage } from '../../shared/connection.ts';
+import type { LifeAccountResolvers } from '../__generated__/resolvers-types.ts';
+import { viewerHas } from '../loaders.ts';
 
-export const LifeAccount = {
-  __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(ref.id),
-  merchant: (account: LifeAccountRow) => (account.merchantId ? { id: account.merchantId } : null),
-  viewerIsFollowing: (account: LifeAccountRow, _: unknown, ctx: ContentContext) => {
-    const viewer = viewerId(ctx.identity);
-    return viewer ? ctx.loaders.viewerFollowsAccount.load({ viewerId: viewer, id: account.id }) : false;
-  },
-  posts: (account: LifeAccountRow, args: PageArgs, ctx: ContentContext) =>
-    ctx.loaders.postsByAccountId.load({ parentId: account.id, page: parsePage(args) }),
-  liveStreams: (account: LifeAccountRow, args: PageArgs, ctx: ContentContext) =>
+export const LifeAccount: LifeAccountResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.lifeAccountById.load(ref.id),
+  merchant: (account) => (account.merchantId ? { id: account.merchantId } : null),
+  viewerIsFollowing: (account, _, ctx) =>
+    viewerHas(ctx.loaders.viewerFollowsAccount, viewerOf(ctx.identity), account.id),
+  posts: (account, args, ctx) => ctx.loaders.postsByAccountId.load({ parentId: account.id, page: parsePage(args) }),
+  liveStreams: (account, args, ctx) =>
     ctx.loaders.liveStreamsByAccountId.load({ parentId: account.id, page: parsePage(args) }),
 };

@@ -1,12 +1,12 @@
-import type { ContentContext, LiveStreamRow } from '../context.ts';
+import { loadExisting } from '../../shared/connection.ts';
+import type { LiveStreamResolvers } from '../__generated__/resolvers-types.ts';
 import { offerRef } from './refs.ts';
 
-export const LiveStream = {
-  __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.liveStreamById.load(ref.id),
-  account: (stream: LiveStreamRow, _: unknown, ctx: ContentContext) =>
-    ctx.loaders.lifeAccountById.load(stream.accountId),
-  featuredOffers: async (stream: LiveStreamRow, _: unknown, ctx: ContentContext) =>
+export const LiveStream: LiveStreamResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.liveStreamById.load(ref.id),
+  account: (stream, _, ctx) => loadExisting(ctx.loaders.lifeAccountById, stream.accountId, 'LifeAccount'),
+  featuredOffers: async (stream, _, ctx) =>
     (await ctx.loaders.featuredOffersByLiveStreamId.load(stream.id)).map(offerRef),
-  featuredOfferIds: async (stream: LiveStreamRow, _: unknown, ctx: ContentContext) =>
+  featuredOfferIds: async (stream, _, ctx) =>
     (await ctx.loaders.featuredOffersByLiveStreamId.load(stream.id)).map((row) => row.targetId),
 };

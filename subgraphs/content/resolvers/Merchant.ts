@@ -1,8 +1,7 @@
-import type { ContentContext } from '../context.ts';
+import type { MerchantResolvers } from '../__generated__/resolvers-types.ts';
 
 /** Merchants are owned by the merchants subgraph, which decides whether an id exists. */
-export const Merchant = {
-  __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-  lifeAccount: (merchant: { id: string }, _: unknown, ctx: ContentContext) =>
-    ctx.loaders.lifeAccountByMerchantId.load(merchant.id),
+export const Merchant: MerchantResolvers = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  lifeAccount: (merchant, _, ctx) => ctx.loaders.lifeAccountByMerchantId.load(merchant.id),
 };

@@ -1,57 +1,41 @@
-import { requireUser } from '../../shared/access.ts';
-import type { ContentContext, ContentDb } from '../context.ts';
+import { asUser, type MerchantActor } from '../../shared/actors.ts';
+import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
+import { asPublisher, requirePublisher } from '../access.ts';
+import type { ContentContext } from '../context.ts';
 import { commentOnPost } from '../rules/comment.ts';
-import { type FollowInput, type FollowResult, followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
-import {
-  favoritePost,
-  likePost,
-  type PostResult,
-  type ReactionInput,
-  sharePost,
-  unfavoritePost,
-  unlikePost,
-} from '../rules/reactions.ts';
+import { followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
+import { advanceLiveStream, scheduleLiveStream } from '../rules/live-streams.ts';
+import { publishPost } from '../rules/publishing.ts';
+import { favoritePost, likePost, sharePost, unfavoritePost, unlikePost } from '../rules/reactions.ts';
 
-/** Loaders may hold the state from before the mutation; the payload must show the state after it. */
-function refreshPost(ctx: ContentContext, postId: string, result: PostResult): PostResult {
-  const viewerKey = { viewerId: requireUser(ctx.identity), id: postId };
-  ctx.loaders.viewerLikedPost.clear(viewerKey);
-  ctx.loaders.viewerFavoritedPost.clear(viewerKey);
-  if (result.post) ctx.loaders.postById.clear(postId).prime(postId, result.post);
-  return result;
+/** Who publishes to an account: refused before the account is read, then checked against its merchant. */
+async function accountPublisher(ctx: ContentContext, accountId: string): Promise<MerchantActor> {
+  requirePublisher(ctx.identity);
+  return asPublisher(ctx.identity, await ctx.loaders.lifeAccountById.load(accountId));
 }
 
-function postMutation(rule: (db: ContentDb, now: Date, input: ReactionInput) => PostResult) {
-  return (_: unknown, { postId }: { postId: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
-    return refreshPost(ctx, postId, rule(ctx.db, ctx.clock.now(), { userId, postId }));
-  };
+/** Who moves a live stream: the publisher of its account (for an unknown stream, the rule answers NOT_FOUND). */
+async function streamPublisher(ctx: ContentContext, liveStreamId: string): Promise<MerchantActor> {
+  requirePublisher(ctx.identity);
+  const stream = await ctx.loaders.liveStreamById.load(liveStreamId);
+  return asPublisher(ctx.identity, stream && (await ctx.loaders.lifeAccountById.load(stream.accountId)));
 }
 
-function accountMutation(rule: (db: ContentDb, now: Date, input: FollowInput) => FollowResult) {
-  return (_: unknown, { accountId }: { accountId: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
-    const result = rule(ctx.db, ctx.clock.now(), { userId, accountId });
-    ctx.loaders.viewerFollowsAccount.clear({ viewerId: userId, id: accountId });
-    if (result.lifeAccount) ctx.loaders.lifeAccountById.clear(accountId).prime(accountId, result.lifeAccount);
-    return result;
-  };
-}
-
-export const Mutation = {
-  followLifeAccount: accountMutation(followLifeAccount),
-  unfollowLifeAccount: accountMutation(unfollowLifeAccount),
-  likePost: postMutation(likePost),
-  unlikePost: postMutation(unlikePost),
-  favoritePost: postMutation(favoritePost),
-  unfavoritePost: postMutation(unfavoritePost),
-  sharePost: postMutation(sharePost),
-  commentOnPost: (_: unknown, args: { postId: string; body: string }, ctx: ContentContext) => {
-    const userId = requireUser(ctx.identity);
-    const result = commentOnPost(ctx.db, ctx.clock.now(), { userId, ...args });
-    if (result.post) ctx.loaders.postById.clear(args.postId).prime(args.postId, result.post);
-    // The post's comment pages were possibly loaded before this comment existed.
-    ctx.loaders.commentsByPostId.clearAll();
-    return result;
-  },
+export const Mutation: MutationResolvers = {
+  followLifeAccount: (_, args, ctx) => followLifeAccount(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  unfollowLifeAccount: (_, args, ctx) => unfollowLifeAccount(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  likePost: (_, args, ctx) => likePost(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  unlikePost: (_, args, ctx) => unlikePost(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  favoritePost: (_, args, ctx) => favoritePost(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  unfavoritePost: (_, args, ctx) => unfavoritePost(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  sharePost: (_, args, ctx) => sharePost(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  commentOnPost: (_, args, ctx) => commentOnPost(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  publishPost: async (_, { input }, ctx) =>
+    publishPost(ctx.db, ctx.clock.now(), await accountPublisher(ctx, input.accountId), input),
+  scheduleLiveStream: async (_, { input }, ctx) =>
+    scheduleLiveStream(ctx.db, ctx.clock.now(), await accountPublisher(ctx, input.accountId), input),
+  startLiveStream: async (_, { liveStreamId }, ctx) =>
+    advanceLiveStream(ctx.db, ctx.clock.now(), await streamPublisher(ctx, liveStreamId), { liveStreamId, to: 'LIVE' }),
+  endLiveStream: async (_, { liveStreamId }, ctx) =>
+    advanceLiveStream(ctx.db, ctx.clock.now(), await streamPublisher(ctx, liveStreamId), { liveStreamId, to: 'ENDED' }),
 };

@@ -1,23 +1,16 @@
-import { viewerId } from '../../shared/access.ts';
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import type { ContentContext, PostRow } from '../context.ts';
+import { viewerOf } from '../../shared/actors.ts';
+import { loadExisting, parsePage } from '../../shared/connection.ts';
+import type { PostResolvers } from '../__generated__/resolvers-types.ts';
+import { viewerHas } from '../loaders.ts';
 import { offerRef } from './refs.ts';
 
-export const Post = {
-  __resolveReference: (ref: { id: string }, ctx: ContentContext) => ctx.loaders.postById.load(ref.id),
-  media: (post: PostRow) => post.mediaUrls,
-  account: (post: PostRow, _: unknown, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(post.accountId),
-  store: (post: PostRow) => (post.storeId ? { id: post.storeId } : null),
-  viewerHasLiked: (post: PostRow, _: unknown, ctx: ContentContext) => {
-    const viewer = viewerId(ctx.identity);
-    return viewer ? ctx.loaders.viewerLikedPost.load({ viewerId: viewer, id: post.id }) : false;
-  },
-  viewerHasFavorited: (post: PostRow, _: unknown, ctx: ContentContext) => {
-    const viewer = viewerId(ctx.identity);
-    return viewer ? ctx.loaders.viewerFavoritedPost.load({ viewerId: viewer, id: post.id }) : false;
-  },
-  comments: (post: PostRow, args: PageArgs, ctx: ContentContext) =>
-    ctx.loaders.commentsByPostId.load({ parentId: post.id, page: parsePage(args) }),
-  attachments: async (post: PostRow, _: unknown, ctx: ContentContext) =>
-    (await ctx.loaders.attachmentsByPostId.load(post.id)).map(offerRef),
+export const Post: PostResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.postById.load(ref.id),
+  media: (post) => post.mediaUrls,
+  account: (post, _, ctx) => loadExisting(ctx.loaders.lifeAccountById, post.accountId, 'LifeAccount'),
+  store: (post) => (post.storeId ? { id: post.storeId } : null),
+  viewerHasLiked: (post, _, ctx) => viewerHas(ctx.loaders.viewerLikedPost, viewerOf(ctx.identity), post.id),
+  viewerHasFavorited: (post, _, ctx) => viewerHas(ctx.loaders.viewerFavoritedPost, viewerOf(ctx.identity), post.id),
+  comments: (post, args, ctx) => ctx.loaders.commentsByPostId.load({ parentId: post.id, page: parsePage(args) }),
+  attachments: async (post, _, ctx) => (await ctx.loaders.attachmentsByPostId.load(post.id)).map(offerRef),
 };

@@ -1,27 +1,22 @@
-import { viewerId } from '../../shared/access.ts';
-import { type PageArgs, parsePage, toConnection } from '../../shared/connection.ts';
-import type { GeoPoint } from '../../shared/geo.ts';
-import type { ContentContext, LifeAccountRow, LiveStreamRow } from '../context.ts';
+import { viewerOf } from '../../shared/actors.ts';
+import { parsePage, toConnection } from '../../shared/connection.ts';
+import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { selectLifeAccounts, selectLiveStreams } from '../rules/catalog.ts';
 import { selectFeed } from '../rules/feed.ts';
 
-type IdArgs = { id: string };
-
-export const Query = {
-  lifeAccount: (_: unknown, { id }: IdArgs, ctx: ContentContext) => ctx.loaders.lifeAccountById.load(id),
-  lifeAccounts: (_: unknown, args: PageArgs & { kind?: LifeAccountRow['kind'] | null }, ctx: ContentContext) => {
+export const Query: QueryResolvers = {
+  lifeAccount: (_, { id }, ctx) => ctx.loaders.lifeAccountById.load(id),
+  lifeAccounts: (_, args, ctx) => {
     const page = parsePage(args);
     return toConnection(selectLifeAccounts(ctx.db, args.kind ?? null, page), page);
   },
-  post: (_: unknown, { id }: IdArgs, ctx: ContentContext) => ctx.loaders.postById.load(id),
-  lifeChannelFeed: (_: unknown, args: PageArgs & { near?: GeoPoint | null }, ctx: ContentContext) => {
+  post: (_, { id }, ctx) => ctx.loaders.postById.load(id),
+  lifeChannelFeed: (_, args, ctx) => {
     const page = parsePage(args);
-    const rows = selectFeed(ctx.db, { viewerId: viewerId(ctx.identity), near: args.near ?? null }, page);
-    for (const row of rows) ctx.loaders.postById.prime(row.id, row);
-    return toConnection(rows, page);
+    return toConnection(selectFeed(ctx.db, viewerOf(ctx.identity), args, page), page);
   },
-  liveStream: (_: unknown, { id }: IdArgs, ctx: ContentContext) => ctx.loaders.liveStreamById.load(id),
-  liveStreams: (_: unknown, args: PageArgs & { status?: LiveStreamRow['status'] | null }, ctx: ContentContext) => {
+  liveStream: (_, { id }, ctx) => ctx.loaders.liveStreamById.load(id),
+  liveStreams: (_, args, ctx) => {
     const page = parsePage(args);
     return toConnection(selectLiveStreams(ctx.db, args.status ?? null, page), page);
   },

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { UserActor } from '../../shared/actors.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
+import type { MutationCommentOnPostArgs } from '../__generated__/resolvers-types.ts';
 import type { CommentRow, ContentDb, PostRow } from '../context.ts';
 import { comments, posts } from '../tables.ts';
 import { bumpPostCounter, postNotFound } from './reactions.ts';
@@ -15,11 +17,15 @@ export interface CommentResult {
   userErrors: UserError[];
 }
 
-/** Writes a comment of 1..500 characters (after trimming, no control or bidi characters) and counts it on the post. */
+/**
+ * The user writes a comment of 1..500 characters (after trimming, no control or bidi characters), counted on the
+ * post.
+ */
 export function commentOnPost(
   db: ContentDb,
   now: Date,
-  input: { userId: string; postId: string; body: string },
+  actor: UserActor,
+  input: MutationCommentOnPostArgs,
 ): CommentResult {
   const body = input.body.trim();
   const length = characterCount(body);
@@ -34,7 +40,7 @@ export function commentOnPost(
     if (!exists) return { comment: null, post: null, userErrors: [postNotFound(input.postId)] };
     const comment = tx
       .insert(comments)
-      .values({ id: newId('cmt'), postId: input.postId, userId: input.userId, body, createdAt: now })
+      .values({ id: newId('cmt'), postId: input.postId, userId: actor.userId, body, createdAt: now })
       .returning()
       .get();
     const post = bumpPostCounter(tx, input.postId, 'commentCount', 1);

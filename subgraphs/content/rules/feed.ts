@@ -1,26 +1,24 @@
 import { and, between, desc, eq, exists, inArray, not, or, type SQL, sql } from 'drizzle-orm';
 import { badUserInput } from '../../contract/errors.ts';
-import type { Page } from '../../shared/connection.ts';
-import { boundingBox, type GeoPoint, invalidPoint } from '../../shared/geo.ts';
+import type { UserActor } from '../../shared/actors.ts';
+import { type Page, selectPage } from '../../shared/connection.ts';
+import { boundingBox, invalidPoint } from '../../shared/geo.ts';
+import type { QueryLifeChannelFeedArgs } from '../__generated__/resolvers-types.ts';
 import type { ContentDb, PostRow } from '../context.ts';
 import { follows, lifeAccounts, posts } from '../tables.ts';
 
 /** How far a merchant's store may be from the viewer for its posts to count as nearby. */
 export const NEARBY_RADIUS_METERS = 5_000;
 
-/** Who asks for the feed and from where. */
-export interface FeedInput {
-  viewerId: string | null;
-  near: GeoPoint | null;
-}
+/** Where the viewer is, if they say. */
+export type FeedInput = Pick<QueryLifeChannelFeedArgs, 'near'>;
 
 /**
  * Which posts the Life channel feed shows: posts of followed accounts, plus BRAND accounts' posts tagged
  * at a store within 5 km of `near`. Without `near`, a viewer who follows nobody (or an anonymous caller)
  * gets every post, so a fresh start never shows an empty feed. Returns undefined for "every post".
  */
-function feedCondition(db: ContentDb, input: FeedInput): SQL | undefined {
-  const { viewerId, near } = input;
+function feedCondition(db: ContentDb, viewer: UserActor | null, { near }: FeedInput): SQL | undefined {
   const candidates: (SQL | undefined)[] = [];
   if (near) {
     const box = boundingBox(near, NEARBY_RADIUS_METERS);
@@ -34,25 +32,22 @@ function feedCondition(db: ContentDb, input: FeedInput): SQL | undefined {
       ),
     );
   }
-  if (!viewerId) return near ? candidates[0] : undefined;
-  const followed = db.select({ id: follows.accountId }).from(follows).where(eq(follows.userId, viewerId));
+  if (!viewer) return near ? candidates[0] : undefined;
+  const followed = db.select({ id: follows.accountId }).from(follows).where(eq(follows.userId, viewer.userId));
   candidates.push(inArray(posts.accountId, followed));
   if (!near) candidates.push(not(exists(followed)));
   return or(...candidates);
 }
 
-/** One page of the feed (fetch `limit + 1` to learn whether a next page exists), newest first. */
-export function selectFeed(db: ContentDb, input: FeedInput, page: Page): PostRow[] {
+/**
+ * One page of the feed of `viewer` (null: an anonymous caller or a partner key), newest first; fetch `limit + 1` to
+ * learn whether a next page exists.
+ */
+export function selectFeed(db: ContentDb, viewer: UserActor | null, input: FeedInput, page: Page): PostRow[] {
   if (input.near) {
     const problem = invalidPoint(input.near);
     if (problem) throw badUserInput(`"near" is not a valid point: ${problem}.`, 'near');
   }
-  return db
-    .select()
-    .from(posts)
-    .where(feedCondition(db, input))
-    .orderBy(desc(posts.publishedAt), desc(posts.id))
-    .limit(page.limit + 1)
-    .offset(page.offset)
-    .all();
+  const where = feedCondition(db, viewer, input);
+  return selectPage(db, posts, { where, orderBy: [desc(posts.publishedAt), desc(posts.id)] }, page);
 }

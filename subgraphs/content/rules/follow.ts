@@ -1,5 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
+import type { UserActor } from '../../shared/actors.ts';
+import type { MutationFollowLifeAccountArgs } from '../__generated__/resolvers-types.ts';
 import type { ContentDb, LifeAccountRow } from '../context.ts';
 import { follows, lifeAccounts } from '../tables.ts';
 
@@ -9,17 +11,15 @@ export interface FollowResult {
   userErrors: UserError[];
 }
 
-/** Input of both follow rules. */
-export interface FollowInput {
-  userId: string;
-  accountId: string;
-}
+/** Input of both follow rules: the account (`followLifeAccount` and `unfollowLifeAccount` take the same). */
+export type FollowInput = MutationFollowLifeAccountArgs;
 
 /**
  * Adds or removes the user's follow. The (user, account) primary key makes repeats no-ops, and
  * followerCount moves only when a row was really inserted or deleted, in the same transaction.
  */
-function setFollowing(db: ContentDb, follow: boolean, input: FollowInput, now: Date): FollowResult {
+function setFollowing(db: ContentDb, now: Date, actor: UserActor, input: FollowInput, follow: boolean): FollowResult {
+  const { userId } = actor;
   return db.transaction((tx) => {
     const account = tx.select().from(lifeAccounts).where(eq(lifeAccounts.id, input.accountId)).get();
     if (!account) {
@@ -27,14 +27,10 @@ function setFollowing(db: ContentDb, follow: boolean, input: FollowInput, now: D
       return { lifeAccount: null, userErrors: [userError('NOT_FOUND', message, ['accountId'])] };
     }
     const changed = follow
-      ? tx
-          .insert(follows)
-          .values({ userId: input.userId, accountId: input.accountId, createdAt: now })
-          .onConflictDoNothing()
-          .run()
+      ? tx.insert(follows).values({ userId, accountId: input.accountId, createdAt: now }).onConflictDoNothing().run()
       : tx
           .delete(follows)
-          .where(and(eq(follows.userId, input.userId), eq(follows.accountId, input.accountId)))
+          .where(and(eq(follows.userId, userId), eq(follows.accountId, input.accountId)))
           .run();
     if (changed.changes === 0) return { lifeAccount: account, userErrors: [] };
     const updated = tx
@@ -47,8 +43,9 @@ function setFollowing(db: ContentDb, follow: boolean, input: FollowInput, now: D
   });
 }
 
-/** Follows an account; following twice changes nothing, so followerCount stays exact. */
-export const followLifeAccount = (db: ContentDb, now: Date, input: FollowInput) => setFollowing(db, true, input, now);
-/** Unfollows an account; unfollowing an account not followed changes nothing. */
-export const unfollowLifeAccount = (db: ContentDb, now: Date, input: FollowInput) =>
-  setFollowing(db, false, input, now);
+/** The user follows an account; following twice changes nothing, so followerCount stays exact. */
+export const followLifeAccount = (db: ContentDb, now: Date, actor: UserActor, input: FollowInput) =>
+  setFollowing(db, now, actor, input, true);
+/** The user unfollows an account; unfollowing an account not followed changes nothing. */
+export const unfollowLifeAccount = (db: ContentDb, now: Date, actor: UserActor, input: FollowInput) =>
+  setFollowing(db, now, actor, input, false);

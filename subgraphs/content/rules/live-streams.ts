@@ -1,78 +1,57 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
-import type { Identity } from '../../contract/identity.ts';
 import { newId } from '../../contract/ids.ts';
+import type { MerchantActor, SystemActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { beyondHorizonReason } from '../../shared/horizon.ts';
-import type { SubgraphJob } from '../../shared/jobs.ts';
-import { requirePublisher, requirePublishingAccess } from '../access.ts';
-import type { ContentDb, LiveStreamRow } from '../context.ts';
-import { lifeAccounts, liveStreamOffers, liveStreams } from '../tables.ts';
-import { onceForKey } from './idempotency.ts';
-import {
-  invalid,
-  linkRows,
-  MAX_FEATURED_OFFERS,
-  type OfferRefInput,
-  refProblems,
-  titleProblem,
-} from './publish-input.ts';
-import { accountNotFound, publishingAccount } from './publishing.ts';
+import type {
+  LiveStreamStatus,
+  MutationStartLiveStreamArgs,
+  ScheduleLiveStreamInput,
+} from '../__generated__/resolvers-types.ts';
+import type { ContentDb, ContentTx, LiveStreamRow } from '../context.ts';
+import { liveStreamOffers, liveStreams } from '../tables.ts';
+import { invalid, linkRows, MAX_FEATURED_OFFERS, refProblems, titleProblem } from './publish-input.ts';
+import { notTheActorsAccount, publishingAccount, publishOnce } from './publishing.ts';
 
-/** A live stream to announce, with the offers it will feature. */
-export interface ScheduleLiveStreamInput {
-  accountId: string;
-  title: string;
-  scheduledAt: Date;
-  featuredOffers?: OfferRefInput<'COUPON_TEMPLATE' | 'GROUP_BUY_CAMPAIGN'>[] | null;
-  /** Optional: a retry with the same key and input returns the first stream. */
-  idempotencyKey?: string | null;
+export interface LiveStreamResult {
+  liveStream: LiveStreamRow | null;
+  userErrors: UserError[];
 }
-
-type StreamResult = { liveStream: LiveStreamRow | null; userErrors: UserError[] };
 
 /** How long after its time a stream that never started counts as a no-show. */
 export const NO_SHOW_AFTER_MS = 24 * 3_600_000;
 
 /**
- * Schedules a live stream in the future for a merchant's account, with its featured offers, all or
- * nothing. With an idempotency key, a retry of the same request returns the first stream.
+ * Schedules a live stream in the future for the actor's merchant's account (the resolver made the actor with
+ * `asPublisher`), with its featured offers, all or nothing. With an idempotency key, a retry of the same request
+ * returns the first stream.
  */
 export function scheduleLiveStream(
   db: ContentDb,
   now: Date,
-  caller: Identity,
+  actor: MerchantActor,
   input: ScheduleLiveStreamInput,
   options: RuleOptions = {},
-): StreamResult {
-  requirePublisher(caller);
-  const { idempotencyKey, ...request } = input;
-  return db.transaction((tx) => {
-    const account = publishingAccount(tx, caller, input.accountId);
-    if (!account) return { liveStream: null, userErrors: [accountNotFound(input.accountId)] };
-    return onceForKey(
-      tx,
-      { caller, now, operation: 'scheduleLiveStream', key: idempotencyKey, request },
-      {
-        attempt: () => insertLiveStream(tx, now, caller, request, options),
-        createdId: (result) => result.liveStream?.id ?? '',
-        replay: (id) => ({
-          liveStream: tx.select().from(liveStreams).where(eq(liveStreams.id, id)).get() ?? null,
-          userErrors: [],
-        }),
-        refuse: (error) => ({ liveStream: null, userErrors: [error] }),
-      },
-    );
-  });
+): LiveStreamResult {
+  return publishOnce(
+    db,
+    { now, actor, operation: 'scheduleLiveStream', input },
+    {
+      entities: { liveStream: liveStreams },
+      refuse: (error) => ({ liveStream: null, userErrors: [error] }),
+      create: (tx, _account, request) => insertLiveStream(tx, now, actor, request, options),
+    },
+  );
 }
 
 function insertLiveStream(
-  tx: ContentDb,
+  tx: ContentTx,
   now: Date,
-  caller: Identity,
-  input: ScheduleLiveStreamInput,
+  actor: MerchantActor,
+  input: Omit<ScheduleLiveStreamInput, 'idempotencyKey'>,
   options: RuleOptions,
-): StreamResult {
+): LiveStreamResult {
   const problems = refProblems(input.featuredOffers ?? [], MAX_FEATURED_OFFERS, 'featuredOffers');
   const title = titleProblem(input.title);
   if (title) problems.unshift(title);
@@ -89,7 +68,7 @@ function insertLiveStream(
       title: input.title.trim(),
       status: 'SCHEDULED',
       scheduledAt: input.scheduledAt,
-      publishedByUserId: caller.subject,
+      publishedByUserId: actor.callerId,
     })
     .returning()
     .get();
@@ -100,14 +79,19 @@ function insertLiveStream(
   return { liveStream, userErrors: [] };
 }
 
-/** Moves a stream SCHEDULED → LIVE or LIVE → ENDED; any other move is INVALID_STATE and changes nothing. */
+/** Where `startLiveStream` and `endLiveStream` move a stream. */
+export type LiveStreamMove = MutationStartLiveStreamArgs & { to: Exclude<LiveStreamStatus, 'SCHEDULED'> };
+
+/**
+ * Moves a stream of the actor's merchant (the resolver made the actor for the stream's account) SCHEDULED → LIVE or
+ * LIVE → ENDED; any other move is INVALID_STATE and changes nothing.
+ */
 export function advanceLiveStream(
   db: ContentDb,
   now: Date,
-  caller: Identity,
-  input: { liveStreamId: string; to: 'LIVE' | 'ENDED' },
-): StreamResult {
-  requirePublisher(caller);
+  actor: MerchantActor,
+  input: LiveStreamMove,
+): LiveStreamResult {
   const from = input.to === 'LIVE' ? 'SCHEDULED' : 'LIVE';
   return db.transaction((tx) => {
     const stream = tx.select().from(liveStreams).where(eq(liveStreams.id, input.liveStreamId)).get();
@@ -115,8 +99,7 @@ export function advanceLiveStream(
       const message = `No live stream has id "${input.liveStreamId}": check the id.`;
       return { liveStream: null, userErrors: [userError('NOT_FOUND', message, ['liveStreamId'])] };
     }
-    const account = tx.select().from(lifeAccounts).where(eq(lifeAccounts.id, stream.accountId)).get();
-    requirePublishingAccess(caller, account ?? { id: stream.accountId, merchantId: null });
+    if (!publishingAccount(tx, actor, stream.accountId)) throw notTheActorsAccount(stream.accountId, actor);
     // Conditional on the old status, so two racing requests cannot both move the stream.
     const moved = tx
       .update(liveStreams)
@@ -134,7 +117,7 @@ export function advanceLiveStream(
  * Ends every SCHEDULED stream that has not started 24 hours after its time, so stream lists stop
  * announcing it; `startedAt` stays null, which tells a no-show from a stream that ran. Idempotent.
  */
-export function endNoShowLiveStreams(db: ContentDb, now: Date): { processed: number } {
+export function endNoShowLiveStreams(db: ContentDb, now: Date, _actor: SystemActor): { processed: number } {
   const cutoff = new Date(now.getTime() - NO_SHOW_AFTER_MS);
   const ended = db
     .update(liveStreams)
@@ -143,12 +126,3 @@ export function endNoShowLiveStreams(db: ContentDb, now: Date): { processed: num
     .run();
   return { processed: ended.changes };
 }
-
-/** The content subgraph's deadline jobs. */
-export const contentJobs: SubgraphJob[] = [
-  {
-    name: 'live-stream-no-shows',
-    intervalMs: 5 * 60_000,
-    run: (db, now) => endNoShowLiveStreams(db as ContentDb, now),
-  },
-];

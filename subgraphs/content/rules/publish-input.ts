@@ -1,6 +1,6 @@
 import { type UserError, userError } from '../../contract/errors.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
-import type { OfferKind } from '../tables.ts';
+import type { PostAttachmentInput, PostAttachmentKind, PublishPostInput } from '../__generated__/resolvers-types.ts';
 
 export const MAX_ATTACHMENTS = 3;
 export const MAX_FEATURED_OFFERS = 20;
@@ -13,23 +13,21 @@ export const MAX_MEDIA_URL = 2048;
 export const MAX_REF_ID_SUFFIX = 100;
 
 /** The id prefix each kind of linked entity has; a mismatch would resolve to the wrong subgraph's type. */
-export const OFFER_PREFIX: Record<OfferKind, string> = {
+export const OFFER_PREFIX: Record<PostAttachmentKind, string> = {
   COUPON_TEMPLATE: 'cpt_',
   GROUP_BUY_CAMPAIGN: 'gbc_',
   MINI_PROGRAM: 'mp_',
 };
 
-/** A link from a post or live stream to an entity another subgraph owns. */
-export interface OfferRefInput<K extends OfferKind = OfferKind> {
-  kind: K;
-  id: string;
-}
-
 /**
- * The rows that store a post's attachments or a live stream's featured offers: `owner` (the post or
- * stream id column) and each link's kind and target, at its position in the list as given.
+ * The rows that store a post's attachments or a live stream's featured offers (a `PostAttachmentInput` or the
+ * narrower `FeaturedOfferInput`): `owner` (the post or stream id column) and each link's kind and target, at its
+ * position in the list as given.
  */
-export function linkRows<O extends object, K extends OfferKind>(owner: O, refs: readonly OfferRefInput<K>[]) {
+export function linkRows<O extends object, K extends PostAttachmentKind>(
+  owner: O,
+  refs: readonly (PostAttachmentInput & { kind: K })[],
+) {
   return refs.map((ref, position) => ({ ...owner, position, kind: ref.kind, targetId: ref.id }));
 }
 
@@ -45,7 +43,7 @@ export function titleProblem(title: string): UserError | null {
 }
 
 /** Problems of a list of links: too many, an id whose prefix does not match its kind, a repeated id. */
-export function refProblems(refs: readonly OfferRefInput[], max: number, field: string): UserError[] {
+export function refProblems(refs: readonly PostAttachmentInput[], max: number, field: string): UserError[] {
   if (refs.length > max) return [invalid(`Give at most ${max} ${field}.`, field)];
   const problems: UserError[] = [];
   const seen = new Set<string>();
@@ -75,22 +73,8 @@ export function refProblems(refs: readonly OfferRefInput[], max: number, field: 
   return problems;
 }
 
-/** What a merchant publishes; the tagged store's location comes from the store directory, never the client. */
-export interface PublishPostInput {
-  accountId: string;
-  kind: 'IMAGE_TEXT' | 'SHORT_VIDEO';
-  title: string;
-  body: string;
-  media: string[];
-  /** A store of the account's merchant to tag (`sto_...`). */
-  storeId?: string | null;
-  attachments?: OfferRefInput[] | null;
-  /** Optional: a retry with the same key and input returns the first post. */
-  idempotencyKey?: string | null;
-}
-
 /** Every problem of a post, so the client can fix them all at once. */
-export function postProblems(input: PublishPostInput): UserError[] {
+export function postProblems(input: Omit<PublishPostInput, 'idempotencyKey'>): UserError[] {
   const problems: UserError[] = [];
   const title = titleProblem(input.title);
   if (title) problems.push(title);

@@ -1,18 +1,67 @@
 import { eq } from 'drizzle-orm';
-import { type UserError, userError } from '../../contract/errors.ts';
-import type { Identity } from '../../contract/identity.ts';
+import { forbidden, type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { MerchantActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { requirePublisher, requirePublishingAccess } from '../access.ts';
-import type { ContentDb, LifeAccountRow, PostRow } from '../context.ts';
+import { idempotentStep, type ResultEntities, type ResultOf } from '../../shared/idempotency.ts';
+import type { PublishPostInput } from '../__generated__/resolvers-types.ts';
+import type { ContentDb, ContentTx, LifeAccountRow, PostRow } from '../context.ts';
 import { lifeAccounts, postAttachments, posts, storeDirectory } from '../tables.ts';
-import { onceForKey } from './idempotency.ts';
-import { linkRows, type PublishPostInput, postProblems } from './publish-input.ts';
-
-export type { PublishPostInput } from './publish-input.ts';
+import { linkRows, postProblems } from './publish-input.ts';
 
 export const accountNotFound = (id: string): UserError =>
   userError('NOT_FOUND', `No life account has id "${id}": check the id.`, ['input', 'accountId']);
+
+/**
+ * The account to publish to, as it is inside the rule's transaction; undefined when no account has the id. The
+ * resolver made the actor for the account's merchant; if the account no longer belongs to it, FORBIDDEN (so the
+ * transaction writes nothing).
+ */
+export function publishingAccount(tx: ContentTx, actor: MerchantActor, accountId: string): LifeAccountRow | undefined {
+  const account = tx.select().from(lifeAccounts).where(eq(lifeAccounts.id, accountId)).get();
+  if (account && account.merchantId !== actor.merchantId) throw notTheActorsAccount(accountId, actor);
+  return account;
+}
+
+/** FORBIDDEN for an account that does not belong to the merchant the actor acts for. */
+export function notTheActorsAccount(accountId: string, actor: MerchantActor) {
+  return forbidden(
+    `Life account ${accountId} is not a BRAND account of merchant ${actor.merchantId}: publish only to your merchants' accounts.`,
+  );
+}
+
+/**
+ * The frame of publishing a post or scheduling a live stream: one transaction that finds the account (NOT_FOUND
+ * through `refuse` when unknown) and re-checks it is the actor's, then runs `create` at most once per idempotency key
+ * (a repeat returns the first `entities` again). Publishing moves no money or stock, so a refused request stores no
+ * key: the same key can be retried once the problem is fixed.
+ */
+export function publishOnce<
+  TInput extends { accountId: string; idempotencyKey?: string | null },
+  TResult extends ResultOf<E>,
+  E extends ResultEntities,
+>(
+  db: ContentDb,
+  call: { now: Date; actor: MerchantActor; operation: string; input: TInput },
+  steps: {
+    entities: E;
+    refuse(error: UserError): TResult;
+    create(tx: ContentTx, account: LifeAccountRow, request: Omit<TInput, 'idempotencyKey'>): TResult;
+  },
+): TResult {
+  const { now, actor, operation, input } = call;
+  const { idempotencyKey, ...request } = input;
+  return db.transaction((tx) => {
+    const account = publishingAccount(tx, actor, input.accountId);
+    if (!account) return steps.refuse(accountNotFound(input.accountId));
+    return idempotentStep(
+      tx,
+      { actor, key: idempotencyKey, operation, request, now },
+      { entities: steps.entities, refuse: steps.refuse, attempt: () => steps.create(tx, account, request) },
+      'forget',
+    );
+  });
+}
 
 /** The store a post is tagged at, as the store directory knows it. */
 type DirectoryStore = typeof storeDirectory.$inferSelect;
@@ -23,7 +72,7 @@ type DirectoryStore = typeof storeDirectory.$inferSelect;
  * (STORE_NOT_OWNED). The post takes the directory's location, never one sent by the client.
  */
 function taggedStore(
-  tx: ContentDb,
+  tx: ContentTx,
   account: LifeAccountRow,
   storeId: string,
 ): { store: DirectoryStore; error?: undefined } | { store?: undefined; error: UserError } {
@@ -43,53 +92,40 @@ function taggedStore(
   return { store };
 }
 
-/**
- * Finds the account to publish to and checks the caller may act for its merchant (throws FORBIDDEN,
- * so the transaction writes nothing); undefined when no account has the id.
- */
-export function publishingAccount(tx: ContentDb, caller: Identity, accountId: string): LifeAccountRow | undefined {
-  const account = tx.select().from(lifeAccounts).where(eq(lifeAccounts.id, accountId)).get();
-  if (account) requirePublishingAccess(caller, account);
-  return account;
+export interface PublishPostResult {
+  post: PostRow | null;
+  userErrors: UserError[];
 }
 
 /**
- * Publishes a post for a merchant's account, with its attachments, all or nothing. With an idempotency
- * key, a retry of the same request returns the first post instead of publishing again.
+ * Publishes a post for the actor's merchant's account (the resolver made the actor with `asPublisher`), with its
+ * attachments, all or nothing. With an idempotency key, a retry of the same request returns the first post instead
+ * of publishing again.
  */
 export function publishPost(
   db: ContentDb,
   now: Date,
-  caller: Identity,
+  actor: MerchantActor,
   input: PublishPostInput,
   options: RuleOptions = {},
 ): PublishPostResult {
-  requirePublisher(caller);
-  const { idempotencyKey, ...request } = input;
-  return db.transaction((tx) => {
-    const account = publishingAccount(tx, caller, input.accountId);
-    if (!account) return { post: null, userErrors: [accountNotFound(input.accountId)] };
-    return onceForKey(
-      tx,
-      { caller, now, operation: 'publishPost', key: idempotencyKey, request },
-      {
-        attempt: () => insertPost(tx, now, caller, account, request, options),
-        createdId: (result) => result.post?.id ?? '',
-        replay: (id) => ({ post: tx.select().from(posts).where(eq(posts.id, id)).get() ?? null, userErrors: [] }),
-        refuse: (error) => ({ post: null, userErrors: [error] }),
-      },
-    );
-  });
+  return publishOnce(
+    db,
+    { now, actor, operation: 'publishPost', input },
+    {
+      entities: { post: posts },
+      refuse: (error) => ({ post: null, userErrors: [error] }),
+      create: (tx, account, request) => insertPost(tx, now, actor, account, request, options),
+    },
+  );
 }
 
-type PublishPostResult = { post: PostRow | null; userErrors: UserError[] };
-
 function insertPost(
-  tx: ContentDb,
+  tx: ContentTx,
   now: Date,
-  caller: Identity,
+  actor: MerchantActor,
   account: LifeAccountRow,
-  input: PublishPostInput,
+  input: Omit<PublishPostInput, 'idempotencyKey'>,
   options: RuleOptions,
 ): PublishPostResult {
   const problems = postProblems(input);
@@ -110,7 +146,7 @@ function insertPost(
       lat: store?.lat ?? null,
       lng: store?.lng ?? null,
       publishedAt: now,
-      publishedByUserId: caller.subject,
+      publishedByUserId: actor.callerId,
     })
     .returning()
     .get();

@@ -1,5 +1,5 @@
-import type { MerchantsContext, Ref } from '../context.ts';
+import type { CategoryResolvers } from '../__generated__/resolvers-types.ts';
 
-export const Category = {
-  __resolveReference: (ref: Ref, ctx: MerchantsContext) => ctx.loaders.categoryById.load(ref.id),
+export const Category: CategoryResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.categoryById.load(ref.id),
 };

@@ -1,25 +1,23 @@
-import { requireFinanceAccess } from '../../shared/access.ts';
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import type { MerchantRow, MerchantsContext, Ref } from '../context.ts';
+import { requireFinanceAccess } from '../../shared/actors.ts';
+import { loadExisting, parsePage } from '../../shared/connection.ts';
+import type { MerchantResolvers } from '../__generated__/resolvers-types.ts';
 import { eligibleAt, isEligible } from '../rules/consumption-circle.ts';
 
-export const Merchant = {
-  __resolveReference: (ref: Ref, ctx: MerchantsContext) => ctx.loaders.merchantById.load(ref.id),
-  category: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => ctx.loaders.categoryById.load(m.categoryId),
-  serviceProvider: (m: MerchantRow, _: unknown, ctx: MerchantsContext) =>
+export const Merchant: MerchantResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.merchantById.load(ref.id),
+  category: (m, _, ctx) => loadExisting(ctx.loaders.categoryById, m.categoryId, 'Category'),
+  serviceProvider: (m, _, ctx) =>
     m.serviceProviderId ? ctx.loaders.serviceProviderById.load(m.serviceProviderId) : null,
-  stores: (m: MerchantRow, args: PageArgs, ctx: MerchantsContext) =>
-    ctx.loaders.storesByMerchantId.load({ parentId: m.id, page: parsePage(args) }),
-  miniPrograms: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => ctx.loaders.miniProgramsByMerchantId.load(m.id),
+  stores: (m, args, ctx) => ctx.loaders.storesByMerchantId.load({ parentId: m.id, page: parsePage(args) }),
+  miniPrograms: (m, _, ctx) => ctx.loaders.miniProgramsByMerchantId.load(m.id),
   // The gateway checked the scope; only the subgraph knows whether the caller acts for this very merchant.
-  settlementRateBps: (m: MerchantRow, _: unknown, ctx: MerchantsContext) => {
+  settlementRateBps: (m, _, ctx) => {
     requireFinanceAccess(ctx.identity, m.id, 'The settlement rate');
     return m.settlementRateBps;
   },
-  inConsumptionCircle: (m: MerchantRow) => m.joinedCircleAt !== null,
-  joinedConsumptionCircleAt: (m: MerchantRow) => m.joinedCircleAt,
-  consumptionCircleEligible: async (m: MerchantRow, _: unknown, ctx: MerchantsContext) =>
+  inConsumptionCircle: (m) => m.joinedCircleAt !== null,
+  joinedConsumptionCircleAt: (m) => m.joinedCircleAt,
+  consumptionCircleEligible: async (m, _, ctx) =>
     isEligible(await ctx.loaders.miniProgramsByMerchantId.load(m.id), ctx.clock.now()),
-  consumptionCircleEligibleAt: async (m: MerchantRow, _: unknown, ctx: MerchantsContext) =>
-    eligibleAt(await ctx.loaders.miniProgramsByMerchantId.load(m.id)),
+  consumptionCircleEligibleAt: async (m, _, ctx) => eligibleAt(await ctx.loaders.miniProgramsByMerchantId.load(m.id)),
 };

@@ -1,6 +1,7 @@
-import type { MerchantsContext, MiniProgramRow, Ref } from '../context.ts';
+import { loadExisting } from '../../shared/connection.ts';
+import type { MiniProgramResolvers } from '../__generated__/resolvers-types.ts';
 
-export const MiniProgram = {
-  __resolveReference: (ref: Ref, ctx: MerchantsContext) => ctx.loaders.miniProgramById.load(ref.id),
-  merchant: (p: MiniProgramRow, _: unknown, ctx: MerchantsContext) => ctx.loaders.merchantById.load(p.merchantId),
+export const MiniProgram: MiniProgramResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.miniProgramById.load(ref.id),
+  merchant: (p, _, ctx) => loadExisting(ctx.loaders.merchantById, p.merchantId, 'Merchant'),
 };

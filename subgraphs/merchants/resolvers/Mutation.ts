@@ -1,11 +1,9 @@
-import type { MerchantsContext } from '../context.ts';
+import { SCOPES } from '../../contract/scopes.ts';
+import { asMerchant } from '../../shared/actors.ts';
+import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import { joinConsumptionCircle } from '../rules/consumption-circle.ts';
 
-export const Mutation = {
-  joinConsumptionCircle: (_: unknown, { merchantId }: { merchantId: string }, ctx: MerchantsContext) => {
-    const result = joinConsumptionCircle(ctx.db, ctx.clock.now(), ctx.identity, { merchantId });
-    // The payload's merchant must show the new state, not a row loaded earlier in this request.
-    ctx.loaders.merchantById.clear(merchantId);
-    return result;
-  },
+export const Mutation: MutationResolvers = {
+  joinConsumptionCircle: (_, { merchantId }, ctx) =>
+    joinConsumptionCircle(ctx.db, ctx.clock.now(), asMerchant(ctx.identity, merchantId, SCOPES.offers)),
 };

@@ -1,8 +1,8 @@
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import type { MerchantsContext, Ref, ServiceProviderRow } from '../context.ts';
+import { parsePage } from '../../shared/connection.ts';
+import type { ServiceProviderResolvers } from '../__generated__/resolvers-types.ts';
 
-export const ServiceProvider = {
-  __resolveReference: (ref: Ref, ctx: MerchantsContext) => ctx.loaders.serviceProviderById.load(ref.id),
-  merchants: (sp: ServiceProviderRow, args: PageArgs, ctx: MerchantsContext) =>
+export const ServiceProvider: ServiceProviderResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.serviceProviderById.load(ref.id),
+  merchants: (sp, args, ctx) =>
     ctx.loaders.merchantsByServiceProviderId.load({ parentId: sp.id, page: parsePage(args) }),
 };

@@ -1,10 +1,10 @@
-import type { MerchantsContext, Ref, StoreRow } from '../context.ts';
-import type { StoreWithDistance } from '../queries.ts';
+import { loadExisting } from '../../shared/connection.ts';
+import type { StoreResolvers } from '../__generated__/resolvers-types.ts';
 
-export const Store = {
-  __resolveReference: (ref: Ref, ctx: MerchantsContext) => ctx.loaders.storeById.load(ref.id),
-  location: (s: StoreRow) => ({ lat: s.lat, lng: s.lng }),
-  merchant: (s: StoreRow, _: unknown, ctx: MerchantsContext) => ctx.loaders.merchantById.load(s.merchantId),
+export const Store: StoreResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.storeById.load(ref.id),
+  location: (s) => ({ lat: s.lat, lng: s.lng }),
+  merchant: (s, _, ctx) => loadExisting(ctx.loaders.merchantById, s.merchantId, 'Merchant'),
   // Only rows found by storesNear carry a distance; a store reached any other way has none.
-  distanceMeters: (s: StoreRow | StoreWithDistance) => ('distanceMeters' in s ? s.distanceMeters : null),
+  distanceMeters: (s) => s.distanceMeters ?? null,
 };

@@ -1,3 +1,4 @@
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { Category } from './Category.ts';
 import { Merchant } from './Merchant.ts';
 import { MiniProgram } from './MiniProgram.ts';
@@ -7,4 +8,12 @@ import { ServiceProvider } from './ServiceProvider.ts';
 import { Store } from './Store.ts';
 
 /** Every resolver of the merchants subgraph, one file per type. */
-export const resolvers = { Query, Mutation, Merchant, Store, MiniProgram, ServiceProvider, Category };
+export const resolvers = {
+  Query,
+  Mutation,
+  Merchant,
+  Store,
+  MiniProgram,
+  ServiceProvider,
+  Category,
+} satisfies Resolvers;

@@ -1,8 +1,6 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
-import type { Identity } from '../../contract/identity.ts';
-import { SCOPES } from '../../contract/scopes.ts';
-import { requireMerchantAccess } from '../../shared/access.ts';
+import type { MerchantActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import type { MerchantRow, MerchantsDb, MiniProgramRow } from '../context.ts';
 import { merchants, miniPrograms } from '../tables.ts';
@@ -29,20 +27,19 @@ export interface JoinCircleResult {
 }
 
 /**
- * Joins a merchant to the consumption circle at `now` on behalf of `caller`, who must hold `merchant:offers` and act
- * for the merchant (throws UNAUTHENTICATED / FORBIDDEN otherwise, before anything is read). Broken rules (unknown
- * merchant, suspended, already a member, no mini program online for 30 days) are user errors and change nothing.
+ * Joins the actor's merchant to the consumption circle at `now` (the resolver made the actor: `merchant:offers` for
+ * that merchant). Broken rules (unknown merchant, suspended, already a member, no mini program online for 30 days)
+ * are user errors and change nothing.
  * Retrying is safe without an idempotency key: joining moves no money or stock, the first joining time is kept and a
  * repeat is the user error ALREADY_MEMBER.
  */
 export function joinConsumptionCircle(
   db: MerchantsDb,
   now: Date,
-  caller: Identity,
-  input: { merchantId: string },
+  actor: MerchantActor,
   options: RuleOptions = {},
 ): JoinCircleResult {
-  requireMerchantAccess(caller, input.merchantId, SCOPES.offers);
+  const input = { merchantId: actor.merchantId };
   return db.transaction((tx) => {
     const merchant = tx.select().from(merchants).where(eq(merchants.id, input.merchantId)).get();
     if (!merchant) {

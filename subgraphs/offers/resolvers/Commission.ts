@@ -1,15 +1,15 @@
-import { requireFinanceAccess } from '../../shared/access.ts';
+import { requireFinanceAccess } from '../../shared/actors.ts';
 import { toMoney } from '../../shared/money.ts';
-import type { CommissionRow, OffersContext, Ref } from '../context.ts';
+import type { CommissionResolvers } from '../__generated__/resolvers-types.ts';
 
-export const Commission = {
+export const Commission: CommissionResolvers = {
   /** Finance data stays with the merchant's staff even when reached by reference. */
-  __resolveReference: async ({ id }: Ref, ctx: OffersContext) => {
-    const commission = await ctx.loaders.commissionById.load(id);
-    if (commission) requireFinanceAccess(ctx.identity, commission.merchantId, `Commission ${id}`);
+  __resolveReference: async (ref, ctx) => {
+    const commission = await ctx.loaders.commissionById.load(ref.id);
+    if (commission) requireFinanceAccess(ctx.identity, commission.merchantId, `Commission ${ref.id}`);
     return commission;
   },
-  merchant: (c: CommissionRow) => ({ id: c.merchantId }),
-  baseAmount: (c: CommissionRow) => toMoney(c.baseAmountFen),
-  amount: (c: CommissionRow) => toMoney(c.amountFen),
+  merchant: (c) => ({ id: c.merchantId }),
+  baseAmount: (c) => toMoney(c.baseAmountFen),
+  amount: (c) => toMoney(c.amountFen),
 };

@@ -1,19 +1,19 @@
+import { viewerOf } from '../../shared/actors.ts';
 import { toMoney } from '../../shared/money.ts';
-import type { CouponTemplateRow, OffersContext, Ref } from '../context.ts';
+import type { CouponTemplateResolvers } from '../__generated__/resolvers-types.ts';
 import { templateStatus } from '../rules/status.ts';
 
 const money = (fen: number | null) => (fen === null ? null : toMoney(fen));
 
-export const CouponTemplate = {
-  __resolveReference: ({ id }: Ref, ctx: OffersContext) => ctx.loaders.couponTemplateById.load(id),
-  merchant: (t: CouponTemplateRow) => ({ id: t.merchantId }),
-  faceValue: (t: CouponTemplateRow) => money(t.faceValueFen),
-  cap: (t: CouponTemplateRow) => money(t.capFen),
-  minSpend: (t: CouponTemplateRow) => toMoney(t.minSpendFen),
-  status: (t: CouponTemplateRow, _: unknown, ctx: OffersContext) => templateStatus(t, ctx.clock.now()),
-  viewerClaimedCount: (t: CouponTemplateRow, _: unknown, ctx: OffersContext) => {
-    const { kind, subject } = ctx.identity;
-    if (kind !== 'user' || !subject) return 0;
-    return ctx.loaders.viewerClaimedCountByTemplateId.load({ userId: subject, templateId: t.id });
+export const CouponTemplate: CouponTemplateResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.couponTemplateById.load(ref.id),
+  merchant: (t) => ({ id: t.merchantId }),
+  faceValue: (t) => money(t.faceValueFen),
+  cap: (t) => money(t.capFen),
+  minSpend: (t) => toMoney(t.minSpendFen),
+  status: (t, _, ctx) => templateStatus(t, ctx.clock.now()),
+  viewerClaimedCount: (t, _, ctx) => {
+    const viewer = viewerOf(ctx.identity);
+    return viewer ? ctx.loaders.viewerClaimedCountByTemplateId.load({ userId: viewer.userId, templateId: t.id }) : 0;
   },
 };

@@ -1,12 +1,11 @@
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
+import { parsePage } from '../../shared/connection.ts';
 import { toMoney } from '../../shared/money.ts';
-import type { GroupBuyCampaignRow, OffersContext, Ref } from '../context.ts';
+import type { GroupBuyCampaignResolvers } from '../__generated__/resolvers-types.ts';
 
-export const GroupBuyCampaign = {
-  __resolveReference: ({ id }: Ref, ctx: OffersContext) => ctx.loaders.groupBuyCampaignById.load(id),
-  merchant: (c: GroupBuyCampaignRow) => ({ id: c.merchantId }),
-  groupPrice: (c: GroupBuyCampaignRow) => toMoney(c.groupPriceFen),
-  originalPrice: (c: GroupBuyCampaignRow) => toMoney(c.originalPriceFen),
-  openGroups: (c: GroupBuyCampaignRow, args: PageArgs, ctx: OffersContext) =>
-    ctx.loaders.openGroupsByCampaignId.load({ parentId: c.id, page: parsePage(args) }),
+export const GroupBuyCampaign: GroupBuyCampaignResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.groupBuyCampaignById.load(ref.id),
+  merchant: (c) => ({ id: c.merchantId }),
+  groupPrice: (c) => toMoney(c.groupPriceFen),
+  originalPrice: (c) => toMoney(c.originalPriceFen),
+  openGroups: (c, args, ctx) => ctx.loaders.openGroupsByCampaignId.load({ parentId: c.id, page: parsePage(args) }),
 };

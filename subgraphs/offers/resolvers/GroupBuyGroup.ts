@@ -1,10 +1,10 @@
-import type { GroupBuyGroupRow, OffersContext, Ref } from '../context.ts';
+import { loadExisting } from '../../shared/connection.ts';
+import type { GroupBuyGroupResolvers } from '../__generated__/resolvers-types.ts';
 
-export const GroupBuyGroup = {
-  __resolveReference: ({ id }: Ref, ctx: OffersContext) => ctx.loaders.groupBuyGroupById.load(id),
-  campaign: (g: GroupBuyGroupRow, _: unknown, ctx: OffersContext) =>
-    ctx.loaders.groupBuyCampaignById.load(g.campaignId),
-  leader: (g: GroupBuyGroupRow) => ({ id: g.leaderId }),
-  members: (g: GroupBuyGroupRow, _: unknown, ctx: OffersContext) => ctx.loaders.membersByGroupId.load(g.id),
-  remainingSlots: (g: GroupBuyGroupRow) => Math.max(0, g.groupSize - g.memberCount),
+export const GroupBuyGroup: GroupBuyGroupResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.groupBuyGroupById.load(ref.id),
+  campaign: (g, _, ctx) => loadExisting(ctx.loaders.groupBuyCampaignById, g.campaignId, 'Group-buy campaign'),
+  leader: (g) => ({ id: g.leaderId }),
+  members: (g, _, ctx) => ctx.loaders.membersByGroupId.load(g.id),
+  remainingSlots: (g) => Math.max(0, g.groupSize - g.memberCount),
 };

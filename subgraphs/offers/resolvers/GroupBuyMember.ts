@@ -1,8 +1,8 @@
 import { toMoney } from '../../shared/money.ts';
-import type { GroupBuyMemberRow } from '../context.ts';
+import type { GroupBuyMemberResolvers } from '../__generated__/resolvers-types.ts';
 
-export const GroupBuyMember = {
-  user: (m: GroupBuyMemberRow) => ({ id: m.userId }),
-  paid: (m: GroupBuyMemberRow) => toMoney(m.paidFen),
-  refunded: (m: GroupBuyMemberRow) => m.refundedAt !== null,
+export const GroupBuyMember: GroupBuyMemberResolvers = {
+  user: (m) => ({ id: m.userId }),
+  paid: (m) => toMoney(m.paidFen),
+  refunded: (m) => m.refundedAt !== null,
 };

@@ -1,21 +1,21 @@
-import { requireFinanceAccess } from '../../shared/access.ts';
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import type { OffersContext, Ref } from '../context.ts';
+import { requireFinanceAccess } from '../../shared/actors.ts';
+import { parsePage } from '../../shared/connection.ts';
+import type { MerchantResolvers } from '../__generated__/resolvers-types.ts';
 
-export const Merchant = {
-  __resolveReference: ({ id }: Ref) => ({ id }),
-  couponTemplates: ({ id }: Ref, args: PageArgs, ctx: OffersContext) =>
-    ctx.loaders.couponTemplatesByMerchantId.load({ parentId: id, page: parsePage(args) }),
-  groupBuyCampaigns: ({ id }: Ref, args: PageArgs, ctx: OffersContext) =>
-    ctx.loaders.groupBuyCampaignsByMerchantId.load({ parentId: id, page: parsePage(args) }),
-  commissions: ({ id }: Ref, args: PageArgs, ctx: OffersContext) => {
+export const Merchant: MerchantResolvers = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  couponTemplates: (m, args, ctx) =>
+    ctx.loaders.couponTemplatesByMerchantId.load({ parentId: m.id, page: parsePage(args) }),
+  groupBuyCampaigns: (m, args, ctx) =>
+    ctx.loaders.groupBuyCampaignsByMerchantId.load({ parentId: m.id, page: parsePage(args) }),
+  commissions: (m, args, ctx) => {
     const page = parsePage(args);
-    requireFinanceAccess(ctx.identity, id, 'Commissions');
-    return ctx.loaders.commissionsByMerchantId.load({ parentId: id, page });
+    requireFinanceAccess(ctx.identity, m.id, 'Commissions');
+    return ctx.loaders.commissionsByMerchantId.load({ parentId: m.id, page });
   },
-  settlements: ({ id }: Ref, args: PageArgs, ctx: OffersContext) => {
+  settlements: (m, args, ctx) => {
     const page = parsePage(args);
-    requireFinanceAccess(ctx.identity, id, 'Settlements');
-    return ctx.loaders.settlementsByMerchantId.load({ parentId: id, page });
+    requireFinanceAccess(ctx.identity, m.id, 'Settlements');
+    return ctx.loaders.settlementsByMerchantId.load({ parentId: m.id, page });
   },
 };

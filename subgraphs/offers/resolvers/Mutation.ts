@@ -1,43 +1,33 @@
 import type { Identity } from '../../contract/identity.ts';
 import { SCOPES } from '../../contract/scopes.ts';
-import { requireMerchantAccess, requireScope, requireUser } from '../../shared/access.ts';
+import { asMerchant, asMerchantOf, asUser, type MerchantActor } from '../../shared/actors.ts';
+import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import type { OffersContext } from '../context.ts';
-import { type ClaimCouponInput, claimCoupon } from '../rules/claim-coupon.ts';
-import {
-  type CreateCouponTemplateInput,
-  type CreateGroupBuyCampaignInput,
-  createCouponTemplate,
-  createGroupBuyCampaign,
-} from '../rules/create-offers.ts';
-import { type JoinGroupBuyInput, joinGroupBuy, type StartGroupBuyInput, startGroupBuy } from '../rules/group-buy.ts';
-import { type RedeemCouponInput, redeemCoupon } from '../rules/redeem-coupon.ts';
+import { claimCoupon } from '../rules/claim-coupon.ts';
+import { createCouponTemplate, createGroupBuyCampaign } from '../rules/create-offers.ts';
+import { joinGroupBuy, startGroupBuy } from '../rules/group-buy.ts';
+import { redeemCoupon } from '../rules/redeem-coupon.ts';
 
-type Args<T> = { input: T };
+const offersStaff = (identity: Identity, merchantId: string) => asMerchant(identity, merchantId, SCOPES.offers);
 
-/** Who stored an idempotency key: a staff user or a partner key (subjects carry their own prefix). */
-const callerId = (identity: Identity) => identity.subject ?? 'anonymous';
+/**
+ * Who redeems a coupon: staff or a partner key acting for the coupon's merchant. An unknown coupon has no merchant to
+ * act for (see `asMerchantOf`): the rule answers NOT_FOUND.
+ */
+async function redeemer(ctx: OffersContext, couponId: string): Promise<MerchantActor> {
+  const coupon = await ctx.loaders.couponById.load(couponId);
+  const template = coupon && (await ctx.loaders.couponTemplateById.load(coupon.templateId));
+  return asMerchantOf(ctx.identity, template?.merchantId ?? null, SCOPES.offers);
+}
 
-export const Mutation = {
-  claimCoupon: (_: unknown, { input }: Args<ClaimCouponInput>, ctx: OffersContext) =>
-    claimCoupon(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input),
-  startGroupBuy: (_: unknown, { input }: Args<StartGroupBuyInput>, ctx: OffersContext) =>
-    startGroupBuy(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input),
-  joinGroupBuy: (_: unknown, { input }: Args<JoinGroupBuyInput>, ctx: OffersContext) =>
-    joinGroupBuy(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input),
-  createCouponTemplate: (_: unknown, { input }: Args<CreateCouponTemplateInput>, ctx: OffersContext) => {
-    requireMerchantAccess(ctx.identity, input.merchantId, SCOPES.offers);
-    return createCouponTemplate(ctx.db, ctx.clock.now(), callerId(ctx.identity), input);
-  },
-  createGroupBuyCampaign: (_: unknown, { input }: Args<CreateGroupBuyCampaignInput>, ctx: OffersContext) => {
-    requireMerchantAccess(ctx.identity, input.merchantId, SCOPES.offers);
-    return createGroupBuyCampaign(ctx.db, ctx.clock.now(), callerId(ctx.identity), input);
-  },
-  /** Only the coupon's own merchant redeems it; an unknown coupon is left to the rule (NOT_FOUND). */
-  redeemCoupon: async (_: unknown, { input }: Args<RedeemCouponInput>, ctx: OffersContext) => {
-    const coupon = await ctx.loaders.couponById.load(input.couponId);
-    const template = coupon && (await ctx.loaders.couponTemplateById.load(coupon.templateId));
-    if (template) requireMerchantAccess(ctx.identity, template.merchantId, SCOPES.offers);
-    else requireScope(ctx.identity, SCOPES.offers);
-    return redeemCoupon(ctx.db, ctx.clock.now(), callerId(ctx.identity), input);
-  },
+export const Mutation: MutationResolvers = {
+  claimCoupon: (_, { input }, ctx) => claimCoupon(ctx.db, ctx.clock.now(), asUser(ctx.identity), input),
+  startGroupBuy: (_, { input }, ctx) => startGroupBuy(ctx.db, ctx.clock.now(), asUser(ctx.identity), input),
+  joinGroupBuy: (_, { input }, ctx) => joinGroupBuy(ctx.db, ctx.clock.now(), asUser(ctx.identity), input),
+  createCouponTemplate: (_, { input }, ctx) =>
+    createCouponTemplate(ctx.db, ctx.clock.now(), offersStaff(ctx.identity, input.merchantId), input),
+  createGroupBuyCampaign: (_, { input }, ctx) =>
+    createGroupBuyCampaign(ctx.db, ctx.clock.now(), offersStaff(ctx.identity, input.merchantId), input),
+  redeemCoupon: async (_, { input }, ctx) =>
+    redeemCoupon(ctx.db, ctx.clock.now(), await redeemer(ctx, input.couponId), input),
 };

@@ -1,9 +1,9 @@
-import type { OffersContext, Ref } from '../context.ts';
-import { Coupon } from './Coupon.ts';
+import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
+import { loadOwnCoupon } from './Coupon.ts';
 
-export const Query = {
-  couponTemplate: (_: unknown, { id }: Ref, ctx: OffersContext) => ctx.loaders.couponTemplateById.load(id),
-  coupon: (_: unknown, ref: Ref, ctx: OffersContext) => Coupon.__resolveReference(ref, ctx),
-  groupBuyCampaign: (_: unknown, { id }: Ref, ctx: OffersContext) => ctx.loaders.groupBuyCampaignById.load(id),
-  groupBuyGroup: (_: unknown, { id }: Ref, ctx: OffersContext) => ctx.loaders.groupBuyGroupById.load(id),
+export const Query: QueryResolvers = {
+  couponTemplate: (_, { id }, ctx) => ctx.loaders.couponTemplateById.load(id),
+  coupon: (_, { id }, ctx) => loadOwnCoupon(ctx, id),
+  groupBuyCampaign: (_, { id }, ctx) => ctx.loaders.groupBuyCampaignById.load(id),
+  groupBuyGroup: (_, { id }, ctx) => ctx.loaders.groupBuyGroupById.load(id),
 };

@@ -1,3 +1,4 @@
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { Commission } from './Commission.ts';
 import { Coupon } from './Coupon.ts';
 import { CouponTemplate } from './CouponTemplate.ts';
@@ -27,4 +28,4 @@ export const resolvers = {
   Commission,
   Settlement,
   RedeemCouponPayload,
-};
+} satisfies Resolvers;

@@ -1,21 +1,17 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { UserActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { DAY_MS } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
+import type { ClaimCouponInput } from '../__generated__/resolvers-types.ts';
 import type { CouponRow, OffersDb, OffersTx } from '../context.ts';
 import { coupons, couponTemplates } from '../tables.ts';
 
 const OPERATION = 'claimCoupon';
 /** The form of a live stream id (`lvs_` then letters, digits and underscores), as content mints them. */
 const LIVE_STREAM_ID = /^lvs_[A-Za-z0-9_]{1,100}$/;
-
-export interface ClaimCouponInput {
-  templateId: string;
-  idempotencyKey: string;
-  liveStreamId?: string | null;
-}
 
 export interface ClaimCouponResult {
   coupon: CouponRow | null;
@@ -25,31 +21,23 @@ export interface ClaimCouponResult {
 const failed = (error: UserError): ClaimCouponResult => ({ coupon: null, userErrors: [error] });
 
 /**
- * Claims one coupon for `userId` in one immediate transaction: window, per-user limit, then a conditional
+ * Claims one coupon for the user in one immediate transaction: window, per-user limit, then a conditional
  * stock decrement, so concurrent claims (even from other processes) never oversell. The same key with the
  * same input replays the first outcome, a refusal included.
  */
 export function claimCoupon(
   db: OffersDb,
   now: Date,
-  userId: string,
+  actor: UserActor,
   input: ClaimCouponInput,
   options: RuleOptions = {},
 ): ClaimCouponResult {
   const request = { templateId: input.templateId, liveStreamId: input.liveStreamId ?? null };
-  return idempotentTransaction(
-    db,
-    { caller: userId, key: input.idempotencyKey, operation: OPERATION, request, now },
-    failed,
-    (tx) => ({
-      attempt: () => attemptClaim(tx, now, userId, request, options),
-      remember: (result) => ({ couponId: result.coupon?.id ?? '' }),
-      replay: ({ couponId }: { couponId: string }) => ({
-        coupon: tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null,
-        userErrors: [],
-      }),
-    }),
-  );
+  return idempotentTransaction(db, { actor, key: input.idempotencyKey, operation: OPERATION, request, now }, (tx) => ({
+    entities: { coupon: coupons },
+    attempt: () => attemptClaim(tx, now, actor.userId, request, options),
+    refuse: failed,
+  }));
 }
 
 function attemptClaim(

@@ -1,42 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { MerchantActor } from '../../shared/actors.ts';
 import { beyondHorizonReason, DAY_MS, latestAllowedDate, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
-import { createOnceForKey, type OptionalKeyRequest } from '../../shared/idempotency.ts';
-import { MAX_FEN } from '../../shared/money.ts';
+import { idempotentTransaction } from '../../shared/idempotency.ts';
+import { invalidAmount, MAX_FEN } from '../../shared/money.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
+import type { CreateCouponTemplateInput, CreateGroupBuyCampaignInput } from '../__generated__/resolvers-types.ts';
 import type { CouponTemplateRow, GroupBuyCampaignRow, OffersDb, OffersTx } from '../context.ts';
 import { couponTemplates, groupBuyCampaigns, merchantTerms } from '../tables.ts';
-
-export interface CreateCouponTemplateInput {
-  merchantId: string;
-  title: string;
-  kind: 'FIXED_AMOUNT' | 'PERCENT_OFF';
-  faceValueFen?: number | null;
-  percentOff?: number | null;
-  capFen?: number | null;
-  minSpendFen?: number | null;
-  totalStock: number;
-  perUserLimit?: number | null;
-  claimStartsAt: Date;
-  claimEndsAt: Date;
-  validDays: number;
-  /** Optional: with a key, a retried create returns the first result instead of creating the stock twice. */
-  idempotencyKey?: string | null;
-}
-
-export interface CreateGroupBuyCampaignInput {
-  merchantId: string;
-  title: string;
-  groupSize: number;
-  groupPriceFen: number;
-  originalPriceFen: number;
-  fillWithinMinutes: number;
-  startsAt: Date;
-  endsAt: Date;
-  /** Optional: with a key, a retried create returns the first result instead of creating the campaign twice. */
-  idempotencyKey?: string | null;
-}
 
 export interface CreateCouponTemplateResult {
   couponTemplate: CouponTemplateRow | null;
@@ -53,6 +25,11 @@ class Checks {
   readonly errors: UserError[] = [];
   require(ok: boolean, field: string, message: string): void {
     if (!ok) this.errors.push(userError('INVALID_INPUT', message, ['input', field]));
+  }
+  /** An amount of fen, checked as every amount a client sends is (`invalidAmount`). */
+  fen(value: number | null | undefined, field: string, min: number): void {
+    const error = invalidAmount(value, field, { min, max: MAX_FEN });
+    if (error) this.errors.push(error);
   }
   intBetween(value: number | null | undefined, field: string, min: number, max: number): void {
     this.require(
@@ -102,30 +79,15 @@ function merchantExists(tx: OffersTx, merchantId: string): boolean {
 }
 
 /**
- * Runs a create in one immediate transaction. Without a key every call creates; with one, the create is
- * idempotent as the money and stock mutations are (`createOnceForKey` with refusals replayed): the same key and input return
- * the first outcome (the same entity, as it is now, or the same user errors), another input under that key
- * is IDEMPOTENCY_KEY_REUSED.
- */
-function createOnce<TResult extends { userErrors: UserError[] }>(
-  db: OffersDb,
-  call: OptionalKeyRequest,
-  refuse: (error: UserError) => TResult,
-  steps: (tx: OffersTx) => { attempt(): TResult; createdId(result: TResult): string; replay(id: string): TResult },
-): TResult {
-  return db.transaction((tx) => createOnceForKey(tx, call, { ...steps(tx), refuse }, 'replay'), {
-    behavior: 'immediate',
-  });
-}
-
-/**
- * Validates and stores a new coupon template for `caller` (who stores the optional idempotency key); its
- * whole stock is claimable.
+ * Validates and stores a new coupon template for the actor's merchant (the resolver checked that the actor acts for
+ * `input.merchantId`); its whole stock is claimable. The key is optional: without one every call creates; with one
+ * the create is idempotent as the money and stock mutations are (refusals replayed, another input under the key is
+ * IDEMPOTENCY_KEY_REUSED), in one immediate transaction.
  */
 export function createCouponTemplate(
   db: OffersDb,
   now: Date,
-  caller: string,
+  actor: MerchantActor,
   input: CreateCouponTemplateInput,
 ): CreateCouponTemplateResult {
   // The input as the rule reads it (defaults filled, times as numbers), so an omitted field and its default
@@ -144,20 +106,13 @@ export function createCouponTemplate(
     claimEndsAt: input.claimEndsAt.getTime(),
     validDays: input.validDays,
   };
-  const call = { caller, key: input.idempotencyKey, operation: 'createCouponTemplate', request, now };
-  return createOnce(
-    db,
-    call,
-    (error): CreateCouponTemplateResult => ({ couponTemplate: null, userErrors: [error] }),
-    (tx) => ({
-      attempt: () => attemptCreateTemplate(tx, now, input),
-      createdId: (result) => result.couponTemplate?.id ?? '',
-      replay: (id) => ({
-        couponTemplate: tx.select().from(couponTemplates).where(eq(couponTemplates.id, id)).get() ?? null,
-        userErrors: [],
-      }),
-    }),
-  );
+  const call = { actor, key: input.idempotencyKey, operation: 'createCouponTemplate', request, now };
+  const refuse = (error: UserError): CreateCouponTemplateResult => ({ couponTemplate: null, userErrors: [error] });
+  return idempotentTransaction(db, call, (tx) => ({
+    entities: { couponTemplate: couponTemplates },
+    attempt: () => attemptCreateTemplate(tx, now, input),
+    refuse,
+  }));
 }
 
 function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTemplateInput): CreateCouponTemplateResult {
@@ -165,15 +120,15 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
   c.require(merchantExists(tx, input.merchantId), 'merchantId', `No merchant ${input.merchantId}.`);
   c.title(input.title);
   if (input.kind === 'FIXED_AMOUNT') {
-    c.intBetween(input.faceValueFen, 'faceValueFen', 1, MAX_FEN);
+    c.fen(input.faceValueFen, 'faceValueFen', 1);
     c.require(input.percentOff == null, 'percentOff', 'percentOff is only for PERCENT_OFF coupons.');
     c.require(input.capFen == null, 'capFen', 'capFen is only for PERCENT_OFF coupons.');
   } else {
     c.intBetween(input.percentOff, 'percentOff', 1, 99);
     c.require(input.faceValueFen == null, 'faceValueFen', 'faceValueFen is only for FIXED_AMOUNT coupons.');
-    if (input.capFen != null) c.intBetween(input.capFen, 'capFen', 1, MAX_FEN);
+    if (input.capFen != null) c.fen(input.capFen, 'capFen', 1);
   }
-  c.intBetween(input.minSpendFen ?? 0, 'minSpendFen', 0, MAX_FEN);
+  c.fen(input.minSpendFen ?? 0, 'minSpendFen', 0);
   c.intBetween(input.totalStock, 'totalStock', 1, 10_000_000);
   c.intBetween(input.perUserLimit ?? 1, 'perUserLimit', 1, 100);
   c.window(input.claimStartsAt, input.claimEndsAt, now, ['claimStartsAt', 'claimEndsAt']);
@@ -204,11 +159,11 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
   return { couponTemplate, userErrors: [] };
 }
 
-/** Validates and stores a new group-buy campaign for `caller` (who stores the optional idempotency key). */
+/** Validates and stores a new group-buy campaign for the actor's merchant, as `createCouponTemplate`. */
 export function createGroupBuyCampaign(
   db: OffersDb,
   now: Date,
-  caller: string,
+  actor: MerchantActor,
   input: CreateGroupBuyCampaignInput,
 ): CreateGroupBuyCampaignResult {
   const request = {
@@ -221,20 +176,13 @@ export function createGroupBuyCampaign(
     startsAt: input.startsAt.getTime(),
     endsAt: input.endsAt.getTime(),
   };
-  const call = { caller, key: input.idempotencyKey, operation: 'createGroupBuyCampaign', request, now };
-  return createOnce(
-    db,
-    call,
-    (error): CreateGroupBuyCampaignResult => ({ groupBuyCampaign: null, userErrors: [error] }),
-    (tx) => ({
-      attempt: () => attemptCreateCampaign(tx, now, input),
-      createdId: (result) => result.groupBuyCampaign?.id ?? '',
-      replay: (id) => ({
-        groupBuyCampaign: tx.select().from(groupBuyCampaigns).where(eq(groupBuyCampaigns.id, id)).get() ?? null,
-        userErrors: [],
-      }),
-    }),
-  );
+  const call = { actor, key: input.idempotencyKey, operation: 'createGroupBuyCampaign', request, now };
+  const refuse = (error: UserError): CreateGroupBuyCampaignResult => ({ groupBuyCampaign: null, userErrors: [error] });
+  return idempotentTransaction(db, call, (tx) => ({
+    entities: { groupBuyCampaign: groupBuyCampaigns },
+    attempt: () => attemptCreateCampaign(tx, now, input),
+    refuse,
+  }));
 }
 
 function attemptCreateCampaign(
@@ -247,8 +195,8 @@ function attemptCreateCampaign(
   c.title(input.title);
   c.intBetween(input.groupSize, 'groupSize', 2, 100);
   const errorsBeforePrices = c.errors.length;
-  c.intBetween(input.originalPriceFen, 'originalPriceFen', 1, MAX_FEN);
-  c.intBetween(input.groupPriceFen, 'groupPriceFen', 1, MAX_FEN);
+  c.fen(input.originalPriceFen, 'originalPriceFen', 1);
+  c.fen(input.groupPriceFen, 'groupPriceFen', 1);
   // Compared only when both are in range: one error per field, the one the client should fix first.
   if (c.errors.length === errorsBeforePrices) {
     c.require(

@@ -1,23 +1,15 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { UserActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
+import type { JoinGroupBuyInput, StartGroupBuyInput } from '../__generated__/resolvers-types.ts';
 import type { GroupBuyCampaignRow, GroupBuyGroupRow, OffersDb, OffersTx } from '../context.ts';
 import { groupBuyCampaigns, groupBuyGroups, groupBuyMembers } from '../tables.ts';
 import { settle } from './settle.ts';
 
 const MINUTE_MS = 60_000;
-
-export interface StartGroupBuyInput {
-  campaignId: string;
-  idempotencyKey: string;
-}
-
-export interface JoinGroupBuyInput {
-  groupId: string;
-  idempotencyKey: string;
-}
 
 export interface GroupBuyResult {
   group: GroupBuyGroupRow | null;
@@ -25,23 +17,6 @@ export interface GroupBuyResult {
 }
 
 const failed = (error: UserError): GroupBuyResult => ({ group: null, userErrors: [error] });
-
-/** Runs a group-buy step idempotently in one immediate transaction; replays return the group as it is now. */
-function idempotentGroupStep(
-  db: OffersDb,
-  now: Date,
-  entry: { caller: string; key: string; operation: string; request: unknown },
-  attempt: (tx: OffersTx) => GroupBuyResult,
-): GroupBuyResult {
-  return idempotentTransaction(db, { ...entry, now }, failed, (tx) => ({
-    attempt: () => attempt(tx),
-    remember: (result) => ({ groupId: result.group?.id ?? '' }),
-    replay: ({ groupId }: { groupId: string }) => ({
-      group: tx.select().from(groupBuyGroups).where(eq(groupBuyGroups.id, groupId)).get() ?? null,
-      userErrors: [],
-    }),
-  }));
-}
 
 /** NOT_STARTED / ENDED when the campaign does not take members at `now`. */
 function windowError(campaign: GroupBuyCampaignRow, now: Date, field: string[]): UserError | null {
@@ -59,39 +34,51 @@ function windowError(campaign: GroupBuyCampaignRow, now: Date, field: string[]):
 export function startGroupBuy(
   db: OffersDb,
   now: Date,
-  userId: string,
+  actor: UserActor,
   input: StartGroupBuyInput,
   options: RuleOptions = {},
 ): GroupBuyResult {
   const request = { campaignId: input.campaignId };
-  const entry = { caller: userId, key: input.idempotencyKey, operation: 'startGroupBuy', request };
-  return idempotentGroupStep(db, now, entry, (tx) => {
-    const field = ['input', 'campaignId'];
-    const campaign = tx.select().from(groupBuyCampaigns).where(eq(groupBuyCampaigns.id, input.campaignId)).get();
-    if (!campaign) return failed(userError('NOT_FOUND', `No group-buy campaign ${input.campaignId}.`, field));
-    const closed = windowError(campaign, now, field);
-    if (closed) return failed(closed);
-    const expiresAt = Math.min(now.getTime() + campaign.fillWithinMinutes * MINUTE_MS, campaign.endsAt.getTime());
-    const group = tx
-      .insert(groupBuyGroups)
-      .values({
-        id: newId('gbg'),
-        campaignId: campaign.id,
-        leaderId: userId,
-        status: 'FORMING',
-        groupSize: campaign.groupSize,
-        memberCount: 1,
-        createdAt: now,
-        expiresAt: new Date(expiresAt),
-      })
-      .returning()
-      .get();
-    options.afterStep?.('group-created');
-    tx.insert(groupBuyMembers)
-      .values({ groupId: group.id, userId, position: 1, paidFen: campaign.groupPriceFen, joinedAt: now })
-      .run();
-    return { group, userErrors: [] };
-  });
+  const call = { actor, key: input.idempotencyKey, operation: 'startGroupBuy', request, now };
+  return idempotentTransaction(db, call, (tx) => ({
+    entities: { group: groupBuyGroups },
+    attempt: () => attemptStart(tx, now, actor.userId, input.campaignId, options),
+    refuse: failed,
+  }));
+}
+
+function attemptStart(
+  tx: OffersTx,
+  now: Date,
+  userId: string,
+  campaignId: string,
+  options: RuleOptions,
+): GroupBuyResult {
+  const field = ['input', 'campaignId'];
+  const campaign = tx.select().from(groupBuyCampaigns).where(eq(groupBuyCampaigns.id, campaignId)).get();
+  if (!campaign) return failed(userError('NOT_FOUND', `No group-buy campaign ${campaignId}.`, field));
+  const closed = windowError(campaign, now, field);
+  if (closed) return failed(closed);
+  const expiresAt = Math.min(now.getTime() + campaign.fillWithinMinutes * MINUTE_MS, campaign.endsAt.getTime());
+  const group = tx
+    .insert(groupBuyGroups)
+    .values({
+      id: newId('gbg'),
+      campaignId: campaign.id,
+      leaderId: userId,
+      status: 'FORMING',
+      groupSize: campaign.groupSize,
+      memberCount: 1,
+      createdAt: now,
+      expiresAt: new Date(expiresAt),
+    })
+    .returning()
+    .get();
+  options.afterStep?.('group-created');
+  tx.insert(groupBuyMembers)
+    .values({ groupId: group.id, userId, position: 1, paidFen: campaign.groupPriceFen, joinedAt: now })
+    .run();
+  return { group, userErrors: [] };
 }
 
 /**
@@ -103,13 +90,17 @@ export function startGroupBuy(
 export function joinGroupBuy(
   db: OffersDb,
   now: Date,
-  userId: string,
+  actor: UserActor,
   input: JoinGroupBuyInput,
   options: RuleOptions = {},
 ): GroupBuyResult {
   const request = { groupId: input.groupId };
-  const entry = { caller: userId, key: input.idempotencyKey, operation: 'joinGroupBuy', request };
-  return idempotentGroupStep(db, now, entry, (tx) => attemptJoin(tx, now, userId, input.groupId, options));
+  const call = { actor, key: input.idempotencyKey, operation: 'joinGroupBuy', request, now };
+  return idempotentTransaction(db, call, (tx) => ({
+    entities: { group: groupBuyGroups },
+    attempt: () => attemptJoin(tx, now, actor.userId, input.groupId, options),
+    refuse: failed,
+  }));
 }
 
 function attemptJoin(tx: OffersTx, now: Date, userId: string, groupId: string, options: RuleOptions): GroupBuyResult {

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
+import { SYSTEM, type SystemActor } from '../../shared/actors.ts';
 import type { SubgraphJob } from '../../shared/jobs.ts';
 import type { OffersDb } from '../context.ts';
 import { coupons, groupBuyGroups, groupBuyMembers } from '../tables.ts';
@@ -10,7 +11,7 @@ const CHUNK = 500;
  * Fails every group still FORMING past its deadline and refunds all its members, in one transaction.
  * Idempotent: a failed group is no longer FORMING, and a refunded member keeps its first `refunded_at`.
  */
-export function expireGroupBuys(db: OffersDb, now: Date): { processed: number } {
+export function expireGroupBuys(db: OffersDb, now: Date, _actor: SystemActor): { processed: number } {
   return db.transaction(
     (tx) => {
       const ids = tx
@@ -37,7 +38,7 @@ export function expireGroupBuys(db: OffersDb, now: Date): { processed: number } 
 }
 
 /** Marks every unused coupon past its expiry EXPIRED (reads already show it so; this makes the rows agree). */
-export function expireCoupons(db: OffersDb, now: Date): { processed: number } {
+export function expireCoupons(db: OffersDb, now: Date, _actor: SystemActor): { processed: number } {
   const result = db
     .update(coupons)
     .set({ status: 'EXPIRED' })
@@ -47,7 +48,7 @@ export function expireCoupons(db: OffersDb, now: Date): { processed: number } {
 }
 
 /** The offers deadline rules, run by the in-process scheduler and `npm run jobs -- run-once`. */
-export const offersJobs: readonly SubgraphJob[] = [
-  { name: 'group-buy-expiry', intervalMs: MINUTE_MS, run: (db, now) => expireGroupBuys(db as OffersDb, now) },
-  { name: 'coupon-expiry', intervalMs: 5 * MINUTE_MS, run: (db, now) => expireCoupons(db as OffersDb, now) },
+export const offersJobs: readonly SubgraphJob<OffersDb>[] = [
+  { name: 'group-buy-expiry', intervalMs: MINUTE_MS, run: (db, now) => expireGroupBuys(db, now, SYSTEM) },
+  { name: 'coupon-expiry', intervalMs: 5 * MINUTE_MS, run: (db, now) => expireCoupons(db, now, SYSTEM) },
 ];

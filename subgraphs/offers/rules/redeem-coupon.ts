@@ -1,31 +1,20 @@
 import { and, eq, gt } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
+import { type MerchantActor, notActingFor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
-import { idempotentTransaction } from '../../shared/idempotency.ts';
-import { isFenBetween, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
-import type { CommissionRow, CouponRow, CouponTemplateRow, OffersDb, OffersTx } from '../context.ts';
+import { idempotentTransaction, type ReplayedRows } from '../../shared/idempotency.ts';
+import { invalidAmount, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
+import type { RedeemCouponInput } from '../__generated__/resolvers-types.ts';
+import type { CouponTemplateRow, OffersDb, OffersTx, RedeemCouponPayloadRow } from '../context.ts';
 import { commissions, coupons, couponTemplates, storeMerchants } from '../tables.ts';
 import { settle } from './settle.ts';
 import { couponStatus } from './status.ts';
 
 const OPERATION = 'redeemCoupon';
+/** What a redemption's key stores the ids of (`{ couponId, commissionId }`). */
+const REDEEMED = { coupon: coupons, commission: commissions };
 
-export interface RedeemCouponInput {
-  couponId: string;
-  storeId: string;
-  orderAmountFen: number;
-  idempotencyKey: string;
-}
-
-export interface RedeemCouponResult {
-  coupon: CouponRow | null;
-  discountFen: number | null;
-  payableFen: number | null;
-  commission: CommissionRow | null;
-  userErrors: UserError[];
-}
-
-const failed = (error: UserError): RedeemCouponResult => ({
+const failed = (error: UserError): RedeemCouponPayloadRow => ({
   coupon: null,
   discountFen: null,
   payableFen: null,
@@ -49,49 +38,50 @@ export function couponDiscountFen(
 /**
  * A store redeems a user's coupon on an order: checks store, status, expiry and minimum spend, marks the
  * coupon REDEEMED, settles the payable amount to the merchant and records the platform fee — all in one
- * immediate transaction. Who may do this (merchant:offers for the coupon's merchant) is checked by the caller.
+ * immediate transaction. The resolver made the actor: merchant:offers for the coupon's merchant.
  */
 export function redeemCoupon(
   db: OffersDb,
   now: Date,
-  caller: string,
+  actor: MerchantActor,
   input: RedeemCouponInput,
   options: RuleOptions = {},
-): RedeemCouponResult {
+): RedeemCouponPayloadRow {
   // idempotentTransaction refuses a bad key first; every other check is in the attempt, after the replay, so a
   // refusal is stored under the key and a retry of an accepted redemption replays it whatever rule came since.
   const { idempotencyKey: key, ...request } = input;
-  return idempotentTransaction(db, { caller, key, operation: OPERATION, request, now }, failed, (tx) => ({
-    attempt: () => attemptRedeem(tx, now, input, options),
-    remember: (result) => ({ couponId: input.couponId, commissionId: result.commission?.id ?? '' }),
-    replay: ({ couponId, commissionId }: { couponId: string; commissionId: string }) => {
-      const coupon = tx.select().from(coupons).where(eq(coupons.id, couponId)).get() ?? null;
-      return {
-        coupon,
-        discountFen: coupon?.discountFen ?? null,
-        payableFen: coupon?.payableFen ?? null,
-        commission: tx.select().from(commissions).where(eq(commissions.id, commissionId)).get() ?? null,
-        userErrors: [],
-      };
-    },
+  return idempotentTransaction(db, { actor, key, operation: OPERATION, request, now }, (tx) => ({
+    entities: REDEEMED,
+    attempt: () => attemptRedeem(tx, now, actor, input, options),
+    refuse: failed,
+    // The amounts are not entities: they are read back from the redeemed coupon.
+    replay: ({ coupon, commission }: ReplayedRows<typeof REDEEMED>) => ({
+      coupon,
+      discountFen: coupon?.discountFen ?? null,
+      payableFen: coupon?.payableFen ?? null,
+      commission,
+      userErrors: [],
+    }),
   }));
 }
 
-function attemptRedeem(tx: OffersTx, now: Date, input: RedeemCouponInput, options: RuleOptions): RedeemCouponResult {
+function attemptRedeem(
+  tx: OffersTx,
+  now: Date,
+  actor: MerchantActor,
+  input: RedeemCouponInput,
+  options: RuleOptions,
+): RedeemCouponPayloadRow {
   // Bounded so that no sum of settlements (a live stream's sales, a merchant's takings) can leave SafeInt.
-  if (!isFenBetween(input.orderAmountFen, 1, MAX_FEN)) {
-    return failed(
-      userError('INVALID_INPUT', `orderAmountFen must be a whole number of fen from 1 to ${MAX_FEN}.`, [
-        'input',
-        'orderAmountFen',
-      ]),
-    );
-  }
+  const badAmount = invalidAmount(input.orderAmountFen, 'orderAmountFen', { max: MAX_FEN });
+  if (badAmount) return failed(badAmount);
   const coupon = tx.select().from(coupons).where(eq(coupons.id, input.couponId)).get();
   const template = coupon && tx.select().from(couponTemplates).where(eq(couponTemplates.id, coupon.templateId)).get();
   if (!coupon || !template) {
     return failed(userError('NOT_FOUND', `No coupon ${input.couponId}: check the id.`, ['input', 'couponId']));
   }
+  // The resolver made the actor from the coupon it saw; inside the transaction the coupon must still be its merchant's.
+  if (template.merchantId !== actor.merchantId) throw notActingFor(template.merchantId);
   const store = tx.select().from(storeMerchants).where(eq(storeMerchants.storeId, input.storeId)).get();
   if (!store) return failed(userError('NOT_FOUND', `No store ${input.storeId}: check the id.`, ['input', 'storeId']));
   if (store.merchantId !== template.merchantId) {

@@ -2,17 +2,14 @@ import { eq } from 'drizzle-orm';
 import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { commissionFen } from '../../shared/money.ts';
-import type { CommissionRow, OffersTx } from '../context.ts';
+import type { CommissionRow, OffersTx, SettlementRow } from '../context.ts';
 import { commissions, merchantTerms, settlements } from '../tables.ts';
 
 /** What is being settled to a merchant, once per source (unique on source kind and id). */
-export interface SettlementSource {
-  merchantId: string;
-  sourceKind: 'COUPON_REDEMPTION' | 'GROUP_BUY';
-  sourceId: string;
-  amountFen: number;
-  liveStreamId: string | null;
-}
+export type SettlementSource = Pick<
+  SettlementRow,
+  'merchantId' | 'sourceKind' | 'sourceId' | 'amountFen' | 'liveStreamId'
+>;
 
 /** The merchant's settlement rate; a merchant without terms is a broken seed, not a user error. */
 function settlementRateBps(tx: OffersTx, merchantId: string): number {

@@ -1,9 +1,7 @@
 import { and, eq, gt, lte, or, type SQL } from 'drizzle-orm';
+import type { CouponStatus, CouponTemplateStatus } from '../__generated__/resolvers-types.ts';
 import type { CouponRow, CouponTemplateRow } from '../context.ts';
 import { coupons } from '../tables.ts';
-
-export type CouponStatus = CouponRow['status'];
-export type CouponTemplateStatus = 'UPCOMING' | 'ACTIVE' | 'SOLD_OUT' | 'ENDED';
 
 /** A template's status at `now`: the claim window first, then the stock. */
 export function templateStatus(

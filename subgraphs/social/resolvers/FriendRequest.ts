@@ -1,12 +1,14 @@
+import { asUser } from '../../shared/actors.ts';
+import { loadExisting } from '../../shared/connection.ts';
+import type { FriendRequestResolvers } from '../__generated__/resolvers-types.ts';
 import { assertRequestParty } from '../access.ts';
-import type { FriendRequestRow, SocialContext } from '../context.ts';
 
-export const FriendRequest = {
-  __resolveReference: async (ref: { id: string }, ctx: SocialContext) => {
+export const FriendRequest: FriendRequestResolvers = {
+  __resolveReference: async (ref, ctx) => {
     const request = await ctx.loaders.friendRequestById.load(ref.id);
-    if (request) assertRequestParty(ctx.identity, request);
+    if (request) assertRequestParty(asUser(ctx.identity), request);
     return request;
   },
-  from: (r: FriendRequestRow, _: unknown, ctx: SocialContext) => ctx.loaders.userById.load(r.fromUserId),
-  to: (r: FriendRequestRow, _: unknown, ctx: SocialContext) => ctx.loaders.userById.load(r.toUserId),
+  from: (r, _, ctx) => loadExisting(ctx.loaders.userById, r.fromUserId, 'User'),
+  to: (r, _, ctx) => loadExisting(ctx.loaders.userById, r.toUserId, 'User'),
 };

@@ -1,4 +1,7 @@
+import { asUser } from '../../shared/actors.ts';
+import { loadExisting } from '../../shared/connection.ts';
 import { toMoney } from '../../shared/money.ts';
+import type { GroupPaymentResolvers } from '../__generated__/resolvers-types.ts';
 import { assertGroupPaymentMember } from '../access.ts';
 import type { GroupPaymentRow, SocialContext } from '../context.ts';
 
@@ -8,17 +11,17 @@ export async function visibleGroupPayment(ctx: SocialContext, id: string): Promi
     ctx.loaders.groupPaymentById.load(id),
     ctx.loaders.sharesByGroupPaymentId.load(id),
   ]);
-  if (payment) assertGroupPaymentMember(ctx.identity, payment, shares);
+  if (payment) assertGroupPaymentMember(asUser(ctx.identity), payment, shares);
   return payment;
 }
 
-export const GroupPayment = {
-  __resolveReference: (ref: { id: string }, ctx: SocialContext) => visibleGroupPayment(ctx, ref.id),
-  organizer: (gp: GroupPaymentRow, _: unknown, ctx: SocialContext) => ctx.loaders.userById.load(gp.organizerId),
-  total: (gp: GroupPaymentRow) => toMoney(gp.totalFen),
+export const GroupPayment: GroupPaymentResolvers = {
+  __resolveReference: (ref, ctx) => visibleGroupPayment(ctx, ref.id),
+  organizer: (gp, _, ctx) => loadExisting(ctx.loaders.userById, gp.organizerId, 'User'),
+  total: (gp) => toMoney(gp.totalFen),
   // The store lives in the merchants subgraph; the gateway resolves it from this reference.
-  store: (gp: GroupPaymentRow) => (gp.storeId ? { __typename: 'Store', id: gp.storeId } : null),
-  shares: (gp: GroupPaymentRow, _: unknown, ctx: SocialContext) => ctx.loaders.sharesByGroupPaymentId.load(gp.id),
-  paidCount: async (gp: GroupPaymentRow, _: unknown, ctx: SocialContext) =>
+  store: (gp) => (gp.storeId ? { __typename: 'Store', id: gp.storeId } : null),
+  shares: (gp, _, ctx) => ctx.loaders.sharesByGroupPaymentId.load(gp.id),
+  paidCount: async (gp, _, ctx) =>
     (await ctx.loaders.sharesByGroupPaymentId.load(gp.id)).filter((share) => share.paidAt !== null).length,
 };

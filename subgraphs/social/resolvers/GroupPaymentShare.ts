@@ -1,8 +1,9 @@
+import { loadExisting } from '../../shared/connection.ts';
 import { toMoney } from '../../shared/money.ts';
-import type { ShareRow, SocialContext } from '../context.ts';
+import type { GroupPaymentShareResolvers } from '../__generated__/resolvers-types.ts';
 
-export const GroupPaymentShare = {
-  user: (share: ShareRow, _: unknown, ctx: SocialContext) => ctx.loaders.userById.load(share.userId),
-  amount: (share: ShareRow) => toMoney(share.amountFen),
-  paid: (share: ShareRow) => share.paidAt !== null,
+export const GroupPaymentShare: GroupPaymentShareResolvers = {
+  user: (share, _, ctx) => loadExisting(ctx.loaders.userById, share.userId, 'User'),
+  amount: (share) => toMoney(share.amountFen),
+  paid: (share) => share.paidAt !== null,
 };

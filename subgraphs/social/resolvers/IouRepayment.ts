@@ -1,5 +1,6 @@
 import { toMoney } from '../../shared/money.ts';
+import type { IouRepaymentResolvers } from '../__generated__/resolvers-types.ts';
 
-export const IouRepayment = {
-  amount: (repayment: { amountFen: number }) => toMoney(repayment.amountFen),
+export const IouRepayment: IouRepaymentResolvers = {
+  amount: (repayment) => toMoney(repayment.amountFen),
 };

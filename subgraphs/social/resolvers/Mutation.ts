@@ -1,49 +1,30 @@
-import { requireUser } from '../access.ts';
-import type { SocialContext } from '../context.ts';
+import { asUser } from '../../shared/actors.ts';
+import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import { type FriendRequestResponse, removeFriend, requestFriend, respondToFriendRequest } from '../rules/friends.ts';
-import {
-  type CreateGroupPaymentInput,
-  cancelGroupPayment,
-  createGroupPayment,
-  type PayGroupPaymentShareInput,
-  payGroupPaymentShare,
-} from '../rules/group-payments.ts';
-import { type CreateIouInput, createIou, type RepayIouInput, repayIou, respondToIou } from '../rules/ious.ts';
+import { cancelGroupPayment, createGroupPayment, payGroupPaymentShare } from '../rules/group-payments.ts';
+import { createIou, repayIou, respondToIou } from '../rules/ious.ts';
 
+/** Accept, decline and cancel differ only in how the request ends. */
 const respond =
-  (response: FriendRequestResponse) =>
-  (_: unknown, { requestId }: { requestId: string }, ctx: SocialContext) =>
-    respondToFriendRequest(ctx.db, ctx.clock.now(), { viewerId: requireUser(ctx.identity), requestId, response });
+  (response: FriendRequestResponse): MutationResolvers['acceptFriendRequest'] =>
+  (_, { requestId }, ctx) =>
+    respondToFriendRequest(ctx.db, ctx.clock.now(), asUser(ctx.identity), { requestId, response });
 
-/** A mutation changed a group payment's shares: later fields of this request must not read a cached list. */
-function fresh<T extends { groupPayment: { id: string } | null }>(ctx: SocialContext, result: T): T {
-  if (result.groupPayment) ctx.loaders.sharesByGroupPaymentId.clear(result.groupPayment.id);
-  return result;
-}
-
-export const Mutation = {
-  requestFriend: (_: unknown, { userId }: { userId: string }, ctx: SocialContext) =>
-    requestFriend(ctx.db, ctx.clock.now(), { viewerId: requireUser(ctx.identity), userId }),
+// Every social mutation acts for the signed-in user: partner keys and anonymous callers are UNAUTHENTICATED.
+export const Mutation: MutationResolvers = {
+  requestFriend: (_, args, ctx) => requestFriend(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
   acceptFriendRequest: respond('ACCEPTED'),
   declineFriendRequest: respond('DECLINED'),
   cancelFriendRequest: respond('CANCELLED'),
-  removeFriend: (_: unknown, { userId }: { userId: string }, ctx: SocialContext) =>
-    removeFriend(ctx.db, { viewerId: requireUser(ctx.identity), userId }),
-  createIou: (_: unknown, { input }: { input: CreateIouInput }, ctx: SocialContext) =>
-    createIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input),
-  confirmIou: (_: unknown, { iouId }: { iouId: string }, ctx: SocialContext) =>
-    respondToIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), { iouId, response: 'ACTIVE' }),
-  declineIou: (_: unknown, { iouId }: { iouId: string }, ctx: SocialContext) =>
-    respondToIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), { iouId, response: 'DECLINED' }),
-  repayIou: (_: unknown, { input }: { input: RepayIouInput }, ctx: SocialContext) => {
-    const result = repayIou(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input);
-    if (result.iou) ctx.loaders.repaymentsByIouId.clear(result.iou.id);
-    return result;
-  },
-  createGroupPayment: (_: unknown, { input }: { input: CreateGroupPaymentInput }, ctx: SocialContext) =>
-    fresh(ctx, createGroupPayment(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input)),
-  payGroupPaymentShare: (_: unknown, { input }: { input: PayGroupPaymentShareInput }, ctx: SocialContext) =>
-    fresh(ctx, payGroupPaymentShare(ctx.db, ctx.clock.now(), requireUser(ctx.identity), input)),
-  cancelGroupPayment: (_: unknown, { id }: { id: string }, ctx: SocialContext) =>
-    fresh(ctx, cancelGroupPayment(ctx.db, ctx.clock.now(), requireUser(ctx.identity), id)),
+  removeFriend: (_, args, ctx) => removeFriend(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
+  createIou: (_, { input }, ctx) => createIou(ctx.db, ctx.clock.now(), asUser(ctx.identity), input),
+  confirmIou: (_, { iouId }, ctx) =>
+    respondToIou(ctx.db, ctx.clock.now(), asUser(ctx.identity), { iouId, response: 'ACTIVE' }),
+  declineIou: (_, { iouId }, ctx) =>
+    respondToIou(ctx.db, ctx.clock.now(), asUser(ctx.identity), { iouId, response: 'DECLINED' }),
+  repayIou: (_, { input }, ctx) => repayIou(ctx.db, ctx.clock.now(), asUser(ctx.identity), input),
+  createGroupPayment: (_, { input }, ctx) => createGroupPayment(ctx.db, ctx.clock.now(), asUser(ctx.identity), input),
+  payGroupPaymentShare: (_, { input }, ctx) =>
+    payGroupPaymentShare(ctx.db, ctx.clock.now(), asUser(ctx.identity), input),
+  cancelGroupPayment: (_, args, ctx) => cancelGroupPayment(ctx.db, ctx.clock.now(), asUser(ctx.identity), args),
 };

@@ -1,28 +1,25 @@
-import { type PageArgs, parsePage } from '../../shared/connection.ts';
-import { requireUser } from '../access.ts';
-import type { SocialContext } from '../context.ts';
+import { asUser } from '../../shared/actors.ts';
+import { parsePage } from '../../shared/connection.ts';
+import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { visibleGroupPayment } from './GroupPayment.ts';
 import { visibleIou } from './Iou.ts';
 
-type Id = { id: string };
-
-export const Query = {
-  me: (_: unknown, __: unknown, ctx: SocialContext) => ctx.loaders.userById.load(requireUser(ctx.identity)),
-  user: (_: unknown, { id }: Id, ctx: SocialContext) => ctx.loaders.userById.load(id),
+export const Query: QueryResolvers = {
+  me: (_, __, ctx) => ctx.loaders.userById.load(asUser(ctx.identity).userId),
+  user: (_, { id }, ctx) => ctx.loaders.userById.load(id),
   // A signed-in user first (UNAUTHENTICATED even for an unknown id), then only the parties see it.
-  iou: (_: unknown, { id }: Id, ctx: SocialContext) => {
-    requireUser(ctx.identity);
+  iou: (_, { id }, ctx) => {
+    asUser(ctx.identity);
     return visibleIou(ctx, id);
   },
-  groupPayment: (_: unknown, { id }: Id, ctx: SocialContext) => {
-    requireUser(ctx.identity);
+  groupPayment: (_, { id }, ctx) => {
+    asUser(ctx.identity);
     return visibleGroupPayment(ctx, id);
   },
-  friendRequests: (_: unknown, args: PageArgs & { direction?: 'INCOMING' | 'OUTGOING' | null }, ctx: SocialContext) => {
-    const me = requireUser(ctx.identity);
-    const page = parsePage(args);
+  friendRequests: (_, args, ctx) => {
+    const me = asUser(ctx.identity);
     const loader =
       args.direction === 'OUTGOING' ? ctx.loaders.pendingRequestsBySenderId : ctx.loaders.pendingRequestsByRecipientId;
-    return loader.load({ parentId: me, page });
+    return loader.load({ parentId: me.userId, page: parsePage(args) });
   },
 };

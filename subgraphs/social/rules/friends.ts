@@ -1,7 +1,14 @@
-import { and, eq, or } from 'drizzle-orm';
+import { and, eq, inArray, or } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
-import type { FriendRequestRow, SocialDb, UserRow } from '../context.ts';
+import type { UserActor } from '../../shared/actors.ts';
+import type {
+  FriendRequestStatus,
+  MutationAcceptFriendRequestArgs,
+  MutationRemoveFriendArgs,
+  MutationRequestFriendArgs,
+} from '../__generated__/resolvers-types.ts';
+import type { FriendRequestRow, SocialDb, SocialTx, UserRow } from '../context.ts';
 import { friendRequests, friendships, users } from '../tables.ts';
 
 export interface FriendRequestResult {
@@ -19,22 +26,24 @@ const fail = (code: string, message: string, field: string[]): FriendRequestResu
   userErrors: [userError(code, message, field)],
 });
 
-/** Whether `b` is among `a`'s friends (friendships are stored in both directions). */
-export function areFriends(db: SocialDb, a: string, b: string): boolean {
-  return !!db
-    .select({ a: friendships.userId })
+/** Which of `ids` are friends of `userId` (friendships are stored in both directions). */
+export function friendsAmong(tx: SocialTx, userId: string, ids: readonly string[]): Set<string> {
+  const rows = tx
+    .select({ id: friendships.friendId })
     .from(friendships)
-    .where(and(eq(friendships.userId, a), eq(friendships.friendId, b)))
-    .get();
+    .where(and(eq(friendships.userId, userId), inArray(friendships.friendId, [...ids])))
+    .all();
+  return new Set(rows.map((row) => row.id));
 }
 
-export function userExists(db: SocialDb, id: string): boolean {
-  return !!db.select({ id: users.id }).from(users).where(eq(users.id, id)).get();
+/** Whether a user (with a social profile) has this id. */
+export function userExists(tx: SocialTx, id: string): boolean {
+  return !!tx.select({ id: users.id }).from(users).where(eq(users.id, id)).get();
 }
 
 /** Stores the friendship in both directions; a repeat inserts nothing, so friend counts stay exact. */
-function befriend(db: SocialDb, a: string, b: string, now: Date): void {
-  db.insert(friendships)
+function befriend(tx: SocialTx, a: string, b: string, now: Date): void {
+  tx.insert(friendships)
     .values([
       { userId: a, friendId: b, createdAt: now },
       { userId: b, friendId: a, createdAt: now },
@@ -43,25 +52,29 @@ function befriend(db: SocialDb, a: string, b: string, now: Date): void {
     .run();
 }
 
+/** How a pending request ends: accepted or declined by its recipient, or cancelled by its sender. */
+export type FriendRequestResponse = Exclude<FriendRequestStatus, 'PENDING'>;
+
 /** Moves a pending request to ACCEPTED/DECLINED/CANCELLED; accepting also makes the two users friends. */
-function settle(db: SocialDb, request: FriendRequestRow, status: string, now: Date): FriendRequestRow {
-  const updated = db
+function settle(tx: SocialTx, request: FriendRequestRow, status: FriendRequestResponse, now: Date): FriendRequestRow {
+  const updated = tx
     .update(friendRequests)
     .set({ status, respondedAt: now })
     .where(and(eq(friendRequests.id, request.id), eq(friendRequests.status, 'PENDING')))
     .returning()
     .get();
-  if (status === 'ACCEPTED') befriend(db, request.fromUserId, request.toUserId, now);
+  if (status === 'ACCEPTED') befriend(tx, request.fromUserId, request.toUserId, now);
   return updated ?? request;
 }
 
-/** `viewer` asks `userId` to be friends; if `userId` already asked `viewer`, that request is accepted instead. */
+/** The user asks `userId` to be friends; if `userId` already asked them, that request is accepted instead. */
 export function requestFriend(
   db: SocialDb,
   now: Date,
-  input: { viewerId: string; userId: string },
+  user: UserActor,
+  { userId }: MutationRequestFriendArgs,
 ): FriendRequestResult {
-  const { viewerId, userId } = input;
+  const viewerId = user.userId;
   return db.transaction((tx) => {
     if (!userExists(tx, viewerId)) {
       return fail('NOT_FOUND', `Your account ${viewerId} has no social profile yet; sign in as an app user.`, []);
@@ -69,7 +82,7 @@ export function requestFriend(
     if (viewerId === userId)
       return fail('CANNOT_FRIEND_SELF', 'You cannot befriend yourself: pick another user.', ['userId']);
     if (!userExists(tx, userId)) return fail('NOT_FOUND', `No user ${userId}: check the id.`, ['userId']);
-    if (areFriends(tx, viewerId, userId)) {
+    if (friendsAmong(tx, viewerId, [userId]).has(userId)) {
       return fail('ALREADY_FRIENDS', `You and ${userId} are already friends; nothing to do.`, ['userId']);
     }
     const pending = tx
@@ -99,22 +112,20 @@ export function requestFriend(
   });
 }
 
-export type FriendRequestResponse = 'ACCEPTED' | 'DECLINED' | 'CANCELLED';
-
 /**
- * Accepts or declines (recipient only) or cancels (sender only) a pending request. A request the viewer may
+ * Accepts or declines (recipient only) or cancels (sender only) a pending request. A request the user may
  * not act on is reported as NOT_FOUND, so ids of other people's requests reveal nothing.
  */
 export function respondToFriendRequest(
   db: SocialDb,
   now: Date,
-  input: { viewerId: string; requestId: string; response: FriendRequestResponse },
+  user: UserActor,
+  { requestId, response }: MutationAcceptFriendRequestArgs & { response: FriendRequestResponse },
 ): FriendRequestResult {
-  const { viewerId, requestId, response } = input;
   return db.transaction((tx) => {
     const request = tx.select().from(friendRequests).where(eq(friendRequests.id, requestId)).get();
-    const actor = response === 'CANCELLED' ? request?.fromUserId : request?.toUserId;
-    if (!request || actor !== viewerId) {
+    const responder = response === 'CANCELLED' ? request?.fromUserId : request?.toUserId;
+    if (!request || responder !== user.userId) {
       const whose = response === 'CANCELLED' ? 'sent by you' : 'sent to you';
       return fail('NOT_FOUND', `No friend request ${requestId} ${whose}: list them with friendRequests.`, [
         'requestId',
@@ -129,9 +140,14 @@ export function respondToFriendRequest(
   });
 }
 
-/** Ends the friendship between the viewer and `userId`, for both of them. */
-export function removeFriend(db: SocialDb, input: { viewerId: string; userId: string }): RemoveFriendResult {
-  const { viewerId, userId } = input;
+/** Ends the friendship between the user and `userId`, for both of them (at any time: `now` is not recorded). */
+export function removeFriend(
+  db: SocialDb,
+  _now: Date,
+  user: UserActor,
+  { userId }: MutationRemoveFriendArgs,
+): RemoveFriendResult {
+  const viewerId = user.userId;
   return db.transaction((tx) => {
     const user = tx.select().from(users).where(eq(users.id, userId)).get();
     if (!user)

@@ -1,13 +1,20 @@
-import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { UserActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
-import { splitEvenly } from '../../shared/money.ts';
+import { invalidAmount, MAX_PERSONAL_FEN, splitEvenly } from '../../shared/money.ts';
+import { invalidParticipants } from '../../shared/participants.ts';
 import { characterCount, unsafeTextReason } from '../../shared/text.ts';
-import type { GroupPaymentRow, SocialDb } from '../context.ts';
-import { friendships, groupPaymentShares, groupPayments, storeDirectory } from '../tables.ts';
-import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';
+import type {
+  CreateGroupPaymentInput,
+  MutationCancelGroupPaymentArgs,
+  PayGroupPaymentShareInput,
+} from '../__generated__/resolvers-types.ts';
+import type { GroupPaymentRow, SocialDb, SocialTx } from '../context.ts';
+import { groupPaymentShares, groupPayments, storeDirectory } from '../tables.ts';
+import { friendsAmong } from './friends.ts';
 
 /** At most this many friends share one bill with the organizer. */
 export const MAX_PARTICIPANTS = 49;
@@ -18,54 +25,25 @@ export interface GroupPaymentResult {
   userErrors: UserError[];
 }
 
-export interface CreateGroupPaymentInput {
-  title: string;
-  totalFen: number;
-  /** The organizer's friends who share the bill, in join order; the organizer is added first. */
-  participantIds: string[];
-  storeId?: string | null;
-  idempotencyKey: string;
-}
-
-export interface PayGroupPaymentShareInput {
-  groupPaymentId: string;
-  idempotencyKey: string;
-}
-
 const failedWith = (userErrors: UserError[]): GroupPaymentResult => ({ groupPayment: null, userErrors });
 const failed = (code: string, message: string, field: string[]) => failedWith([userError(code, message, field)]);
 
 const refused = (error: UserError) => failedWith([error]);
 
-function paymentById(tx: SocialDb, id: string): GroupPaymentRow | null {
+function paymentById(tx: SocialTx, id: string): GroupPaymentRow | null {
   return tx.select().from(groupPayments).where(eq(groupPayments.id, id)).get() ?? null;
 }
 
-/** What an idempotency key stores for a group payment mutation, and how a repeat replays it: the payment as it is now. */
-const rememberPayment = (result: GroupPaymentResult) => ({ groupPaymentId: result.groupPayment?.id ?? '' });
-const replayPayment =
-  (tx: SocialDb) =>
-  ({ groupPaymentId }: { groupPaymentId: string }): GroupPaymentResult => ({
-    groupPayment: paymentById(tx, groupPaymentId),
-    userErrors: [],
-  });
-
 /** Every broken rule of a new group payment's input (one NOT_FRIENDS error per stranger), or none. */
-function invalidInput(tx: SocialDb, organizerId: string, input: CreateGroupPaymentInput): UserError[] {
+function invalidInput(tx: SocialTx, organizerId: string, input: CreateGroupPaymentInput): UserError[] {
   const length = characterCount(input.title.trim());
   if (length === 0 || length > MAX_TITLE_LENGTH) {
     return [userError('INVALID_INPUT', `title must be 1 to ${MAX_TITLE_LENGTH} characters.`, ['input', 'title'])];
   }
   const unsafeTitle = unsafeTextReason('title', input.title);
   if (unsafeTitle) return [userError('INVALID_INPUT', unsafeTitle, ['input', 'title'])];
-  if (!isValidAmount(input.totalFen)) {
-    return [
-      userError('INVALID_INPUT', `totalFen must be a whole number of fen from 1 to ${MAX_AMOUNT_FEN}.`, [
-        'input',
-        'totalFen',
-      ]),
-    ];
-  }
+  const badTotal = invalidAmount(input.totalFen, 'totalFen', { max: MAX_PERSONAL_FEN });
+  if (badTotal) return [badTotal];
   const { storeId } = input;
   if (storeId != null && !tx.select().from(storeDirectory).where(eq(storeDirectory.storeId, storeId)).get()) {
     return [
@@ -76,32 +54,16 @@ function invalidInput(tx: SocialDb, organizerId: string, input: CreateGroupPayme
     ];
   }
   const ids = input.participantIds;
-  if (ids.length === 0 || ids.length > MAX_PARTICIPANTS) {
-    return [
-      userError('INVALID_INPUT', `Share with 1 to ${MAX_PARTICIPANTS} friends (you are always included).`, [
-        'input',
-        'participantIds',
-      ]),
-    ];
-  }
-  const seen = new Set<string>([organizerId]);
-  for (const [i, id] of ids.entries()) {
-    if (seen.has(id)) {
-      const why = id === organizerId ? 'you always take a share, do not list yourself' : 'list each friend once';
-      return [
-        userError('DUPLICATE_PARTICIPANT', `${id} is listed twice: ${why}.`, ['input', 'participantIds', `${i}`]),
-      ];
-    }
-    seen.add(id);
-  }
-  const friends = new Set(
-    tx
-      .select({ id: friendships.friendId })
-      .from(friendships)
-      .where(and(eq(friendships.userId, organizerId), inArray(friendships.friendId, ids)))
-      .all()
-      .map((row) => row.id),
-  );
+  const badList = invalidParticipants(ids, {
+    field: 'participantIds',
+    callerId: organizerId,
+    max: MAX_PARTICIPANTS,
+    countMessage: `Share with 1 to ${MAX_PARTICIPANTS} friends (you are always included).`,
+    whyNotSelf: 'you always take a share, do not list yourself',
+    whyOnce: 'list each friend once',
+  });
+  if (badList) return [badList];
+  const friends = friendsAmong(tx, organizerId, ids);
   return ids.flatMap((id, i) =>
     friends.has(id)
       ? []
@@ -116,16 +78,17 @@ function invalidInput(tx: SocialDb, organizerId: string, input: CreateGroupPayme
 }
 
 /**
- * The caller splits a bill AA with friends: one share each, the organizer first, by `splitEvenly` (the
+ * The user splits a bill AA with friends: one share each, the organizer first, by `splitEvenly` (the
  * remainder fen go one each in join order). Same key and input: the first group payment, nothing new.
  */
 export function createGroupPayment(
   db: SocialDb,
   now: Date,
-  organizerId: string,
+  organizer: UserActor,
   input: CreateGroupPaymentInput,
   options: RuleOptions = {},
 ): GroupPaymentResult {
+  const organizerId = organizer.userId;
   const request = {
     title: input.title,
     totalFen: input.totalFen,
@@ -134,9 +97,16 @@ export function createGroupPayment(
   };
   return idempotentTransaction(
     db,
-    { caller: organizerId, key: input.idempotencyKey, operation: 'createGroupPayment', request, now },
-    refused,
+    {
+      actor: organizer,
+      key: input.idempotencyKey,
+      operation: 'createGroupPayment',
+      request,
+      now,
+    },
     (tx) => ({
+      entities: { groupPayment: groupPayments },
+      refuse: refused,
       attempt: () => {
         const errors = invalidInput(tx, organizerId, input);
         if (errors.length > 0) return failedWith(errors);
@@ -169,35 +139,32 @@ export function createGroupPayment(
           .run();
         return { groupPayment: payment, userErrors: [] };
       },
-      remember: rememberPayment,
-      replay: replayPayment(tx),
     }),
   );
 }
 
-/** The caller pays their own share; the payment is SETTLED when the last share is paid. */
+/** The user pays their own share; the payment is SETTLED when the last share is paid. */
 export function payGroupPaymentShare(
   db: SocialDb,
   now: Date,
-  userId: string,
+  user: UserActor,
   input: PayGroupPaymentShareInput,
   options: RuleOptions = {},
 ): GroupPaymentResult {
   const request = { groupPaymentId: input.groupPaymentId };
   return idempotentTransaction(
     db,
-    { caller: userId, key: input.idempotencyKey, operation: 'payGroupPaymentShare', request, now },
-    refused,
+    { actor: user, key: input.idempotencyKey, operation: 'payGroupPaymentShare', request, now },
     (tx) => ({
-      attempt: () => attemptPay(tx, now, userId, input.groupPaymentId, options),
-      remember: rememberPayment,
-      replay: replayPayment(tx),
+      entities: { groupPayment: groupPayments },
+      refuse: refused,
+      attempt: () => attemptPay(tx, now, user.userId, input.groupPaymentId, options),
     }),
   );
 }
 
 function attemptPay(
-  tx: SocialDb,
+  tx: SocialTx,
   now: Date,
   userId: string,
   groupPaymentId: string,
@@ -251,7 +218,13 @@ function attemptPay(
  * The organizer cancels a group payment nobody has paid into yet (the organizer's own share counts: once
  * anyone paid, money moved and the split stands). Anyone outside it gets NOT_FOUND.
  */
-export function cancelGroupPayment(db: SocialDb, now: Date, userId: string, id: string): GroupPaymentResult {
+export function cancelGroupPayment(
+  db: SocialDb,
+  now: Date,
+  organizer: UserActor,
+  { id }: MutationCancelGroupPaymentArgs,
+): GroupPaymentResult {
+  const userId = organizer.userId;
   return db.transaction(
     (tx) => {
       const payment = paymentById(tx, id);

@@ -1,9 +1,12 @@
 import { and, eq, gte, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { IouStatus } from '../__generated__/resolvers-types.ts';
+import type { IouRow } from '../context.ts';
 import { ious } from '../tables.ts';
 
-export type IouStatus = 'PENDING' | 'ACTIVE' | 'REPAID' | 'OVERDUE' | 'DECLINED';
+type IouStatusFields = Pick<IouRow, 'status' | 'dueAt' | 'principalFen' | 'repaidFen'>;
 
-type IouStatusFields = { status: string; dueAt: Date; principalFen: number; repaidFen: number };
+/** IOU states a borrower can still repay and is reminded of (OVERDUE is persisted by the overdue job, or derived). */
+export const REPAYABLE: IouStatus[] = ['ACTIVE', 'OVERDUE'];
 
 /**
  * The status clients see. The overdue job persists OVERDUE, but between its runs an ACTIVE IOU past due with
@@ -13,7 +16,7 @@ export function iouStatus(iou: IouStatusFields, now: Date): IouStatus {
   if (iou.status === 'ACTIVE' && iou.dueAt.getTime() < now.getTime() && iou.repaidFen < iou.principalFen) {
     return 'OVERDUE';
   }
-  return iou.status as IouStatus;
+  return iou.status;
 }
 
 /** ACTIVE IOUs past due with money outstanding: OVERDUE to readers, and what the overdue job persists. */

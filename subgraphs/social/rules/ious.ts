@@ -1,13 +1,22 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
+import type { UserActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
 import { beyondHorizonReason } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
-import type { IouRow, RepaymentRow, SocialDb } from '../context.ts';
+import { invalidAmount, MAX_PERSONAL_FEN } from '../../shared/money.ts';
+import type {
+  CreateIouInput,
+  IouStatus,
+  MutationConfirmIouArgs,
+  RepayIouInput,
+} from '../__generated__/resolvers-types.ts';
+import { isIouParty } from '../access.ts';
+import type { IouRepaymentRow, IouRow, SocialDb, SocialTx } from '../context.ts';
 import { iouRepayments, ious } from '../tables.ts';
-import { isValidAmount, MAX_AMOUNT_FEN } from './amounts.ts';
-import { areFriends, userExists } from './friends.ts';
+import { friendsAmong, userExists } from './friends.ts';
+import { REPAYABLE } from './iou-status.ts';
 
 /** The highest annual rate an IOU may carry: 24% (2400 bps). */
 export const MAX_ANNUAL_RATE_BPS = 2400;
@@ -18,53 +27,29 @@ export interface IouResult {
 }
 
 export interface RepayIouResult extends IouResult {
-  repayment: RepaymentRow | null;
+  repayment: IouRepaymentRow | null;
 }
 
-/** The borrower (the caller) asks the lender, a friend, to record a loan. */
-export interface CreateIouInput {
-  lenderId: string;
-  principalFen: number;
-  annualRateBps?: number | null;
-  dueDate: Date;
-  idempotencyKey: string;
-}
+const failed = (code: string, message: string, field: string[]): IouResult => refused(userError(code, message, field));
+const refused = (error: UserError): IouResult => ({ iou: null, userErrors: [error] });
 
-export interface RepayIouInput {
-  iouId: string;
-  amountFen: number;
-  idempotencyKey: string;
-}
-
-/** IOU states a borrower can still repay (OVERDUE is persisted by the overdue job, or derived before it runs). */
-const REPAYABLE = ['ACTIVE', 'OVERDUE'];
-
-const failed = (code: string, message: string, field: string[]): IouResult => ({
-  iou: null,
-  userErrors: [userError(code, message, field)],
-});
-
-function iouById(tx: SocialDb, id: string): IouRow | null {
+function iouById(tx: SocialTx, id: string): IouRow | null {
   return tx.select().from(ious).where(eq(ious.id, id)).get() ?? null;
 }
 
 /** Checks a new IOU's terms; the first broken rule, or null. */
-function invalidTerms(tx: SocialDb, now: Date, borrowerId: string, input: CreateIouInput): IouResult | null {
+function invalidTerms(tx: SocialTx, now: Date, borrowerId: string, input: CreateIouInput): IouResult | null {
   const { lenderId } = input;
   const lenderField = ['input', 'lenderId'];
   if (lenderId === borrowerId) {
     return failed('CANNOT_BORROW_FROM_SELF', 'Ask a friend: the lender must be someone other than you.', lenderField);
   }
   if (!userExists(tx, lenderId)) return failed('NOT_FOUND', `No user ${lenderId}: check the id.`, lenderField);
-  if (!areFriends(tx, borrowerId, lenderId)) {
+  if (!friendsAmong(tx, borrowerId, [lenderId]).has(lenderId)) {
     return failed('NOT_FRIENDS', `IOUs are between friends: befriend ${lenderId} first.`, lenderField);
   }
-  if (!isValidAmount(input.principalFen)) {
-    return failed('INVALID_INPUT', `principalFen must be a whole number of fen from 1 to ${MAX_AMOUNT_FEN}.`, [
-      'input',
-      'principalFen',
-    ]);
-  }
+  const badPrincipal = invalidAmount(input.principalFen, 'principalFen', { max: MAX_PERSONAL_FEN });
+  if (badPrincipal) return refused(badPrincipal);
   const rate = input.annualRateBps;
   if (rate != null && (!Number.isInteger(rate) || rate < 0 || rate > MAX_ANNUAL_RATE_BPS)) {
     return failed('INVALID_INPUT', `annualRateBps must be between 0 and ${MAX_ANNUAL_RATE_BPS} (24%).`, [
@@ -81,13 +66,13 @@ function invalidTerms(tx: SocialDb, now: Date, borrowerId: string, input: Create
 }
 
 /**
- * The caller borrows from a friend: records a PENDING IOU that the lender confirms or declines. Same key and
+ * The user borrows from a friend: records a PENDING IOU that the lender confirms or declines. Same key and
  * input: the IOU of the first request, nothing new.
  */
 export function createIou(
   db: SocialDb,
   now: Date,
-  borrowerId: string,
+  borrower: UserActor,
   input: CreateIouInput,
   options: RuleOptions = {},
 ): IouResult {
@@ -97,11 +82,13 @@ export function createIou(
     annualRateBps: input.annualRateBps ?? null,
     dueDate: input.dueDate.getTime(),
   };
+  const borrowerId = borrower.userId;
   return idempotentTransaction(
     db,
-    { caller: borrowerId, key: input.idempotencyKey, operation: 'createIou', request, now },
-    (error): IouResult => ({ iou: null, userErrors: [error] }),
+    { actor: borrower, key: input.idempotencyKey, operation: 'createIou', request, now },
     (tx) => ({
+      entities: { iou: ious },
+      refuse: refused,
       attempt: () => {
         const invalid = invalidTerms(tx, now, borrowerId, input);
         if (invalid) return invalid;
@@ -124,8 +111,6 @@ export function createIou(
         options.afterStep?.('iou-inserted');
         return { iou, userErrors: [] };
       },
-      remember: (result) => ({ iouId: result.iou?.id ?? '' }),
-      replay: ({ iouId }: { iouId: string }) => ({ iou: iouById(tx, iouId), userErrors: [] }),
     }),
   );
 }
@@ -137,23 +122,23 @@ export function createIou(
 export function respondToIou(
   db: SocialDb,
   now: Date,
-  viewerId: string,
-  input: { iouId: string; response: 'ACTIVE' | 'DECLINED' },
+  user: UserActor,
+  { iouId, response }: MutationConfirmIouArgs & { response: Extract<IouStatus, 'ACTIVE' | 'DECLINED'> },
 ): IouResult {
   return db.transaction(
     (tx) => {
-      const iou = iouById(tx, input.iouId);
-      if (!iou || (iou.lenderId !== viewerId && iou.borrowerId !== viewerId)) {
-        return failed('NOT_FOUND', `No IOU ${input.iouId} of yours: check the id.`, ['iouId']);
+      const iou = iouById(tx, iouId);
+      if (!iou || !isIouParty(user, iou)) {
+        return failed('NOT_FOUND', `No IOU ${iouId} of yours: check the id.`, ['iouId']);
       }
-      if (iou.lenderId !== viewerId) {
+      if (iou.lenderId !== user.userId) {
         return failed('NOT_LENDER', 'Only the lender confirms or declines an IOU: wait for them.', ['iouId']);
       }
-      const changes = input.response === 'ACTIVE' ? { confirmedAt: now } : { declinedAt: now };
+      const changes = response === 'ACTIVE' ? { confirmedAt: now } : { declinedAt: now };
       // Conditional on PENDING, so a confirm racing a decline (or another process) changes the IOU once.
       const updated = tx
         .update(ious)
-        .set({ status: input.response, ...changes })
+        .set({ status: response, ...changes })
         .where(and(eq(ious.id, iou.id), eq(ious.status, 'PENDING')))
         .returning()
         .get();
@@ -170,57 +155,50 @@ export function respondToIou(
 export function repayIou(
   db: SocialDb,
   now: Date,
-  viewerId: string,
+  borrower: UserActor,
   input: RepayIouInput,
   options: RuleOptions = {},
 ): RepayIouResult {
-  const none = { iou: null, repayment: null };
-  const fail = (error: UserError): RepayIouResult => ({ ...none, userErrors: [error] });
   const request = { iouId: input.iouId, amountFen: input.amountFen };
   return idempotentTransaction(
     db,
-    { caller: viewerId, key: input.idempotencyKey, operation: 'repayIou', request, now },
-    fail,
+    { actor: borrower, key: input.idempotencyKey, operation: 'repayIou', request, now },
     (tx) => ({
-      attempt: () => attemptRepay(tx, now, viewerId, input, options),
-      remember: (result) => ({ iouId: result.iou?.id ?? '', repaymentId: result.repayment?.id ?? '' }),
-      replay: ({ iouId, repaymentId }: { iouId: string; repaymentId: string }) => ({
-        iou: iouById(tx, iouId),
-        repayment: tx.select().from(iouRepayments).where(eq(iouRepayments.id, repaymentId)).get() ?? null,
-        userErrors: [],
-      }),
+      entities: { iou: ious, repayment: iouRepayments },
+      refuse: refusedRepayment,
+      attempt: () => attemptRepay(tx, now, borrower, input, options),
     }),
   );
 }
 
+const refusedRepayment = (error: UserError): RepayIouResult => ({ iou: null, repayment: null, userErrors: [error] });
+
 function attemptRepay(
-  tx: SocialDb,
+  tx: SocialTx,
   now: Date,
-  viewerId: string,
+  borrower: UserActor,
   input: RepayIouInput,
   options: RuleOptions,
 ): RepayIouResult {
-  const fail = (code: string, message: string, field: string[]): RepayIouResult => ({
-    iou: null,
-    repayment: null,
-    userErrors: [userError(code, message, ['input', ...field])],
-  });
+  const fail = (code: string, message: string, field: string): RepayIouResult =>
+    refusedRepayment(userError(code, message, ['input', field]));
   const iou = iouById(tx, input.iouId);
-  if (!iou || (iou.lenderId !== viewerId && iou.borrowerId !== viewerId)) {
-    return fail('NOT_FOUND', `No IOU ${input.iouId} of yours: check the id.`, ['iouId']);
+  if (!iou || !isIouParty(borrower, iou)) {
+    return fail('NOT_FOUND', `No IOU ${input.iouId} of yours: check the id.`, 'iouId');
   }
-  if (iou.borrowerId !== viewerId) return fail('NOT_BORROWER', 'Only the borrower repays an IOU.', ['iouId']);
+  if (iou.borrowerId !== borrower.userId) return fail('NOT_BORROWER', 'Only the borrower repays an IOU.', 'iouId');
   if (!REPAYABLE.includes(iou.status)) {
-    return fail('NOT_ACTIVE', `This IOU is ${iou.status.toLowerCase()}: only active or overdue IOUs are repaid.`, [
+    return fail(
+      'NOT_ACTIVE',
+      `This IOU is ${iou.status.toLowerCase()}: only active or overdue IOUs are repaid.`,
       'iouId',
-    ]);
+    );
   }
-  if (!isValidAmount(input.amountFen)) {
-    return fail('INVALID_INPUT', `amountFen must be a whole number of fen from 1 to ${MAX_AMOUNT_FEN}.`, ['amountFen']);
-  }
+  const badAmount = invalidAmount(input.amountFen, 'amountFen', { max: MAX_PERSONAL_FEN });
+  if (badAmount) return refusedRepayment(badAmount);
   const outstanding = iou.principalFen - iou.repaidFen;
   if (input.amountFen > outstanding) {
-    return fail('OVERPAYMENT', `Only ${outstanding} fen is outstanding: repay at most that.`, ['amountFen']);
+    return fail('OVERPAYMENT', `Only ${outstanding} fen is outstanding: repay at most that.`, 'amountFen');
   }
   const repayment = tx
     .insert(iouRepayments)

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { SUPERGRAPH_FILE } from '../schema/compose.ts';
-import { type Secrets, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/contract/index.ts';
-import { SUBGRAPHS } from '../subgraphs/index.ts';
-import type { Clock } from '../subgraphs/shared/context.ts';
-import { type StartedSubgraph, startSubgraph } from '../subgraphs/shared/server.ts';
-import { createAuthenticator } from './auth/authenticate.ts';
-import { createUserTokenVerifier, type UserTokenConfig } from './auth/user-token.ts';
-import { ApiKeyStore, keyDatabaseFile } from './keys/store.ts';
-import { type RunningGateway, startGateway } from './server.ts';
-import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
+import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
+import { createUserTokenVerifier, type UserTokenConfig } from '../../gateway/auth/user-token.ts';
+import { keyDatabaseFile } from '../../gateway/keys/database.ts';
+import { ApiKeyStore } from '../../gateway/keys/store.ts';
+import { type RunningGateway, startGateway } from '../../gateway/server.ts';
+import type { SubgraphFetchOptions } from '../../gateway/subgraph-fetch/config.ts';
+import { SUPERGRAPH_FILE } from '../../gateway/supergraph.ts';
+import { type Secrets, SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/index.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
+import type { Clock } from '../../subgraphs/shared/context.ts';
+import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 
 export interface LocalGraphOptions {
   dataDir: string;
@@ -41,8 +42,9 @@ export interface LocalGraph {
 }
 
 /**
- * Starts the four subgraphs and the gateway in this process, talking real HTTP to each other.
- * If any part fails to start, whatever did start is stopped before the error is rethrown.
+ * Starts the four subgraphs and the gateway in this process, talking real HTTP to each other: the whole graph
+ * for tests and the bench (`npm start` runs each part in a process of its own instead). If any part fails to
+ * start, whatever did start is stopped before the error is rethrown.
  */
 export async function startLocalGraph(options: LocalGraphOptions): Promise<LocalGraph> {
   // In start order; stopped in reverse, so the gateway goes first and the subgraphs it calls last.
@@ -68,7 +70,7 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
     // biome-ignore lint/suspicious/noExplicitAny: see LocalGraph
     const subgraphs = {} as Record<SubgraphName, StartedSubgraph<any>>;
     for (const name of SUBGRAPH_NAMES) {
-      const subgraph = await startSubgraph(SUBGRAPHS[name], {
+      const subgraph = await SUBGRAPHS[name].start({
         dataDir: options.dataDir,
         port: options.ports[name],
         subgraphSecret: options.secrets.subgraphSecret,

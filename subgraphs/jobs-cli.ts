@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
-import { resolveDataDir, SUBGRAPH_NAMES } from '../contract/settings.ts';
-import { SUBGRAPHS } from '../index.ts';
-import { runJobsOnce } from './jobs.ts';
-import { registerRunning } from './running.ts';
-import { openSubgraphDatabase } from './server.ts';
+import { resolveDataDir, SUBGRAPH_NAMES } from './contract/settings.ts';
+import { SUBGRAPHS } from './index.ts';
+import { registerRunning } from './shared/running.ts';
 
 /**
  * `npm run jobs -- run-once [--at ISO-TIME [--force]]`: applies every deadline rule of every subgraph once, as
@@ -37,14 +35,5 @@ if (now.getTime() > Date.now() + FUTURE_TOLERANCE_MS && !values.force) {
 // The jobs write the same databases a graph serves: registered (until exit) so that `seed --reset` refuses meanwhile.
 registerRunning(dataDir, 'jobs');
 for (const name of SUBGRAPH_NAMES) {
-  const definition = SUBGRAPHS[name];
-  if (!definition.jobs?.length) continue;
-  const database = openSubgraphDatabase(definition, dataDir);
-  try {
-    for (const run of runJobsOnce(definition.jobs, database.db, now)) {
-      console.log(`${name}\t${run.job}\t${run.processed}`);
-    }
-  } finally {
-    database.close();
-  }
+  for (const run of SUBGRAPHS[name].runJobsOnce(dataDir, now)) console.log(`${name}\t${run.job}\t${run.processed}`);
 }
