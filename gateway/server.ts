@@ -13,6 +13,7 @@ import { type Logger, pino } from 'pino';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../subgraphs/contract/index.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
+import { operationCacheSizeFromEnv } from './auth/cache.ts';
 import { reservedAliases } from './auth/filter-operation.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import type { GatewayContext } from './context.ts';
@@ -77,6 +78,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     metrics.registry,
     logger,
   );
+  // Per-operation caches (authorization results, costs): keyed by parsed document and access shape.
+  const operationCacheSize = operationCacheSizeFromEnv();
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
@@ -89,6 +92,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         ),
     }),
     readAccessPolicy(options.supergraphSdl),
+    operationCacheSize,
   );
   const app = express();
   const httpServer = http.createServer(app);
@@ -112,7 +116,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMs ?? 20_000 }),
       servedOperations(),
       checkedScalars(),
-      operationLimits(limits),
+      operationLimits(limits, operationCacheSize),
       observability(metrics, logger),
       ...(options.production
         ? [ApolloServerPluginLandingPageDisabled(), introspectionGuard()]

@@ -6,11 +6,20 @@ import type {
   GatewayInterface,
   GatewayLoadResult,
 } from '@apollo/server-gateway-interface';
-import { print } from 'graphql';
+import { type DocumentNode, type OperationDefinitionNode, print } from 'graphql';
+import type { Identity } from '../../subgraphs/contract/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { applyRemovals, removalErrors } from './apply-removals.ts';
-import { filterOperation } from './filter-operation.ts';
-import type { AccessPolicy } from './policy.ts';
+import { DEFAULT_OPERATION_CACHE_SIZE, LruMap, objectId } from './cache.ts';
+import { filterOperation, type RemovalPlan } from './filter-operation.ts';
+import { type AccessPolicy, accessShape } from './policy.ts';
+
+/** What one operation becomes for one access shape: its removals, and the operation the planner gets instead. */
+interface Authorized {
+  plan: RemovalPlan;
+  /** Absent when nothing is removed: the request goes to the planner as it came. */
+  filtered?: { document: DocumentNode; operation: OperationDefinitionNode; source: string; queryHash: string };
+}
 
 /**
  * Wraps `@apollo/gateway` so `@authenticated` and `@requiresScopes` are enforced before any subgraph is
@@ -18,10 +27,24 @@ import type { AccessPolicy } from './policy.ts';
  * `null` with an error at their path while the rest of the operation executes.
  */
 export class AuthorizingGateway implements GatewayInterface {
+  /**
+   * By schema, parsed document (Apollo Server reuses it for a repeated query), operation and access shape
+   * (kind and scopes, never the user): a repeated operation is neither filtered nor printed and hashed again.
+   */
+  private readonly authorized: LruMap<string, Authorized>;
+
   constructor(
     private readonly inner: ApolloGateway,
     private readonly policy: AccessPolicy,
-  ) {}
+    cacheSize = DEFAULT_OPERATION_CACHE_SIZE,
+  ) {
+    this.authorized = new LruMap(cacheSize);
+  }
+
+  /** Authorization results cached (tests check the bound). */
+  get cachedOperations(): number {
+    return this.authorized.size;
+  }
 
   onSchemaLoadOrUpdate(callback: Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0]) {
     return this.inner.onSchemaLoadOrUpdate(callback);
@@ -41,24 +64,9 @@ export class AuthorizingGateway implements GatewayInterface {
   private authorizingExecutor(execute: GatewayExecutor): GatewayExecutor {
     return async (requestContext: GatewayGraphQLRequestContext) => {
       const { identity } = requestContext.context as GatewayContext;
-      const { document, plan } = filterOperation(
-        requestContext.schema,
-        this.policy,
-        identity,
-        requestContext.document,
-        requestContext.operation,
-      );
-      if (plan.removals.length === 0) return execute(requestContext);
-      const source = print(document);
-      // The gateway caches query plans by queryHash: a filtered operation must get its own hash.
-      const filteredContext = {
-        ...requestContext,
-        document,
-        operation: document.definitions[0],
-        source,
-        queryHash: createHash('sha256').update(source).digest('hex'),
-      } as GatewayGraphQLRequestContext;
-      const result = await execute(filteredContext);
+      const { plan, filtered } = this.authorize(requestContext, identity);
+      if (!filtered) return execute(requestContext);
+      const result = await execute({ ...requestContext, ...filtered } as GatewayGraphQLRequestContext);
       // With no data there is nowhere to put nulls, but the caller still learns what was refused.
       const { data, errors } = result.data
         ? applyRemovals(result.data, plan)
@@ -66,5 +74,24 @@ export class AuthorizingGateway implements GatewayInterface {
       const allErrors = [...errors, ...(result.errors ?? [])];
       return { ...result, data, errors: allErrors.length > 0 ? allErrors : undefined };
     };
+  }
+
+  private authorize(requestContext: GatewayGraphQLRequestContext, identity: Identity): Authorized {
+    const { schema, document, operation } = requestContext;
+    const key = `${objectId(schema)} ${objectId(document)} ${objectId(operation)} ${accessShape(identity)}`;
+    const cached = this.authorized.get(key);
+    if (cached) return cached;
+    const result = filterOperation(schema, this.policy, identity, document, operation);
+    const { plan } = result;
+    let authorized: Authorized = { plan };
+    if (plan.removals.length > 0) {
+      const source = print(result.document);
+      // The gateway caches query plans by queryHash: a filtered operation must get its own hash.
+      const queryHash = createHash('sha256').update(source).digest('hex');
+      const filteredOperation = result.document.definitions[0] as OperationDefinitionNode;
+      authorized = { plan, filtered: { document: result.document, operation: filteredOperation, source, queryHash } };
+    }
+    this.authorized.set(key, authorized);
+    return authorized;
   }
 }

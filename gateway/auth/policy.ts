@@ -86,3 +86,11 @@ export function check(requirement: Requirement, identity: Identity): Denial | nu
   const held = new Set(identity.scopes);
   return requirement.scopes.some((all) => all.every((scope) => held.has(scope))) ? null : 'FORBIDDEN';
 }
+
+/**
+ * Everything `check` reads of an identity, as a string: its kind and its set of scopes. Two identities with the
+ * same shape are authorized alike, so a filtered operation may be cached under it (never under the subject).
+ */
+export function accessShape(identity: Identity): string {
+  return `${identity.kind} ${JSON.stringify([...new Set(identity.scopes)].sort())}`;
+}

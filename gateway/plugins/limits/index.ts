@@ -12,6 +12,7 @@ import {
   typeFromAST,
   valueFromAST,
 } from 'graphql';
+import { DEFAULT_OPERATION_CACHE_SIZE, LruMap, objectId } from '../../auth/cache.ts';
 import type { GatewayContext } from '../../context.ts';
 import { analysisOf, type DocumentAnalysis, MAX_WALK_NESTING } from './analyze.ts';
 import { operationCost } from './cost.ts';
@@ -33,8 +34,29 @@ export { DEFAULT_LIMITS, type LimitName, limitsFromEnv, type OperationLimits } f
  * `formatError` and every plugin's error hooks. The placeholder is what Apollo Server then caches for that
  * query (its in-memory document cache keeps the object itself, which `refusals` recognises): a repeat is
  * refused from the cache.
+ *
+ * Costs are cached (at most `cacheSize`) by schema, operation and the variables as sent, which is all the cost
+ * depends on: a repeated operation is not walked again. Variables longer than MAX_COST_KEY are not cached.
  */
-export function operationLimits(limits: OperationLimits): ApolloServerPlugin<GatewayContext> {
+export function operationLimits(
+  limits: OperationLimits,
+  cacheSize = DEFAULT_OPERATION_CACHE_SIZE,
+): ApolloServerPlugin<GatewayContext> {
+  const costs = new LruMap<string, number>(cacheSize);
+  const costOf = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    sent: Record<string, unknown> = {},
+  ) => {
+    const variables = JSON.stringify(sent);
+    const key = variables.length <= MAX_COST_KEY ? `${objectId(schema)} ${objectId(operation)} ${variables}` : null;
+    const cached = key === null ? undefined : costs.get(key);
+    if (cached !== undefined) return cached;
+    const cost = operationCost(schema, document, operation, variableValues(schema, operation, sent));
+    if (key !== null) costs.set(key, cost);
+    return cost;
+  };
   return {
     async requestDidStart() {
       return {
@@ -50,8 +72,7 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
           // A fresh error each time: Apollo Server adds to the error it is given, and a refusal can repeat.
           if (refusal) throw tooComplex(...refusal);
           if (!operation) return;
-          const variables = variableValues(schema, operation, request.variables ?? {});
-          const cost = operationCost(schema, document, operation, variables);
+          const cost = costOf(schema, document, operation, request.variables);
           if (cost > limits.maxCost) throw tooComplex('cost', cost, limits.maxCost);
         },
         async didEncounterErrors({ errors }) {
@@ -80,6 +101,9 @@ export function operationLimits(limits: OperationLimits): ApolloServerPlugin<Gat
     },
   };
 }
+
+/** Longest variables (as JSON) whose cost is cached: the cache's memory stays bounded by its size times this. */
+const MAX_COST_KEY = 1024;
 
 /** Which limit a document exceeds: the limit, the measured value, the maximum. */
 type Refusal = [LimitName, number, number];
