@@ -1,0 +1,200 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { loadSecrets, resolveDataDir } from '../../subgraphs/contract/index.ts';
+import { startInProcessGraph, statementsOf } from './inprocess.ts';
+import { answerOf, type LoadRequest, type LoadResult, load, loadWithWindow, requestOf, round } from './load.ts';
+import {
+  cpuMs,
+  type Placement,
+  pin,
+  placement,
+  type Server,
+  seed,
+  startServer,
+  startSubgraphs,
+  stopAll,
+  subgraphPortsEnv,
+} from './processes.ts';
+import { type Operation, ROOT, type Settings } from './settings.ts';
+
+/** The two gateways every operation is driven through. */
+export type Target = 'ours' | 'baseline';
+
+/** One target's measurement of one operation. */
+export interface TargetResult extends LoadResult {
+  /** CPU ms (user + system) of the gateway process (and its workers) in the run's steady window, per response. */
+  gatewayCpuMsPerRequest: number;
+  /** The gateway's CPU in that window as a share of one core (100 = one core busy all the time). */
+  gatewayCpuPercent: number;
+  /** CPU ms of the four subgraph processes together in that window, per response. */
+  subgraphCpuMsPerRequest: number;
+}
+
+/** One operation, measured through both targets. */
+export interface ComparedOperation {
+  name: string;
+  /** Bytes of one answer (the same data from both). */
+  responseBytes: number;
+  /** Exact SQL statements of one request, counted once in an in-process graph seeded the same way. */
+  sqlStatementsPerRequest: number;
+  /** Which target was measured first: the order rotates from one operation to the next. */
+  order: Target[];
+  ours: TargetResult;
+  baseline: TargetResult;
+  /** Ours divided by the baseline's: below 1 is cheaper (CPU) or slower (req/s). */
+  ratio: { requestsPerSecond: number; gatewayCpuPerRequest: number; subgraphCpuPerRequest: number };
+}
+
+/** A user token from `npm run token` (its documented flags), signed with the data directory's secret. */
+function tokenFor(dataDir: string, user: string): string {
+  return execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'gateway/cli/token.ts', '--user', user, '--expires-in', '12h', '--data-dir', dataDir],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  ).trim();
+}
+
+/** Waits until the processes have stopped working on the last requests (under 10 ms of CPU in 200 ms), 5 s at most. */
+async function quiet(pids: number[]): Promise<void> {
+  const until = Date.now() + 5000;
+  let last = cpuMs(pids);
+  while (Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = cpuMs(pids);
+    if (now - last <= 10) return;
+    last = now;
+  }
+}
+
+/** The exact SQL statements of one request of each operation, from an in-process graph seeded at the same scale. */
+async function countStatements(operations: Operation[], scale: number): Promise<Map<string, number>> {
+  const graph = await startInProcessGraph(scale);
+  try {
+    const counts = new Map<string, number>();
+    for (const op of operations) counts.set(op.name, await statementsOf(graph, op));
+    return counts;
+  } finally {
+    await graph.stop();
+  }
+}
+
+/** Our answer and the baseline's differ: both are written to files the error names, to compare them. */
+function differentAnswers(op: Operation, answers: Record<Target, unknown>): Error {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lifegraph-bench-diff-'));
+  const files = Object.entries(answers).map(([target, data]) => {
+    const file = path.join(dir, `${op.name}.${target}.json`);
+    writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+    return file;
+  });
+  return new Error(`${op.name}: our gateway and the baseline answer different data (see ${files.join(' and ')})`);
+}
+
+/**
+ * The default mode: the four subgraphs in processes of their own over a fresh data directory seeded at `scale`,
+ * our gateway and the plain Apollo baseline each in a process of its own on the same supergraph and subgraphs;
+ * each operation checked on both, then measured through each in turn.
+ */
+export async function compareGateways(
+  operations: Operation[],
+  settings: Settings,
+  progress: (line: string) => void,
+): Promise<{ placement: Placement; operations: ComparedOperation[] }> {
+  progress('Counting SQL statements in an in-process graph...');
+  const statements = await countStatements(operations, settings.scale);
+  const where = placement(settings);
+  progress(where.note);
+  // The runner (load generator) and everything it starts from now on (the subgraphs) run off the gateway's core.
+  if (where.pinned && where.otherCpus) pin(process.pid, where.otherCpus);
+  const dataDir = resolveDataDir(mkdtempSync(path.join(os.tmpdir(), 'lifegraph-bench-')));
+  // Generated once, before any process starts, so that every one reads the same secrets file (as npm start does).
+  loadSecrets(dataDir);
+  const started: Server[][] = [];
+  try {
+    progress(`Seeding ${dataDir} at scale ${settings.scale}, starting the subgraphs and both gateways...`);
+    await seed(dataDir, settings.scale);
+    const subgraphs = await startSubgraphs(dataDir);
+    started.unshift(subgraphs);
+    const ports = subgraphPortsEnv(subgraphs);
+    const workers = settings.gatewayWorkers === null ? [] : ['--workers', String(settings.gatewayWorkers)];
+    const common = ['--port', '0', '--data-dir', dataDir];
+    const gateways = await Promise.all([
+      startServer('gateway', 'gateway/cli/gateway.ts', [...common, ...workers], ports),
+      startServer('plain-gateway', 'test/bench/plain-gateway.ts', common, ports),
+    ]);
+    started.unshift(gateways);
+    const [ours, baseline] = gateways as [Server, Server];
+    if (where.pinned && where.gatewayCpus) for (const gateway of gateways) pin(gateway.pid, where.gatewayCpus);
+    const targets: Record<Target, Server> = { ours, baseline };
+    const subgraphPids = subgraphs.map((s) => s.pid);
+    const token = operations.some((op) => op.as) ? tokenFor(dataDir, 'usr_alice') : undefined;
+    const results: ComparedOperation[] = [];
+    for (const [i, op] of operations.entries()) {
+      const requests: Record<Target, LoadRequest> = {
+        ours: requestOf(ours.url, op, token),
+        baseline: requestOf(baseline.url, op, token),
+      };
+      const answers = {
+        ours: await answerOf(`${op.name} (ours)`, requests.ours),
+        baseline: await answerOf(`${op.name} (baseline)`, requests.baseline),
+      };
+      if (!isDeepStrictEqual(answers.ours.data, answers.baseline.data))
+        throw differentAnswers(op, { ours: answers.ours.data, baseline: answers.baseline.data });
+      const order: Target[] = i % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+      const measured: Partial<Record<Target, TargetResult>> = {};
+      for (const target of order) {
+        progress(`  ${op.name} through ${target}`);
+        measured[target] = await measure(requests[target], targets[target].pid, subgraphPids, settings);
+      }
+      const { ours: o, baseline: b } = measured as Record<Target, TargetResult>;
+      results.push({
+        name: op.name,
+        responseBytes: answers.ours.bytes,
+        sqlStatementsPerRequest: statements.get(op.name) ?? Number.NaN,
+        order,
+        ours: o,
+        baseline: b,
+        ratio: {
+          requestsPerSecond: ratio(o.requestsPerSecond, b.requestsPerSecond),
+          gatewayCpuPerRequest: ratio(o.gatewayCpuMsPerRequest, b.gatewayCpuMsPerRequest),
+          subgraphCpuPerRequest: ratio(o.subgraphCpuMsPerRequest, b.subgraphCpuMsPerRequest),
+        },
+      });
+    }
+    return { placement: where, operations: results };
+  } finally {
+    await stopAll(started);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : Number.NaN);
+
+/**
+ * Warms up, then drives one target for the run's duration, reading its CPU and the subgraphs' over the run's
+ * steady window (see loadWithWindow), per response received in it.
+ */
+async function measure(
+  request: LoadRequest,
+  gatewayPid: number,
+  subgraphPids: number[],
+  settings: Settings,
+): Promise<TargetResult> {
+  // From this thread, as the measured run is.
+  if (settings.warmupSeconds > 0) await load(request, { ...settings, workers: 0 }, settings.warmupSeconds);
+  await quiet([gatewayPid, ...subgraphPids]);
+  const { result, window } = await loadWithWindow(request, settings, settings.durationSeconds, () => ({
+    gateway: cpuMs([gatewayPid]),
+    subgraphs: cpuMs(subgraphPids),
+  }));
+  const responses = Math.max(window.responses, 1);
+  const gatewayMs = window.end.gateway - window.start.gateway;
+  return {
+    ...result,
+    gatewayCpuMsPerRequest: round(gatewayMs / responses),
+    gatewayCpuPercent: round((gatewayMs / window.milliseconds) * 100),
+    subgraphCpuMsPerRequest: round((window.end.subgraphs - window.start.subgraphs) / responses),
+  };
+}
