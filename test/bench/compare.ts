@@ -48,6 +48,9 @@ export interface ComparedOperation {
   ratio: { requestsPerSecond: number; gatewayCpuPerRequest: number; subgraphCpuPerRequest: number };
 }
 
+/** Our gateway's settings that turn its caches off (0 entries): verified user tokens, per-operation analysis. */
+const NO_GATEWAY_CACHES = { LIFEGRAPH_JWT_CACHE_SIZE: '0', LIFEGRAPH_OPERATION_CACHE_SIZE: '0' };
+
 /** A user token from `npm run token` (its documented flags), signed with the data directory's secret. */
 function tokenFor(dataDir: string, user: string): string {
   return execFileSync(
@@ -121,7 +124,10 @@ export async function compareGateways(
     const workers = settings.gatewayWorkers === null ? [] : ['--workers', String(settings.gatewayWorkers)];
     const common = ['--port', '0', '--data-dir', dataDir];
     const gateways = await Promise.all([
-      startServer('gateway', 'gateway/cli/gateway.ts', [...common, ...workers], ports),
+      startServer('gateway', 'gateway/cli/gateway.ts', [...common, ...workers], {
+        ...ports,
+        ...(settings.gatewayCaches === 'off' ? NO_GATEWAY_CACHES : {}),
+      }),
       startServer('plain-gateway', 'test/bench/plain-gateway.ts', common, ports),
     ]);
     started.unshift(gateways);

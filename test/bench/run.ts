@@ -29,7 +29,10 @@ function plainEnvironment() {
 async function compare(operations: Operation[]) {
   plainEnvironment();
   const { placement, operations: results } = await compareGateways(operations, settings, progress);
-  console.log(`${placement.note}; LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info (default)'}`);
+  console.log(
+    `${placement.note}; our gateway's caches ${settings.gatewayCaches}, deduplication off, ` +
+      `LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info (default)'}`,
+  );
   printComparison(results);
   writeReport(outFile, settings, { placement, operations: results });
   return results.flatMap((r) =>

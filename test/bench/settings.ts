@@ -15,15 +15,18 @@ function intSetting(name: string, fallback: number, min: number): number {
   return value;
 }
 
-function modeSetting(): 'compare' | 'inprocess' {
-  const raw = process.env.BENCH_MODE || 'compare';
-  if (raw !== 'compare' && raw !== 'inprocess')
-    throw new Error(`BENCH_MODE must be compare or inprocess, got "${raw}"`);
-  return raw;
+/** Reads a setting that takes one of `choices` (the first is the default). */
+function choiceSetting<T extends string>(name: string, choices: readonly T[]): T {
+  const raw = process.env[name] || choices[0];
+  const choice = choices.find((c) => c === raw);
+  if (!choice) throw new Error(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  return choice;
 }
 
 export const settings = {
-  mode: modeSetting(),
+  mode: choiceSetting('BENCH_MODE', ['compare', 'inprocess'] as const),
+  // Our gateway's own caches (verified tokens, per-operation analysis): as shipped, or off to measure without them.
+  gatewayCaches: choiceSetting('BENCH_GATEWAY_CACHES', ['on', 'off'] as const),
   connections: intSetting('BENCH_CONNECTIONS', 10, 1),
   durationSeconds: intSetting('BENCH_DURATION', 10, 1),
   warmupSeconds: intSetting('BENCH_WARMUP', 3, 0),
