@@ -95,14 +95,11 @@ async function probeSubgraph(url: string, subgraphSecret: string, timeoutMs: num
 /** A subgraph with no `/readyz` of ours: ready when it answers a signed `{ __typename }` with HTTP 200. */
 async function probeGraphQL(url: string, subgraphSecret: string, timeoutMs: number): Promise<Probe> {
   try {
-    const probe = { query: '{ __typename }' };
+    const body = JSON.stringify({ query: '{ __typename }' });
     const response = await fetch(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [IDENTITY_HEADER]: await signIdentity(ANONYMOUS, subgraphSecret, probe),
-      },
-      body: JSON.stringify(probe),
+      headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity(ANONYMOUS, subgraphSecret, body) },
+      body,
       signal: AbortSignal.timeout(timeoutMs),
     });
     // An HTTP error is still an answer: the subgraph is reachable, just not ready.

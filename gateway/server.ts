@@ -27,6 +27,7 @@ import { checkedScalars } from './plugins/scalars.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
+import { SubgraphFetcher } from './subgraph-fetch/fetcher.ts';
 import { listSubgraphs } from './supergraph.ts';
 
 export interface GatewayOptions {
@@ -80,6 +81,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   );
   // Per-operation caches (authorization results, costs): keyed by parsed document and access shape.
   const operationCacheSize = operationCacheSizeFromEnv();
+  const fetcher = new SubgraphFetcher();
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
@@ -89,6 +91,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
           options.subgraphSecret,
           subgraphFetch,
           breakers,
+          fetcher,
         ),
     }),
     readAccessPolicy(options.supergraphSdl),
@@ -176,7 +179,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     port: actualPort,
     stop: () => {
       draining = true;
-      return server.stop();
+      // The subgraph connections close once the requests in flight have been answered.
+      return server.stop().finally(() => fetcher.close());
     },
   };
 }

@@ -1,41 +1,37 @@
-import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { FetcherResponse } from '@apollo/utils.fetcher';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayCacheHint, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
 import { ANONYMOUS, IDENTITY_HEADER, identityTtlSeconds, signIdentity } from '../subgraphs/contract/index.ts';
 import type { GatewayContext } from './context.ts';
 import type { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
 import { classifyFailure, failureResponse, SubgraphHttpError } from './subgraph-fetch/failure.ts';
-import { abortableFetch, withAbortSignal } from './subgraph-fetch/fetcher.ts';
+import type { SubgraphFetcher, SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
 
 /**
  * Sends every subgraph request with the caller's verified identity, signed with the secret shared by the
- * gateway and the subgraphs (subgraphs trust nothing else, so clients can't forge identity headers), and
- * keeps a subgraph's faults local: each fetch has a timeout, is aborted when the client leaves (all but the
- * circuit's half-open probe) and goes through the subgraph's circuit breaker; a failed fetch becomes errors at the paths it owned.
+ * gateway and the subgraphs (subgraphs trust nothing else, so clients can't forge identity headers) and bound
+ * to the exact body sent, and keeps a subgraph's faults local: each fetch has a timeout, is aborted when the
+ * client leaves (all but the circuit's half-open probe) and goes through the subgraph's circuit breaker; a
+ * failed fetch becomes errors at the paths it owned. It does what Apollo's RemoteGraphQLDataSource does for
+ * our subgraphs (no APQ) on the gateway's own keep-alive fetcher.
  */
-export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly identityTtl: number;
+  private readonly url: URL;
 
   constructor(
     private readonly subgraph: { name: string; url: string },
     private readonly subgraphSecret: string,
     private readonly fetchOptions: SubgraphFetchOptions,
     private readonly breakers: SubgraphBreakers,
+    private readonly fetcher: SubgraphFetcher,
   ) {
-    super({ url: subgraph.url, fetcher: abortableFetch });
+    this.url = new URL(subgraph.url);
     this.identityTtl = identityTtlSeconds(fetchOptions.timeoutMs);
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    // Health probes and schema loading run without a request context: they go out as anonymous.
-    const identity = (context as Partial<GatewayContext>).identity ?? ANONYMOUS;
-    const signature = await signIdentity(identity, this.subgraphSecret, request, this.identityTtl);
-    request.http?.headers.set(IDENTITY_HEADER, signature);
-  }
-
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const context = options.context as Partial<GatewayContext>;
     const timeout = AbortSignal.timeout(this.fetchOptions.timeoutMs);
     let client = context.signal;
@@ -47,9 +43,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         // the circuit). It finishes, bounded by the timeout, so the circuit always gets a verdict.
         if (probe) client = undefined;
         try {
-          return await withAbortSignal(client ? AbortSignal.any([timeout, client]) : timeout, () =>
-            super.process(options),
-          );
+          return await this.send(options, client ? AbortSignal.any([timeout, client]) : timeout);
         } catch (error) {
           // Classified inside the breaker, so that only the subgraph's own faults count against it.
           throw classifyFailure(error, { timeout, client });
@@ -67,18 +61,82 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     }
   }
 
-  /** A non-2xx answer, kept without the subgraph's URL; the subgraph's first error says why it refused. */
-  override async errorFromResponse(response: FetcherResponse): Promise<SubgraphHttpError> {
-    const body = await this.parseBody(response).catch(() => undefined);
-    const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
-    const first = Array.isArray(errors) ? (errors[0] as GraphQLFormattedError | undefined) : undefined;
-    return new SubgraphHttpError(
-      response.status,
-      first && typeof first.message === 'string'
-        ? { message: first.message, extensions: { code: first.extensions?.code } }
-        : undefined,
-    );
+  /** One fetch: the body serialised once, signed as sent, and the answer read as GraphQL JSON. */
+  private async send(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    signal: AbortSignal,
+  ): Promise<GatewayGraphQLResponse> {
+    const { http, ...operation } = options.request;
+    if (!operation.query) throw new Error('Missing query');
+    const body = JSON.stringify(operation);
+    // Health probes and schema loading run without a request context: they go out as anonymous.
+    const identity = (options.context as Partial<GatewayContext>).identity ?? ANONYMOUS;
+    const headers: Record<string, string> = {};
+    // Headers the planner asks for (e.g. apollo-federation-include-trace), as Apollo's data source sends them.
+    for (const [header, value] of http?.headers ?? []) headers[header] = value;
+    headers['content-type'] = 'application/json';
+    headers[IDENTITY_HEADER] = signIdentity(identity, this.subgraphSecret, body, this.identityTtl);
+    const response = await this.fetcher.post(this.url, body, headers, signal);
+    if (response.status < 200 || response.status >= 300) throw httpError(response);
+    const result = parseBody(response);
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      throw new Error(`Expected JSON response body, but received: ${result}`);
+    }
+    restrictCachePolicy(options, response);
+    return result as GatewayGraphQLResponse;
   }
+}
+
+/** The body as Apollo's data source reads it: parsed when it says it is JSON, else the text. */
+function parseBody(response: SubgraphHttpResponse): unknown {
+  const type = firstHeader(response, 'content-type');
+  const json = type?.startsWith('application/json') || type?.startsWith('application/graphql-response+json');
+  return json ? JSON.parse(response.body) : response.body;
+}
+
+function firstHeader(response: SubgraphHttpResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A non-2xx answer, kept without the subgraph's URL; the subgraph's first error says why it refused. */
+function httpError(response: SubgraphHttpResponse): SubgraphHttpError {
+  let body: unknown;
+  try {
+    body = parseBody(response);
+  } catch {
+    body = undefined;
+  }
+  const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
+  const first = Array.isArray(errors) ? (errors[0] as GraphQLFormattedError | undefined) : undefined;
+  return new SubgraphHttpError(
+    response.status,
+    first && typeof first.message === 'string'
+      ? { message: first.message, extensions: { code: first.extensions?.code } }
+      : undefined,
+  );
+}
+
+/**
+ * Lets the subgraph's `cache-control` bound the operation's cache policy, as Apollo's data source does: no
+ * `max-age` means uncacheable.
+ */
+function restrictCachePolicy(
+  options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  response: SubgraphHttpResponse,
+): void {
+  const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
+  if (!policy || !('restrict' in policy)) return;
+  const directives = new Map<string, string | true>();
+  for (const part of (firstHeader(response, 'cache-control') ?? '').split(',')) {
+    const [name, value] = part.split('=', 2).map((s) => s.trim());
+    if (name) directives.set(name, value === undefined ? true : value.replace(/^"|"$/g, ''));
+  }
+  const maxAge = directives.get('max-age');
+  const hint: GatewayCacheHint = { maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? +maxAge : 0 };
+  if (directives.get('private') === true) hint.scope = 'PRIVATE';
+  if (directives.get('public') === true) hint.scope = 'PUBLIC';
+  policy.restrict(hint);
 }
 
 /** The operation a fetch sent; the planner keeps its parsed form only when told to, so it is parsed again here. */

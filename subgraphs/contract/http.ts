@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 
 /**
@@ -27,11 +28,20 @@ function sendGraphQLError(
     .json({ errors: [{ message, extensions: { code } }] });
 }
 
+/** The exact bytes of each JSON body read with `keepRawBody`, for as long as its request lives. */
+const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+
+/** The body of `req` as it arrived (after decompression), when `graphqlJsonBody({ keepRawBody: true })` read it. */
+export function rawJsonBody(req: IncomingMessage): Buffer | undefined {
+  return rawBodies.get(req);
+}
+
 /**
  * Parses `application/json` bodies up to `MAX_BODY_BYTES`; a POST body of another media type is refused with
- * 415. Parse failures are answered by `jsonErrorHandler`.
+ * 415. Parse failures are answered by `jsonErrorHandler`. With `keepRawBody` the bytes parsed stay readable
+ * through `rawJsonBody` (subgraphs check the gateway's signature of the body against them).
  */
-export function graphqlJsonBody(): RequestHandler[] {
+export function graphqlJsonBody(options: { keepRawBody?: boolean } = {}): RequestHandler[] {
   const onlyJson: RequestHandler = (req, res, next) => {
     // `req.is` is null for a request without a body: Apollo Server answers that one ("POST body missing").
     if (req.method !== 'POST' || req.is('application/json') !== false) return next();
@@ -44,7 +54,10 @@ export function graphqlJsonBody(): RequestHandler[] {
   };
   // strict (the default): only objects and arrays are parsed; `null`, "x" or 42 are refused here, because
   // Apollo's Express integration answers a body it cannot read with a plain-text 500.
-  return [onlyJson, express.json({ limit: MAX_BODY_BYTES })];
+  const keepRawBody = (req: IncomingMessage, _res: unknown, raw: Buffer) => {
+    rawBodies.set(req, raw);
+  };
+  return [onlyJson, express.json({ limit: MAX_BODY_BYTES, ...(options.keepRawBody ? { verify: keepRawBody } : {}) })];
 }
 
 /** Refuses any method not in `methods` with 405 and an `Allow` header (CORS preflights are answered earlier). */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /** Who is calling, as verified by the gateway and forwarded to the subgraphs. */
 export interface Identity {
@@ -31,69 +30,99 @@ export function identityTtlSeconds(subgraphTimeoutMs: number): number {
   return Math.max(MIN_IDENTITY_TTL_SECONDS, Math.ceil(subgraphTimeoutMs / 1000) + IDENTITY_TTL_MARGIN_SECONDS);
 }
 
-function key(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+/** The protected header of every forwarded identity: a standard HS256 JWT in compact form. */
+const JWT_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+
+/** HMAC keys by secret, imported once: a process signs or verifies with one or two secrets for its lifetime. */
+const hmacKeys = new Map<string, KeyObject>();
+const MAX_HMAC_KEYS = 8;
+
+/** HMAC-SHA-256 of `input` with `secret`, base64url: the JWT's signature part (synchronous, no key import per call). */
+function hs256(input: string, secret: string): string {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    hmacKeys.set(secret, key);
+  }
+  return createHmac('sha256', key).update(input).digest('base64url');
 }
 
 /**
- * Signs an identity for the subgraphs. Everything the subgraph trusts lives inside the signed token,
- * so no header can be altered without breaking the signature.
+ * Signs an identity for the subgraphs, bound to `body`, the exact request body the gateway sends, when given.
+ * Everything the subgraph trusts lives inside the signed token, so no header can be altered without breaking
+ * the signature.
  */
-export async function signIdentity(
+export function signIdentity(
   identity: Identity,
   secret: string,
-  request?: SignedRequest,
+  body?: string,
   ttlSeconds = MIN_IDENTITY_TTL_SECONDS,
-): Promise<string> {
-  const jwt = new SignJWT({
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
     kind: identity.kind,
     scopes: identity.scopes,
     merchantIds: identity.merchantIds,
-    ...(request ? { bdy: requestDigest(request) } : {}),
-  })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`);
-  if (identity.subject) jwt.setSubject(identity.subject);
-  return jwt.sign(key(secret));
+    ...(body !== undefined ? { bdy: bodyDigest(body) } : {}),
+    iss: ISSUER,
+    aud: AUDIENCE,
+    ...(identity.subject ? { sub: identity.subject } : {}),
+    iat: now,
+    exp: now + ttlSeconds,
+  };
+  const input = `${JWT_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${input}.${hs256(input, secret)}`;
 }
 
-/** Verifies a forwarded identity; throws when the signature, issuer, audience or expiry is wrong. */
-export async function verifyIdentity(token: string, secret: string, request?: SignedRequest): Promise<Identity> {
-  const { payload } = await jwtVerify(token, key(secret), {
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    algorithms: ['HS256'],
-  });
-  // The gateway binds each signature to the exact operation it sends: a captured header is useless
-  // with any other query or variables, even within its minute of validity.
-  if (payload.bdy !== undefined && (!request || payload.bdy !== requestDigest(request))) {
+/**
+ * Verifies a forwarded identity against `body`, the raw request body it came with; throws when the token is
+ * not an HS256 JWT signed with `secret`, or its issuer, audience, expiry or body binding is wrong.
+ */
+export function verifyIdentity(token: string, secret: string, body?: Buffer | string): Identity {
+  const parts = token.split('.');
+  const [header, payload, signature] = parts;
+  if (parts.length !== 3 || !header || !payload || !signature) throw new Error('not a compact JWT');
+  const protectedHeader = decodeJsonPart(header);
+  if (protectedHeader.alg !== 'HS256' || protectedHeader.crit !== undefined) throw new Error('not an HS256 JWT');
+  const expected = Buffer.from(hs256(`${header}.${payload}`, secret));
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('bad signature');
+  const claims = decodeJsonPart(payload);
+  const now = Math.floor(Date.now() / 1000);
+  if (claims.iss !== ISSUER) throw new Error('wrong issuer');
+  if (claims.aud !== AUDIENCE && !(Array.isArray(claims.aud) && claims.aud.includes(AUDIENCE))) {
+    throw new Error('wrong audience');
+  }
+  // Every token the gateway signs expires; one without `exp` would be valid forever, so it is refused.
+  if (typeof claims.exp !== 'number' || claims.exp <= now) throw new Error('expired');
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) {
+    throw new Error('not yet valid');
+  }
+  // The gateway binds each signature to the exact body it sends: a captured header is useless with any other
+  // query or variables, even within its minute of validity.
+  if (claims.bdy !== undefined && (body === undefined || claims.bdy !== bodyDigest(body))) {
     throw new Error('identity was signed for another request');
   }
-  const kind = payload.kind;
+  const kind = claims.kind;
   if (kind !== 'anonymous' && kind !== 'user' && kind !== 'partner') throw new Error('unknown identity kind');
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   return {
     kind,
-    subject: typeof payload.sub === 'string' ? payload.sub : null,
-    scopes: strings(payload.scopes),
-    merchantIds: strings(payload.merchantIds),
+    subject: typeof claims.sub === 'string' ? claims.sub : null,
+    scopes: strings(claims.scopes),
+    merchantIds: strings(claims.merchantIds),
   };
 }
 
-/** The part of a subgraph request an identity signature is bound to. */
-export interface SignedRequest {
-  query?: string;
-  variables?: Record<string, unknown> | null;
+/** A JWT part decoded as a JSON object; throws on anything else. */
+function decodeJsonPart(part: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
+  return value as Record<string, unknown>;
 }
 
-/** SHA-256 of the query and its variables, as both the gateway and the subgraph serialise them. */
-export function requestDigest(request: SignedRequest): string {
-  return createHash('sha256')
-    .update(request.query ?? '')
-    .update('\n')
-    .update(JSON.stringify(request.variables ?? null))
-    .digest('base64url');
+/** SHA-256 of a request body, base64url: what a signature is bound to, hashed from the bytes both sides see. */
+export function bodyDigest(body: Buffer | string): string {
+  return createHash('sha256').update(body).digest('base64url');
 }

@@ -11,7 +11,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { checkDatabaseFile } from '../contract/database-files.ts';
 import { invalidCredentials } from '../contract/errors.ts';
-import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../contract/http.ts';
+import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound, rawJsonBody } from '../contract/http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from '../contract/identity.ts';
 import { CUSTOM_SCALARS } from '../contract/scalars.ts';
 import type { SubgraphName } from '../contract/settings.ts';
@@ -187,7 +187,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   app.use(
     '/graphql',
     allowMethods('GET', 'POST'),
-    graphqlJsonBody(),
+    graphqlJsonBody({ keepRawBody: true }),
     expressMiddleware(server, {
       context: async ({ req }) => {
         const token = req.headers[IDENTITY_HEADER];
@@ -198,7 +198,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
         }
         let identity: SubgraphContext<unknown, unknown>['identity'];
         try {
-          identity = await verifyIdentity(token, options.subgraphSecret, req.body);
+          identity = verifyIdentity(token, options.subgraphSecret, rawJsonBody(req));
         } catch {
           throw invalidCredentials(
             `Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`,

@@ -241,11 +241,13 @@ describe('requests straight to a subgraph', () => {
   });
 
   it('with a valid signature captured from another request: 401 (signatures are bound to the operation)', async () => {
-    const captured = await signIdentity(ALICE, TEST_SECRETS.subgraphSecret, { query: '{ me { id } }' });
+    const captured = signIdentity(ALICE, TEST_SECRETS.subgraphSecret, JSON.stringify({ query: '{ me { id } }' }));
     expect((await post({ [IDENTITY_HEADER]: captured })).status).toBe(401);
-    const bound = await signIdentity(ALICE, TEST_SECRETS.subgraphSecret, {
-      query: '{ iou(id: "iou_bob_alice") { id } }',
-    });
+    const bound = signIdentity(
+      ALICE,
+      TEST_SECRETS.subgraphSecret,
+      JSON.stringify({ query: '{ iou(id: "iou_bob_alice") { id } }' }),
+    );
     expect((await post({ [IDENTITY_HEADER]: bound })).status).toBe(200);
   });
 

@@ -40,7 +40,7 @@ export async function signedIdentityHeader(
   secret: string,
   operation?: Operation,
 ): Promise<Record<string, string>> {
-  return { [IDENTITY_HEADER]: await signIdentity(identity, secret, operation) };
+  return { [IDENTITY_HEADER]: signIdentity(identity, secret, operation && JSON.stringify(operation)) };
 }
 
 /**
