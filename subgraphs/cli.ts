@@ -1,29 +1,39 @@
 import { parseArgs } from 'node:util';
 import { exitIfDamagedDatabase } from './contract/database-files.ts';
-import { loadSecrets, resolveDataDir, resolvePort, SUBGRAPH_NAMES, type SubgraphName } from './contract/settings.ts';
-import { stopOnSignals } from './contract/shutdown.ts';
+import {
+  loadSecrets,
+  resolveDataDir,
+  resolvePort,
+  resolveWorkers,
+  SUBGRAPH_NAMES,
+  type SubgraphName,
+} from './contract/settings.ts';
+import { serveWorkers } from './contract/workers.ts';
 import { SUBGRAPHS } from './index.ts';
 
 /**
- * `npm run subgraph -- NAME [--port N]`: one subgraph alone, on its own database in the data directory. Also
- * how `npm start` runs each subgraph, in a process of its own.
+ * `npm run subgraph -- NAME [--port N] [--workers N]`: one subgraph alone, on its own database in the data
+ * directory. Also how `npm start` runs each subgraph, in a process of its own. With several workers (or
+ * `LIFEGRAPH_<NAME>_WORKERS`) they share the port and the SQLite file: WAL and immediate write transactions
+ * serialise their writers, and only the first worker runs the deadline jobs.
  */
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { port: { type: 'string' }, 'data-dir': { type: 'string' } },
+  options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, workers: { type: 'string' } },
 });
 const name = positionals[0] as SubgraphName | undefined;
 if (!name || !SUBGRAPH_NAMES.includes(name)) {
-  console.error(`Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port N]`);
+  console.error(`Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port N] [--workers N]`);
   process.exit(2);
 }
 const dataDir = resolveDataDir(values['data-dir']);
-const subgraph = await SUBGRAPHS[name]
-  .start({
-    dataDir,
-    port: resolvePort(name, values.port),
-    subgraphSecret: loadSecrets(dataDir).subgraphSecret,
-  })
-  .catch(exitIfDamagedDatabase);
-console.log(`${name} http://localhost:${subgraph.port}/graphql`);
-stopOnSignals(() => subgraph.stop());
+// Read (or generated) before any worker is forked, so that every worker reads the same file.
+const { subgraphSecret } = loadSecrets(dataDir);
+await serveWorkers({
+  name,
+  workers: resolveWorkers(name, values.workers),
+  port: resolvePort(name, values.port),
+  start: (port, role) =>
+    SUBGRAPHS[name].start({ dataDir, port, subgraphSecret, scheduler: role.scheduler }).catch(exitIfDamagedDatabase),
+  ready: (port) => console.log(`${name} http://localhost:${port}/graphql`),
+});

@@ -5,7 +5,8 @@ import {
   loadSecrets,
   resolveDataDir,
   resolvePort,
-  stopOnSignals,
+  resolveWorkers,
+  serveWorkers,
 } from '../../subgraphs/contract/index.ts';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
@@ -15,12 +16,18 @@ import { startGateway } from '../server.ts';
 import { listSubgraphs, SUPERGRAPH_FILE, urlOverridesFromEnv } from '../supergraph.ts';
 
 /**
- * `npm run gateway -- --supergraph FILE --port N`: the gateway alone, serving any supergraph file. Also how
- * `npm start` runs the gateway, in a process of its own, told where each subgraph listens by
- * `LIFEGRAPH_<NAME>_PORT`.
+ * `npm run gateway -- --supergraph FILE --port N [--workers N]`: the gateway alone, serving any supergraph file.
+ * Also how `npm start` runs the gateway, in a process of its own, told where each subgraph listens by
+ * `LIFEGRAPH_<NAME>_PORT`. With several workers (or `LIFEGRAPH_GATEWAY_WORKERS`) they share the port, each with
+ * its own connection to the key store.
  */
 const { values } = parseArgs({
-  options: { supergraph: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
+  options: {
+    supergraph: { type: 'string' },
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    workers: { type: 'string' },
+  },
 });
 const file = values.supergraph ?? SUPERGRAPH_FILE;
 let supergraphSdl: string;
@@ -31,31 +38,46 @@ try {
   process.exit(2);
 }
 const dataDir = resolveDataDir(values['data-dir']);
+// Read (or generated) before any worker is forked, so that every worker reads the same file.
 const secrets = loadSecrets(dataDir);
-let apiKeys: ApiKeyStore;
-try {
-  apiKeys = new ApiKeyStore(dataDir);
-} catch (error) {
-  exitIfDamagedDatabase(error);
+
+/** One gateway server in this process, over its own connection to the key store. */
+async function start(port: number) {
+  let apiKeys: ApiKeyStore;
+  try {
+    apiKeys = new ApiKeyStore(dataDir);
+  } catch (error) {
+    exitIfDamagedDatabase(error);
+  }
+  try {
+    const gateway = await startGateway(
+      {
+        supergraphSdl,
+        subgraphSecret: secrets.subgraphSecret,
+        urlOverrides: urlOverridesFromEnv(listSubgraphs(supergraphSdl)),
+        authenticate: createAuthenticator(createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret)), apiKeys),
+        production: process.env.NODE_ENV === 'production',
+        databaseFiles: [keyDatabaseFile(dataDir)],
+      },
+      port,
+    );
+    return {
+      port: gateway.port,
+      stop: async () => {
+        await gateway.stop();
+        apiKeys.close();
+      },
+    };
+  } catch (error) {
+    console.error(`The gateway could not load "${file}": ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
-try {
-  const gateway = await startGateway(
-    {
-      supergraphSdl,
-      subgraphSecret: secrets.subgraphSecret,
-      urlOverrides: urlOverridesFromEnv(listSubgraphs(supergraphSdl)),
-      authenticate: createAuthenticator(createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret)), apiKeys),
-      production: process.env.NODE_ENV === 'production',
-      databaseFiles: [keyDatabaseFile(dataDir)],
-    },
-    resolvePort('gateway', values.port),
-  );
-  console.log(`gateway http://localhost:${gateway.port}/graphql serving ${file}`);
-  stopOnSignals(async () => {
-    await gateway.stop();
-    apiKeys.close();
-  });
-} catch (error) {
-  console.error(`The gateway could not load "${file}": ${(error as Error).message}`);
-  process.exit(1);
-}
+
+await serveWorkers({
+  name: 'gateway',
+  workers: resolveWorkers('gateway', values.workers),
+  port: resolvePort('gateway', values.port),
+  start,
+  ready: (port) => console.log(`gateway http://localhost:${port}/graphql serving ${file}`),
+});

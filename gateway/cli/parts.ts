@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { describeExit } from '../../subgraphs/contract/index.ts';
 
 /** How a part's process ended. */
 export interface Exit {
@@ -120,9 +121,4 @@ export function startPart(name: string, script: string, args: string[], options:
   };
   part.ready.catch(() => {});
   return part;
-}
-
-/** "exited with code 1", "was killed by SIGKILL". */
-export function describeExit(exit: Exit): string {
-  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }

@@ -1,26 +1,38 @@
 import { parseArgs } from 'node:util';
 import {
+  Backoff,
+  describeExit,
   loadSecrets,
   resolveDataDir,
   resolvePort,
+  resolveWorkers,
   SUBGRAPH_NAMES,
   stopOnSignals,
 } from '../../subgraphs/contract/index.ts';
-import { describeExit, type Part, PartEnded, type PartOptions, startPart } from './parts.ts';
+import { type Part, PartEnded, type PartOptions, startPart } from './parts.ts';
 
 /**
- * `npm start`: the whole graph on embedded SQLite, created, migrated and seeded on first run. Each part runs in a
- * process of its own, through its own entry point: the seed first (`seeds/cli.ts`, which keeps seeded
- * databases), then the four subgraphs (`subgraphs/cli.ts NAME`), then the gateway (`gateway/cli/gateway.ts`),
- * told where each subgraph listens. A signal stops the gateway first, then the subgraphs; a part that fails or
- * dies stops the rest, and npm start exits 1 naming the part and what it printed.
+ * `npm start [-- --workers N]`: the whole graph on embedded SQLite, created, migrated and seeded on first run.
+ * Each part runs in a process of its own, through its own entry point: the seed first (`seeds/cli.ts`, which
+ * keeps seeded databases), then the four subgraphs (`subgraphs/cli.ts NAME`), then the gateway
+ * (`gateway/cli/gateway.ts`, with `--workers N` or `LIFEGRAPH_GATEWAY_WORKERS` workers), told where each
+ * subgraph listens. A server part that dies after it was ready is restarted on the same port with backoff
+ * (0.5 s doubling to 30 s, reset once it stayed up a minute), logged with its last words, while the others keep
+ * serving. A part that fails before it was ever ready (a port taken, a damaged database) stops the rest, and npm
+ * start exits 1 naming it and what it printed: restarting it would only hide the error. A signal stops the
+ * gateway first, then the subgraphs.
  */
-const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, port: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, workers: { type: 'string' } },
+});
 const dataDir = resolveDataDir(values['data-dir']);
 // Generated here once, before any part starts, so that every part reads the same secrets file.
 loadSecrets(dataDir);
 const gatewayPort = resolvePort('gateway', values.port);
 const subgraphPorts = SUBGRAPH_NAMES.map((name) => resolvePort(name));
+// Read here too, so that a bad LIFEGRAPH_<NAME>_WORKERS fails before anything starts.
+const gatewayWorkers = resolveWorkers('gateway', values.workers);
+const subgraphWorkers = SUBGRAPH_NAMES.map((name) => resolveWorkers(name));
 
 /** The servers' output goes where it went when they ran alone. */
 const SERVER_OUTPUT = { stdout: (line: string) => console.log(line), stderr: (line: string) => console.error(line) };
@@ -38,15 +50,21 @@ const SEED_OUTPUT = {
   },
 };
 
+/** What npm start stops on a signal: the seed while it runs, and each supervised server. */
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
 /** The parts started and not yet done, in start order. */
-const parts: Part[] = [];
+const parts: Stoppable[] = [];
 let stopping: Promise<void> | undefined;
 
 /** Stops every part, the gateway first: it finishes its requests in flight while the subgraphs they call are up. */
 function stopAll(): Promise<void> {
   stopping ??= (async () => {
     const failures: string[] = [];
-    const stop = async (part: Part) => {
+    const stop = async (part: Stoppable) => {
       try {
         await part.stop();
         console.error(`stopped ${part.name}`);
@@ -62,10 +80,10 @@ function stopAll(): Promise<void> {
   return stopping;
 }
 
-/** A part ended unasked: everything else is stopped, and npm start exits 1 naming it and what it printed. */
-function fail(ended: PartEnded): void {
+/** A part ended before it was ever ready: everything else is stopped, and npm start exits 1 naming it. */
+function fail(failed: Stoppable, ended: PartEnded): void {
   if (stopping) return;
-  parts.splice(parts.indexOf(ended.part), 1);
+  parts.splice(parts.indexOf(failed), 1);
   console.error(`npm start: ${ended.message}\nStopping everything else.`);
   stopAll().then(
     () => process.exit(1),
@@ -76,36 +94,93 @@ function fail(ended: PartEnded): void {
   );
 }
 
-/** Starts a part; resolves when it is ready (the ready line's match), or never if it fails (`fail` takes over). */
-function start(name: string, script: string, args: string[], options: PartOptions) {
-  const part = startPart(name, script, args, options);
+/** Runs the seed; resolves when it exited with 0, or never if it fails (`fail` takes over). */
+function seed(): Promise<unknown> {
+  const part = startPart('seed', 'seeds/cli.ts', ['--data-dir', dataDir], SEED_OUTPUT);
   parts.push(part);
   part.exited.then((exit) => {
     if (part.stopping) return;
-    // The seed is done when it exits with 0; a server is never done unless asked.
-    if (!options.ready && exit.code === 0) parts.splice(parts.indexOf(part), 1);
-    else fail(new PartEnded(part, exit));
+    if (exit.code === 0) parts.splice(parts.indexOf(part), 1);
+    else fail(part, new PartEnded(part, exit));
   });
   return part.ready.catch(() => new Promise<never>(() => {}));
 }
 
+/**
+ * Starts a server part and keeps it serving: resolves with its first ready line's match (group 1 is its port),
+ * or never if it fails before that (`fail` takes over). Restarts run `args(port)` with the port it first got.
+ */
+function supervise(
+  name: string,
+  script: string,
+  args: (port: string) => string[],
+  port: string,
+  options: PartOptions & { ready: RegExp },
+): Promise<RegExpMatchArray> {
+  const backoff = new Backoff();
+  let current: Part | undefined;
+  let alive = false;
+  let restart: NodeJS.Timeout | undefined;
+  let everReady = false;
+  const supervised: Stoppable = {
+    name,
+    stop: async () => {
+      clearTimeout(restart);
+      if (current && alive) await current.stop();
+    },
+  };
+  parts.push(supervised);
+  return new Promise((resolve) => {
+    const launch = () => {
+      const part = startPart(name, script, args(port), options);
+      current = part;
+      alive = true;
+      let readyAt: number | undefined;
+      part.ready.then(
+        (match) => {
+          readyAt = Date.now();
+          if (everReady) console.error(`npm start: ${name} restarted (pid ${part.pid})`);
+          everReady = true;
+          port = (match as RegExpMatchArray)[1] ?? port;
+          resolve(match as RegExpMatchArray);
+        },
+        () => {},
+      );
+      part.exited.then((exit) => {
+        alive = false;
+        if (part.stopping || stopping) return;
+        const ended = new PartEnded(part, exit);
+        if (!everReady) return fail(supervised, ended);
+        const delay = backoff.next(readyAt === undefined ? 0 : Date.now() - readyAt);
+        console.error(`npm start: ${ended.message}\nRestarting ${name} in ${delay / 1000} s; the rest keeps serving.`);
+        restart = setTimeout(launch, delay);
+      });
+    };
+    launch();
+  });
+}
+
 async function main() {
-  await start('seed', 'seeds/cli.ts', ['--data-dir', dataDir], SEED_OUTPUT);
+  await seed();
   if (stopping) return;
   const subgraphs = await Promise.all(
     SUBGRAPH_NAMES.map((name, i) =>
-      start(name, 'subgraphs/cli.ts', [name, '--port', String(subgraphPorts[i]), '--data-dir', dataDir], {
-        ...SERVER_OUTPUT,
-        ready: new RegExp(`^${name} http://localhost:(\\d+)/graphql$`),
-      }),
+      supervise(
+        name,
+        'subgraphs/cli.ts',
+        (port) => [name, '--port', port, '--data-dir', dataDir, '--workers', String(subgraphWorkers[i])],
+        String(subgraphPorts[i]),
+        { ...SERVER_OUTPUT, ready: new RegExp(`^${name} http://localhost:(\\d+)/graphql$`) },
+      ),
     ),
   );
   if (stopping) return;
-  const ports = subgraphs.map((match) => match?.[1]);
-  const gateway = await start(
+  const ports = subgraphs.map((match) => match[1]);
+  const gateway = await supervise(
     'gateway',
     'gateway/cli/gateway.ts',
-    ['--port', String(gatewayPort), '--data-dir', dataDir],
+    (port) => ['--port', port, '--data-dir', dataDir, '--workers', String(gatewayWorkers)],
+    String(gatewayPort),
     {
       ...SERVER_OUTPUT,
       ready: /^gateway http:\/\/localhost:(\d+)\/graphql /,
@@ -116,7 +191,7 @@ async function main() {
   if (stopping) return;
   for (const [i, name] of SUBGRAPH_NAMES.entries())
     console.log(`${name.padEnd(9)} http://localhost:${ports[i]}/graphql`);
-  console.log(`gateway   http://localhost:${gateway?.[1]}/graphql  (open it in a browser for Apollo Sandbox)`);
+  console.log(`gateway   http://localhost:${gateway[1]}/graphql  (open it in a browser for Apollo Sandbox)`);
 }
 
 // Before anything starts: a signal while the graph is starting stops whatever has started.

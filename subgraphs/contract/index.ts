@@ -12,6 +12,7 @@
  * - database-files.ts: how every process opens and checks the SQLite files of the data directory they share,
  *   and the shape of a file's state in `/readyz` (the gateway reads the subgraphs')
  * - shutdown.ts: how every serving process stops on a signal, and how a part of `npm start` stops with it
+ * - workers.ts: how a serving command runs as several node:cluster workers on one port, and restart backoff
  */
 export * from './database-files.ts';
 export * from './errors.ts';
@@ -22,3 +23,4 @@ export * from './scalars.ts';
 export * from './scopes.ts';
 export * from './settings.ts';
 export * from './shutdown.ts';
+export * from './workers.ts';

@@ -61,6 +61,23 @@ export function resolvePort(name: SubgraphName | 'gateway', flag?: string): numb
   return port;
 }
 
+/** Most workers one command runs: past the machine's cores more only costs memory. */
+export const MAX_WORKERS = 64;
+
+/**
+ * How many processes serve `name` on its port (see workers.ts): `--workers` beats `LIFEGRAPH_<NAME>_WORKERS`,
+ * which beats 1. A value that is not a whole number from 1 to MAX_WORKERS fails fast, naming the flag or variable.
+ */
+export function resolveWorkers(name: SubgraphName | 'gateway', flag?: string): number {
+  const key = `LIFEGRAPH_${name.toUpperCase()}_WORKERS`;
+  if (flag === undefined) return readIntegerEnv(key, { defaultValue: 1, min: 1, max: MAX_WORKERS });
+  const value = /^\d+$/.test(flag.trim()) ? Number(flag) : Number.NaN;
+  if (!(value >= 1 && value <= MAX_WORKERS)) {
+    throw new Error(`--workers must be a whole number from 1 to ${MAX_WORKERS} (got "${flag}").`);
+  }
+  return value;
+}
+
 /**
  * The data directory (`--data-dir` flag, then `LIFEGRAPH_DATA_DIR`, then `./data`), created if missing and
  * made private to this user (see `makePrivate`). Every command that owns the data directory calls this.

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+
 /** Exit codes of a process ended by a signal it did not finish handling (128 + the signal's number). */
 const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 /**
@@ -14,7 +16,8 @@ export const SAME_SIGNAL_WINDOW_MS = 500;
  * A part of `npm start` (a subgraph or the gateway it spawned, with an IPC channel to it) is stopped the same
  * way, by `npm start` itself, which stops the gateway before the subgraphs and says so: the part does not
  * repeat it. When that channel closes, `npm start` is gone (killed with SIGKILL, say) and nobody reads the
- * part's output any more: the part stops too, quietly, rather than outlive it.
+ * part's output any more: the part stops too, quietly, rather than outlive it. A node:cluster worker (see
+ * workers.ts) is stopped the same way by its primary, and stops when the primary is gone.
  */
 export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void = console.error): void {
   const partOfStart = process.channel !== undefined;
@@ -53,5 +56,6 @@ export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => 
     if (stoppingSince === undefined) stopNow(null);
   });
   // The channel only carries this one event: it must not keep a process alive that has nothing else to do.
-  process.channel?.unref();
+  // A node:cluster worker is the exception: its requests arrive through that channel (see workers.ts).
+  if (!cluster.isWorker) process.channel?.unref();
 }

@@ -74,6 +74,15 @@ function subgraphPids(dataDir: string): Record<string, number> {
   return pids;
 }
 
+/** The pids of the live processes registered as `name` over `dataDir` (one killed with SIGKILL leaves its file). */
+function livePids(dataDir: string, name: SubgraphName): number[] {
+  return readdirSync(path.join(dataDir, 'run'))
+    .map((entry) => new RegExp(`^${name}-(\\d+)\\.pid$`).exec(entry)?.[1])
+    .filter((pid) => pid !== undefined)
+    .map(Number)
+    .filter(isAlive);
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -102,7 +111,7 @@ describe('npm start runs each part in a process of its own', () => {
     return { dataDir, graph };
   }
 
-  it('when a subgraph process dies, stops everything else and exits 1 naming it', async () => {
+  it('when a subgraph process dies after it was ready, restarts it on its port while the others keep serving', async () => {
     const { dataDir, graph } = await startGraph();
     try {
       const [, port] = await graph.waitFor(/^gateway\s+http:\/\/localhost:(\d+)\/graphql/m, 120_000);
@@ -111,18 +120,45 @@ describe('npm start runs each part in a process of its own', () => {
       // One process each, none of them npm start's own.
       expect(Object.keys(pids).sort()).toEqual([...SUBGRAPH_NAMES].sort());
       expect(new Set([...Object.values(pids), graph.child.pid]).size).toBe(5);
-      const subgraphUrls = [...graph.stdout().matchAll(/^(\w+)\s+(http:\S+)$/gm)]
-        .filter((m) => m[1] !== 'gateway')
-        .map((m) => m[2] as string);
-      expect(subgraphUrls).toHaveLength(4);
+      const subgraphUrls = new Map(
+        [...graph.stdout().matchAll(/^(\w+)\s+(http:\S+)$/gm)]
+          .filter((m) => m[1] !== 'gateway')
+          .map((m) => [m[1] as string, m[2] as string]),
+      );
+      expect(subgraphUrls.size).toBe(4);
+      const expected = await post(gatewayUrl, WHOLE_GRAPH);
+      expect(JSON.parse(expected.text).errors).toBeUndefined();
 
       process.kill(pids.offers as number, 'SIGKILL');
-      expect(await graph.exited).toEqual({ code: 1, signal: null });
-      expect(graph.stderr()).toContain(`npm start: offers (pid ${pids.offers}) was killed by SIGKILL`);
+      await eventually(
+        () => graph.stderr().includes(`npm start: offers (pid ${pids.offers}) was killed by SIGKILL`),
+        'npm start logged the death, naming offers and its exit cause',
+      );
+      expect(graph.stderr()).toMatch(/^Restarting offers in 0\.5 s; the rest keeps serving\.$/m);
+      for (const [name, url] of subgraphUrls) if (name !== 'offers') expect(await answers(url)).toBe(true);
+      await eventually(
+        () => /^npm start: offers restarted \(pid \d+\)$/m.test(graph.stderr()),
+        'offers restarted',
+        30_000,
+      );
+      const restarted = livePids(dataDir, 'offers');
+      expect(restarted).toHaveLength(1);
+      expect(restarted[0]).not.toBe(pids.offers);
+      // On the port it had, so the gateway reaches it where it was told; the graph answers in full again.
+      expect(await answers(subgraphUrls.get('offers') as string)).toBe(true);
+      await eventually(
+        async () => (await post(gatewayUrl, WHOLE_GRAPH)).text === expected.text,
+        'the graph answers in full again',
+        30_000,
+      );
+      expect(graph.stderr()).not.toContain('Stopping everything else');
+
+      graph.child.kill('SIGTERM');
+      expect(await graph.exited).toEqual({ code: 0, signal: null });
       const stopped = [...graph.stderr().matchAll(/^stopped (.+)$/gm)].map((m) => m[1]);
       expect(stopped[0]).toBe('gateway');
-      expect(stopped.slice(1).sort()).toEqual(['content', 'merchants', 'social']);
-      for (const url of [gatewayUrl, ...subgraphUrls]) expect(await answers(url)).toBe(false);
+      expect(stopped.slice(1).sort()).toEqual([...SUBGRAPH_NAMES].sort());
+      for (const url of [gatewayUrl, ...subgraphUrls.values()]) expect(await answers(url)).toBe(false);
     } finally {
       graph.killGroup('SIGKILL');
     }
