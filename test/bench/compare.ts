@@ -149,6 +149,11 @@ export async function compareGateways(
       if (!isDeepStrictEqual(answers.ours.data, answers.baseline.data))
         throw differentAnswers(op, { ours: answers.ours.data, baseline: answers.baseline.data });
       const order: Target[] = i % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+      // Both warmed up before either is measured: the one measured first must not meet colder subgraphs.
+      // From this thread, as the measured runs are.
+      if (settings.warmupSeconds > 0) {
+        for (const target of order) await load(requests[target], { ...settings, workers: 0 }, settings.warmupSeconds);
+      }
       const measured: Partial<Record<Target, TargetResult>> = {};
       for (const target of order) {
         progress(`  ${op.name} through ${target}`);
@@ -179,7 +184,7 @@ export async function compareGateways(
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : Number.NaN);
 
 /**
- * Warms up, then drives one target for the run's duration, reading its CPU and the subgraphs' over the run's
+ * Drives one target for the run's duration, once the processes are quiet, reading its CPU and the subgraphs' over the run's
  * steady window (see loadWithWindow), per response received in it.
  */
 async function measure(
@@ -188,8 +193,6 @@ async function measure(
   subgraphPids: number[],
   settings: Settings,
 ): Promise<TargetResult> {
-  // From this thread, as the measured run is.
-  if (settings.warmupSeconds > 0) await load(request, { ...settings, workers: 0 }, settings.warmupSeconds);
   await quiet([gatewayPid, ...subgraphPids]);
   const { result, window } = await loadWithWindow(request, settings, settings.durationSeconds, () => ({
     gateway: cpuMs([gatewayPid]),
