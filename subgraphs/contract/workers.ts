@@ -62,7 +62,8 @@ export interface ServeOptions {
 
 /**
  * Serves a command (`npm run gateway`, `npm run subgraph`) in this process, or with `workers` > 1 in that many
- * node:cluster workers sharing one port. The primary does no request work: it forks the workers, restarts one
+ * node:cluster workers sharing one port. The primary does no request work (it accepts connections and hands
+ * them to the workers in turn, node's round-robin policy on Linux): it forks the workers, restarts one
  * that dies after it was ready (with `Backoff`, logged on stderr), and on SIGTERM or SIGINT (see stopOnSignals)
  * sends SIGTERM to every worker, each of which finishes its requests in flight, and exits when all have.
  * A worker that fails before it was ever ready stops the others, and the primary exits 1.
@@ -152,8 +153,11 @@ async function servePrimary({ name, workers, port, ready }: ServeOptions): Promi
       live.map(
         ({ slot, worker }) =>
           new Promise<string | null>((resolve) => {
+            // One still starting (no SIGTERM handler yet) ends by the signal itself: that is what was asked.
             worker.once('exit', (code, signal) =>
-              resolve(code === 0 ? null : `worker ${slot.index} ${describeExit({ code, signal })}`),
+              resolve(
+                code === 0 || signal === 'SIGTERM' ? null : `worker ${slot.index} ${describeExit({ code, signal })}`,
+              ),
             );
             worker.process.kill('SIGTERM');
           }),
