@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/settings.ts';
+import { Backoff } from '../../subgraphs/contract/workers.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { BOB, CAROL, KFC_STAFF, seedUserId, user } from '../support/identities.ts';
 import { eventually, heldRequest, type SpawnedProcess, spawnCommand } from '../support/processes.ts';
@@ -245,5 +246,55 @@ describe('npm run gateway -- --workers 2', () => {
     expect(exit.code).not.toBe(0);
     expect(gateway.stderr()).toContain('LIFEGRAPH_GATEWAY_WORKERS must be a whole number from 1 to 64 (got "two")');
     expect(gateway.stdout()).not.toMatch(/^gateway /m);
+  });
+});
+
+describe('npm start with workers', () => {
+  const ANY_PORTS = Object.fromEntries(
+    ['GATEWAY', ...SUBGRAPH_NAMES.map((n) => n.toUpperCase())].map((n) => [`LIFEGRAPH_${n}_PORT`, '0']),
+  );
+
+  it('passes --workers to the gateway and LIFEGRAPH_<NAME>_WORKERS to a subgraph; SIGTERM stops them all, exit 0', async () => {
+    const graph = spawnCommand('npm', ['start', '--', '--workers', '2'], {
+      ...ANY_PORTS,
+      LIFEGRAPH_DATA_DIR: testDataDir('lg-start-workers-'),
+      LIFEGRAPH_OFFERS_WORKERS: '2',
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const [, port] = await graph.waitFor(/^gateway\s+http:\/\/localhost:(\d+)\/graphql/m, 120_000);
+      expect(graph.stderr()).toMatch(/^\[offers\] 2 workers on port \d+ /m);
+      const gatewayWorkers = new RegExp(`^\\[gateway\\] 2 workers on port ${port} `, 'm');
+      await eventually(() => gatewayWorkers.test(graph.stderr()), 'the gateway named its two workers');
+      expect(graph.stderr()).not.toMatch(/^\[(merchants|content|social)\] \d+ workers/m);
+      const answer = await post(`http://127.0.0.1:${port}/graphql`, WHOLE_GRAPH);
+      expect(JSON.parse(answer.text).errors).toBeUndefined();
+      graph.child.kill('SIGTERM');
+      expect(await graph.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      graph.killGroup('SIGKILL');
+    }
+  }, 180_000);
+
+  it('refuses a bad LIFEGRAPH_<NAME>_WORKERS before anything starts, naming the variable', async () => {
+    const graph = spawnCommand('npm', ['start'], {
+      ...ANY_PORTS,
+      LIFEGRAPH_DATA_DIR: testDataDir('lg-start-workers-'),
+      LIFEGRAPH_SOCIAL_WORKERS: '0',
+    });
+    expect((await graph.exited).code).not.toBe(0);
+    expect(graph.stderr()).toContain('LIFEGRAPH_SOCIAL_WORKERS must be a whole number from 1 to 64 (got "0")');
+    expect(graph.stderr()).not.toContain('[seed]');
+  });
+});
+
+describe('Backoff', () => {
+  it('waits 0.5 s, doubling to 30 s, and starts again at 0.5 s after a minute up', () => {
+    const backoff = new Backoff();
+    expect(Array.from({ length: 8 }, () => backoff.next(1_000))).toEqual([
+      500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
+    ]);
+    expect(backoff.next(60_000)).toBe(500);
+    expect(backoff.next(0)).toBe(1_000);
   });
 });
