@@ -115,6 +115,13 @@ export async function compareGateways(
   // Generated once, before any process starts, so that every one reads the same secrets file (as npm start does).
   loadSecrets(dataDir);
   const started: Server[][] = [];
+  const cleanUp = async () => {
+    await stopAll(started);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  // Ctrl-C stops the processes and removes the data directory too (the parts would stop on their own).
+  const interrupted = () => cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     progress(`Seeding ${dataDir} at scale ${settings.scale}, starting the subgraphs and both gateways...`);
     await seed(dataDir, settings.scale);
@@ -176,8 +183,8 @@ export async function compareGateways(
     }
     return { placement: where, operations: results };
   } finally {
-    await stopAll(started);
-    rmSync(dataDir, { recursive: true, force: true });
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    await cleanUp();
   }
 }
 
