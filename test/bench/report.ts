@@ -106,7 +106,8 @@ export function writeReport(file: string, settings: Settings, details: Record<st
     generatedAt: new Date().toISOString(),
     commit: commit(),
     node: process.version,
-    cpus: os.availableParallelism(),
+    // The machine's cores: this process may be pinned to some of them by now.
+    cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? null,
     // Anything else running on the machine skews every number: the lead reads this before trusting them.
     loadAverageAtEnd: os.loadavg().map(round),
