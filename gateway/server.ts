@@ -27,6 +27,7 @@ import { checkedScalars } from './plugins/scalars.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
+import { dedupSubgraphFetchesFromEnv, InFlightFetches } from './subgraph-fetch/dedup.ts';
 import { SubgraphFetcher } from './subgraph-fetch/fetcher.ts';
 import { listSubgraphs } from './supergraph.ts';
 
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Subgraph fetch timeout and circuit breakers; from the environment (or the defaults) when not given. */
   subgraphFetch?: SubgraphFetchOptions;
+  /** Identical concurrent subgraph reads share one request; `LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES` when not given. */
+  dedupSubgraphFetches?: boolean;
   /** The gateway's own SQLite files (the partner key store), checked by `/readyz`. */
   databaseFiles?: string[];
   /** How long `stop()` lets in-flight requests finish before closing their connections (default 20 s). */
@@ -82,6 +85,10 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   // Per-operation caches (authorization results, costs): keyed by parsed document and access shape.
   const operationCacheSize = operationCacheSizeFromEnv();
   const fetcher = new SubgraphFetcher();
+  const inFlight =
+    (options.dedupSubgraphFetches ?? dedupSubgraphFetchesFromEnv())
+      ? new InFlightFetches(() => metrics.dedup.inc({ kind: 'subgraph_fetch' }))
+      : undefined;
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
@@ -92,6 +99,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
           subgraphFetch,
           breakers,
           fetcher,
+          inFlight,
         ),
     }),
     readAccessPolicy(options.supergraphSdl),

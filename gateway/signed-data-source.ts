@@ -5,7 +5,8 @@ import { ANONYMOUS, IDENTITY_HEADER, identityTtlSeconds, signIdentity } from '..
 import type { GatewayContext } from './context.ts';
 import type { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
-import { classifyFailure, failureResponse, SubgraphHttpError } from './subgraph-fetch/failure.ts';
+import { type InFlightFetches, identityClass, onlyQueries } from './subgraph-fetch/dedup.ts';
+import { classifyFailure, failureResponse, SubgraphFetchFailure, SubgraphHttpError } from './subgraph-fetch/failure.ts';
 import type { SubgraphFetcher, SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
 
 /**
@@ -14,7 +15,8 @@ import type { SubgraphFetcher, SubgraphHttpResponse } from './subgraph-fetch/fet
  * to the exact body sent, and keeps a subgraph's faults local: each fetch has a timeout, is aborted when the
  * client leaves (all but the circuit's half-open probe) and goes through the subgraph's circuit breaker; a
  * failed fetch becomes errors at the paths it owned. It does what Apollo's RemoteGraphQLDataSource does for
- * our subgraphs (no APQ) on the gateway's own keep-alive fetcher.
+ * our subgraphs (no APQ) on the gateway's own keep-alive fetcher. With `inFlight` (LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES),
+ * identical concurrent query fetches with the same identity share one request.
  */
 export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly identityTtl: number;
@@ -26,6 +28,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly fetchOptions: SubgraphFetchOptions,
     private readonly breakers: SubgraphBreakers,
     private readonly fetcher: SubgraphFetcher,
+    private readonly inFlight?: InFlightFetches,
   ) {
     this.url = new URL(subgraph.url);
     this.identityTtl = identityTtlSeconds(fetchOptions.timeoutMs);
@@ -75,8 +78,16 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     // Headers the planner asks for (e.g. apollo-federation-include-trace), as Apollo's data source sends them.
     for (const [header, value] of http?.headers ?? []) headers[header] = value;
     headers['content-type'] = 'application/json';
+    // Everything the answer may depend on: the subgraph, the planner's headers, the identity and the exact body.
+    const key =
+      this.inFlight && onlyQueries(fetchDocument(options))
+        ? [this.subgraph.name, JSON.stringify(headers), identityClass(identity), body].join('\n')
+        : undefined;
     headers[IDENTITY_HEADER] = signIdentity(identity, this.subgraphSecret, body, this.identityTtl);
-    const response = await this.fetcher.post(this.url, body, headers, signal);
+    const response =
+      this.inFlight && key !== undefined
+        ? await this.inFlight.fetch(key, () => this.sharedPost(body, headers), signal)
+        : await this.fetcher.post(this.url, body, headers, signal);
     if (response.status < 200 || response.status >= 300) throw httpError(response);
     const result = parseBody(response);
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
@@ -84,6 +95,20 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     }
     restrictCachePolicy(options, response);
     return result as GatewayGraphQLResponse;
+  }
+
+  /**
+   * A fetch that several callers wait for: bounded by its own timeout only, never by one caller's signal, so a
+   * caller that leaves does not cut it short for the others.
+   */
+  private async sharedPost(body: string, headers: Record<string, string>) {
+    const timeout = AbortSignal.timeout(this.fetchOptions.timeoutMs);
+    try {
+      return await this.fetcher.post(this.url, body, headers, timeout);
+    } catch (error) {
+      // Said here: a caller that joined later has a timeout of its own that has not fired yet.
+      throw timeout.aborted ? new SubgraphFetchFailure('timeout', 'timed out') : error;
+    }
   }
 }
 

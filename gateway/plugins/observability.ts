@@ -52,8 +52,14 @@ export function createMetrics(options: { maxOperationLabels?: number } = {}) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const dedup = new Counter({
+    name: 'lifegraph_dedup_total',
+    help: 'Callers that shared work already in flight instead of starting their own, by kind (subgraph_fetch, request).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   const operations = new BoundedLabel(options.maxOperationLabels ?? maxOperationLabelsFromEnv());
-  return { registry, requests, duration, operations };
+  return { registry, requests, duration, dedup, operations };
 }
 export type GatewayMetrics = ReturnType<typeof createMetrics>;
 

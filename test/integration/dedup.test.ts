@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
+import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
+import { type RunningGateway, startGateway } from '../../gateway/server.ts';
+import { InFlightFetches, readSwitchEnv } from '../../gateway/subgraph-fetch/dedup.ts';
+import { SUPERGRAPH_FILE } from '../../gateway/supergraph.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/index.ts';
+import { type As, TEST_SECRETS, useTestGraph } from '../support/graph.ts';
+
+const graph = useTestGraph();
+
+/** Long enough that every concurrent request of a test reaches its subgraph fetch before the first is answered. */
+const SUBGRAPH_DELAY_MS = 300;
+const READ = '{ post(id: "pst_kfc_1") { id likeCount viewerHasLiked store { id name } } }';
+
+/** A proxy in front of one subgraph that holds each request a while and counts the requests it forwards. */
+async function slowCountingProxy(target: string) {
+  const proxy = { server: undefined as unknown as Server, url: '', requests: 0, mutations: 0 };
+  proxy.server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    proxy.requests++;
+    if ((JSON.parse(body) as { query: string }).query.trimStart().startsWith('mutation')) proxy.mutations++;
+    await new Promise((resolve) => setTimeout(resolve, SUBGRAPH_DELAY_MS));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'content-length'),
+    ) as Record<string, string>;
+    const answer = await fetch(target, { method: 'POST', headers, body });
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+    res.end(await answer.text());
+  });
+  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}/graphql`;
+  return proxy;
+}
+type Proxy = Awaited<ReturnType<typeof slowCountingProxy>>;
+
+/** A gateway over slow counting proxies of the test graph's subgraphs; dedup from the environment if not given. */
+function useProxiedGateway(dedupSubgraphFetches?: boolean) {
+  const state = { gateway: undefined as unknown as RunningGateway, proxies: {} as Record<SubgraphName, Proxy> };
+  beforeAll(async () => {
+    for (const name of SUBGRAPH_NAMES) state.proxies[name] = await slowCountingProxy(graph.subgraphs[name].url);
+    state.gateway = await startGateway(
+      {
+        supergraphSdl: readFileSync(SUPERGRAPH_FILE, 'utf8'),
+        subgraphSecret: TEST_SECRETS.subgraphSecret,
+        authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret })),
+        urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, state.proxies[name].url])),
+        logger: pino({ level: 'silent' }),
+        dedupSubgraphFetches,
+      },
+      0,
+    );
+  });
+  afterAll(async () => {
+    await state.gateway?.stop();
+    for (const proxy of Object.values(state.proxies)) proxy.server.close();
+  });
+  const requests = () =>
+    Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, state.proxies[name].requests])) as Record<
+      SubgraphName,
+      number
+    >;
+  const query = async (operation: string, as?: As) => {
+    const response = await fetch(state.gateway.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(as ? { authorization: `Bearer ${await graph.tokenFor(as)}` } : {}),
+      },
+      body: JSON.stringify({ query: operation }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: the tests read a few known fields
+    return (await response.json()) as { data?: any; errors?: unknown[] };
+  };
+  /** What one run of `run` cost each subgraph, in requests. */
+  const cost = async (run: () => Promise<unknown>) => {
+    const before = requests();
+    await run();
+    const after = requests();
+    return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, after[name] - before[name]]));
+  };
+  const dedupCount = async () => {
+    const text = await (await fetch(state.gateway.url.replace('/graphql', '/metrics'))).text();
+    return Number(/^lifegraph_dedup_total\{kind="subgraph_fetch"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
+  return { state, query, cost, dedupCount };
+}
+
+const times = <T>(n: number, run: () => Promise<T>) => Promise.all(Array.from({ length: n }, run));
+
+describe('subgraph fetch dedup on (LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES=on)', () => {
+  const gateway = useProxiedGateway(true);
+
+  it('N identical concurrent anonymous reads cost each subgraph one fetch, and each caller gets its own answer', async () => {
+    const one = await gateway.cost(() => gateway.query(READ));
+    expect(one.content).toBe(1);
+    expect(one.merchants).toBe(1);
+    const sharedBefore = await gateway.dedupCount();
+    let answers: Awaited<ReturnType<typeof gateway.query>>[] = [];
+    const five = await gateway.cost(async () => {
+      answers = await times(5, () => gateway.query(READ));
+    });
+    expect(five).toEqual(one);
+    expect(answers.map((a) => a.errors)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0]?.data.post).toMatchObject({
+      id: 'pst_kfc_1',
+      viewerHasLiked: false,
+      store: { id: expect.any(String) },
+    });
+    // Four of the five callers joined each of the fetches the first one started.
+    const fetchesPerRead = Object.values(one).reduce((sum, n) => sum + n, 0);
+    expect((await gateway.dedupCount()) - sharedBefore).toBe(4 * fetchesPerRead);
+  });
+
+  it('two identities never share a fetch: each sees its own viewerHasLiked', async () => {
+    const liked = await graph.query('mutation { likePost(postId: "pst_kfc_1") { post { id } } }', { as: 'usr_dave' });
+    expect(liked.body.errors).toBeUndefined();
+    const sharedBefore = await gateway.dedupCount();
+    let answers: Awaited<ReturnType<typeof gateway.query>>[] = [];
+    const cost = await gateway.cost(async () => {
+      answers = await Promise.all([gateway.query(READ, 'usr_dave'), gateway.query(READ, 'usr_erin')]);
+    });
+    expect(cost.content).toBe(2);
+    expect(answers.map((a) => a.data.post.viewerHasLiked)).toEqual([true, false]);
+    // Two concurrent reads by the same user do share.
+    const same = await gateway.cost(() => times(2, () => gateway.query(READ, 'usr_erin')));
+    expect(same.content).toBe(1);
+    expect((await gateway.dedupCount()) - sharedBefore).toBe(Object.values(same).reduce((sum, n) => sum + n, 0));
+  });
+
+  it('a mutation is never shared: two identical concurrent mutations by one user both reach the subgraph', async () => {
+    const mutation = 'mutation { likePost(postId: "pst_kfc_2") { post { id } } }';
+    const sharedBefore = await gateway.dedupCount();
+    const mutationsBefore = gateway.state.proxies.content.mutations;
+    const answers = await times(2, () => gateway.query(mutation, 'usr_frank'));
+    expect(answers.map((a) => a.errors)).toEqual([undefined, undefined]);
+    expect(gateway.state.proxies.content.mutations - mutationsBefore).toBe(2);
+    expect(await gateway.dedupCount()).toBe(sharedBefore);
+  });
+});
+
+describe('subgraph fetch dedup off (the default)', () => {
+  const gateway = useProxiedGateway();
+
+  it('N identical concurrent anonymous reads each make their own fetches', async () => {
+    const one = await gateway.cost(() => gateway.query(READ));
+    const five = await gateway.cost(() => times(5, () => gateway.query(READ)));
+    expect(five).toEqual(Object.fromEntries(Object.entries(one).map(([name, n]) => [name, 5 * n])));
+    expect(await gateway.dedupCount()).toBe(0);
+  });
+});
+
+describe('in-flight fetches', () => {
+  it('a caller that aborts stops waiting; the shared fetch goes on for the others, each with its own answer', async () => {
+    let joined = 0;
+    const inFlight = new InFlightFetches(() => joined++);
+    let starts = 0;
+    let answer: (body: string) => void = () => {};
+    const start = () => {
+      starts++;
+      return new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve) => {
+        answer = (body) => resolve({ status: 200, headers: { 'content-type': 'application/json' }, body });
+      });
+    };
+    const leaving = new AbortController();
+    const first = inFlight.fetch('k', start, leaving.signal);
+    const second = inFlight.fetch('k', start, new AbortController().signal);
+    leaving.abort(new Error('client left'));
+    await expect(first).rejects.toThrow('client left');
+    answer('{"data":{}}');
+    const [a, b] = await Promise.all([second, inFlight.fetch('k', start, new AbortController().signal)]);
+    expect([starts, joined]).toEqual([1, 2]);
+    expect(a).toEqual(b);
+    expect(a.headers).not.toBe(b.headers);
+    // Settled fetches are forgotten: the next caller starts a new one.
+    const third = inFlight.fetch('k', start, new AbortController().signal);
+    answer('{"data":{"later":true}}');
+    expect((await third).body).toBe('{"data":{"later":true}}');
+    expect(starts).toBe(2);
+  });
+
+  it('LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES is off unless set to on, and anything else stops the start', () => {
+    const key = 'LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES';
+    expect(readSwitchEnv(key, {})).toBe(false);
+    expect(readSwitchEnv(key, { [key]: 'off' })).toBe(false);
+    expect(readSwitchEnv(key, { [key]: ' on ' })).toBe(true);
+    expect(() => readSwitchEnv(key, { [key]: 'yes' })).toThrow(
+      /LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES must be "on" or "off"/,
+    );
+  });
+});
