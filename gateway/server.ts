@@ -24,6 +24,7 @@ import { createMetrics, observability } from './plugins/observability.ts';
 import { servedOperations } from './plugins/operations.ts';
 import { maskError, tidyClientError } from './plugins/production.ts';
 import { checkedScalars } from './plugins/scalars.ts';
+import { dedupRequests, dedupRequestsFromEnv } from './request-dedup.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   subgraphFetch?: SubgraphFetchOptions;
   /** Identical concurrent subgraph reads share one request; `LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES` when not given. */
   dedupSubgraphFetches?: boolean;
+  /** Identical concurrent read operations share one execution; `LIFEGRAPH_DEDUP_REQUESTS` when not given. */
+  dedupRequests?: boolean;
   /** The gateway's own SQLite files (the partner key store), checked by `/readyz`. */
   databaseFiles?: string[];
   /** How long `stop()` lets in-flight requests finish before closing their connections (default 20 s). */
@@ -161,6 +164,14 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
     allowMethods('GET', 'POST'),
     graphqlJsonBody(),
+    (options.dedupRequests ?? dedupRequestsFromEnv())
+      ? dedupRequests({
+          server,
+          authenticate: options.authenticate,
+          parseOptions: limitParseOptions(limits),
+          onShared: () => metrics.dedup.inc({ kind: 'request' }),
+        })
+      : [],
     expressMiddleware(server, {
       context: async ({ req, res }) => ({
         requestId: randomUUID(),

@@ -41,7 +41,7 @@ async function slowCountingProxy(target: string) {
 type Proxy = Awaited<ReturnType<typeof slowCountingProxy>>;
 
 /** A gateway over slow counting proxies of the test graph's subgraphs; dedup from the environment if not given. */
-function useProxiedGateway(dedupSubgraphFetches?: boolean) {
+function useProxiedGateway(dedup: { dedupSubgraphFetches?: boolean; dedupRequests?: boolean } = {}) {
   const state = { gateway: undefined as unknown as RunningGateway, proxies: {} as Record<SubgraphName, Proxy> };
   beforeAll(async () => {
     for (const name of SUBGRAPH_NAMES) state.proxies[name] = await slowCountingProxy(graph.subgraphs[name].url);
@@ -52,7 +52,7 @@ function useProxiedGateway(dedupSubgraphFetches?: boolean) {
         authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret })),
         urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, state.proxies[name].url])),
         logger: pino({ level: 'silent' }),
-        dedupSubgraphFetches,
+        ...dedup,
       },
       0,
     );
@@ -85,23 +85,36 @@ function useProxiedGateway(dedupSubgraphFetches?: boolean) {
     const after = requests();
     return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, after[name] - before[name]]));
   };
-  const dedupCount = async () => {
+  const dedupCount = async (kind: DedupKind) => {
     const text = await (await fetch(state.gateway.url.replace('/graphql', '/metrics'))).text();
-    return Number(/^lifegraph_dedup_total\{kind="subgraph_fetch"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    return Number(new RegExp(`^lifegraph_dedup_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   };
   return { state, query, cost, dedupCount };
 }
 
+type DedupKind = 'subgraph_fetch' | 'request';
 const times = <T>(n: number, run: () => Promise<T>) => Promise.all(Array.from({ length: n }, run));
 
-describe('subgraph fetch dedup on (LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES=on)', () => {
-  const gateway = useProxiedGateway(true);
+const KINDS = [
+  // One share per subgraph fetch joined.
+  {
+    kind: 'subgraph_fetch',
+    setting: { dedupSubgraphFetches: true },
+    shares: (callers: number, fetches: number) => callers * fetches,
+  },
+  // One share per request joined, however many fetches it saved.
+  { kind: 'request', setting: { dedupRequests: true }, shares: (callers: number) => callers },
+] as const;
+
+describe.each(KINDS)('$kind dedup on', ({ kind, setting, shares }) => {
+  const gateway = useProxiedGateway(setting);
+  const total = (cost: Record<string, number>) => Object.values(cost).reduce((sum, n) => sum + n, 0);
 
   it('N identical concurrent anonymous reads cost each subgraph one fetch, and each caller gets its own answer', async () => {
     const one = await gateway.cost(() => gateway.query(READ));
     expect(one.content).toBe(1);
     expect(one.merchants).toBe(1);
-    const sharedBefore = await gateway.dedupCount();
+    const sharedBefore = await gateway.dedupCount(kind);
     let answers: Awaited<ReturnType<typeof gateway.query>>[] = [];
     const five = await gateway.cost(async () => {
       answers = await times(5, () => gateway.query(READ));
@@ -114,15 +127,14 @@ describe('subgraph fetch dedup on (LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES=on)', () => 
       viewerHasLiked: false,
       store: { id: expect.any(String) },
     });
-    // Four of the five callers joined each of the fetches the first one started.
-    const fetchesPerRead = Object.values(one).reduce((sum, n) => sum + n, 0);
-    expect((await gateway.dedupCount()) - sharedBefore).toBe(4 * fetchesPerRead);
+    // Four of the five callers joined the work the first one started.
+    expect((await gateway.dedupCount(kind)) - sharedBefore).toBe(shares(4, total(one)));
   });
 
   it('two identities never share a fetch: each sees its own viewerHasLiked', async () => {
     const liked = await graph.query('mutation { likePost(postId: "pst_kfc_1") { post { id } } }', { as: 'usr_dave' });
     expect(liked.body.errors).toBeUndefined();
-    const sharedBefore = await gateway.dedupCount();
+    const sharedBefore = await gateway.dedupCount(kind);
     let answers: Awaited<ReturnType<typeof gateway.query>>[] = [];
     const cost = await gateway.cost(async () => {
       answers = await Promise.all([gateway.query(READ, 'usr_dave'), gateway.query(READ, 'usr_erin')]);
@@ -132,28 +144,28 @@ describe('subgraph fetch dedup on (LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES=on)', () => 
     // Two concurrent reads by the same user do share.
     const same = await gateway.cost(() => times(2, () => gateway.query(READ, 'usr_erin')));
     expect(same.content).toBe(1);
-    expect((await gateway.dedupCount()) - sharedBefore).toBe(Object.values(same).reduce((sum, n) => sum + n, 0));
+    expect((await gateway.dedupCount(kind)) - sharedBefore).toBe(shares(1, total(same)));
   });
 
   it('a mutation is never shared: two identical concurrent mutations by one user both reach the subgraph', async () => {
     const mutation = 'mutation { likePost(postId: "pst_kfc_2") { post { id } } }';
-    const sharedBefore = await gateway.dedupCount();
+    const sharedBefore = await gateway.dedupCount(kind);
     const mutationsBefore = gateway.state.proxies.content.mutations;
     const answers = await times(2, () => gateway.query(mutation, 'usr_frank'));
     expect(answers.map((a) => a.errors)).toEqual([undefined, undefined]);
     expect(gateway.state.proxies.content.mutations - mutationsBefore).toBe(2);
-    expect(await gateway.dedupCount()).toBe(sharedBefore);
+    expect(await gateway.dedupCount(kind)).toBe(sharedBefore);
   });
 });
 
-describe('subgraph fetch dedup off (the default)', () => {
+describe('dedup off (the default)', () => {
   const gateway = useProxiedGateway();
 
   it('N identical concurrent anonymous reads each make their own fetches', async () => {
     const one = await gateway.cost(() => gateway.query(READ));
     const five = await gateway.cost(() => times(5, () => gateway.query(READ)));
     expect(five).toEqual(Object.fromEntries(Object.entries(one).map(([name, n]) => [name, 5 * n])));
-    expect(await gateway.dedupCount()).toBe(0);
+    expect([await gateway.dedupCount('subgraph_fetch'), await gateway.dedupCount('request')]).toEqual([0, 0]);
   });
 });
 
@@ -186,13 +198,13 @@ describe('in-flight fetches', () => {
     expect(starts).toBe(2);
   });
 
-  it('LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES is off unless set to on, and anything else stops the start', () => {
-    const key = 'LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES';
-    expect(readSwitchEnv(key, {})).toBe(false);
-    expect(readSwitchEnv(key, { [key]: 'off' })).toBe(false);
-    expect(readSwitchEnv(key, { [key]: ' on ' })).toBe(true);
-    expect(() => readSwitchEnv(key, { [key]: 'yes' })).toThrow(
-      /LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES must be "on" or "off"/,
-    );
-  });
+  it.each(['LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES', 'LIFEGRAPH_DEDUP_REQUESTS'])(
+    '%s is off unless set to on, and anything else stops the start',
+    (key) => {
+      expect(readSwitchEnv(key, {})).toBe(false);
+      expect(readSwitchEnv(key, { [key]: 'off' })).toBe(false);
+      expect(readSwitchEnv(key, { [key]: ' on ' })).toBe(true);
+      expect(() => readSwitchEnv(key, { [key]: 'yes' })).toThrow(`${key} must be "on" or "off"`);
+    },
+  );
 });

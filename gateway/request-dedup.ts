@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { type ApolloServer, HeaderMap } from '@apollo/server';
+import type { RequestHandler } from 'express';
+import { getOperationAST, type ParseOptions, parse } from 'graphql';
+import type { Authenticator } from './auth/authenticate.ts';
+import type { GatewayContext } from './context.ts';
+import { identityClass, readSwitchEnv } from './subgraph-fetch/dedup.ts';
+
+/** `LIFEGRAPH_DEDUP_REQUESTS`: whether identical concurrent read operations share one execution. */
+export function dedupRequestsFromEnv(): boolean {
+  return readSwitchEnv('LIFEGRAPH_DEDUP_REQUESTS');
+}
+
+/** One execution's answer, written by each caller that shared it to its own HTTP response. */
+interface SharedAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+/**
+ * Express middleware before Apollo's: a POST of a query operation whose identity class, operation, variables
+ * and extensions equal those of one being executed waits for that execution and gets its answer. Anything
+ * else (mutations, subscriptions, documents that do not parse, GET, batches, incremental delivery, a caller
+ * whose credentials fail) goes on to Apollo as usual. Nothing is kept once an execution has answered.
+ */
+export function dedupRequests(options: {
+  server: ApolloServer<GatewayContext>;
+  authenticate: Authenticator;
+  parseOptions: ParseOptions;
+  /** Runs each time a caller joins an execution already in flight (the dedup counter). */
+  onShared: () => void;
+}): RequestHandler {
+  const inFlight = new Map<string, Promise<SharedAnswer>>();
+  return async (req, res, next) => {
+    try {
+      const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
+      if (req.method !== 'POST' || !isReadOperation(body, options.parseOptions)) return next();
+      if (String(req.headers.accept ?? '').includes('multipart/')) return next();
+      let identity: GatewayContext['identity'];
+      try {
+        identity = await options.authenticate(req.headers);
+      } catch {
+        // Apollo answers a credentials failure as it always does.
+        return next();
+      }
+      const key = JSON.stringify([
+        identityClass(identity),
+        req.headers.accept ?? '',
+        body.query,
+        body.operationName ?? null,
+        body.variables ?? null,
+        body.extensions ?? null,
+      ]);
+      let shared = inFlight.get(key);
+      if (shared) {
+        options.onShared();
+      } else {
+        shared = execute(options.server, req, identity);
+        inFlight.set(key, shared);
+        const forget = () => {
+          if (inFlight.get(key) === shared) inFlight.delete(key);
+        };
+        shared.then(forget, forget);
+      }
+      const answer = await shared;
+      res.status(answer.status);
+      for (const [name, value] of answer.headers) res.setHeader(name, value);
+      res.send(answer.body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** True for a body whose operation parses and is a query; the token limit bounds the parsing as Apollo's does. */
+function isReadOperation(body: { query?: unknown; operationName?: unknown } | undefined, parseOptions: ParseOptions) {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.query !== 'string') return false;
+  try {
+    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+    return getOperationAST(parse(body.query, parseOptions), operationName)?.operation === 'query';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The shared execution: not cancelled by any one caller leaving (the subgraph timeout bounds it), so the
+ * others still get their answer.
+ */
+async function execute(
+  server: ApolloServer<GatewayContext>,
+  req: Parameters<RequestHandler>[0],
+  identity: GatewayContext['identity'],
+): Promise<SharedAnswer> {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const response = await server.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: {
+      method: 'POST',
+      headers,
+      search: new URL(req.originalUrl, 'http://gateway').search,
+      body: req.body,
+    },
+    context: async () => ({ requestId: randomUUID(), identity }),
+  });
+  let body: string;
+  if (response.body.kind === 'complete') {
+    body = response.body.string;
+  } else {
+    body = '';
+    for await (const chunk of response.body.asyncIterator) body += chunk;
+  }
+  return { status: response.status ?? 200, headers: [...response.headers], body };
+}
