@@ -92,6 +92,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     (options.dedupSubgraphFetches ?? dedupSubgraphFetchesFromEnv())
       ? new InFlightFetches(() => metrics.dedup.inc({ kind: 'subgraph_fetch' }))
       : undefined;
+  // Read here with the other settings, so a bad value stops the start before anything is built.
+  const sharesRequests = options.dedupRequests ?? dedupRequestsFromEnv();
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
@@ -164,7 +166,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
     allowMethods('GET', 'POST'),
     graphqlJsonBody(),
-    (options.dedupRequests ?? dedupRequestsFromEnv())
+    sharesRequests
       ? dedupRequests({
           server,
           authenticate: options.authenticate,
