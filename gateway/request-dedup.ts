@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { getOperationAST, type ParseOptions, parse } from 'graphql';
 import type { Authenticator } from './auth/authenticate.ts';
 import type { GatewayContext } from './context.ts';
-import { identityClass, readSwitchEnv } from './subgraph-fetch/dedup.ts';
+import { InFlight, identityClass, readSwitchEnv } from './subgraph-fetch/dedup.ts';
 
 /** `LIFEGRAPH_DEDUP_REQUESTS`: whether identical concurrent read operations share one execution. */
 export function dedupRequestsFromEnv(): boolean {
@@ -31,7 +31,7 @@ export function dedupRequests(options: {
   /** Runs each time a caller joins an execution already in flight (the dedup counter). */
   onShared: () => void;
 }): RequestHandler {
-  const inFlight = new Map<string, Promise<SharedAnswer>>();
+  const inFlight = new InFlight<SharedAnswer>(options.onShared);
   return async (req, res, next) => {
     try {
       const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
@@ -52,18 +52,14 @@ export function dedupRequests(options: {
         body.variables ?? null,
         body.extensions ?? null,
       ]);
-      let shared = inFlight.get(key);
-      if (shared) {
-        options.onShared();
-      } else {
-        shared = execute(options.server, req, identity);
-        inFlight.set(key, shared);
-        const forget = () => {
-          if (inFlight.get(key) === shared) inFlight.delete(key);
-        };
-        shared.then(forget, forget);
+      let answer: SharedAnswer;
+      try {
+        answer = await inFlight.run(key, (signal) => execute(options.server, req, identity, signal), clientLeft(res));
+      } catch (error) {
+        // This client went away: nobody is left to answer.
+        if (res.destroyed || res.writableEnded) return;
+        throw error;
       }
-      const answer = await shared;
       res.status(answer.status);
       for (const [name, value] of answer.headers) res.setHeader(name, value);
       res.send(answer.body);
@@ -84,14 +80,24 @@ function isReadOperation(body: { query?: unknown; operationName?: unknown } | un
   }
 }
 
+/** An abort signal that fires when the client goes away before its response has been sent. */
+function clientLeft(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('the client closed the request'));
+  });
+  return controller.signal;
+}
+
 /**
- * The shared execution: not cancelled by any one caller leaving (the subgraph timeout bounds it), so the
- * others still get their answer.
+ * The shared execution: not cancelled by any one caller leaving, so the others still get their answer;
+ * `signal` (every caller has left) cancels its subgraph fetches.
  */
 async function execute(
   server: ApolloServer<GatewayContext>,
-  req: Parameters<RequestHandler>[0],
+  req: Request,
   identity: GatewayContext['identity'],
+  signal: AbortSignal,
 ): Promise<SharedAnswer> {
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -104,7 +110,7 @@ async function execute(
       search: new URL(req.originalUrl, 'http://gateway').search,
       body: req.body,
     },
-    context: async () => ({ requestId: randomUUID(), identity }),
+    context: async () => ({ requestId: randomUUID(), identity, signal }),
   });
   let body: string;
   if (response.body.kind === 'complete') {

@@ -28,8 +28,8 @@ import { dedupRequests, dedupRequestsFromEnv } from './request-dedup.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
-import { dedupSubgraphFetchesFromEnv, InFlightFetches } from './subgraph-fetch/dedup.ts';
-import { SubgraphFetcher } from './subgraph-fetch/fetcher.ts';
+import { dedupSubgraphFetchesFromEnv, InFlight } from './subgraph-fetch/dedup.ts';
+import { SubgraphFetcher, type SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
 import { listSubgraphs } from './supergraph.ts';
 
 export interface GatewayOptions {
@@ -90,7 +90,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const fetcher = new SubgraphFetcher();
   const inFlight =
     (options.dedupSubgraphFetches ?? dedupSubgraphFetchesFromEnv())
-      ? new InFlightFetches(() => metrics.dedup.inc({ kind: 'subgraph_fetch' }))
+      ? new InFlight<SubgraphHttpResponse>(() => metrics.dedup.inc({ kind: 'subgraph_fetch' }))
       : undefined;
   // Read here with the other settings, so a bad value stops the start before anything is built.
   const sharesRequests = options.dedupRequests ?? dedupRequestsFromEnv();

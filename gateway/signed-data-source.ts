@@ -5,7 +5,7 @@ import { ANONYMOUS, IDENTITY_HEADER, identityTtlSeconds, signIdentity } from '..
 import type { GatewayContext } from './context.ts';
 import type { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
-import { type InFlightFetches, identityClass, onlyQueries } from './subgraph-fetch/dedup.ts';
+import { type InFlight, identityClass, onlyQueries } from './subgraph-fetch/dedup.ts';
 import { classifyFailure, failureResponse, SubgraphFetchFailure, SubgraphHttpError } from './subgraph-fetch/failure.ts';
 import type { SubgraphFetcher, SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
 
@@ -28,7 +28,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly fetchOptions: SubgraphFetchOptions,
     private readonly breakers: SubgraphBreakers,
     private readonly fetcher: SubgraphFetcher,
-    private readonly inFlight?: InFlightFetches,
+    private readonly inFlight?: InFlight<SubgraphHttpResponse>,
   ) {
     this.url = new URL(subgraph.url);
     this.identityTtl = identityTtlSeconds(fetchOptions.timeoutMs);
@@ -86,7 +86,8 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     headers[IDENTITY_HEADER] = signIdentity(identity, this.subgraphSecret, body, this.identityTtl);
     const response =
       this.inFlight && key !== undefined
-        ? await this.inFlight.fetch(key, () => this.sharedPost(body, headers), signal)
+        ? // Headers are the only mutable part of the answer (the body is a string): each caller gets its own.
+          copyHeaders(await this.inFlight.run(key, (cancel) => this.sharedPost(body, headers, cancel), signal))
         : await this.fetcher.post(this.url, body, headers, signal);
     if (response.status < 200 || response.status >= 300) throw httpError(response);
     const result = parseBody(response);
@@ -98,18 +99,22 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * A fetch that several callers wait for: bounded by its own timeout only, never by one caller's signal, so a
-   * caller that leaves does not cut it short for the others.
+   * A fetch that several callers wait for: bounded by its own timeout, never by one caller's signal, so a
+   * caller that leaves does not cut it short for the others; aborted once every caller has left.
    */
-  private async sharedPost(body: string, headers: Record<string, string>) {
+  private async sharedPost(body: string, headers: Record<string, string>, everyCallerLeft: AbortSignal) {
     const timeout = AbortSignal.timeout(this.fetchOptions.timeoutMs);
     try {
-      return await this.fetcher.post(this.url, body, headers, timeout);
+      return await this.fetcher.post(this.url, body, headers, AbortSignal.any([timeout, everyCallerLeft]));
     } catch (error) {
       // Said here: a caller that joined later has a timeout of its own that has not fired yet.
       throw timeout.aborted ? new SubgraphFetchFailure('timeout', 'timed out') : error;
     }
   }
+}
+
+function copyHeaders(response: SubgraphHttpResponse): SubgraphHttpResponse {
+  return { ...response, headers: { ...response.headers } };
 }
 
 /** The body as Apollo's data source reads it: parsed when it says it is JSON, else the text. */

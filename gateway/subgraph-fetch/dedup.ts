@@ -1,6 +1,5 @@
 import { type DocumentNode, Kind } from 'graphql';
 import type { Identity } from '../../subgraphs/contract/index.ts';
-import type { SubgraphHttpResponse } from './fetcher.ts';
 
 /**
  * Reads an on/off setting (unset or empty = off), failing fast with a message naming the variable on anything
@@ -36,37 +35,44 @@ export function onlyQueries(document: DocumentNode | undefined): boolean {
 }
 
 /**
- * Subgraph fetches in flight by key (subgraph, body, identity class): a caller with the key of one in flight
- * waits for it instead of sending its own. The entry goes when the fetch settles, so nothing is cached; each
- * caller gets its own copy of the answer and stops waiting when its own signal aborts, while the fetch goes
- * on for the others (bounded by the timeout it was started with).
+ * Work in flight by key (for subgraph fetches: subgraph, body, identity class): a caller with the key of work
+ * in flight waits for it instead of starting its own. The entry goes when the work settles, so nothing is
+ * cached. Each caller stops waiting when its own signal aborts while the work goes on for the others; only
+ * when every caller has left is the work's own signal aborted, since nobody wants its answer any more.
  */
-export class InFlightFetches {
-  private readonly inFlight = new Map<string, Promise<SubgraphHttpResponse>>();
+export class InFlight<T> {
+  private readonly entries = new Map<string, { promise: Promise<T>; waiters: number; cancel: AbortController }>();
 
-  /** `onShared` runs each time a caller joins a fetch already in flight (the dedup counter). */
+  /** `onShared` runs each time a caller joins work already in flight (the dedup counter). */
   constructor(private readonly onShared: () => void) {}
 
-  /** The answer for `key`: `start()`'s, or the one already in flight; waited for under `signal`. */
-  async fetch(
-    key: string,
-    start: () => Promise<SubgraphHttpResponse>,
-    signal: AbortSignal,
-  ): Promise<SubgraphHttpResponse> {
-    let shared = this.inFlight.get(key);
-    if (shared) {
+  /** The result for `key`: `start()`'s, or that of the work already in flight; waited for under `signal`. */
+  async run(key: string, start: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    let entry = this.entries.get(key);
+    if (entry) {
       this.onShared();
     } else {
-      shared = start();
-      this.inFlight.set(key, shared);
-      const forget = () => {
-        if (this.inFlight.get(key) === shared) this.inFlight.delete(key);
-      };
-      shared.then(forget, forget);
+      const cancel = new AbortController();
+      const started = { promise: start(cancel.signal), waiters: 0, cancel };
+      this.entries.set(key, started);
+      const forget = () => this.forget(key, started);
+      started.promise.then(forget, forget);
+      entry = started;
     }
-    const response = await untilAborted(shared, signal);
-    // Headers are the only mutable part of the answer (the body is a string): each caller gets its own.
-    return { ...response, headers: { ...response.headers } };
+    entry.waiters++;
+    try {
+      return await untilAborted(entry.promise, signal);
+    } finally {
+      entry.waiters--;
+      if (entry.waiters === 0 && signal.aborted) {
+        this.forget(key, entry);
+        entry.cancel.abort(signal.reason);
+      }
+    }
+  }
+
+  private forget(key: string, entry: { promise: Promise<T> }): void {
+    if (this.entries.get(key) === entry) this.entries.delete(key);
   }
 }
 

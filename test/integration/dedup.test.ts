@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
-import { InFlightFetches, readSwitchEnv } from '../../gateway/subgraph-fetch/dedup.ts';
+import { InFlight, readSwitchEnv } from '../../gateway/subgraph-fetch/dedup.ts';
 import { SUPERGRAPH_FILE } from '../../gateway/supergraph.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/index.ts';
 import { type As, TEST_SECRETS, useTestGraph } from '../support/graph.ts';
@@ -169,33 +169,32 @@ describe('dedup off (the default)', () => {
   });
 });
 
-describe('in-flight fetches', () => {
-  it('a caller that aborts stops waiting; the shared fetch goes on for the others, each with its own answer', async () => {
+describe('work in flight', () => {
+  it('a caller that aborts stops waiting; the work goes on for the others and is cancelled once all have left', async () => {
     let joined = 0;
-    const inFlight = new InFlightFetches(() => joined++);
-    let starts = 0;
-    let answer: (body: string) => void = () => {};
-    const start = () => {
-      starts++;
-      return new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve) => {
-        answer = (body) => resolve({ status: 200, headers: { 'content-type': 'application/json' }, body });
+    const inFlight = new InFlight<string>(() => joined++);
+    const started: { finish: (value: string) => void; signal: AbortSignal }[] = [];
+    const start = (signal: AbortSignal) =>
+      new Promise<string>((resolve) => {
+        started.push({ finish: resolve, signal });
       });
-    };
     const leaving = new AbortController();
-    const first = inFlight.fetch('k', start, leaving.signal);
-    const second = inFlight.fetch('k', start, new AbortController().signal);
+    const first = inFlight.run('k', start, leaving.signal);
+    const second = inFlight.run('k', start, new AbortController().signal);
     leaving.abort(new Error('client left'));
     await expect(first).rejects.toThrow('client left');
-    answer('{"data":{}}');
-    const [a, b] = await Promise.all([second, inFlight.fetch('k', start, new AbortController().signal)]);
-    expect([starts, joined]).toEqual([1, 2]);
-    expect(a).toEqual(b);
-    expect(a.headers).not.toBe(b.headers);
-    // Settled fetches are forgotten: the next caller starts a new one.
-    const third = inFlight.fetch('k', start, new AbortController().signal);
-    answer('{"data":{"later":true}}');
-    expect((await third).body).toBe('{"data":{"later":true}}');
-    expect(starts).toBe(2);
+    const third = inFlight.run('k', start, new AbortController().signal);
+    expect(started[0]?.signal.aborted).toBe(false);
+    started[0]?.finish('answer');
+    expect(await Promise.all([second, third])).toEqual(['answer', 'answer']);
+    expect([started.length, joined]).toEqual([1, 2]);
+    // Settled work is forgotten: the next caller starts anew, and when its only caller leaves, it is cancelled.
+    const alone = new AbortController();
+    const next = inFlight.run('k', start, alone.signal);
+    alone.abort(new Error('client left'));
+    await expect(next).rejects.toThrow('client left');
+    expect(started.length).toBe(2);
+    expect(started[1]?.signal.aborted).toBe(true);
   });
 
   it.each(['LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES', 'LIFEGRAPH_DEDUP_REQUESTS'])(
