@@ -7,8 +7,8 @@ import type { GatewayContext } from './context.ts';
 import { InFlight, identityClass, readSwitchEnv } from './subgraph-fetch/dedup.ts';
 
 /** `LIFEGRAPH_DEDUP_REQUESTS`: whether identical concurrent read operations share one execution. */
-export function dedupRequestsFromEnv(): boolean {
-  return readSwitchEnv('LIFEGRAPH_DEDUP_REQUESTS');
+export function dedupRequestsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return readSwitchEnv('LIFEGRAPH_DEDUP_REQUESTS', env);
 }
 
 /** One execution's answer, written by each caller that shared it to its own HTTP response. */

@@ -97,6 +97,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
+      // Each fetch node carries its parsed operation (cached with the plan), so a fetch never parses its query again.
+      queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
       buildService: ({ name, url }) =>
         new SignedDataSource(
           { name, url: urls.get(name) ?? url ?? '' },

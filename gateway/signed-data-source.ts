@@ -83,12 +83,16 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
       this.inFlight && onlyQueries(fetchDocument(options))
         ? [this.subgraph.name, JSON.stringify(headers), identityClass(identity), body].join('\n')
         : undefined;
-    headers[IDENTITY_HEADER] = signIdentity(identity, this.subgraphSecret, body, this.identityTtl);
+    // Signed only by the caller whose fetch goes out: callers joining a shared fetch send nothing.
+    const signed = () => ({
+      ...headers,
+      [IDENTITY_HEADER]: signIdentity(identity, this.subgraphSecret, body, this.identityTtl),
+    });
+    // Each caller parses the shared body itself, so no answer object is shared (the response is only read).
     const response =
       this.inFlight && key !== undefined
-        ? // Headers are the only mutable part of the answer (the body is a string): each caller gets its own.
-          copyHeaders(await this.inFlight.run(key, (cancel) => this.sharedPost(body, headers, cancel), signal))
-        : await this.fetcher.post(this.url, body, headers, signal);
+        ? await this.inFlight.run(key, (cancel) => this.sharedPost(body, signed(), cancel), signal)
+        : await this.fetcher.post(this.url, body, signed(), signal);
     if (response.status < 200 || response.status >= 300) throw httpError(response);
     const result = parseBody(response);
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
@@ -111,10 +115,6 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
       throw timeout.aborted ? new SubgraphFetchFailure('timeout', 'timed out') : error;
     }
   }
-}
-
-function copyHeaders(response: SubgraphHttpResponse): SubgraphHttpResponse {
-  return { ...response, headers: { ...response.headers } };
 }
 
 /** The body as Apollo's data source reads it: parsed when it says it is JSON, else the text. */

@@ -13,8 +13,8 @@ export function readSwitchEnv(key: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 /** `LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES`: whether identical concurrent subgraph reads share one request. */
-export function dedupSubgraphFetchesFromEnv(): boolean {
-  return readSwitchEnv('LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES');
+export function dedupSubgraphFetchesFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return readSwitchEnv('LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES', env);
 }
 
 /** The part of an identity that a subgraph's answer may depend on: two callers share only if all of it is equal. */

@@ -5,8 +5,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
+import { dedupRequestsFromEnv } from '../../gateway/request-dedup.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
-import { InFlight, readSwitchEnv } from '../../gateway/subgraph-fetch/dedup.ts';
+import { dedupSubgraphFetchesFromEnv, InFlight } from '../../gateway/subgraph-fetch/dedup.ts';
 import { SUPERGRAPH_FILE } from '../../gateway/supergraph.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/index.ts';
 import { type As, TEST_SECRETS, useTestGraph } from '../support/graph.ts';
@@ -197,13 +198,14 @@ describe('work in flight', () => {
     expect(started[1]?.signal.aborted).toBe(true);
   });
 
-  it.each(['LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES', 'LIFEGRAPH_DEDUP_REQUESTS'])(
-    '%s is off unless set to on, and anything else stops the start',
-    (key) => {
-      expect(readSwitchEnv(key, {})).toBe(false);
-      expect(readSwitchEnv(key, { [key]: 'off' })).toBe(false);
-      expect(readSwitchEnv(key, { [key]: ' on ' })).toBe(true);
-      expect(() => readSwitchEnv(key, { [key]: 'yes' })).toThrow(`${key} must be "on" or "off"`);
-    },
-  );
+  // The readers the gateway calls, so a wrong variable name in either fails here.
+  it.each([
+    ['LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES', dedupSubgraphFetchesFromEnv],
+    ['LIFEGRAPH_DEDUP_REQUESTS', dedupRequestsFromEnv],
+  ] as const)('%s is off unless set to on, and anything else stops the start', (key, read) => {
+    expect(read({})).toBe(false);
+    expect(read({ [key]: 'off' })).toBe(false);
+    expect(read({ [key]: ' on ' })).toBe(true);
+    expect(() => read({ [key]: 'yes' })).toThrow(`${key} must be "on" or "off"`);
+  });
 });

@@ -26,6 +26,7 @@ const tsx = path.resolve('node_modules/.bin/tsx');
 const MERCHANT = '{ merchant(id: "mer_kfc") { name settlementRateBps } }';
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
+// API keys are not cached (one indexed read per request); the revocation tests guard that no cache ever delays one.
 describe('with the caches on', () => {
   it('a key revoked by `npm run keys -- revoke` in another process is refused on the very next request', async () => {
     const { key, summary } = keys.create({

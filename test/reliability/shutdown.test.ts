@@ -6,28 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/settings.ts';
 import { SAME_SIGNAL_WINDOW_MS } from '../../subgraphs/contract/shutdown.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
-import { eventually, heldRequest, spawnCommand } from '../support/processes.ts';
+import { eventually, heldRequest, postJson, spawnCommand, WHOLE_GRAPH } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /** Every port 0 (any free port), so the test never collides with a running graph. */
 const ANY_PORTS = Object.fromEntries(
   ['GATEWAY', ...SUBGRAPH_NAMES.map((n) => n.toUpperCase())].map((n) => [`LIFEGRAPH_${n}_PORT`, '0']),
 );
-
-/** Data from all four subgraphs, with an entity fetch (`sales`) that needs offers after content answered. */
-const WHOLE_GRAPH = JSON.stringify({
-  query: `{
-    merchant(id: "mer_kfc") { name stores(first: 2) { edges { node { name } } } }
-    couponTemplate(id: "cpt_kfc_1") { title }
-    liveStream(id: "lvs_kfc_1") { title sales { fen } }
-    user(id: "usr_alice") { nickname }
-  }`,
-});
-
-async function post(url: string, body: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: response.status, text: await response.text() };
-}
 
 describe('npm start on SIGTERM', () => {
   it('finishes all 40 requests in flight with their full answers, stops the gateway before the subgraphs, exits 0', async () => {
@@ -39,7 +24,7 @@ describe('npm start on SIGTERM', () => {
     try {
       const [, port] = await graph.waitFor(/^gateway\s+http:\/\/localhost:(\d+)\/graphql/m, 120_000);
       const url = `http://127.0.0.1:${port}/graphql`;
-      const expected = await post(url, WHOLE_GRAPH);
+      const expected = await postJson(url, WHOLE_GRAPH);
       expect(expected.status).toBe(200);
       expect(JSON.parse(expected.text).errors).toBeUndefined();
 
@@ -57,7 +42,7 @@ describe('npm start on SIGTERM', () => {
       expect(stopped[0]).toBe('gateway');
       expect(stopped.slice(-4).sort()).toEqual([...SUBGRAPH_NAMES].sort());
       // Nothing takes new requests after the shutdown.
-      await expect(post(url, WHOLE_GRAPH)).rejects.toThrow();
+      await expect(postJson(url, WHOLE_GRAPH)).rejects.toThrow();
     } finally {
       graph.killGroup('SIGKILL');
     }
@@ -126,7 +111,7 @@ describe('npm start runs each part in a process of its own', () => {
           .map((m) => [m[1] as string, m[2] as string]),
       );
       expect(subgraphUrls.size).toBe(4);
-      const expected = await post(gatewayUrl, WHOLE_GRAPH);
+      const expected = await postJson(gatewayUrl, WHOLE_GRAPH);
       expect(JSON.parse(expected.text).errors).toBeUndefined();
 
       process.kill(pids.offers as number, 'SIGKILL');
@@ -147,7 +132,7 @@ describe('npm start runs each part in a process of its own', () => {
       // On the port it had, so the gateway reaches it where it was told; the graph answers in full again.
       expect(await answers(subgraphUrls.get('offers') as string)).toBe(true);
       await eventually(
-        async () => (await post(gatewayUrl, WHOLE_GRAPH)).text === expected.text,
+        async () => (await postJson(gatewayUrl, WHOLE_GRAPH)).text === expected.text,
         'the graph answers in full again',
         30_000,
       );
@@ -220,7 +205,7 @@ describe('npm run gateway on SIGTERM', () => {
     try {
       const [, port] = await gateway.waitFor(/^gateway http:\/\/localhost:(\d+)\/graphql/m, 120_000);
       const url = `http://127.0.0.1:${port}/graphql`;
-      const expected = await post(url, WHOLE_GRAPH);
+      const expected = await postJson(url, WHOLE_GRAPH);
       expect(JSON.parse(expected.text).errors).toBeUndefined();
       const inFlight = Array.from({ length: 10 }, () => heldRequest(url, WHOLE_GRAPH));
       await Promise.all(inFlight.map((r) => r.accepted));

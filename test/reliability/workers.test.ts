@@ -7,7 +7,14 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/contract/sett
 import { Backoff } from '../../subgraphs/contract/workers.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { BOB, CAROL, KFC_STAFF, seedUserId, user } from '../support/identities.ts';
-import { eventually, heldRequest, type SpawnedProcess, spawnCommand } from '../support/processes.ts';
+import {
+  eventually,
+  heldRequest,
+  postJson,
+  type SpawnedProcess,
+  spawnCommand,
+  WHOLE_GRAPH,
+} from '../support/processes.ts';
 import { querySubgraph, SUBGRAPH_TEST_SECRET } from '../support/subgraph.ts';
 import { testDataDir } from '../support/temp.ts';
 
@@ -158,21 +165,6 @@ describe('social with two workers', () => {
   }, 180_000);
 });
 
-/** Data from all four subgraphs, with an entity fetch (`sales`) that needs offers after content answered. */
-const WHOLE_GRAPH = JSON.stringify({
-  query: `{
-    merchant(id: "mer_kfc") { name stores(first: 2) { edges { node { name } } } }
-    couponTemplate(id: "cpt_kfc_1") { title }
-    liveStream(id: "lvs_kfc_1") { title sales { fen } }
-    user(id: "usr_alice") { nickname }
-  }`,
-});
-
-async function post(url: string, body: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: response.status, text: await response.text() };
-}
-
 describe('npm run gateway -- --workers 2', () => {
   let graph: TestGraph;
   beforeAll(async () => {
@@ -207,7 +199,7 @@ describe('npm run gateway -- --workers 2', () => {
       const [, first, second] = gateway.stderr().match(workers) ?? [];
       expect(new Set([first, second, String(gateway.child.pid)]).size).toBe(3);
       const url = `http://127.0.0.1:${port}/graphql`;
-      const expected = await post(url, WHOLE_GRAPH);
+      const expected = await postJson(url, WHOLE_GRAPH);
       expect(JSON.parse(expected.text).errors).toBeUndefined();
 
       process.kill(Number(second), 'SIGKILL');
@@ -219,7 +211,7 @@ describe('npm run gateway -- --workers 2', () => {
       expect(gateway.stderr()).toContain(
         `[gateway] worker 2 (pid ${second}) was killed by SIGKILL; restarting it in 0.5 s`,
       );
-      for (let i = 0; i < 4; i++) expect(await post(url, WHOLE_GRAPH)).toEqual(expected);
+      for (let i = 0; i < 4; i++) expect(await postJson(url, WHOLE_GRAPH)).toEqual(expected);
 
       // Each on a connection of its own: the primary hands them to both workers in turn.
       const inFlight = Array.from({ length: 10 }, () => heldRequest(url, WHOLE_GRAPH));
@@ -231,7 +223,7 @@ describe('npm run gateway -- --workers 2', () => {
       );
       for (const answer of await Promise.all(inFlight.map((r) => r.send()))) expect(answer).toEqual(expected);
       expect(await gateway.exited).toEqual({ code: 0, signal: null });
-      await expect(post(url, WHOLE_GRAPH)).rejects.toThrow();
+      await expect(postJson(url, WHOLE_GRAPH)).rejects.toThrow();
     } finally {
       gateway.killGroup('SIGKILL');
     }
@@ -267,7 +259,7 @@ describe('npm start with workers', () => {
       const gatewayWorkers = new RegExp(`^\\[gateway\\] 2 workers on port ${port} `, 'm');
       await eventually(() => gatewayWorkers.test(graph.stderr()), 'the gateway named its two workers');
       expect(graph.stderr()).not.toMatch(/^\[(merchants|content|social)\] \d+ workers/m);
-      const answer = await post(`http://127.0.0.1:${port}/graphql`, WHOLE_GRAPH);
+      const answer = await postJson(`http://127.0.0.1:${port}/graphql`, WHOLE_GRAPH);
       expect(JSON.parse(answer.text).errors).toBeUndefined();
       graph.child.kill('SIGTERM');
       expect(await graph.exited).toEqual({ code: 0, signal: null });

@@ -200,3 +200,19 @@ export function heldRequest(url: string, body: string) {
     },
   };
 }
+
+/** Data from all four subgraphs, with an entity fetch (`sales`) that needs offers after content answered. */
+export const WHOLE_GRAPH = JSON.stringify({
+  query: `{
+    merchant(id: "mer_kfc") { name stores(first: 2) { edges { node { name } } } }
+    couponTemplate(id: "cpt_kfc_1") { title }
+    liveStream(id: "lvs_kfc_1") { title sales { fen } }
+    user(id: "usr_alice") { nickname }
+  }`,
+});
+
+/** POSTs a JSON body and returns the status and the body as text (the exact answer, to compare with another). */
+export async function postJson(url: string, body: string) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, text: await response.text() };
+}
