@@ -9,6 +9,7 @@ import type {
 import { type DocumentNode, type OperationDefinitionNode, print } from 'graphql';
 import type { Identity } from '../../subgraphs/contract/index.ts';
 import type { GatewayContext } from '../context.ts';
+import { planExecutor } from '../engine/executor.ts';
 import { applyRemovals, removalErrors } from './apply-removals.ts';
 import { DEFAULT_OPERATION_CACHE_SIZE, LruMap, objectId } from './cache.ts';
 import { filterOperation, type RemovalPlan } from './filter-operation.ts';
@@ -52,9 +53,9 @@ export class AuthorizingGateway implements GatewayInterface {
 
   async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
     const loaded = await this.inner.load(options);
-    const execute = loaded.executor;
-    if (!execute) return loaded;
-    return { executor: this.authorizingExecutor(execute) };
+    if (!loaded.executor) return loaded;
+    // Our plan executor in place of the gateway's (same planner and plans; see gateway/engine/executor.ts).
+    return { executor: this.authorizingExecutor(planExecutor(this.inner)) };
   }
 
   stop() {
