@@ -32,10 +32,40 @@ export function openDatabase<TSchema extends Record<string, unknown>>(options: {
       sqlite.function('distance_meters', { deterministic: true }, (lat1, lng1, lat2, lng2) =>
         distanceMeters({ lat: Number(lat1), lng: Number(lng1) }, { lat: Number(lat2), lng: Number(lng2) }),
       );
+      reuseStatements(sqlite);
       const db = drizzle(sqlite, { schema: options.schema });
       migrate(db, { migrationsFolder: options.migrationsFolder });
       return db;
     },
   });
   return { db: prepared, sqlite, stats, close: () => sqlite.close() };
+}
+
+/** How many compiled statements a connection keeps for reuse (distinct SQL texts; lists of ids vary their length). */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Makes `sqlite.prepare` return the statement it compiled before for the same SQL text (the most recently used
+ * `STATEMENT_CACHE_SIZE` of them), so that a query drizzle builds again on every request is compiled by SQLite
+ * once. drizzle prepares a statement and runs it at once, and it binds every parameter on each run; a statement
+ * still being iterated (`busy`) is never handed out twice, and one drizzle switched to arrays (`raw`) is switched
+ * back to rows, so each caller gets the statement as `prepare` makes it. Statements run are counted as before.
+ */
+function reuseStatements(sqlite: Database.Database, size = STATEMENT_CACHE_SIZE): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const compiled = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    const statement = compiled.get(source);
+    if (statement && !statement.busy) {
+      // Map order is the least recently used first.
+      compiled.delete(source);
+      compiled.set(source, statement);
+      if (statement.reader) statement.raw(false);
+      return statement;
+    }
+    const fresh = prepare(source);
+    compiled.set(source, fresh);
+    if (compiled.size > size) compiled.delete(compiled.keys().next().value as string);
+    return fresh;
+  }) as Database.Database['prepare'];
 }
