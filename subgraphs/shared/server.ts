@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
@@ -164,8 +167,14 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   const httpServer = http.createServer(app);
   const server = new ApolloServer<SubgraphContext<typeof database.db, TLoaders>>({
     schema,
-    // Inline traces (ftv1) are for Apollo Studio usage reporting, which lifegraph does not use.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Inline traces (ftv1) are for Apollo Studio usage reporting, which lifegraph does not use.
+      ApolloServerPluginInlineTraceDisabled(),
+      // No schema has a cache hint, so every answer was `no-store` (set below): without the plugin Apollo
+      // Server no longer wraps every field resolver to collect hints.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
     // The CLIs own SIGTERM/SIGINT, so that `npm start` can stop the gateway before the subgraphs it still calls.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: process.env.NODE_ENV !== 'production',
@@ -187,6 +196,11 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   app.use(
     '/graphql',
     allowMethods('GET', 'POST'),
+    (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+      // What Apollo's cache-control plugin answered for an operation without cache hints.
+      res.setHeader('cache-control', 'no-store');
+      next();
+    },
     graphqlJsonBody({ keepRawBody: true }),
     expressMiddleware(server, {
       context: async ({ req }) => {
