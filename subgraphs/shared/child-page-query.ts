@@ -1,8 +1,16 @@
 import type DataLoader from 'dataloader';
-import { and, getTableColumns, inArray, or, type SQL, type Subquery, sql } from 'drizzle-orm';
+import { and, getTableColumns, getTableName, inArray, or, type SQL, type Subquery, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { type ChildPageKey, type Connection, childPageLoader, groupLoader } from './connection.ts';
+import {
+  type ChildPageKey,
+  type Connection,
+  childPageLoader,
+  fragmentKey,
+  groupLoader,
+  inJsonList,
+  preparedFor,
+} from './connection.ts';
 
 /**
  * One query that returns, for each parent, its rows `offset + 1 .. offset + limit` in `orderBy` order:
@@ -23,6 +31,36 @@ function selectChildPage<T extends SQLiteTable>(
 ): T['$inferSelect'][] {
   const { table, parentColumn, orderBy, parentIds, offset, limit, where } = options;
   if (parentIds.length === 0) return [];
+  const orderKey = where ? undefined : fragmentKey(orderBy);
+  if (orderKey !== undefined) {
+    // Without a filter, the statement is the same for every batch: built once, then bound (see `preparedFor`).
+    const query = preparedFor(db, `child-page|${orderKey}|${parentColumnKey(parentColumn)}`, () => {
+      const ranked = db
+        .select({
+          ...getTableColumns(table),
+          rowNumber: sql<number>`row_number() over (partition by ${parentColumn} order by ${orderBy})`.as('row_number'),
+        })
+        .from(table)
+        .where(inJsonList(parentColumn, 'parentIds'))
+        .as('ranked');
+      const rowNumber = sql.identifier('row_number');
+      return db
+        .select()
+        .from(ranked)
+        .where(sql`${rowNumber} > ${sql.placeholder('offset')} and ${rowNumber} <= ${sql.placeholder('end')}`)
+        .orderBy(sql`${rowNumber}`)
+        .prepare();
+    });
+    const rows = query.all({
+      parentIds: JSON.stringify(parentIds),
+      offset,
+      end: offset + limit,
+    }) as (T['$inferSelect'] & {
+      rowNumber?: number;
+    })[];
+    for (const row of rows) delete row.rowNumber;
+    return rows;
+  }
   const ranked = db
     .select({
       ...getTableColumns(table),
@@ -150,14 +188,28 @@ export function childrenLoader<T extends SQLiteTable>(
   options: { table: T; parentColumn: SQLiteColumn; orderBy: SQL },
 ): DataLoader<string, T['$inferSelect'][]> {
   const { table, parentColumn, orderBy } = options;
+  const orderKey = fragmentKey(orderBy);
   return groupLoader(
-    (parentIds) =>
-      db
-        .select()
-        .from(table as SQLiteTable)
-        .where(inArray(parentColumn, [...parentIds]))
-        .orderBy(orderBy)
-        .all() as T['$inferSelect'][],
+    (parentIds) => {
+      if (orderKey === undefined) {
+        return db
+          .select()
+          .from(table as SQLiteTable)
+          .where(inArray(parentColumn, [...parentIds]))
+          .orderBy(orderBy)
+          .all() as T['$inferSelect'][];
+      }
+      // Built once per database, then bound (see `preparedFor`).
+      const query = preparedFor(db, `children|${orderKey}|${parentColumnKey(parentColumn)}`, () =>
+        db
+          .select()
+          .from(table as SQLiteTable)
+          .where(inJsonList(parentColumn, 'parentIds'))
+          .orderBy(orderBy)
+          .prepare(),
+      );
+      return query.all({ parentIds: JSON.stringify(parentIds) }) as T['$inferSelect'][];
+    },
     parentIdOf(table, parentColumn),
   );
 }
@@ -167,6 +219,11 @@ function parentIdOf<T extends SQLiteTable>(table: T, parentColumn: SQLiteColumn)
   const parentField = Object.entries(getTableColumns(table)).find(([, column]) => column === parentColumn)?.[0];
   if (!parentField) throw new Error(`${parentColumn.name} is not a column of the table it pages`);
   return (row) => String((row as Record<string, unknown>)[parentField] ?? '');
+}
+
+/** Names a parent column in a `preparedFor` key (the table is named with it). */
+function parentColumnKey(column: SQLiteColumn): string {
+  return `"${getTableName(column.table)}"."${column.name}"`;
 }
 
 function isColumnList(column: SQLiteColumn | readonly SQLiteColumn[]): column is readonly SQLiteColumn[] {

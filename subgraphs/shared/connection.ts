@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { inArray, type SQL } from 'drizzle-orm';
+import { Column, getTableName, is, type SQL, StringChunk, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { badUserInput } from '../contract/errors.ts';
@@ -157,6 +157,51 @@ export function loaderPerFilter<K, L extends { clearAll(): unknown }>(make: (fil
 }
 
 /**
+ * `column in (...)` over the JSON array of ids bound to the placeholder `name` (`JSON.stringify(ids)`): the same SQL
+ * text for any number of ids, so a loader's statement is built and compiled once, not on every batch. SQLite still
+ * looks each id up through the column's index (`SEARCH ... USING INDEX ... LIST SUBQUERY`).
+ */
+export function inJsonList(column: SQLiteColumn | SQL, name: string): SQL {
+  return sql`${column} in (select value from json_each(${sql.placeholder(name)}))`;
+}
+
+const preparedQueries = new WeakMap<object, Map<unknown, unknown>>();
+
+/**
+ * The query `build` made the first time it was asked for on this database under `key` (a table, a column, a string
+ * naming the query): loaders are created for every request, their queries once per database, and then only bound
+ * (drizzle's `.prepare()` with placeholders). `key` must name one query shape, never per-request data.
+ */
+export function preparedFor<Q>(db: object, key: unknown, build: () => Q): Q {
+  let queries = preparedQueries.get(db);
+  if (!queries) {
+    queries = new Map();
+    preparedQueries.set(db, queries);
+  }
+  let query = queries.get(key) as Q | undefined;
+  if (query === undefined) {
+    query = build();
+    queries.set(key, query);
+  }
+  return query;
+}
+
+/**
+ * A key naming an SQL fragment made only of columns and text (an `orderBy` such as `newestFirst(...)`, rebuilt for
+ * every request), for `preparedFor`; undefined when it holds anything else (a value, a nested query), which is then
+ * not prepared.
+ */
+export function fragmentKey(fragment: SQL): string | undefined {
+  let key = '';
+  for (const chunk of fragment.queryChunks) {
+    if (is(chunk, StringChunk)) key += chunk.value.join('');
+    else if (is(chunk, Column)) key += `"${getTableName(chunk.table)}"."${chunk.name}"`;
+    else return undefined;
+  }
+  return key;
+}
+
+/**
  * `byIdLoader` for a table whose primary key is `id`: one `select * from table where id in (...)` per batch.
  * This is how every entity of every subgraph is looked up.
  */
@@ -164,14 +209,16 @@ export function rowByIdLoader<T extends SQLiteTable & { id: SQLiteColumn }>(
   db: BetterSQLite3Database<Record<string, unknown>>,
   table: T,
 ): DataLoader<string, (T['$inferSelect'] & { id: string }) | null> {
-  return byIdLoader(
-    (ids) =>
+  return byIdLoader((ids) => {
+    const query = preparedFor(db, table, () =>
       db
         .select()
         .from(table as SQLiteTable)
-        .where(inArray(table.id, [...ids]))
-        .all() as (T['$inferSelect'] & { id: string })[],
-  );
+        .where(inJsonList(table.id, 'ids'))
+        .prepare(),
+    );
+    return query.all({ ids: JSON.stringify(ids) }) as (T['$inferSelect'] & { id: string })[];
+  });
 }
 
 /** A per-request DataLoader for an unpaged one-to-many relation (a store's few opening-hour rows, ...). */

@@ -4,6 +4,8 @@ import { buildWorld } from '../../seeds/world.ts';
 import { writeContent } from '../../seeds/write-content.ts';
 import { content } from '../../subgraphs/content/index.ts';
 import * as tables from '../../subgraphs/content/tables.ts';
+import { newestFirst, pagedChildrenLoader } from '../../subgraphs/shared/child-page-query.ts';
+import { rowByIdLoader } from '../../subgraphs/shared/connection.ts';
 import { STATEMENT_CACHE_SIZE, type SubgraphDatabase } from '../../subgraphs/shared/db.ts';
 import { openSubgraphDatabase } from '../../subgraphs/shared/server.ts';
 import { testDataDir } from '../support/temp.ts';
@@ -63,5 +65,74 @@ describe('a subgraph database compiles each SQL text once', () => {
     const dropped = database.sqlite.prepare('select 1 as filler');
     for (let i = 0; i <= STATEMENT_CACHE_SIZE; i++) database.sqlite.prepare(`select ${i} as other`);
     expect(database.sqlite.prepare('select 1 as filler')).not.toBe(dropped);
+  });
+});
+
+describe('loaders build their statements once per database', () => {
+  /** Runs `work` and returns how many statements it asked SQLite to prepare. */
+  async function preparesOf(work: () => Promise<unknown>): Promise<number> {
+    const prepare = database.sqlite.prepare;
+    let prepared = 0;
+    database.sqlite.prepare = ((source: string) => {
+      prepared += 1;
+      return prepare.call(database.sqlite, source);
+    }) as typeof prepare;
+    try {
+      await work();
+    } finally {
+      database.sqlite.prepare = prepare;
+    }
+    return prepared;
+  }
+
+  it('looks rows up by id for any number of ids, in later requests too, without preparing again', async () => {
+    const ids = database.db.select({ id: tables.posts.id }).from(tables.posts).limit(3).all();
+    await rowByIdLoader(database.db, tables.posts).load('warm-up');
+    const prepared = await preparesOf(async () => {
+      for (const n of [1, 2, 3]) {
+        const rows = await rowByIdLoader(database.db, tables.posts).loadMany([
+          ...ids.slice(0, n).map((r) => r.id),
+          'pst_missing',
+        ]);
+        expect(rows.map((row) => (row as { id: string } | null)?.id ?? null)).toEqual([
+          ...ids.slice(0, n).map((r) => r.id),
+          null,
+        ]);
+      }
+    });
+    expect(prepared).toBe(0);
+  });
+
+  it('pages children of several parents with one statement built once, as the unprepared query does', async () => {
+    const loader = () =>
+      pagedChildrenLoader(database.db, {
+        table: tables.posts,
+        parentColumn: tables.posts.accountId,
+        orderBy: newestFirst(tables.posts.publishedAt, tables.posts.id),
+      });
+    const accounts = database.db.select({ id: tables.lifeAccounts.id }).from(tables.lifeAccounts).limit(3).all();
+    const keys = accounts.map((a) => ({ parentId: a.id, page: { offset: 1, limit: 2 } }));
+    await loader().loadMany(keys);
+    let pages: unknown[] = [];
+    const prepared = await preparesOf(async () => {
+      pages = await loader().loadMany(keys);
+    });
+    expect(prepared).toBe(0);
+    const expected = accounts.map((a) => {
+      const all = database.db
+        .select()
+        .from(tables.posts)
+        .where(eq(tables.posts.accountId, a.id))
+        .orderBy(sql`${tables.posts.publishedAt} desc, ${tables.posts.id} desc`)
+        .all();
+      return { ids: all.slice(1, 3).map((p) => p.id), hasNextPage: all.length > 3 };
+    });
+    expect(
+      pages.map((page) => {
+        const p = page as { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean } };
+        return { ids: p.edges.map((e) => e.node.id), hasNextPage: p.pageInfo.hasNextPage };
+      }),
+    ).toEqual(expected);
+    expect(expected.some((e) => e.ids.length > 0)).toBe(true);
   });
 });
