@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { UserActor } from '../shared/actors.ts';
 import { childrenLoader, newestFirst, pagedChildrenLoader } from '../shared/child-page-query.ts';
-import { rowByIdLoader } from '../shared/connection.ts';
+import { inJsonList, preparedFor, rowByIdLoader } from '../shared/connection.ts';
 import type { Clock } from '../shared/context.ts';
 import type { Invalidations } from '../shared/invalidations.ts';
 import type { MutationResolvers } from './__generated__/resolvers-types.ts';
@@ -51,12 +51,16 @@ function viewerSetLoader(
         idsByViewer.set(k.viewerId, ids);
       }
       const hits = new Set<string>();
-      for (const [viewerId, ids] of idsByViewer) {
-        const rows = db
+      // Built once per database, then bound (see `preparedFor`).
+      const query = preparedFor(db, targetColumn, () =>
+        db
           .select({ id: targetColumn })
           .from(table)
-          .where(and(eq(table.userId, viewerId), inArray(targetColumn, ids)))
-          .all();
+          .where(and(eq(table.userId, sql.placeholder('viewerId')), inJsonList(targetColumn, 'ids')))
+          .prepare(),
+      );
+      for (const [viewerId, ids] of idsByViewer) {
+        const rows = query.all({ viewerId, ids: JSON.stringify(ids) }) as { id: string }[];
         for (const row of rows) hits.add(cacheKey({ viewerId, id: row.id }));
       }
       return keys.map((k) => hits.has(cacheKey(k)));
@@ -93,11 +97,10 @@ export function createLoaders(db: ContentDb, _clock: Clock) {
   return {
     lifeAccountById: rowByIdLoader(db, lifeAccounts),
     lifeAccountByMerchantId: new DataLoader<string, LifeAccountRow | null>(async (merchantIds) => {
-      const rows = db
-        .select()
-        .from(lifeAccounts)
-        .where(inArray(lifeAccounts.merchantId, [...merchantIds]))
-        .all();
+      const query = preparedFor(db, lifeAccounts.merchantId, () =>
+        db.select().from(lifeAccounts).where(inJsonList(lifeAccounts.merchantId, 'merchantIds')).prepare(),
+      );
+      const rows = query.all({ merchantIds: JSON.stringify(merchantIds) }) as LifeAccountRow[];
       const byMerchant = new Map(rows.map((r) => [r.merchantId, r]));
       return merchantIds.map((id) => byMerchant.get(id) ?? null);
     }),
