@@ -13,9 +13,9 @@ import {
   visit,
 } from 'graphql';
 import { LruMap } from '../auth/cache.ts';
-import { computeResponse } from './apollo-internals.ts';
 import { executeNode, type PlanExecution } from './execute-plan.ts';
 import { type Planning, type PreparedOperation, prepareOperation } from './prepared-operation.ts';
+import { shapeData } from './shape-response.ts';
 
 /**
  * Prepared operations kept (plans and shaping operations), least recently used dropped first. Not tied to
@@ -91,18 +91,14 @@ function shapeResponse(
 ): GatewayExecutionResult {
   const { context } = prepared;
   try {
-    const { data, errors: shapingErrors } = computeResponse({
-      operation: prepared.operation,
-      variables,
-      input,
-      introspectionHandling: (field) =>
-        introspect(
-          context.schema,
-          field.expandFragments().toSelectionNode(),
-          context.operation.variableDefinitions,
-          variables,
-        ),
-    });
+    const { data, errors: shapingErrors } = shapeData(prepared.shape, input, variables, (field) =>
+      introspect(
+        context.schema,
+        field.expandFragments().toSelectionNode(),
+        context.operation.variableDefinitions,
+        variables,
+      ),
+    );
     // As @apollo/gateway answers: value completion errors are reported only when no subgraph failed.
     if (errors.length === 0 && shapingErrors.length > 0)
       return { extensions: { valueCompletion: shapingErrors }, data };

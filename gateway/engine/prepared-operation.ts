@@ -2,6 +2,7 @@ import { type Operation, operationFromDocument, type Schema } from '@apollo/fede
 import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import { type DocumentNode, GraphQLError, type GraphQLSchema, Kind } from 'graphql';
 import { buildOperationContext, type OperationContext } from './apollo-internals.ts';
+import { type CompiledShape, compileShape } from './shape-response.ts';
 
 /**
  * Everything about one operation that does not depend on its variables or caller: its query plan, and the
@@ -13,6 +14,7 @@ export interface PreparedOperation {
   context: OperationContext;
   /** The operation as the response is shaped (from the operation and its fragments, as the gateway shapes it). */
   operation: Operation;
+  shape: CompiledShape;
 }
 
 /** The gateway's schemas and planner, as `@apollo/gateway` has built them from the supergraph. */
@@ -45,7 +47,7 @@ export function prepareOperation(
       { kind: Kind.DOCUMENT, definitions: [context.operation, ...Object.values(context.fragments)] },
       { validate: false },
     );
-    return { plan, context, operation };
+    return { plan, context, operation, shape: compileShape(operation) };
   } catch (error) {
     if (error instanceof GraphQLError) return error;
     throw error;
