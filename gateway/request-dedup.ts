@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { getOperationAST, type ParseOptions, parse } from 'graphql';
 import type { Authenticator } from './auth/authenticate.ts';
 import type { GatewayContext } from './context.ts';
@@ -19,50 +20,64 @@ interface SharedAnswer {
 }
 
 /**
- * Express middleware before Apollo's: a POST of a query operation whose identity class, operation, variables
- * and extensions equal those of one being executed waits for that execution and gets its answer. Anything
- * else (mutations, subscriptions, documents that do not parse, GET, batches, incremental delivery, a caller
- * whose credentials fail) goes on to Apollo as usual. Nothing is kept once an execution has answered.
+ * Answers `req` from an execution in flight when it is a POST of a query operation whose identity class,
+ * operation, variables and extensions equal those of one being executed: it waits for that execution and gets its
+ * answer, and the returned promise resolves true. Anything else (mutations, subscriptions, documents that do not
+ * parse, GET, batches, incremental delivery, a caller whose credentials fail) resolves false, to go on to Apollo as
+ * usual. Nothing is kept once an execution has answered. Works on bare `node:http` requests (the gateway's lean
+ * path) and, through `dedupRequests`, as Express middleware.
  */
-export function dedupRequests(options: {
+export function requestSharing(options: {
   server: ApolloServer<GatewayContext>;
   authenticate: Authenticator;
   parseOptions: ParseOptions;
   /** Runs each time a caller joins an execution already in flight (the dedup counter). */
   onShared: () => void;
-}): RequestHandler {
+}): (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<boolean> {
   const inFlight = new InFlight<SharedAnswer>(options.onShared);
+  return async (req, res, requestBody) => {
+    const body = requestBody as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
+    if (req.method !== 'POST' || !isReadOperation(body, options.parseOptions)) return false;
+    if (String(req.headers.accept ?? '').includes('multipart/')) return false;
+    let identity: GatewayContext['identity'];
+    try {
+      identity = await options.authenticate(req.headers);
+    } catch {
+      // Apollo answers a credentials failure as it always does.
+      return false;
+    }
+    const key = JSON.stringify([
+      identityClass(identity),
+      req.headers.accept ?? '',
+      body.query,
+      body.operationName ?? null,
+      body.variables ?? null,
+      body.extensions ?? null,
+    ]);
+    let answer: SharedAnswer;
+    try {
+      answer = await inFlight.run(
+        key,
+        (signal) => execute(options.server, req, body, identity, signal),
+        clientLeft(res),
+      );
+    } catch (error) {
+      // This client went away: nobody is left to answer.
+      if (res.destroyed || res.writableEnded) return true;
+      throw error;
+    }
+    res.statusCode = answer.status;
+    for (const [name, value] of answer.headers) res.setHeader(name, value);
+    res.end(answer.body);
+    return true;
+  };
+}
+
+/** `requestSharing` as Express middleware before Apollo's (for the requests the lean path leaves to Express). */
+export function dedupMiddleware(share: ReturnType<typeof requestSharing>): RequestHandler {
   return async (req, res, next) => {
     try {
-      const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown };
-      if (req.method !== 'POST' || !isReadOperation(body, options.parseOptions)) return next();
-      if (String(req.headers.accept ?? '').includes('multipart/')) return next();
-      let identity: GatewayContext['identity'];
-      try {
-        identity = await options.authenticate(req.headers);
-      } catch {
-        // Apollo answers a credentials failure as it always does.
-        return next();
-      }
-      const key = JSON.stringify([
-        identityClass(identity),
-        req.headers.accept ?? '',
-        body.query,
-        body.operationName ?? null,
-        body.variables ?? null,
-        body.extensions ?? null,
-      ]);
-      let answer: SharedAnswer;
-      try {
-        answer = await inFlight.run(key, (signal) => execute(options.server, req, identity, signal), clientLeft(res));
-      } catch (error) {
-        // This client went away: nobody is left to answer.
-        if (res.destroyed || res.writableEnded) return;
-        throw error;
-      }
-      res.status(answer.status);
-      for (const [name, value] of answer.headers) res.setHeader(name, value);
-      res.send(answer.body);
+      if (!(await share(req, res, req.body))) next();
     } catch (error) {
       next(error);
     }
@@ -81,7 +96,7 @@ function isReadOperation(body: { query?: unknown; operationName?: unknown } | un
 }
 
 /** An abort signal that fires when the client goes away before its response has been sent. */
-function clientLeft(res: Response): AbortSignal {
+function clientLeft(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new Error('the client closed the request'));
@@ -95,7 +110,8 @@ function clientLeft(res: Response): AbortSignal {
  */
 async function execute(
   server: ApolloServer<GatewayContext>,
-  req: Request,
+  req: IncomingMessage,
+  requestBody: unknown,
   identity: GatewayContext['identity'],
   signal: AbortSignal,
 ): Promise<SharedAnswer> {
@@ -107,8 +123,8 @@ async function execute(
     httpGraphQLRequest: {
       method: 'POST',
       headers,
-      search: new URL(req.originalUrl, 'http://gateway').search,
-      body: req.body,
+      search: new URL(req.url ?? '/', 'http://gateway').search,
+      body: requestBody,
     },
     context: async () => ({ requestId: randomUUID(), identity, signal }),
   });

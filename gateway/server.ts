@@ -17,6 +17,7 @@ import { operationCacheSizeFromEnv } from './auth/cache.ts';
 import { reservedAliases } from './auth/filter-operation.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import type { GatewayContext } from './context.ts';
+import { leanGraphQLHandler, takesLeanPath } from './graphql-http.ts';
 import { readinessCheck } from './health.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
 import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';
@@ -24,7 +25,7 @@ import { createMetrics, observability } from './plugins/observability.ts';
 import { servedOperations } from './plugins/operations.ts';
 import { maskError, tidyClientError } from './plugins/production.ts';
 import { checkedScalars } from './plugins/scalars.ts';
-import { dedupRequests, dedupRequestsFromEnv } from './request-dedup.ts';
+import { dedupMiddleware, dedupRequestsFromEnv, requestSharing } from './request-dedup.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
@@ -113,7 +114,14 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     operationCacheSize,
   );
   const app = express();
-  const httpServer = http.createServer(app);
+  // Express's fingerprint, on the routes it still answers (the lean /graphql path never sent it).
+  app.disable('x-powered-by');
+  let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's.
+  const httpServer = http.createServer((req, res) => {
+    if (lean && takesLeanPath(req)) lean(req, res);
+    else app(req, res);
+  });
   const limits = options.limits ?? limitsFromEnv();
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -163,26 +171,35 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     const ready = await readiness(draining);
     res.status(ready.ready ? 200 : 503).json({ ...ready, supergraphLoaded: true });
   });
+  const share = sharesRequests
+    ? requestSharing({
+        server,
+        authenticate: options.authenticate,
+        parseOptions: limitParseOptions(limits),
+        onShared: () => metrics.dedup.inc({ kind: 'request' }),
+      })
+    : undefined;
+  const context = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<GatewayContext> => ({
+    requestId: randomUUID(),
+    identity: await options.authenticate(req.headers),
+    signal: abortWhenClientLeaves(res),
+  });
+  const logUnhandled = (error: unknown, requestId: string) =>
+    logger.error({ requestId, err: error }, 'unhandled HTTP error');
+  lean = leanGraphQLHandler({
+    server,
+    context,
+    corsOrigins: options.production ? [] : DEVELOPMENT_ORIGINS,
+    share,
+    onError: logUnhandled,
+  });
   app.use(
     '/graphql',
     cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
     allowMethods('GET', 'POST'),
     graphqlJsonBody(),
-    sharesRequests
-      ? dedupRequests({
-          server,
-          authenticate: options.authenticate,
-          parseOptions: limitParseOptions(limits),
-          onShared: () => metrics.dedup.inc({ kind: 'request' }),
-        })
-      : [],
-    expressMiddleware(server, {
-      context: async ({ req, res }) => ({
-        requestId: randomUUID(),
-        identity: await options.authenticate(req.headers),
-        signal: abortWhenClientLeaves(res),
-      }),
-    }),
+    share ? dedupMiddleware(share) : [],
+    expressMiddleware(server, { context: ({ req, res }) => context(req, res) }),
   );
   // In development a browser opening the bare origin lands on Sandbox.
   if (!options.production) {
@@ -193,7 +210,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
   app.all(['/healthz', '/readyz', '/metrics'], allowMethods('GET'));
   app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
-  app.use(jsonErrorHandler((error, requestId) => logger.error({ requestId, err: error }, 'unhandled HTTP error')));
+  app.use(jsonErrorHandler(logUnhandled));
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
   const actualPort = (httpServer.address() as AddressInfo).port;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 
 /**
@@ -26,6 +26,23 @@ function sendGraphQLError(
     .status(status)
     .set(headers)
     .json({ errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * The same GraphQL-shaped error written on a bare `node:http` response (the gateway's lean `/graphql` path,
+ * which does not go through Express): same status, headers and body as `sendGraphQLError`.
+ */
+export function writeGraphQLError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  if (headers) for (const name of Object.keys(headers)) res.setHeader(name, headers[name] as string);
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
 /** The exact bytes of each JSON body read with `keepRawBody`, for as long as its request lives. */
@@ -128,6 +145,22 @@ function describeBodyError(error: BodyParserError): { status: number; code: stri
     };
   }
   return null;
+}
+
+/**
+ * The answer to a body read without body-parser (the gateway's lean path) that it would have refused: one that
+ * is not a strict JSON object or array (`unparsable`, with its text), or that ended before its content-length.
+ */
+export function bodyRefusal(problem: { unparsable: string } | 'incomplete'): {
+  status: number;
+  code: string;
+  message: string;
+} {
+  const error: BodyParserError =
+    problem === 'incomplete'
+      ? { status: 400, expose: true }
+      : { type: 'entity.parse.failed', body: problem.unparsable };
+  return describeBodyError(error) as { status: number; code: string; message: string };
 }
 
 /** The fields body-parser (through http-errors) puts on its errors. */
