@@ -1,8 +1,15 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayCacheHint, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
-import { ANONYMOUS, IDENTITY_HEADER, identityTtlSeconds, signIdentity } from '../subgraphs/contract/index.ts';
+import {
+  ANONYMOUS,
+  IDENTITY_HEADER,
+  type Identity,
+  identityTtlSeconds,
+  signIdentity,
+} from '../subgraphs/contract/index.ts';
 import type { GatewayContext } from './context.ts';
+import { RequestBodies } from './subgraph-fetch/body.ts';
 import type { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
 import { type InFlight, identityClass, onlyQueries } from './subgraph-fetch/dedup.ts';
@@ -21,6 +28,7 @@ import type { SubgraphFetcher, SubgraphHttpResponse } from './subgraph-fetch/fet
 export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly identityTtl: number;
   private readonly url: URL;
+  private readonly bodies = new RequestBodies();
 
   constructor(
     private readonly subgraph: { name: string; url: string },
@@ -36,7 +44,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const context = options.context as Partial<GatewayContext>;
-    const timeout = AbortSignal.timeout(this.fetchOptions.timeoutMs);
+    const deadline = new Deadline(this.fetchOptions.timeoutMs);
     let client = context.signal;
     const { name } = this.subgraph;
     try {
@@ -45,15 +53,16 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
         // would say nothing about the subgraph (cockatiel even takes such an error as a success and closes
         // the circuit). It finishes, bounded by the timeout, so the circuit always gets a verdict.
         if (probe) client = undefined;
+        else if (client) deadline.follow(client);
         try {
-          return await this.send(options, client ? AbortSignal.any([timeout, client]) : timeout);
+          return await this.send(options, deadline.signal);
         } catch (error) {
           // Classified inside the breaker, so that only the subgraph's own faults count against it.
-          throw classifyFailure(error, { timeout, client });
+          throw classifyFailure(error, { timeout: { aborted: deadline.expired }, client });
         }
       });
     } catch (error) {
-      const failure = classifyFailure(error, { timeout, client });
+      const failure = classifyFailure(error, { timeout: { aborted: deadline.expired }, client });
       this.breakers.recordFailure(name, failure, context.requestId);
       return failureResponse(
         failure,
@@ -61,6 +70,9 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
         { document: fetchDocument(options), variables: options.request.variables },
         { timeoutMs: this.fetchOptions.timeoutMs, cooldownMs: this.fetchOptions.breakerCooldownMs },
       );
+    } finally {
+      // The timer goes with the fetch: none is left to fire (and build its abort reason) long after it ended.
+      deadline.end();
     }
   }
 
@@ -69,31 +81,34 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
     signal: AbortSignal,
   ): Promise<GatewayGraphQLResponse> {
-    const { http, ...operation } = options.request;
-    if (!operation.query) throw new Error('Missing query');
-    const body = JSON.stringify(operation);
+    const { request } = options;
+    const body = this.bodies.serialise(request, 'document' in options ? options.document : undefined);
     // Health probes and schema loading run without a request context: they go out as anonymous.
     const identity = (options.context as Partial<GatewayContext>).identity ?? ANONYMOUS;
-    const headers: Record<string, string> = {};
-    // Headers the planner asks for (e.g. apollo-federation-include-trace), as Apollo's data source sends them.
-    for (const [header, value] of http?.headers ?? []) headers[header] = value;
-    headers['content-type'] = 'application/json';
+    // Flat [name, value, ...]: headers the planner asks for (e.g. apollo-federation-include-trace), as Apollo's
+    // data source sends them, then the content type; the signed identity goes last.
+    const headers: string[] = [];
+    const planned = request.http?.headers;
+    if (planned) for (const [header, value] of planned) headers.push(header, value);
+    headers.push('content-type', 'application/json');
     // Everything the answer may depend on: the subgraph, the planner's headers, the identity and the exact body.
     const key =
       this.inFlight && onlyQueries(fetchDocument(options))
         ? [this.subgraph.name, JSON.stringify(headers), identityClass(identity), body].join('\n')
         : undefined;
-    // Signed only by the caller whose fetch goes out: callers joining a shared fetch send nothing.
-    const signed = () => ({
-      ...headers,
-      [IDENTITY_HEADER]: signIdentity(identity, this.subgraphSecret, body, this.identityTtl),
-    });
-    // Each caller parses the shared body itself, so no answer object is shared (the response is only read).
-    const response =
-      this.inFlight && key !== undefined
-        ? await this.inFlight.run(key, (cancel) => this.sharedPost(body, signed(), cancel), signal)
-        : await this.fetcher.post(this.url, body, signed(), signal);
+    let response: SubgraphHttpResponse;
+    if (this.inFlight && key !== undefined) {
+      // Signed only by the caller whose fetch goes out: callers joining a shared fetch send nothing.
+      response = await this.inFlight.run(
+        key,
+        (cancel) => this.sharedPost(body, this.signed(headers, identity, body), cancel),
+        signal,
+      );
+    } else {
+      response = await this.fetcher.post(this.url, body, this.signed(headers, identity, body), signal);
+    }
     if (response.status < 200 || response.status >= 300) throw httpError(response);
+    // Each caller parses the (shared) body itself, so no answer object is shared (the response is only read).
     const result = parseBody(response);
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
       throw new Error(`Expected JSON response body, but received: ${result}`);
@@ -102,18 +117,79 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     return result as GatewayGraphQLResponse;
   }
 
+  /** `headers` (this fetch's own array) with the identity signed for `body` added, as the request sends them. */
+  private signed(headers: string[], identity: Identity, body: string): string[] {
+    headers.push(IDENTITY_HEADER, signIdentity(identity, this.subgraphSecret, body, this.identityTtl));
+    return headers;
+  }
+
   /**
    * A fetch that several callers wait for: bounded by its own timeout, never by one caller's signal, so a
    * caller that leaves does not cut it short for the others; aborted once every caller has left.
    */
-  private async sharedPost(body: string, headers: Record<string, string>, everyCallerLeft: AbortSignal) {
-    const timeout = AbortSignal.timeout(this.fetchOptions.timeoutMs);
+  private async sharedPost(body: string, headers: string[], everyCallerLeft: AbortSignal) {
+    const deadline = new Deadline(this.fetchOptions.timeoutMs);
+    deadline.follow(everyCallerLeft);
     try {
-      return await this.fetcher.post(this.url, body, headers, AbortSignal.any([timeout, everyCallerLeft]));
+      return await this.fetcher.post(this.url, body, headers, deadline.signal);
     } catch (error) {
       // Said here: a caller that joined later has a timeout of its own that has not fired yet.
-      throw timeout.aborted ? new SubgraphFetchFailure('timeout', 'timed out') : error;
+      throw deadline.expired ? new SubgraphFetchFailure('timeout', 'timed out') : error;
+    } finally {
+      deadline.end();
     }
+  }
+}
+
+/** What `AbortSignal.timeout` aborts with, built only when a fetch does time out. */
+function timeoutReason(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+}
+
+function expire(deadline: Deadline): void {
+  deadline.expired = true;
+  deadline.controller.abort(timeoutReason());
+}
+
+/**
+ * One fetch's abort signal: aborted when its timer fires (`expired`) or when the signal it follows (the
+ * client's) aborts, whichever comes first. It replaces an `AbortSignal.timeout` (whose timer fired even for a
+ * fetch long finished) combined with the client's signal by `AbortSignal.any`; `end()` clears the timer and the
+ * listener once the fetch is over. It is its own abort listener (`handleEvent`): no closure per fetch.
+ */
+class Deadline {
+  readonly controller = new AbortController();
+  expired = false;
+  private followed?: AbortSignal;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(timeoutMs: number) {
+    // Unref'd, as AbortSignal.timeout's is: a fetch's timer never keeps the process alive on its own.
+    this.timer = setTimeout(expire, timeoutMs, this).unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Aborts with `signal` too (at once if it already has). */
+  follow(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.controller.abort(signal.reason);
+      return;
+    }
+    this.followed = signal;
+    signal.addEventListener('abort', this, { once: true });
+  }
+
+  handleEvent(): void {
+    this.controller.abort(this.followed?.reason);
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    this.followed?.removeEventListener('abort', this);
+    this.followed = undefined;
   }
 }
 

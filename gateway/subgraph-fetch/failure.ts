@@ -49,10 +49,13 @@ export class SubgraphHttpError extends GraphQLError {
   }
 }
 
-/** Turns whatever a subgraph fetch threw into a failure with a reason, using the signals to tell aborts apart. */
+/**
+ * Turns whatever a subgraph fetch threw into a failure with a reason, using the signals (or anything that says
+ * whether it has aborted: the fetch's timeout is a timer, not a signal of its own) to tell aborts apart.
+ */
 export function classifyFailure(
   error: unknown,
-  signals: { timeout: AbortSignal; client?: AbortSignal },
+  signals: { timeout: { readonly aborted: boolean }; client?: { readonly aborted: boolean } },
 ): SubgraphFetchFailure {
   if (error instanceof SubgraphFetchFailure) return error;
   // The client check comes first: a client gone away is nobody's fault, even if the timer fired too.

@@ -1,10 +1,13 @@
+import { createHook } from 'node:async_hooks';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { parse } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../gateway/context.ts';
 import { SignedDataSource } from '../../gateway/signed-data-source.ts';
+import { RequestBodies } from '../../gateway/subgraph-fetch/body.ts';
 import { SubgraphBreakers } from '../../gateway/subgraph-fetch/breakers.ts';
 import { SubgraphFetcher } from '../../gateway/subgraph-fetch/fetcher.ts';
 import { IDENTITY_HEADER, type Identity, verifyIdentity } from '../../subgraphs/contract/identity.ts';
@@ -128,5 +131,105 @@ describe('the subgraph fetcher', () => {
     const refused = await source.process(fetchOf('{ refuse }'));
     expect(refused.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['bad n', 'BAD_USER_INPUT']]);
     expect(await source.process(fetchOf('{ ok }'))).toEqual({ data: { ok: true } });
+  });
+
+  it('stops reading an answer when its signal aborts mid-body, rejecting at once and dropping the connection', async () => {
+    const counts = { closed: 0 };
+    let halfSent!: () => void;
+    const sentHalf = new Promise<void>((resolve) => {
+      halfSent = resolve;
+    });
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        // The head and the first part of the body, then nothing: a subgraph stalling mid-answer.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"data":{"ok":', () => halfSent());
+      });
+    });
+    server.on('connection', (socket) => socket.once('close', () => (counts.closed += 1)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const fetcher = new SubgraphFetcher();
+    cleanups.push(() => fetcher.close());
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
+    const controller = new AbortController();
+    const fetching = fetcher.post(url, '{"query":"{ ok }"}', ['content-type', 'application/json'], controller.signal);
+    await sentHalf;
+    const reason = new Error('client left');
+    controller.abort(reason);
+    await expect(fetching).rejects.toBe(reason);
+    await eventually(() => counts.closed === 1, 'the aborted fetch closes its connection');
+    // An already aborted signal fails before anything is sent.
+    await expect(fetcher.post(url, '{}', [], controller.signal)).rejects.toBe(reason);
+  });
+
+  it('leaves no timer behind once a fetch has ended (the timeout is cleared, not left to fire)', async () => {
+    const server = await startServer(() => ({ body: json({ data: { ok: true } }) }));
+    const fetcher = new SubgraphFetcher();
+    cleanups.push(() => fetcher.close());
+    // A long timeout: a timer left per fetch would still be pending when the fetches are over.
+    const source = dataSource(server.url, fetcher, { ...OPTIONS, timeoutMs: 60_000 });
+    // Timers alive (created and neither fired nor cleared), ref'd or not: getActiveResourcesInfo() omits unref'd ones.
+    const live = new Set<number>();
+    const hook = createHook({
+      init: (id, type) => {
+        if (type === 'Timeout') live.add(id);
+      },
+      destroy: (id) => {
+        live.delete(id);
+      },
+    }).enable();
+    cleanups.push(async () => {
+      hook.disable();
+    });
+    // Destroy hooks run a little after a timer is cleared: let them, then count.
+    const timers = async () => {
+      for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      return live.size;
+    };
+    const client = new AbortController();
+    const withClient = (query: string) =>
+      ({ ...fetchOf(query), context: { identity: ALICE, requestId: 'req_1', signal: client.signal } }) as ReturnType<
+        typeof fetchOf
+      >;
+    expect(await source.process(withClient('{ ok }'))).toEqual({ data: { ok: true } });
+    const before = await timers();
+    for (let n = 0; n < 20; n += 1) {
+      expect(await source.process(n % 2 ? fetchOf('{ ok }') : withClient('{ ok }'))).toEqual({ data: { ok: true } });
+      // A turn apart, so that every fetch reuses the one connection (a second one would bring its own timers).
+      await new Promise(setImmediate);
+    }
+    // A timer left per fetch would add 20; a second kept-alive connection (a loaded machine may open one) adds
+    // its own socket timers, hence the slack of 3.
+    expect(await timers()).toBeLessThanOrEqual(before + 3);
+  });
+});
+
+describe('the subgraph request body', () => {
+  it('is what JSON.stringify of the operation gives, with the query serialised once per fetch document', () => {
+    const bodies = new RequestBodies();
+    const query = 'query Q($id: ID!) { merchant(id: $id) { name note(text: "a \\"quoted\\" \\u00e9 line\\n") } }';
+    const document = parse(query);
+    for (const variables of [{ id: 'm1' }, { id: 'm2', extra: [1, null, 'é'] }, undefined, {}]) {
+      const request = { query, operationName: 'Q', variables };
+      expect(bodies.serialise(request, document)).toBe(JSON.stringify({ query, operationName: 'Q', variables }));
+      expect(bodies.serialise(request)).toBe(JSON.stringify({ query, operationName: 'Q', variables }));
+    }
+    // Another query or name under the same document is not answered from the cache.
+    expect(bodies.serialise({ query: '{ a }', variables: { x: 1 } }, document)).toBe(
+      JSON.stringify({ query: '{ a }', variables: { x: 1 } }),
+    );
+    // http is never sent; any other field (extensions) is kept, the whole operation serialised.
+    const http = { method: 'POST', url: 'http://x', headers: new Map() } as never;
+    expect(bodies.serialise({ query, variables: { id: 'm1' }, http })).toBe(
+      JSON.stringify({ query, variables: { id: 'm1' } }),
+    );
+    const withExtensions = { query, variables: { id: 'm1' }, extensions: { trace: true } };
+    expect(bodies.serialise(withExtensions, document)).toBe(JSON.stringify(withExtensions));
+    expect(() => bodies.serialise({ query: '' })).toThrow('Missing query');
   });
 });
