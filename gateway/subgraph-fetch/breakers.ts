@@ -17,6 +17,10 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
   [CircuitState.Isolated]: 'open',
 };
 
+/** What `run` tells a fetch, shared by every fetch: nothing allocated per fetch for it. */
+const PROBE: { readonly probe: boolean } = Object.freeze({ probe: true });
+const NOT_PROBE: { readonly probe: boolean } = Object.freeze({ probe: false });
+
 /**
  * One circuit breaker per subgraph. Failures in a row (timeouts, unreachable, 5xx) open the subgraph's circuit:
  * its fetches then fail at once instead of each waiting for the timeout, so a dead subgraph costs the gateway
@@ -70,14 +74,15 @@ export class SubgraphBreakers {
    * ends, its timeout running all the while, and count its late fetch as the subgraph's timeout.
    * `fetch` learns whether it is the probe (see `probe` in SignedDataSource.process).
    */
-  async run<T>(subgraph: string, fetch: (attempt: { probe: boolean }) => Promise<T>): Promise<T> {
+  async run<T>(subgraph: string, fetch: (attempt: { readonly probe: boolean }) => Promise<T>): Promise<T> {
     const breaker = this.breakers.get(subgraph);
-    if (!breaker) return fetch({ probe: false });
+    if (!breaker) return fetch(NOT_PROBE);
     const state = breaker.state;
     if (state === CircuitState.HalfOpen) throw this.circuitOpen();
     try {
       // An open circuit only calls `fetch` once its cooldown is over, and then that call is the probe.
-      return await breaker.execute(() => fetch({ probe: state === CircuitState.Open }));
+      const attempt = state === CircuitState.Open ? PROBE : NOT_PROBE;
+      return await breaker.execute(() => fetch(attempt));
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw this.circuitOpen();
       throw error;

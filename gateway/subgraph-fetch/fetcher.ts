@@ -27,6 +27,8 @@ const DECODERS: Record<string, (compressed: Buffer) => Promise<Buffer>> = {
  */
 export class SubgraphFetcher {
   private readonly pools = new Map<string, Pool>();
+  /** Origin and path of each subgraph URL (a data source posts to the same URL object every time). */
+  private readonly targets = new WeakMap<URL, { origin: string; path: string }>();
   private closed = false;
 
   /**
@@ -40,15 +42,20 @@ export class SubgraphFetcher {
     signal: AbortSignal,
   ): Promise<SubgraphHttpResponse> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    let target = this.targets.get(url);
+    if (!target) {
+      target = { origin: url.origin, path: `${url.pathname}${url.search}` };
+      this.targets.set(url, target);
+    }
     let pool: Pool;
     try {
-      pool = this.pool(url.origin);
+      pool = this.pool(target.origin);
     } catch (error) {
       return Promise.reject(error);
     }
+    const path = target.path;
     return new Promise<SubgraphHttpResponse>((resolve, reject) => {
-      const handler = new TextResponseHandler(resolve, reject, signal);
-      pool.dispatch({ method: 'POST', path: `${url.pathname}${url.search}`, headers, body }, handler);
+      pool.dispatch({ method: 'POST', path, headers, body }, new TextResponseHandler(resolve, reject, signal));
     });
   }
 
