@@ -50,6 +50,8 @@ export interface ComparedOperation {
 
 /** Our gateway's settings that turn its caches off (0 entries): verified user tokens, per-operation analysis. */
 const NO_GATEWAY_CACHES = { LIFEGRAPH_JWT_CACHE_SIZE: '0', LIFEGRAPH_OPERATION_CACHE_SIZE: '0' };
+/** Our gateway's settings that turn both deduplications on (BENCH_GATEWAY_DEDUP=on). */
+const GATEWAY_DEDUP = { LIFEGRAPH_DEDUP_REQUESTS: 'on', LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES: 'on' };
 
 /** A user token from `npm run token` (its documented flags), signed with the data directory's secret. */
 function tokenFor(dataDir: string, user: string): string {
@@ -134,6 +136,7 @@ export async function compareGateways(
       startServer('gateway', 'gateway/cli/gateway.ts', [...common, ...workers], {
         ...ports,
         ...(settings.gatewayCaches === 'off' ? NO_GATEWAY_CACHES : {}),
+        ...(settings.gatewayDedup === 'on' ? GATEWAY_DEDUP : {}),
       }),
       startServer('plain-gateway', 'test/bench/plain-gateway.ts', common, ports),
     ]);

@@ -16,12 +16,13 @@ import { type Operation, outFile, selectedOperations, settings } from './setting
 const progress = (line: string) => console.error(line);
 
 /**
- * Deduplication is opt-in and the benchmark measures without it; the processes run one worker each unless
- * BENCH_GATEWAY_WORKERS says otherwise for our gateway. Whatever the environment says.
+ * Deduplication is opt-in and the benchmark measures without it unless BENCH_GATEWAY_DEDUP=on (ours only); the
+ * processes run one worker each unless BENCH_GATEWAY_WORKERS says otherwise for our gateway. Whatever the
+ * environment says.
  */
 function plainEnvironment() {
   for (const key of Object.keys(process.env).filter((k) => /^LIFEGRAPH_\w*(DEDUP\w*|_WORKERS)$/i.test(k))) {
-    progress(`Ignoring ${key}: the benchmark sets deduplication (off) and workers itself`);
+    progress(`Ignoring ${key}: the benchmark sets deduplication (BENCH_GATEWAY_DEDUP) and workers itself`);
     delete process.env[key];
   }
 }
@@ -30,7 +31,7 @@ async function compare(operations: Operation[]) {
   plainEnvironment();
   const { placement, operations: results } = await compareGateways(operations, settings, progress);
   console.log(
-    `${placement.note}; our gateway's caches ${settings.gatewayCaches}, deduplication off, ` +
+    `${placement.note}; our gateway's caches ${settings.gatewayCaches}, deduplication ${settings.gatewayDedup}, ` +
       `LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info (default)'}`,
   );
   printComparison(results);

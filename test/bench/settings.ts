@@ -27,6 +27,8 @@ export const settings = {
   mode: choiceSetting('BENCH_MODE', ['compare', 'inprocess'] as const),
   // Our gateway's own caches (verified tokens, per-operation analysis): as shipped, or off to measure without them.
   gatewayCaches: choiceSetting('BENCH_GATEWAY_CACHES', ['on', 'off'] as const),
+  // Our gateway with both opt-in deduplications on (identical concurrent requests and subgraph fetches share work).
+  gatewayDedup: choiceSetting('BENCH_GATEWAY_DEDUP', ['off', 'on'] as const),
   connections: intSetting('BENCH_CONNECTIONS', 10, 1),
   durationSeconds: intSetting('BENCH_DURATION', 10, 1),
   warmupSeconds: intSetting('BENCH_WARMUP', 3, 0),
