@@ -78,7 +78,10 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   }));
   const urls = new Map(subgraphs.map((s) => [s.name, s.url]));
   const metrics = createMetrics();
-  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  // One line per request, written asynchronously (no synchronous write to stdout on the request's path); pino
+  // flushes what is left synchronously when the process exits, and stop() flushes before it resolves.
+  const logDestination = options.logger ? undefined : pino.destination({ dest: 1, sync: false });
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, logDestination);
   const subgraphFetch = options.subgraphFetch ?? subgraphFetchFromEnv();
   const breakers = new SubgraphBreakers(
     subgraphs.map((s) => s.name),
@@ -220,7 +223,10 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     stop: () => {
       draining = true;
       // The subgraph connections close once the requests in flight have been answered.
-      return server.stop().finally(() => fetcher.close());
+      return server
+        .stop()
+        .finally(() => fetcher.close())
+        .finally(() => (logDestination ? logsWritten(logDestination) : undefined));
     },
   };
 }
@@ -232,4 +238,21 @@ function abortWhenClientLeaves(res: http.ServerResponse): AbortSignal {
     if (!res.writableFinished) controller.abort();
   });
   return controller.signal;
+}
+
+/**
+ * Resolves once the asynchronous log destination has written every line given to it (or after 2 s, should stdout
+ * never drain), so a process that exits right after stop() loses no line. pino also writes whatever is still
+ * buffered synchronously when the process exits, but not a write already in flight.
+ */
+function logsWritten(destination: ReturnType<typeof pino.destination>): Promise<void> {
+  // sonic-boom's own flag: a write is in progress, and 'drain' follows once its buffer is empty.
+  if (!(destination as unknown as { _writing?: boolean })._writing) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    destination.once('drain', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
