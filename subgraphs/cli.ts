@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { exitIfDamagedDatabase } from './contract/database-files.ts';
 import {
@@ -33,7 +34,13 @@ await serveWorkers({
   name,
   workers: resolveWorkers(name, values.workers),
   port: resolvePort(name, values.port),
-  start: (port, role) =>
-    SUBGRAPHS[name].start({ dataDir, port, subgraphSecret, scheduler: role.scheduler }).catch(exitIfDamagedDatabase),
+  start: async (port, role) => {
+    const served = await SUBGRAPHS[name]
+      .start({ dataDir, port, subgraphSecret, scheduler: role.scheduler })
+      .catch(exitIfDamagedDatabase);
+    // With several workers, the operator (and the workers test) can see which one runs the deadline jobs.
+    if (role.scheduler && cluster.isWorker) console.error(`[${name}] the deadline jobs run in pid ${process.pid}`);
+    return served;
+  },
   ready: (port) => console.log(`${name} http://localhost:${port}/graphql`),
 });

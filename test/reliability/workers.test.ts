@@ -165,6 +165,35 @@ describe('social with two workers', () => {
   }, 180_000);
 });
 
+describe('deadline jobs with two workers', () => {
+  /** The pids that announced they run the deadline jobs, in order. */
+  const schedulers = (stderr: string) =>
+    [...stderr.matchAll(/^\[offers\] the deadline jobs run in pid (\d+)$/gm)].map((m) => Number(m[1]));
+
+  it('run in exactly one worker, and in its replacement only once it has died', async () => {
+    const { dataDir, running } = await startTwoWorkers('offers');
+    try {
+      await eventually(() => schedulers(running.stderr()).length === 1, 'one worker announced the jobs');
+      const [first] = schedulers(running.stderr()) as [number];
+      const pids = registeredPids(dataDir, 'offers');
+      expect(pids).toContain(first);
+      const other = pids.find((pid) => pid !== first);
+
+      process.kill(first, 'SIGKILL');
+      const restarted = /^\[offers\] worker 1 restarted \(pid (\d+)\)$/m;
+      await eventually(() => restarted.test(running.stderr()), 'the primary restarted worker 1');
+      const replacement = Number(restarted.exec(running.stderr())?.[1]);
+      await eventually(() => schedulers(running.stderr()).length === 2, 'the replacement announced the jobs');
+      // The worker that kept serving never took the jobs over: only slot 1 ever runs them.
+      expect(schedulers(running.stderr())).toEqual([first, replacement]);
+      expect(schedulers(running.stderr())).not.toContain(other);
+      await stopGracefully(running);
+    } finally {
+      running.killGroup('SIGKILL');
+    }
+  }, 180_000);
+});
+
 describe('npm run gateway -- --workers 2', () => {
   let graph: TestGraph;
   beforeAll(async () => {
