@@ -23,8 +23,12 @@ import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
 import { withInvalidations } from './invalidations.ts';
 import { type JobRun, runJobsOnce, type SubgraphJob, startScheduler } from './jobs.ts';
+import { leanGraphQLHandler, takesLeanPath } from './lean-graphql.ts';
 import { registerRunning } from './running.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
+
+/** What every `/graphql` answer carries: Apollo's cache-control plugin answered this for operations without hints. */
+const GRAPHQL_HEADERS = { 'cache-control': 'no-store' } as const;
 
 /** A subgraph's drizzle database over its own tables. */
 export type DatabaseOf<TSchema extends Record<string, unknown>> = SubgraphDatabase<TSchema>['db'];
@@ -164,14 +168,16 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     } as GraphQLResolverMap<unknown>,
   });
   const app = express();
-  const httpServer = http.createServer(app);
+  // The gateway's POSTs take the lean path (see lean-graphql.ts); everything else goes through Express.
+  let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  const httpServer = http.createServer((req, res) => (lean && takesLeanPath(req) ? lean(req, res) : app(req, res)));
   const server = new ApolloServer<SubgraphContext<typeof database.db, TLoaders>>({
     schema,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Inline traces (ftv1) are for Apollo Studio usage reporting, which lifegraph does not use.
       ApolloServerPluginInlineTraceDisabled(),
-      // No schema has a cache hint, so every answer was `no-store` (set below): without the plugin Apollo
+      // No schema has a cache hint, so every answer was `no-store` (GRAPHQL_HEADERS): without the plugin Apollo
       // Server no longer wraps every field resolver to collect hints.
       ApolloServerPluginCacheControlDisabled(),
     ],
@@ -193,43 +199,47 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     const database = checkDatabase();
     res.status(database.ok ? 200 : 503).json({ ready: database.ok, subgraph: definition.name, database });
   });
+  // Every request must carry an identity signed by the gateway, bound to the exact bytes of its body.
+  const contextOf = async (
+    req: http.IncomingMessage,
+    rawBody: Buffer | undefined,
+  ): Promise<SubgraphContext<typeof database.db, TLoaders>> => {
+    const token = req.headers[IDENTITY_HEADER];
+    if (typeof token !== 'string') {
+      throw invalidCredentials(
+        `Missing ${IDENTITY_HEADER}: subgraphs only answer requests signed by the lifegraph gateway.`,
+      );
+    }
+    let identity: SubgraphContext<unknown, unknown>['identity'];
+    try {
+      identity = verifyIdentity(token, options.subgraphSecret, rawBody);
+    } catch {
+      throw invalidCredentials(`Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`);
+    }
+    return { identity, db: database.db, clock, loaders: definition.createLoaders(database.db, clock) };
+  };
+  const logUnhandled = (error: unknown, requestId: string) =>
+    console.error(`[${definition.name}] unhandled HTTP error (requestId ${requestId}):`, error);
+  lean = leanGraphQLHandler({
+    server,
+    context: contextOf,
+    headers: GRAPHQL_HEADERS,
+    onError: logUnhandled,
+  });
   app.use(
     '/graphql',
     allowMethods('GET', 'POST'),
     (_req: express.Request, res: express.Response, next: express.NextFunction) => {
-      // What Apollo's cache-control plugin answered for an operation without cache hints.
-      res.setHeader('cache-control', 'no-store');
+      res.set(GRAPHQL_HEADERS);
       next();
     },
     graphqlJsonBody({ keepRawBody: true }),
-    expressMiddleware(server, {
-      context: async ({ req }) => {
-        const token = req.headers[IDENTITY_HEADER];
-        if (typeof token !== 'string') {
-          throw invalidCredentials(
-            `Missing ${IDENTITY_HEADER}: subgraphs only answer requests signed by the lifegraph gateway.`,
-          );
-        }
-        let identity: SubgraphContext<unknown, unknown>['identity'];
-        try {
-          identity = verifyIdentity(token, options.subgraphSecret, rawJsonBody(req));
-        } catch {
-          throw invalidCredentials(
-            `Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`,
-          );
-        }
-        return { identity, db: database.db, clock, loaders: definition.createLoaders(database.db, clock) };
-      },
-    }),
+    expressMiddleware(server, { context: ({ req }) => contextOf(req, rawJsonBody(req)) }),
   );
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
   app.all(['/healthz', '/readyz'], allowMethods('GET'));
   app.use(notFound(['/graphql', '/healthz', '/readyz']));
-  app.use(
-    jsonErrorHandler((error, requestId) =>
-      console.error(`[${definition.name}] unhandled HTTP error (requestId ${requestId}):`, error),
-    ),
-  );
+  app.use(jsonErrorHandler(logUnhandled));
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
   const stopScheduler =
