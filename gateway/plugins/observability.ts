@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { readIntegerEnv } from '../../subgraphs/contract/index.ts';
@@ -63,6 +63,10 @@ export function createMetrics(options: { maxOperationLabels?: number } = {}) {
 }
 export type GatewayMetrics = ReturnType<typeof createMetrics>;
 
+/** The error codes of a request without errors (never changed). */
+const NO_CODES: readonly string[] = Object.freeze([]);
+const NO_ERRORS: readonly GraphQLFormattedError[] = Object.freeze([]);
+
 /** What a log line says about one original error: everything the masked client error leaves out. */
 function describeError(error: GraphQLError) {
   const extensions = error.extensions ?? {};
@@ -84,6 +88,43 @@ function describeError(error: GraphQLError) {
  * gets in the error's `extensions.requestId` and in the `x-request-id` response header.
  */
 export function observability(metrics: GatewayMetrics, logger: Logger): ApolloServerPlugin<GatewayContext> {
+  // The metric children of each label set seen (bounded as the labels are), so a request allocates no label object.
+  const counted = new Map<string, { inc: () => void }>();
+  const timed = new Map<string, { observe: (seconds: number) => void }>();
+  const count = (operation: string, caller: string, outcome: string) => {
+    const key = `${operation}\n${caller}\n${outcome}`;
+    let child = counted.get(key);
+    if (!child) {
+      child = metrics.requests.labels({ operation, caller, outcome });
+      counted.set(key, child);
+    }
+    child.inc();
+  };
+  const time = (operation: string, seconds: number) => {
+    let child = timed.get(operation);
+    if (!child) {
+      child = metrics.duration.labels({ operation });
+      timed.set(operation, child);
+    }
+    child.observe(seconds);
+  };
+  const didEncounterErrors: GraphQLRequestListener<GatewayContext>['didEncounterErrors'] = async ({
+    errors,
+    contextValue,
+    operationName,
+  }) => {
+    for (const error of errors) {
+      const details = describeError(error);
+      const line = {
+        requestId: contextValue.requestId,
+        operation: operationName?.slice(0, MAX_OPERATION_NAME_LENGTH),
+        ...details,
+      };
+      // Client-facing errors (bad input, refused fields) are the caller's business, not an incident.
+      if (isClientFacing(details.code)) logger.debug(line, 'graphql client error');
+      else logger.error(line, 'graphql error');
+    }
+  };
   return {
     // Building the context failed with something other than a credentials error (the key database cannot be
     // read, say): no request listener runs, so this is where it is logged, under a request id of its own.
@@ -101,25 +142,13 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
     async requestDidStart({ request }) {
       const started = process.hrtime.bigint();
       return {
-        async didEncounterErrors({ errors, contextValue, operationName }) {
-          for (const error of errors) {
-            const details = describeError(error);
-            const line = {
-              requestId: contextValue.requestId,
-              operation: operationName?.slice(0, MAX_OPERATION_NAME_LENGTH),
-              ...details,
-            };
-            // Client-facing errors (bad input, refused fields) are the caller's business, not an incident.
-            if (isClientFacing(details.code)) logger.debug(line, 'graphql client error');
-            else logger.error(line, 'graphql error');
-          }
-        },
+        didEncounterErrors,
         async willSendResponse({ response, contextValue, operation: resolved, operationName, errors }) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           const body = response.body.kind === 'single' ? response.body.singleResult : null;
           const requestId = contextValue.requestId;
           response.http.headers.set('x-request-id', requestId);
-          for (const error of body?.errors ?? []) {
+          for (const error of body?.errors ?? NO_ERRORS) {
             const code = error.extensions?.code;
             if (typeof code !== 'string' || !isClientFacing(code)) {
               (error as { extensions: Record<string, unknown> }).extensions = { ...error.extensions, requestId };
@@ -129,13 +158,14 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
           // a name sent with an unparsable or unresolvable document is arbitrary client text.
           const name = resolved?.name?.value;
           const operation = !resolved ? 'unresolved' : name ? metrics.operations.of(name) : 'anonymous';
-          const codes = [
-            ...new Set((errors ?? body?.errors ?? []).map((e) => String(e.extensions?.code ?? 'UNKNOWN'))),
-          ];
+          const sent = errors ?? body?.errors;
+          const codes = sent?.length
+            ? [...new Set(sent.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))]
+            : NO_CODES;
           const outcome = codes.length === 0 ? 'ok' : body?.data ? 'partial' : 'error';
           const caller = contextValue?.identity?.kind ?? 'unauthenticated';
-          metrics.requests.inc({ operation, caller, outcome });
-          metrics.duration.observe({ operation }, seconds);
+          count(operation, caller, outcome);
+          time(operation, seconds);
           logger.info(
             {
               requestId,

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { type DocumentNode, GraphQLError, Kind } from 'graphql';
 import type { GatewayContext } from '../context.ts';
 
@@ -28,18 +28,16 @@ function unresolvable(document: DocumentNode, operationName: string | undefined)
  * the gateway's executor, which failed with HTTP 500.
  */
 export function servedOperations(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, request }) {
-          if (!operation) throw unresolvable(document, request.operationName);
-          if (operation.operation === 'subscription') {
-            throw new GraphQLError(SUBSCRIPTIONS_NOT_SERVED, {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-            });
-          }
-        },
-      };
+  // One listener for every request: it keeps nothing per request.
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async didResolveOperation({ document, operation, request }) {
+      if (!operation) throw unresolvable(document, request.operationName);
+      if (operation.operation === 'subscription') {
+        throw new GraphQLError(SUBSCRIPTIONS_NOT_SERVED, {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      }
     },
   };
+  return { requestDidStart: async () => listener };
 }

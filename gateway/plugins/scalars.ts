@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   BREAK,
   type DocumentNode,
@@ -6,6 +6,8 @@ import {
   type GraphQLInputType,
   type GraphQLScalarType,
   type GraphQLSchema,
+  type GraphQLType,
+  getNamedType,
   getNullableType,
   isInputObjectType,
   isInputType,
@@ -193,27 +195,46 @@ export function findBadVariable(
 export function checkedScalars(scalars: Scalars = CUSTOM_SCALARS): ApolloServerPlugin<GatewayContext> {
   // Validated documents are cached by Apollo Server, so each distinct document's literals are checked once.
   const literalChecks = new WeakMap<DocumentNode, GraphQLError | null>();
+  // Whether an operation has a variable whose type holds a custom scalar: most have none, and are not walked.
+  const checksVariables = new WeakMap<OperationDefinitionNode, boolean>();
+  // One listener for every request: it keeps nothing per request.
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async didResolveOperation({ schema, document, operation, request }) {
+      let literal = literalChecks.get(document);
+      if (literal === undefined) {
+        literal = findBadLiteral(schema, document, scalars);
+        literalChecks.set(document, literal);
+      }
+      // A fresh error each time: Apollo Server adds to the one it is given.
+      if (literal) throw new GraphQLError(literal.message, { nodes: literal.nodes, extensions: literal.extensions });
+      if (!operation?.variableDefinitions?.length) return;
+      let checks = checksVariables.get(operation);
+      if (checks === undefined) {
+        checks = operation.variableDefinitions.some((definition) =>
+          holdsCustomScalar(typeFromAST(schema, definition.type), scalars, new Set()),
+        );
+        checksVariables.set(operation, checks);
+      }
+      const variable = checks ? findBadVariable(schema, operation, request.variables ?? {}, scalars) : null;
+      if (variable) throw variable;
+    },
+  };
   return {
     async serverWillStart() {
       return {
         schemaDidLoadOrUpdate: ({ apiSchema }) => assertScalarsCheckable(apiSchema, scalars),
       };
     },
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, request }) {
-          let literal = literalChecks.get(document);
-          if (literal === undefined) {
-            literal = findBadLiteral(schema, document, scalars);
-            literalChecks.set(document, literal);
-          }
-          // A fresh error each time: Apollo Server adds to the one it is given.
-          if (literal)
-            throw new GraphQLError(literal.message, { nodes: literal.nodes, extensions: literal.extensions });
-          const variable = operation ? findBadVariable(schema, operation, request.variables ?? {}, scalars) : null;
-          if (variable) throw variable;
-        },
-      };
-    },
+    requestDidStart: async () => listener,
   };
+}
+
+/** Whether a value of `type` can contain a custom scalar, in itself, its list items or its input fields. */
+function holdsCustomScalar(type: GraphQLType | undefined, scalars: Scalars, seen: Set<string>): boolean {
+  if (!type) return false;
+  const named = getNamedType(type);
+  if (isScalarType(named)) return scalars[named.name] !== undefined;
+  if (!isInputObjectType(named) || seen.has(named.name)) return false;
+  seen.add(named.name);
+  return Object.values(named.getFields()).some((field) => holdsCustomScalar(field.type, scalars, seen));
 }

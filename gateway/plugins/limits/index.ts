@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   type DefinitionNode,
   type DocumentNode,
@@ -57,49 +57,57 @@ export function operationLimits(
     if (key !== null) costs.set(key, cost);
     return cost;
   };
-  return {
-    async requestDidStart() {
-      return {
-        async validationDidStart(requestContext) {
-          const refusal = refusalFor(analysisOf(requestContext.document), limits);
-          if (!refusal) return;
-          const placeholder = placeholderFor(requestContext.document);
-          refusals.set(placeholder, refusal);
-          (requestContext as { document: DocumentNode }).document = placeholder;
-        },
-        async didResolveOperation({ schema, document, operation, request }) {
-          const refusal = refusals.get(document) ?? refusalFor(analysisOf(document), limits);
-          // A fresh error each time: Apollo Server adds to the error it is given, and a refusal can repeat.
-          if (refusal) throw tooComplex(...refusal);
-          if (!operation) return;
-          const cost = costOf(schema, document, operation, request.variables);
-          if (cost > limits.maxCost) throw tooComplex('cost', cost, limits.maxCost);
-        },
-        async didEncounterErrors({ errors }) {
-          // A parse failure is answered with the very array these hooks see: a token limit or a nesting that
-          // exhausted graphql-js's recursive parser is a limit, not a syntax error, so it is told as one.
-          // graphql-js also stops validating when comparing same-named fields exceeds its own budget, and says
-          // only "Validation aborted.": the document is too big to validate, which the caller can fix.
-          const list = errors as GraphQLError[];
-          for (const [i, error] of list.entries()) {
-            const cause = error.originalError;
-            const parseFailure = error.extensions.code === 'GRAPHQL_PARSE_FAILED' && cause !== undefined;
-            if (error.extensions.code === 'GRAPHQL_VALIDATION_FAILED' && error.message === VALIDATION_ABORTED) {
-              list[i] = validationTooComplex();
-            } else if (parseFailure && TOKEN_LIMIT_MESSAGE.test(cause.message)) {
-              // The parser stopped at the limit; counting the rest would cost as much as parsing it.
-              list[i] = tooComplex('tokens', limits.maxTokens + 1, limits.maxTokens);
-            } else if (
-              parseFailure &&
-              (cause instanceof RangeError || (cause as GraphQLError).originalError instanceof RangeError)
-            ) {
-              list[i] = tooComplex('depth', MAX_WALK_NESTING + 1, limits.maxDepth);
-            }
-          }
-        },
-      };
+  // Structural refusals (or null) by document: a repeated document is measured against the limits once.
+  const structural = new WeakMap<DocumentNode, Refusal | null>();
+  const refusalOf = (document: DocumentNode) => {
+    let refusal = structural.get(document);
+    if (refusal === undefined) {
+      refusal = refusals.get(document) ?? refusalFor(analysisOf(document), limits);
+      structural.set(document, refusal);
+    }
+    return refusal;
+  };
+  // One listener for every request: it keeps nothing per request.
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async validationDidStart(requestContext) {
+      const refusal = refusalOf(requestContext.document);
+      if (!refusal) return;
+      const placeholder = placeholderFor(requestContext.document);
+      refusals.set(placeholder, refusal);
+      (requestContext as { document: DocumentNode }).document = placeholder;
+    },
+    async didResolveOperation({ schema, document, operation, request }) {
+      const refusal = refusalOf(document);
+      // A fresh error each time: Apollo Server adds to the error it is given, and a refusal can repeat.
+      if (refusal) throw tooComplex(...refusal);
+      if (!operation) return;
+      const cost = costOf(schema, document, operation, request.variables);
+      if (cost > limits.maxCost) throw tooComplex('cost', cost, limits.maxCost);
+    },
+    async didEncounterErrors({ errors }) {
+      // A parse failure is answered with the very array these hooks see: a token limit or a nesting that
+      // exhausted graphql-js's recursive parser is a limit, not a syntax error, so it is told as one.
+      // graphql-js also stops validating when comparing same-named fields exceeds its own budget, and says
+      // only "Validation aborted.": the document is too big to validate, which the caller can fix.
+      const list = errors as GraphQLError[];
+      for (const [i, error] of list.entries()) {
+        const cause = error.originalError;
+        const parseFailure = error.extensions.code === 'GRAPHQL_PARSE_FAILED' && cause !== undefined;
+        if (error.extensions.code === 'GRAPHQL_VALIDATION_FAILED' && error.message === VALIDATION_ABORTED) {
+          list[i] = validationTooComplex();
+        } else if (parseFailure && TOKEN_LIMIT_MESSAGE.test(cause.message)) {
+          // The parser stopped at the limit; counting the rest would cost as much as parsing it.
+          list[i] = tooComplex('tokens', limits.maxTokens + 1, limits.maxTokens);
+        } else if (
+          parseFailure &&
+          (cause instanceof RangeError || (cause as GraphQLError).originalError instanceof RangeError)
+        ) {
+          list[i] = tooComplex('depth', MAX_WALK_NESTING + 1, limits.maxDepth);
+        }
+      }
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 /** Longest variables (as JSON) whose cost is cached: the cache's memory stays bounded by its size times this. */
