@@ -33,6 +33,9 @@ export function identityTtlSeconds(subgraphTimeoutMs: number): number {
 /** The protected header of every forwarded identity: a standard HS256 JWT in compact form. */
 const JWT_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
 
+/** The claims every forwarded identity carries, between the caller's and the subject. */
+const FIXED_CLAIMS = `,"iss":${JSON.stringify(ISSUER)},"aud":${JSON.stringify(AUDIENCE)}`;
+
 /** HMAC keys by secret, imported once: a process signs or verifies with one or two secrets for its lifetime. */
 const hmacKeys = new Map<string, KeyObject>();
 const MAX_HMAC_KEYS = 8;
@@ -60,18 +63,14 @@ export function signIdentity(
   ttlSeconds = MIN_IDENTITY_TTL_SECONDS,
 ): string {
   const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    kind: identity.kind,
-    scopes: identity.scopes,
-    merchantIds: identity.merchantIds,
-    ...(body !== undefined ? { bdy: bodyDigest(body) } : {}),
-    iss: ISSUER,
-    aud: AUDIENCE,
-    ...(identity.subject ? { sub: identity.subject } : {}),
-    iat: now,
-    exp: now + ttlSeconds,
-  };
-  const input = `${JWT_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  // The claims' JSON written out, byte for byte what JSON.stringify of { kind, scopes, merchantIds, bdy?, iss,
+  // aud, sub?, iat, exp } gives, without building that object (and its spreads) for every fetch.
+  let claims = `{"kind":${JSON.stringify(identity.kind)},"scopes":${JSON.stringify(identity.scopes)},"merchantIds":${JSON.stringify(identity.merchantIds)}`;
+  if (body !== undefined) claims += `,"bdy":"${bodyDigest(body)}"`;
+  claims += FIXED_CLAIMS;
+  if (identity.subject) claims += `,"sub":${JSON.stringify(identity.subject)}`;
+  claims += `,"iat":${now},"exp":${now + ttlSeconds}}`;
+  const input = `${JWT_HEADER}.${Buffer.from(claims).toString('base64url')}`;
   return `${input}.${hs256(input, secret)}`;
 }
 

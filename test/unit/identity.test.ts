@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { type Identity, signIdentity, verifyIdentity } from '../../subgraphs/contract/identity.ts';
@@ -71,5 +72,34 @@ describe('the forwarded identity token', () => {
     await expect(sign('lifegraph-gateway', 'another-service').then((t) => verifyIdentity(t, SECRET))).rejects.toThrow(
       /audience/,
     );
+  });
+
+  it('carries exactly the claims JSON of { kind, scopes, merchantIds, bdy, iss, aud, sub, iat, exp }, in that order', () => {
+    const identities: Identity[] = [
+      ALICE,
+      { kind: 'anonymous', subject: null, scopes: [], merchantIds: [] },
+      { kind: 'partner', subject: 'key_"q"\u00e9\u2028', scopes: ['a', 'b\\c'], merchantIds: ['mer_1', 'mer_2'] },
+    ];
+    for (const identity of identities) {
+      for (const body of [BODY, undefined]) {
+        const token = signIdentity(identity, SECRET, body, 75);
+        const payload = Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8');
+        const { iat, exp } = JSON.parse(payload) as { iat: number; exp: number };
+        const expected = {
+          kind: identity.kind,
+          scopes: identity.scopes,
+          merchantIds: identity.merchantIds,
+          ...(body !== undefined ? { bdy: createHash('sha256').update(body).digest('base64url') } : {}),
+          iss: 'lifegraph-gateway',
+          aud: 'lifegraph-subgraph',
+          ...(identity.subject ? { sub: identity.subject } : {}),
+          iat,
+          exp,
+        };
+        expect(payload).toBe(JSON.stringify(expected));
+        expect(exp - iat).toBe(75);
+        expect(verifyIdentity(token, SECRET, body)).toEqual(identity);
+      }
+    }
   });
 });
