@@ -10,14 +10,20 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { type Logger, pino } from 'pino';
-import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound } from '../subgraphs/contract/index.ts';
+import {
+  allowMethods,
+  graphqlJsonBody,
+  jsonErrorHandler,
+  leanGraphQLHandler,
+  notFound,
+  takesLeanPath,
+} from '../subgraphs/contract/index.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { operationCacheSizeFromEnv } from './auth/cache.ts';
 import { reservedAliases } from './auth/filter-operation.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import type { GatewayContext } from './context.ts';
-import { leanGraphQLHandler, takesLeanPath } from './graphql-http.ts';
 import { readinessCheck } from './health.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
 import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';

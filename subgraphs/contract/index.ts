@@ -8,6 +8,7 @@
  * - ids.ts: the type prefixes of opaque ids
  * - settings.ts: process names, ports, the data directory and the shared secrets
  * - http.ts: how every process answers HTTP that is not a GraphQL result (always GraphQL JSON, same limits)
+ * - lean-graphql.ts: the `/graphql` POST path on node:http, straight to Apollo Server, that every process serves
  * - scalars.ts: the custom scalars, validated identically at the gateway and in every subgraph
  * - database-files.ts: how every process opens and checks the SQLite files of the data directory they share,
  *   and the shape of a file's state in `/readyz` (the gateway reads the subgraphs')
@@ -19,6 +20,7 @@ export * from './errors.ts';
 export * from './http.ts';
 export * from './identity.ts';
 export * from './ids.ts';
+export * from './lean-graphql.ts';
 export * from './scalars.ts';
 export * from './scopes.ts';
 export * from './settings.ts';

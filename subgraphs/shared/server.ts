@@ -16,6 +16,7 @@ import { checkDatabaseFile } from '../contract/database-files.ts';
 import { invalidCredentials } from '../contract/errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound, rawJsonBody } from '../contract/http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from '../contract/identity.ts';
+import { leanGraphQLHandler, takesLeanPath } from '../contract/lean-graphql.ts';
 import { CUSTOM_SCALARS } from '../contract/scalars.ts';
 import type { SubgraphName } from '../contract/settings.ts';
 import { cachedFor } from './cached.ts';
@@ -23,7 +24,6 @@ import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
 import { withInvalidations } from './invalidations.ts';
 import { type JobRun, runJobsOnce, type SubgraphJob, startScheduler } from './jobs.ts';
-import { leanGraphQLHandler, takesLeanPath } from './lean-graphql.ts';
 import { registerRunning } from './running.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
 
@@ -168,7 +168,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     } as GraphQLResolverMap<unknown>,
   });
   const app = express();
-  // The gateway's POSTs take the lean path (see lean-graphql.ts); everything else goes through Express.
+  // The gateway's POSTs take the lean path (see contract/lean-graphql.ts); everything else goes through Express.
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
   const httpServer = http.createServer((req, res) => (lean && takesLeanPath(req) ? lean(req, res) : app(req, res)));
   const server = new ApolloServer<SubgraphContext<typeof database.db, TLoaders>>({
@@ -222,7 +222,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     console.error(`[${definition.name}] unhandled HTTP error (requestId ${requestId}):`, error);
   lean = leanGraphQLHandler({
     server,
-    context: contextOf,
+    context: (req, _res, rawBody) => contextOf(req, rawBody),
     headers: GRAPHQL_HEADERS,
     onError: logUnhandled,
   });

@@ -1,23 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
-import { bodyRefusal, MASKED_MESSAGE, MAX_BODY_BYTES, writeGraphQLError } from '../contract/http.ts';
+import { bodyRefusal, MASKED_MESSAGE, MAX_BODY_BYTES, writeGraphQLError } from './http.ts';
 
 /**
- * A subgraph's lean `/graphql` path: the request the gateway sends on every fetch (a POST of a UTF-8 JSON body of a
- * declared length within the limit) goes from `node:http` straight to Apollo Server's `executeHTTPGraphQLRequest`,
- * without Express, its router and body-parser. Everything else (GET, other methods, media types and charsets,
- * compressed or chunked bodies, bodies over the limit, every other path) goes on to the Express app, which answers
- * it as before. Both paths answer alike (status, headers, GraphQL JSON errors; tested side by side), except that
- * Express's `ETag` and `X-Powered-By` are not added to POST answers, which no cache reuses. As the gateway's lean
- * path (gateway/graphql-http.ts), which this follows.
+ * The lean `/graphql` path of every serving process (the gateway and each subgraph): the request nearly every
+ * caller sends (a POST of a UTF-8 JSON body of a declared length within the limit) goes from `node:http` straight
+ * to Apollo Server's `executeHTTPGraphQLRequest`, without Express, its router, body-parser or the cors middleware.
+ * Everything else (GET and the landing page, CORS preflights, other methods, other media types and charsets,
+ * compressed or chunked bodies, bodies over the limit, every other path) goes on to the process's Express app,
+ * which answers it as before. Both paths answer alike (status, headers, GraphQL JSON errors; tested side by side
+ * for the gateway and for a subgraph), except that Express's `ETag` and `X-Powered-By` are not added to POST
+ * answers, which no cache reuses.
  */
 export interface LeanGraphQLOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
-  /** The context of a request, from its headers and the exact bytes of its body (the identity is bound to them). */
-  context: (req: IncomingMessage, rawBody: Buffer) => Promise<TContext>;
-  /** Headers every `/graphql` answer carries (set before Apollo's own), as the Express path sets them. */
-  headers: Readonly<Record<string, string>>;
+  /** The context of a request, from the request, its response and the exact bytes of its body. */
+  context: (req: IncomingMessage, res: ServerResponse, rawBody: Buffer) => Promise<TContext>;
+  /** Headers every answer carries (set before Apollo's own), as the process's Express path sets them. */
+  headers?: Readonly<Record<string, string>>;
+  /** Browser origins admitted (with credentials), as the cors middleware of the Express path admits them. */
+  corsOrigins?: readonly string[];
+  /** Identical concurrent reads share one execution: answers the request and resolves true when it took it. */
+  share?: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<boolean>;
   /** An unexpected error, answered as a masked 500 under `requestId`. */
   onError: (error: unknown, requestId: string) => void;
 }
@@ -43,10 +48,18 @@ export function takesLeanPath(req: IncomingMessage): boolean {
 export function leanGraphQLHandler<TContext extends BaseContext>(
   options: LeanGraphQLOptions<TContext>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const { server, onError } = options;
-  const fixedHeaders = Object.entries(options.headers);
+  const { server, share, onError } = options;
+  const fixedHeaders = Object.entries(options.headers ?? {});
+  const origins = new Set(options.corsOrigins ?? []);
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of fixedHeaders) res.setHeader(name, value);
+    if (origins.size > 0) {
+      // What the cors middleware sets on an actual (not preflight) request; Apollo's headers come after it.
+      const origin = req.headers.origin;
+      if (origin !== undefined && origins.has(origin)) res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+      res.setHeader('access-control-allow-credentials', 'true');
+    }
     const raw = await readBody(req);
     if (raw === undefined) {
       const refusal = bodyRefusal('incomplete');
@@ -58,6 +71,7 @@ export function leanGraphQLHandler<TContext extends BaseContext>(
       const refusal = bodyRefusal({ unparsable: text });
       return writeGraphQLError(res, refusal.status, refusal.code, refusal.message);
     }
+    if (share && (await share(req, res, body))) return;
     const headers = new HeaderMap();
     const incoming = req.headers;
     for (const name in incoming) {
@@ -68,7 +82,7 @@ export function leanGraphQLHandler<TContext extends BaseContext>(
     const query = url.indexOf('?');
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers, search: query === -1 ? '' : url.slice(query), body },
-      context: () => options.context(req, raw),
+      context: () => options.context(req, res, raw),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
