@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useTestGraph } from '../support/graph.ts';
+import { postBothWays } from '../support/lean-path.ts';
 
 // The usual GraphQL POST (uncompressed UTF-8 JSON of a declared length) is served on node:http straight through
 // Apollo Server; every other request goes through Express. Both must answer alike.
@@ -9,20 +9,10 @@ import { useTestGraph } from '../support/graph.ts';
 const graph = useTestGraph();
 const STUDIO = 'https://studio.apollographql.com';
 
-/** The same POST two ways: as the lean path takes it, and gzipped (which only the Express path reads). */
+/** The answers of the same POST sent both ways (see postBothWays), as the tests compare them. */
 async function bothWays(body: string, headers: Record<string, string> = {}) {
-  const send = (compressed: boolean) =>
-    fetch(graph.gateway.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(compressed ? { 'content-encoding': 'gzip' } : {}),
-        ...headers,
-      },
-      body: compressed ? gzipSync(body) : body,
-    });
   const answers = [];
-  for (const response of [await send(false), await send(true)]) {
+  for (const response of await postBothWays(graph.gateway.url, body, headers)) {
     answers.push({
       status: response.status,
       body: (await response.text()).replace(/[0-9a-f-]{36}/g, '<id>'),

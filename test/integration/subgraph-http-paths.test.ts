@@ -1,4 +1,3 @@
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorld } from '../../seeds/world.ts';
 import { writeMerchants } from '../../seeds/write-merchants.ts';
@@ -6,6 +5,7 @@ import { ANONYMOUS, IDENTITY_HEADER, signIdentity } from '../../subgraphs/contra
 import { merchants } from '../../subgraphs/merchants/index.ts';
 import type * as tables from '../../subgraphs/merchants/tables.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { postBothWays } from '../support/lean-path.ts';
 import { SUBGRAPH_TEST_SECRET, startSeededSubgraph } from '../support/subgraph.ts';
 
 // A subgraph serves the usual POST (uncompressed UTF-8 JSON of a declared length) on node:http straight through
@@ -30,20 +30,10 @@ function withoutStacktraces(text: string): string {
   }
 }
 
-/** The same POST two ways: as the lean path takes it, and gzipped (which only the Express path reads). */
+/** The answers of the same POST sent both ways (see postBothWays), as the tests compare them. */
 async function bothWays(body: string, headers: Record<string, string> = {}) {
-  const send = (compressed: boolean) =>
-    fetch(subgraph.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(compressed ? { 'content-encoding': 'gzip' } : {}),
-        ...headers,
-      },
-      body: compressed ? gzipSync(body) : body,
-    });
   const answers = [];
-  for (const response of [await send(false), await send(true)]) {
+  for (const response of await postBothWays(subgraph.url, body, headers)) {
     answers.push({
       status: response.status,
       body: withoutStacktraces(await response.text()),
