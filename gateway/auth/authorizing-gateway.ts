@@ -38,6 +38,8 @@ export class AuthorizingGateway implements GatewayInterface {
     private readonly inner: ApolloGateway,
     private readonly policy: AccessPolicy,
     cacheSize = DEFAULT_OPERATION_CACHE_SIZE,
+    /** What executes the authorized operation once the gateway is loaded: our plan executor (tests give their own). */
+    private readonly executorOf: (gateway: ApolloGateway) => GatewayExecutor = planExecutor,
   ) {
     this.authorized = new LruMap(cacheSize);
   }
@@ -55,7 +57,7 @@ export class AuthorizingGateway implements GatewayInterface {
     const loaded = await this.inner.load(options);
     if (!loaded.executor) return loaded;
     // Our plan executor in place of the gateway's (same planner and plans; see gateway/engine/executor.ts).
-    return { executor: this.authorizingExecutor(planExecutor(this.inner)) };
+    return { executor: this.authorizingExecutor(this.executorOf(this.inner)) };
   }
 
   stop() {

@@ -114,6 +114,7 @@ describe('the authorization cache', () => {
       { load: async () => ({ executor: inner }) } as unknown as ApolloGateway,
       policy,
       cacheSize,
+      () => inner,
     );
     const { executor } = await gateway.load({ apollo: { key: '', keyHash: '', graphRef: '', schemaId: '' } } as never);
     const run = (document: DocumentNode, identity: Identity) =>
