@@ -57,7 +57,7 @@ export async function executeNode(execution: PlanExecution, node: PlanNode, curs
       return;
     }
     default:
-      // Subscription and Defer plans are refused before execution (see executor.ts).
+      // Defer: the planner makes no @defer plans for us (incremental delivery is off); subscriptions are refused in executor.ts.
       throw new Error(`${node.kind} plan nodes are not supported by the gateway`);
   }
 }
