@@ -70,6 +70,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/** Request log lines are written in batches of this many bytes, or after LOG_FLUSH_MS at the latest. */
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 1000;
+
 /** Origins that may call the gateway from a browser in development (Apollo Sandbox and Studio). */
 const DEVELOPMENT_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
 
@@ -84,9 +88,12 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   }));
   const urls = new Map(subgraphs.map((s) => [s.name, s.url]));
   const metrics = createMetrics();
-  // One line per request, written asynchronously (no synchronous write to stdout on the request's path); pino
-  // flushes what is left synchronously when the process exits, and stop() flushes before it resolves.
-  const logDestination = options.logger ? undefined : pino.destination({ dest: 1, sync: false });
+  // One line per request, written asynchronously and in batches: lines collect until 4 KiB or for at most 1 s, then
+  // go out in one write (one write per line was 5 % of the gateway's CPU under load). pino flushes what is left
+  // synchronously when the process exits, and stop() flushes before it resolves.
+  const logDestination = options.logger
+    ? undefined
+    : pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, logDestination);
   const subgraphFetch = options.subgraphFetch ?? subgraphFetchFromEnv();
   const breakers = new SubgraphBreakers(
@@ -252,11 +259,10 @@ function abortWhenClientLeaves(res: http.ServerResponse): AbortSignal {
  * buffered synchronously when the process exits, but not a write already in flight.
  */
 function logsWritten(destination: ReturnType<typeof pino.destination>): Promise<void> {
-  // sonic-boom's own flag: a write is in progress, and 'drain' follows once its buffer is empty.
-  if (!(destination as unknown as { _writing?: boolean })._writing) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, 2000);
-    destination.once('drain', () => {
+    // Writes the batch still collecting, and calls back once nothing is left to write.
+    destination.flush(() => {
       clearTimeout(timer);
       resolve();
     });
