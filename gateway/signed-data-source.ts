@@ -14,7 +14,7 @@ import type { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import type { SubgraphFetchOptions } from './subgraph-fetch/config.ts';
 import { type InFlight, identityClass, onlyQueries } from './subgraph-fetch/dedup.ts';
 import { classifyFailure, failureResponse, SubgraphFetchFailure, SubgraphHttpError } from './subgraph-fetch/failure.ts';
-import type { AbortListener, FetchSignal, SubgraphFetcher, SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
+import type { SubgraphFetcher, SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
 
 /**
  * Sends every subgraph request with the caller's verified identity, signed with the secret shared by the
@@ -55,7 +55,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
         if (probe) client = undefined;
         else if (client) deadline.follow(client);
         try {
-          return await this.send(options, deadline);
+          return await this.send(options, deadline.signal);
         } catch (error) {
           // Classified inside the breaker, so that only the subgraph's own faults count against it.
           throw classifyFailure(error, { timeout: { aborted: deadline.expired }, client });
@@ -79,7 +79,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   /** One fetch: the body serialised once, signed as sent, and the answer read as GraphQL JSON. */
   private async send(
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
-    signal: FetchSignal,
+    signal: AbortSignal,
   ): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     const body = this.bodies.serialise(request, 'document' in options ? options.document : undefined);
@@ -131,7 +131,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     const deadline = new Deadline(this.fetchOptions.timeoutMs);
     deadline.follow(everyCallerLeft);
     try {
-      return await this.fetcher.post(this.url, body, headers, deadline);
+      return await this.fetcher.post(this.url, body, headers, deadline.signal);
     } catch (error) {
       // Said here: a caller that joined later has a timeout of its own that has not fired yet.
       throw deadline.expired ? new SubgraphFetchFailure('timeout', 'timed out') : error;
@@ -148,22 +148,19 @@ function timeoutReason(): DOMException {
 
 function expire(deadline: Deadline): void {
   deadline.expired = true;
-  deadline.abort(timeoutReason());
+  deadline.controller.abort(timeoutReason());
 }
 
 /**
  * One fetch's abort signal: aborted when its timer fires (`expired`) or when the signal it follows (the
  * client's) aborts, whichever comes first. It replaces an `AbortSignal.timeout` (whose timer fired even for a
- * fetch long finished) combined with the client's signal by `AbortSignal.any`, and is no AbortController either:
- * the fetcher (or the dedup wait) is its only listener. `end()` clears the timer and stops following the client
- * once the fetch is over. It is itself the client signal's listener (`handleEvent`): no closure per fetch.
+ * fetch long finished) combined with the client's signal by `AbortSignal.any`; `end()` clears the timer and the
+ * listener once the fetch is over. It is its own abort listener (`handleEvent`): no closure per fetch.
  */
-class Deadline implements FetchSignal {
-  aborted = false;
-  reason: unknown = undefined;
+class Deadline {
+  readonly controller = new AbortController();
   expired = false;
-  private listeners: AbortListener[] | undefined = undefined;
-  private followed: AbortSignal | undefined = undefined;
+  private followed?: AbortSignal;
   private readonly timer: NodeJS.Timeout;
 
   constructor(timeoutMs: number) {
@@ -171,51 +168,22 @@ class Deadline implements FetchSignal {
     this.timer = setTimeout(expire, timeoutMs, this).unref();
   }
 
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   /** Aborts with `signal` too (at once if it already has). */
   follow(signal: AbortSignal): void {
     if (signal.aborted) {
-      this.abort(signal.reason);
+      this.controller.abort(signal.reason);
       return;
     }
     this.followed = signal;
     signal.addEventListener('abort', this, { once: true });
   }
 
-  /** The followed signal aborted. */
   handleEvent(): void {
-    this.abort(this.followed?.reason);
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const listeners = this.listeners;
-    this.listeners = undefined;
-    if (!listeners) return;
-    for (const listener of listeners) {
-      try {
-        if (typeof listener === 'function') listener();
-        else listener.handleEvent();
-      } catch (error) {
-        // As an AbortSignal would: a listener's error is reported, and the other listeners still run.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-  }
-
-  /** Listeners run once, on abort (the `once` option is implied). */
-  addEventListener(_type: 'abort', listener: AbortListener): void {
-    if (this.aborted) return;
-    if (this.listeners) this.listeners.push(listener);
-    else this.listeners = [listener];
-  }
-
-  removeEventListener(_type: 'abort', listener: AbortListener): void {
-    const index = this.listeners?.indexOf(listener) ?? -1;
-    if (index >= 0) this.listeners?.splice(index, 1);
+    this.controller.abort(this.followed?.reason);
   }
 
   end(): void {

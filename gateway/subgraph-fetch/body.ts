@@ -1,4 +1,5 @@
 import type { GatewayGraphQLRequest } from '@apollo/server-gateway-interface';
+import { LruMap } from '../auth/cache.ts';
 
 /** The JSON of a fetch's fixed part, `{"query":...,"operationName":...`, for the query and name it was built from. */
 interface Opening {
@@ -20,7 +21,7 @@ const MAX_QUERIES = 64;
  */
 export class RequestBodies {
   private readonly byDocument = new WeakMap<object, Opening>();
-  private readonly byQuery = new Map<string, Opening>();
+  private readonly byQuery = new LruMap<string, Opening>(MAX_QUERIES);
 
   /** The body of `request` (its `http` part is not sent); `document` is the fetch's parsed operation, if known. */
   serialise(request: GatewayGraphQLRequest, document?: object): string {
@@ -37,26 +38,14 @@ export class RequestBodies {
   }
 
   private opening(query: string, operationName: string | null | undefined, document: object | undefined): string {
-    let opening = document ? this.byDocument.get(document) : this.byQuery.get(query);
-    if (opening && opening.query === query && opening.operationName === operationName) {
-      if (!document) {
-        // Most recently used last: the first entry is the one to drop.
-        this.byQuery.delete(query);
-        this.byQuery.set(query, opening);
-      }
-      return opening.json;
-    }
+    const known = document ? this.byDocument.get(document) : this.byQuery.get(query);
+    if (known && known.query === query && known.operationName === operationName) return known.json;
     const json = `{"query":${JSON.stringify(query)}${
       operationName === undefined ? '' : `,"operationName":${JSON.stringify(operationName)}`
     }`;
-    opening = { query, operationName, json };
-    if (document) {
-      this.byDocument.set(document, opening);
-    } else {
-      this.byQuery.delete(query);
-      if (this.byQuery.size >= MAX_QUERIES) this.byQuery.delete(this.byQuery.keys().next().value as string);
-      this.byQuery.set(query, opening);
-    }
+    const opening = { query, operationName, json };
+    if (document) this.byDocument.set(document, opening);
+    else this.byQuery.set(query, opening);
     return json;
   }
 }

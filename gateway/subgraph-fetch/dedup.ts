@@ -1,6 +1,5 @@
 import { type DocumentNode, Kind } from 'graphql';
 import type { Identity } from '../../subgraphs/contract/index.ts';
-import type { FetchSignal } from './fetcher.ts';
 
 /**
  * Reads an on/off setting (unset or empty = off), failing fast with a message naming the variable on anything
@@ -48,7 +47,7 @@ export class InFlight<T> {
   constructor(private readonly onShared: () => void) {}
 
   /** The result for `key`: `start()`'s, or that of the work already in flight; waited for under `signal`. */
-  async run(key: string, start: (signal: AbortSignal) => Promise<T>, signal: FetchSignal): Promise<T> {
+  async run(key: string, start: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
     let entry = this.entries.get(key);
     if (entry) {
       this.onShared();
@@ -78,7 +77,7 @@ export class InFlight<T> {
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: FetchSignal): Promise<T> {
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

@@ -19,20 +19,6 @@ const DECODERS: Record<string, (compressed: Buffer) => Promise<Buffer>> = {
   br: promisify(zlib.brotliDecompress),
 };
 
-/** What listens for a fetch's abort: an object with `handleEvent` (no closure per fetch) or a function. */
-export type AbortListener = { handleEvent(): void } | (() => void);
-
-/**
- * What a fetch can be aborted by: an `AbortSignal`, or anything with its `aborted`, `reason` and abort listeners
- * (the data source's per-fetch deadline, which costs no AbortController and no AbortSignal).
- */
-export interface FetchSignal {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: 'abort', listener: AbortListener, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: AbortListener): void;
-}
-
 /**
  * The gateway's HTTP client for its subgraphs: one undici keep-alive `Pool` per subgraph origin, a string body
  * out and a string body back. Each fetch is dispatched with a small handler that collects the answer's chunks:
@@ -53,7 +39,7 @@ export class SubgraphFetcher {
     url: URL,
     body: string,
     headers: Record<string, string> | string[],
-    signal: FetchSignal,
+    signal: AbortSignal,
   ): Promise<SubgraphHttpResponse> {
     if (signal.aborted) return Promise.reject(signal.reason);
     let target = this.targets.get(url);
@@ -108,7 +94,7 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
   constructor(
     private readonly resolve: (response: SubgraphHttpResponse) => void,
     private readonly reject: (error: unknown) => void,
-    private readonly signal: FetchSignal,
+    private readonly signal: AbortSignal,
   ) {
     signal.addEventListener('abort', this, { once: true });
   }
@@ -116,13 +102,12 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
   /** The signal aborted: the caller is told at once, and the request is cut off (or, still queued, when it starts). */
   handleEvent(): void {
     this.fail(this.signal.reason);
-    this.controller?.abort(this.signal.reason as Error);
+    this.controller?.abort(this.signal.reason);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.settled)
-      controller.abort(this.signal.aborted ? (this.signal.reason as Error) : new Error('fetch abandoned'));
+    if (this.settled) controller.abort(this.signal.aborted ? this.signal.reason : new Error('fetch abandoned'));
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
