@@ -25,7 +25,7 @@ interface SharedAnswer {
  * answer, and the returned promise resolves true. Anything else (mutations, subscriptions, documents that do not
  * parse, GET, batches, incremental delivery, a caller whose credentials fail) resolves false, to go on to Apollo as
  * usual. Nothing is kept once an execution has answered. Works on bare `node:http` requests (the gateway's lean
- * path) and, through `dedupRequests`, as Express middleware.
+ * path) and, through `dedupMiddleware`, as Express middleware.
  */
 export function requestSharing(options: {
   server: ApolloServer<GatewayContext>;

@@ -29,19 +29,12 @@ function sendGraphQLError(
 }
 
 /**
- * The same GraphQL-shaped error written on a bare `node:http` response (the gateway's lean `/graphql` path,
+ * The same GraphQL-shaped error written on a bare `node:http` response (the lean `/graphql` path of lean-graphql.ts,
  * which does not go through Express): same status, headers and body as `sendGraphQLError`.
  */
-export function writeGraphQLError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  headers?: Record<string, string>,
-): void {
+export function writeGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  if (headers) for (const name of Object.keys(headers)) res.setHeader(name, headers[name] as string);
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
@@ -148,7 +141,7 @@ function describeBodyError(error: BodyParserError): { status: number; code: stri
 }
 
 /**
- * The answer to a body read without body-parser (the gateway's lean path) that it would have refused: one that
+ * The answer to a body read without body-parser (the lean `/graphql` path) that it would have refused: one that
  * is not a strict JSON object or array (`unparsable`, with its text), or that ended before its content-length.
  */
 export function bodyRefusal(problem: { unparsable: string } | 'incomplete'): {

@@ -1,5 +1,15 @@
 import type DataLoader from 'dataloader';
-import { and, getTableColumns, getTableName, inArray, or, type SQL, type Subquery, sql } from 'drizzle-orm';
+import {
+  and,
+  getTableColumns,
+  getTableName,
+  inArray,
+  or,
+  type Placeholder,
+  type SQL,
+  type Subquery,
+  sql,
+} from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
@@ -31,63 +41,47 @@ function selectChildPage<T extends SQLiteTable>(
 ): T['$inferSelect'][] {
   const { table, parentColumn, orderBy, parentIds, offset, limit, where } = options;
   if (parentIds.length === 0) return [];
+  // Ranks the rows of the parents `parents` selects, per parent.
+  const ranked = (parents: SQL | undefined) =>
+    db
+      .select({
+        ...getTableColumns(table),
+        rowNumber: sql<number>`row_number() over (partition by ${parentColumn} order by ${orderBy})`.as('row_number'),
+      })
+      .from(table)
+      .where(parents)
+      .as('ranked');
+  type Row = T['$inferSelect'] & { rowNumber?: number };
   const orderKey = where ? undefined : fragmentKey(orderBy);
-  if (orderKey !== undefined) {
-    // Without a filter, the statement is the same for every batch: built once, then bound (see `preparedFor`).
-    const query = preparedFor(db, `child-page|${orderKey}|${parentColumnKey(parentColumn)}`, () => {
-      const ranked = db
-        .select({
-          ...getTableColumns(table),
-          rowNumber: sql<number>`row_number() over (partition by ${parentColumn} order by ${orderBy})`.as('row_number'),
-        })
-        .from(table)
-        .where(inJsonList(parentColumn, 'parentIds'))
-        .as('ranked');
-      const rowNumber = sql.identifier('row_number');
-      return db
-        .select()
-        .from(ranked)
-        .where(sql`${rowNumber} > ${sql.placeholder('offset')} and ${rowNumber} <= ${sql.placeholder('end')}`)
-        .orderBy(sql`${rowNumber}`)
-        .prepare();
-    });
-    const rows = query.all({
-      parentIds: JSON.stringify(parentIds),
-      offset,
-      end: offset + limit,
-    }) as (T['$inferSelect'] & {
-      rowNumber?: number;
-    })[];
-    for (const row of rows) delete row.rowNumber;
-    return rows;
-  }
-  const ranked = db
-    .select({
-      ...getTableColumns(table),
-      rowNumber: sql<number>`row_number() over (partition by ${parentColumn} order by ${orderBy})`.as('row_number'),
-    })
-    .from(table)
-    .where(and(inArray(parentColumn, [...parentIds]), where))
-    .as('ranked');
-  const rows = rowsOfPage<T['$inferSelect'] & { rowNumber?: number }>(db, ranked, offset, limit);
+  // Without a filter, the statement is the same for every batch: built once, then bound (see `preparedFor`).
+  const rows: Row[] =
+    orderKey === undefined
+      ? (pageOf(db, ranked(and(inArray(parentColumn, [...parentIds]), where)), offset, offset + limit).all() as Row[])
+      : (preparedFor(db, `child-page|${orderKey}|${parentColumnKey(parentColumn)}`, () =>
+          pageOf(
+            db,
+            ranked(inJsonList(parentColumn, 'parentIds')),
+            sql.placeholder('offset'),
+            sql.placeholder('end'),
+          ).prepare(),
+        ).all({ parentIds: JSON.stringify(parentIds), offset, end: offset + limit }) as Row[]);
   for (const row of rows) delete row.rowNumber;
   return rows;
 }
 
-/** The rows of a `ranked` subquery (one `row_number` per parent) that are on the page `offset + 1 .. offset + limit`. */
-function rowsOfPage<Row>(
+/** The rows of a `ranked` subquery (one `row_number` per parent) on the page `offset + 1 .. end` (values or placeholders). */
+function pageOf(
   db: BetterSQLite3Database<Record<string, unknown>>,
   ranked: Subquery,
-  offset: number,
-  limit: number,
-): Row[] {
+  offset: number | Placeholder,
+  end: number | Placeholder,
+) {
   const rowNumber = sql.identifier('row_number');
   return db
     .select()
     .from(ranked)
-    .where(sql`${rowNumber} > ${offset} and ${rowNumber} <= ${offset + limit}`)
-    .orderBy(sql`${rowNumber}`)
-    .all() as Row[];
+    .where(sql`${rowNumber} > ${offset} and ${rowNumber} <= ${end}`)
+    .orderBy(sql`${rowNumber}`);
 }
 
 /**
@@ -124,12 +118,10 @@ function selectChildPageOfAny<T extends SQLiteTable>(
     // Repeats the join as `column in (...)` terms, so SQLite finds the rows through each column's index.
     .where(and(or(...parentColumns.map((column) => inArray(column, [...parentIds]))), where))
     .as('ranked');
-  const rows = rowsOfPage<T['$inferSelect'] & { childPageParent?: string; rowNumber?: number }>(
-    db,
-    ranked,
-    offset,
-    limit,
-  );
+  const rows = pageOf(db, ranked, offset, offset + limit).all() as (T['$inferSelect'] & {
+    childPageParent?: string;
+    rowNumber?: number;
+  })[];
   return rows.map(({ childPageParent, rowNumber: _, ...row }) => ({ parentId: childPageParent ?? '', row }));
 }
 
@@ -189,27 +181,20 @@ export function childrenLoader<T extends SQLiteTable>(
 ): DataLoader<string, T['$inferSelect'][]> {
   const { table, parentColumn, orderBy } = options;
   const orderKey = fragmentKey(orderBy);
+  const select = (parents: SQL) =>
+    db
+      .select()
+      .from(table as SQLiteTable)
+      .where(parents)
+      .orderBy(orderBy);
   return groupLoader(
-    (parentIds) => {
-      if (orderKey === undefined) {
-        return db
-          .select()
-          .from(table as SQLiteTable)
-          .where(inArray(parentColumn, [...parentIds]))
-          .orderBy(orderBy)
-          .all() as T['$inferSelect'][];
-      }
-      // Built once per database, then bound (see `preparedFor`).
-      const query = preparedFor(db, `children|${orderKey}|${parentColumnKey(parentColumn)}`, () =>
-        db
-          .select()
-          .from(table as SQLiteTable)
-          .where(inJsonList(parentColumn, 'parentIds'))
-          .orderBy(orderBy)
-          .prepare(),
-      );
-      return query.all({ parentIds: JSON.stringify(parentIds) }) as T['$inferSelect'][];
-    },
+    (parentIds) =>
+      (orderKey === undefined
+        ? select(inArray(parentColumn, [...parentIds])).all()
+        : // Built once per database, then bound (see `preparedFor`).
+          preparedFor(db, `children|${orderKey}|${parentColumnKey(parentColumn)}`, () =>
+            select(inJsonList(parentColumn, 'parentIds')).prepare(),
+          ).all({ parentIds: JSON.stringify(parentIds) })) as T['$inferSelect'][],
     parentIdOf(table, parentColumn),
   );
 }
