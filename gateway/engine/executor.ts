@@ -21,7 +21,7 @@ import { shapeData } from './shape-response.ts';
  * Prepared operations kept (plans and shaping operations), least recently used dropped first. Not tied to
  * `LIFEGRAPH_OPERATION_CACHE_SIZE`: like `@apollo/gateway`'s own query plan cache, it is always on.
  */
-export const PREPARED_OPERATIONS = 1_000;
+const PREPARED_OPERATIONS = 1_000;
 
 /** What `@apollo/gateway` keeps privately once loaded, and the executor needs. */
 interface LoadedGateway {

@@ -123,7 +123,6 @@ describe('the compiled response shaper', () => {
       const shape = compileShape(operation);
       const root = apiSchema.schemaDefinition.rootType(operation.rootKind) as CompositeType;
       const next = random(name.length * 7919);
-      let mismatches = 0;
       for (let i = 0; i < 300; i += 1) {
         const input = generate(operation.selectionSet, root, next);
         const variables = variablesFor(operation, next);
@@ -139,10 +138,8 @@ describe('the compiled response shaper', () => {
           computeResponse({ operation, variables, input: structuredClone(input), introspectionHandling: introspect }),
         );
         const ours = run(() => shapeData(shape, structuredClone(input), variables, introspect));
-        if (JSON.stringify(ours) !== JSON.stringify(theirs)) mismatches += 1;
         expect(ours, `input ${i}: ${JSON.stringify(input)}`).toEqual(theirs);
       }
-      expect(mismatches).toBe(0);
     });
   }
 
