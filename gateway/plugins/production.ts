@@ -14,6 +14,9 @@ const CLIENT_FACING_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // Trusted documents (plugins/trusted-documents.ts) and rate limits (rate-limit/): both tell the caller what to do.
+  'PERSISTED_QUERY_NOT_IN_LIST',
+  'THROTTLED',
   // A subgraph that timed out, is down or is cut off by its breaker: the message names it (never its address)
   // and says whether a mutation may have applied, which a client needs to retry safely.
   ...Object.values(SUBGRAPH_ERROR_CODES),
