@@ -1099,20 +1099,20 @@ export type Federation__FromContextDirectiveArgs = {
 
 export type Federation__FromContextDirectiveResolver<Result, Parent, ContextType = OffersContext, Args = Federation__FromContextDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
-export type Federation__CostDirectiveArgs = {
+export type CostDirectiveArgs = {
   weight: Scalars['Int']['input'];
 };
 
-export type Federation__CostDirectiveResolver<Result, Parent, ContextType = OffersContext, Args = Federation__CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+export type CostDirectiveResolver<Result, Parent, ContextType = OffersContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
-export type Federation__ListSizeDirectiveArgs = {
+export type ListSizeDirectiveArgs = {
   assumedSize?: Maybe<Scalars['Int']['input']>;
   slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
   sizedFields?: Maybe<Array<Scalars['String']['input']>>;
   requireOneSlicingArgument?: Maybe<Scalars['Boolean']['input']>;
 };
 
-export type Federation__ListSizeDirectiveResolver<Result, Parent, ContextType = OffersContext, Args = Federation__ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = OffersContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type QueryResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   couponTemplate?: Resolver<Maybe<ResolversTypes['CouponTemplate']>, ParentType, ContextType, RequireFields<QueryCouponTemplateArgs, 'id'>>;
@@ -1437,6 +1437,6 @@ export type DirectiveResolvers<ContextType = OffersContext> = {
   federation__policy?: Federation__PolicyDirectiveResolver<any, any, ContextType>;
   federation__context?: Federation__ContextDirectiveResolver<any, any, ContextType>;
   federation__fromContext?: Federation__FromContextDirectiveResolver<any, any, ContextType>;
-  federation__cost?: Federation__CostDirectiveResolver<any, any, ContextType>;
-  federation__listSize?: Federation__ListSizeDirectiveResolver<any, any, ContextType>;
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 };
