@@ -1,18 +1,24 @@
 import { parseArgs } from 'node:util';
 import { resolveDataDir, SCOPES } from '../../subgraphs/contract/index.ts';
 import { parseDuration } from '../duration.ts';
-import { ApiKeyStore } from '../keys/store.ts';
+import { type KeyRateLimit, limitRule, RATE_LIMIT_BOUNDS, rateLimitProblem } from '../keys/limits.ts';
+import { ApiKeyStore, type UsageTotals } from '../keys/store.ts';
 import { parseList } from './args.ts';
 
 /**
- * `npm run keys -- create --name NAME --scopes a,b [--merchants ID,ID] [--expires-in 90d] [--json]`,
- * `npm run keys -- list [--json]`, `npm run keys -- revoke ID`.
+ * `npm run keys -- create --name NAME --scopes a,b [--merchants ID,ID] [--expires-in 90d] [--rate N --bucket N]
+ * [--json]`, `npm run keys -- list [--json]`, `npm run keys -- revoke ID`, `npm run keys -- usage ID [--json]`.
  */
+const { pointsPerSecond: RATE, bucketPoints: BUCKET } = RATE_LIMIT_BOUNDS;
 const USAGE = `Usage:
-  npm run keys -- create --name NAME --scopes a,b [--merchants ID,ID] [--expires-in 90d] [--json]
+  npm run keys -- create --name NAME --scopes a,b [--merchants ID,ID] [--expires-in 90d]
+                         [--rate POINTS_PER_SECOND --bucket POINTS] [--json]
   npm run keys -- list [--json]
   npm run keys -- revoke ID
-Scopes: ${Object.values(SCOPES).join(', ')}`;
+  npm run keys -- usage ID [--json]      requests, cost points spent and throttled requests, last hour and day
+Scopes: ${Object.values(SCOPES).join(', ')}
+--rate (${RATE.min}-${RATE.max}) and --bucket (${BUCKET.min}-${BUCKET.max}, at least --rate) give the key its own cost-point
+bucket; without them it gets the gateway's default limits for partners.`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,6 +27,8 @@ const { values, positionals } = parseArgs({
     scopes: { type: 'string', default: '' },
     merchants: { type: 'string', default: '' },
     'expires-in': { type: 'string' },
+    rate: { type: 'string' },
+    bucket: { type: 'string' },
     json: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
   },
@@ -29,6 +37,28 @@ const fail = (message: string): never => {
   console.error(message);
   process.exit(2);
 };
+
+/** The key's own limits from `--rate` and `--bucket` (both or neither), or null for the partner defaults. */
+function rateLimitFromFlags(rate: string | undefined, bucket: string | undefined): KeyRateLimit | null {
+  if (rate === undefined && bucket === undefined) return null;
+  if (rate === undefined || bucket === undefined)
+    fail(
+      `${rate === undefined ? '--rate' : '--bucket'} is missing: --rate and --bucket go together. Give both ` +
+        '(e.g. --rate 50 --bucket 1000), or neither for the default limits for partners.',
+    );
+  const wholeNumber = (text: string, field: keyof KeyRateLimit) =>
+    /^\d+$/.test(text.trim()) ? Number(text) : fail(`${limitRule(field)} (got "${text}").`);
+  const limits = {
+    pointsPerSecond: wholeNumber(rate as string, 'pointsPerSecond'),
+    bucketPoints: wholeNumber(bucket as string, 'bucketPoints'),
+  };
+  const problem = rateLimitProblem(limits);
+  return problem ? fail(problem) : limits;
+}
+
+const describeLimits = (limits: KeyRateLimit | null) =>
+  limits ? `${limits.pointsPerSecond}/s, bucket ${limits.bucketPoints}` : 'default limits';
+const usageLine = (window: string, u: UsageTotals) => [window, u.requests, u.costPoints, u.throttled].join('\t');
 
 const store = new ApiKeyStore(resolveDataDir(values['data-dir']));
 try {
@@ -48,16 +78,17 @@ try {
       const ms = parseDuration(values['expires-in']) ?? fail(`--expires-in must look like 30m, 12h, 90d or 2w.`);
       expiresAt = new Date(Date.now() + ms);
     }
+    const rateLimit = rateLimitFromFlags(values.rate, values.bucket);
     const { key, summary } = store.create({
       name: values.name as string,
       scopes,
       merchants: parseList(values.merchants),
       expiresAt,
+      rateLimit,
     });
     if (values.json) {
-      console.log(
-        JSON.stringify({ id: summary.id, key, name: summary.name, scopes, merchants: summary.merchants, expiresAt }),
-      );
+      const { id, name, merchants } = summary;
+      console.log(JSON.stringify({ id, key, name, scopes, merchants, expiresAt, rateLimit }));
     } else {
       console.log(key);
       console.error(`Created ${summary.id} ("${summary.name}"). The key is shown only this once: store it now.`);
@@ -75,6 +106,7 @@ try {
           state,
           k.scopes.join(',') || '-',
           k.merchants.join(',') || '-',
+          describeLimits(k.rateLimit),
           `last used ${k.lastUsedAt?.toISOString() ?? 'never'}`,
         ].join('\t'),
       );
@@ -83,6 +115,16 @@ try {
     if (!arg) fail(`revoke needs a key id (see keys list).\n${USAGE}`);
     if (!store.revoke(arg as string)) fail(`No key with id ${arg}: see \`npm run keys -- list\`.`);
     console.log(`revoked ${arg}`);
+  } else if (command === 'usage') {
+    if (!arg) fail(`usage needs a key id (see keys list).\n${USAGE}`);
+    const key = store.list().find((k) => k.id === arg) ?? fail(`No key with id ${arg}: see \`npm run keys -- list\`.`);
+    const { lastHour, lastDay } = store.usage(key.id);
+    if (values.json) console.log(JSON.stringify({ id: key.id, name: key.name, lastHour, lastDay }));
+    else {
+      console.log(['window', 'requests', 'cost points', 'throttled'].join('\t'));
+      console.log(usageLine('last hour', lastHour));
+      console.log(usageLine('last day', lastDay));
+    }
   } else {
     fail(USAGE);
   }

@@ -3,7 +3,12 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { type Logger, pino } from 'pino';
 import { newId } from '../../subgraphs/contract/index.ts';
 import { type KeyDatabase, openKeyDatabase } from './database.ts';
+import { type KeyRateLimit, rateLimitProblem } from './limits.ts';
 import * as tables from './tables.ts';
+import { minuteOf, PendingUsage, sumUsage, USAGE_RETENTION_MS, type UsageTotals, usageWindows } from './usage.ts';
+
+export type { KeyRateLimit } from './limits.ts';
+export type { UsageTotals } from './usage.ts';
 
 const KEY_PREFIX = 'lg_live_';
 /** 24 random bytes = 192 bits, base64url: 32 characters after the prefix. Guessing is hopeless. */
@@ -21,6 +26,14 @@ export interface ApiKeySummary {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** The key's own bucket; null: the rate limiter's defaults for partners. */
+  rateLimit: KeyRateLimit | null;
+}
+
+/** A key's usage for `keys usage`: written rows plus what this process has not flushed yet. */
+export interface KeyUsage {
+  lastHour: UsageTotals;
+  lastDay: UsageTotals;
 }
 
 export type KeyCheck =
@@ -28,7 +41,7 @@ export type KeyCheck =
   | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
 
 export interface ApiKeyStoreOptions {
-  /** How often recorded last-use times are written to the database (default 5 s). */
+  /** How often recorded last-use times and usage are written to the database (default 5 s). */
   flushIntervalMs?: number;
   /** How long one flush waits for another writer's lock before leaving it to the next flush (default 50 ms). */
   flushBusyTimeoutMs?: number;
@@ -39,31 +52,62 @@ export interface ApiKeyStoreOptions {
 /**
  * The gateway's own SQLite database (`<dataDir>/gateway.sqlite`) holding partner API keys.
  *
- * Verifying a key is one indexed read and never a write: last-use times are kept in memory and written in
- * one transaction every few seconds, so a full disk or another process holding the write lock can neither
- * fail nor stall partner requests (WAL readers do not wait for writers).
+ * Verifying a key is one indexed read and never a write: last-use times and usage (per key per minute) are kept
+ * in memory and written in one transaction every few seconds, so a full disk or another process holding the write
+ * lock can neither fail nor stall partner requests (WAL readers do not wait for writers).
  */
 export class ApiKeyStore {
   private readonly database: KeyDatabase;
   private readonly findByHash;
   // max(): another gateway process sharing the file may already have written a later use.
   private readonly writeUse;
+  private readonly findRateLimit;
+  // Adds: several gateway processes sharing the file each flush their own counts for the same minute.
+  private readonly writeUsage;
+  private readonly pruneUsage;
+  private readonly readUsage;
   /** Key id → the latest use not yet written; bounded by the number of keys. */
   private readonly pendingUse = new Map<string, number>();
+  private readonly pendingUsage = new PendingUsage();
   private readonly flushIntervalMs: number;
   private readonly flushBusyTimeoutMs: number;
   private readonly logger: Logger;
   private flushTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(dataDir: string, options: ApiKeyStoreOptions = {}) {
     this.database = openKeyDatabase(dataDir);
+    const { sqlite } = this.database;
     this.findByHash = this.database.db
       .select()
       .from(tables.apiKeys)
       .where(eq(tables.apiKeys.keyHash, sql.placeholder('hash')))
       .prepare();
-    this.writeUse = this.database.sqlite.prepare(
-      'update api_keys set last_used_at = max(coalesce(last_used_at, 0), ?) where id = ?',
+    this.writeUse = sqlite.prepare('update api_keys set last_used_at = max(coalesce(last_used_at, 0), ?) where id = ?');
+    // Raw statements: this read runs on every partner request, next to `verify`'s.
+    this.findRateLimit = sqlite.prepare<[string], { pointsPerSecond: number | null; bucketPoints: number | null }>(
+      'select rate_points_per_second as pointsPerSecond, bucket_points as bucketPoints from api_keys where id = ?',
+    );
+    this.writeUsage = sqlite.prepare(
+      `insert into api_key_usage (key_id, minute, requests, cost_points, throttled)
+       values (@keyId, @minute, @requests, @costPoints, @throttled)
+       on conflict (key_id, minute) do update set requests = requests + excluded.requests,
+         cost_points = cost_points + excluded.cost_points, throttled = throttled + excluded.throttled`,
+    );
+    this.pruneUsage = sqlite.prepare('delete from api_key_usage where minute < ?');
+    // Both windows in one read over the key's rows of the last day (the primary key's range).
+    this.readUsage = sqlite.prepare<
+      { keyId: string; hourFrom: number; dayFrom: number; to: number },
+      Record<'hourRequests' | 'hourCost' | 'hourThrottled' | 'dayRequests' | 'dayCost' | 'dayThrottled', number>
+    >(
+      `select
+         coalesce(sum(case when minute >= @hourFrom then requests end), 0) as hourRequests,
+         coalesce(sum(case when minute >= @hourFrom then cost_points end), 0) as hourCost,
+         coalesce(sum(case when minute >= @hourFrom then throttled end), 0) as hourThrottled,
+         coalesce(sum(requests), 0) as dayRequests,
+         coalesce(sum(cost_points), 0) as dayCost,
+         coalesce(sum(throttled), 0) as dayThrottled
+       from api_key_usage where key_id = @keyId and minute >= @dayFrom and minute <= @to`,
     );
     this.flushIntervalMs = options.flushIntervalMs ?? 5000;
     this.flushBusyTimeoutMs = options.flushBusyTimeoutMs ?? 50;
@@ -80,8 +124,27 @@ export class ApiKeyStore {
     return this.pendingUse.size;
   }
 
-  /** Creates a key; the returned `key` is the only time it is ever visible. */
-  create(input: { name: string; scopes: string[]; merchants: string[]; expiresAt: Date | null; now?: Date }) {
+  /** Usage rows (key × minute) recorded in memory and not yet written. */
+  get pendingUsageRows(): number {
+    return this.pendingUsage.size;
+  }
+
+  /**
+   * Creates a key; the returned `key` is the only time it is ever visible. `rateLimit` gives it its own bucket
+   * (null or absent: the partner defaults); limits outside `RATE_LIMIT_BOUNDS` throw a RangeError saying why.
+   */
+  create(input: {
+    name: string;
+    scopes: string[];
+    merchants: string[];
+    expiresAt: Date | null;
+    rateLimit?: KeyRateLimit | null;
+    now?: Date;
+  }) {
+    const rateLimit = input.rateLimit ?? null;
+    const problem =
+      rateLimit && rateLimitProblem(rateLimit, { pointsPerSecond: 'pointsPerSecond', bucketPoints: 'bucketPoints' });
+    if (problem) throw new RangeError(`Cannot create the key: ${problem}`);
     const key = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
     const row = {
       id: newId('key'),
@@ -93,6 +156,8 @@ export class ApiKeyStore {
       merchantIds: input.merchants,
       createdAt: input.now ?? new Date(),
       expiresAt: input.expiresAt,
+      ratePointsPerSecond: rateLimit?.pointsPerSecond ?? null,
+      bucketPoints: rateLimit?.bucketPoints ?? null,
     };
     this.database.db.insert(tables.apiKeys).values(row).run();
     return { key, summary: summarize({ ...row, revokedAt: null, lastUsedAt: null }) };
@@ -127,12 +192,57 @@ export class ApiKeyStore {
   }
 
   /**
-   * Writes the noted last uses in one transaction, waiting at most `flushBusyTimeoutMs` for the write lock.
-   * A failure (locked database, full disk) is logged and the uses are kept for the next flush; it never
-   * throws. Returns how many keys were written.
+   * A key's own limits, or null for the partner defaults (and for an unknown id). One indexed read and no cache,
+   * so a change applies to the next request; the rate limiter calls it per partner request.
    */
-  flush(): number {
-    return this.write(this.flushBusyTimeoutMs);
+  rateLimitOf(id: string): KeyRateLimit | null {
+    const row = this.findRateLimit.get(id);
+    if (row?.pointsPerSecond == null || row.bucketPoints == null) return null;
+    return { pointsPerSecond: row.pointsPerSecond, bucketPoints: row.bucketPoints };
+  }
+
+  /**
+   * Notes one partner request in memory, added to its key's minute; `flush` writes it later, so the request path
+   * never writes. `cost` is the cost points the request spent: a throttled request spent none, so the caller
+   * records it with cost 0 and `throttled: true` (it still counts as a request). Never throws.
+   */
+  recordUsage(keyId: string, usage: { cost: number; throttled: boolean }, now = new Date()): void {
+    // A request answered while the gateway stops may finish after close(): nothing can write its usage any more.
+    if (this.closed) return;
+    const costPoints = Number.isFinite(usage.cost) && usage.cost > 0 ? usage.cost : 0;
+    this.pendingUsage.add(keyId, minuteOf(now.getTime()), {
+      requests: 1,
+      costPoints,
+      throttled: usage.throttled ? 1 : 0,
+    });
+    this.scheduleFlush();
+  }
+
+  /**
+   * A key's requests, cost points spent and throttled requests in the last hour and the last day (the current
+   * minute and the 59 or 1,439 before it): the rows every process has written, plus this process's pending ones.
+   * Another gateway's unflushed usage (at most one flush interval) is not seen.
+   */
+  usage(keyId: string, now = new Date()): KeyUsage {
+    const windows = usageWindows(now);
+    const row = this.readUsage.get({ keyId, ...windows });
+    const written = {
+      hour: { requests: row?.hourRequests ?? 0, costPoints: row?.hourCost ?? 0, throttled: row?.hourThrottled ?? 0 },
+      day: { requests: row?.dayRequests ?? 0, costPoints: row?.dayCost ?? 0, throttled: row?.dayThrottled ?? 0 },
+    };
+    return {
+      lastHour: sumUsage(written.hour, this.pendingUsage.totals(keyId, windows.hourFrom, windows.to)),
+      lastDay: sumUsage(written.day, this.pendingUsage.totals(keyId, windows.dayFrom, windows.to)),
+    };
+  }
+
+  /**
+   * Writes the noted last uses and usage in one transaction, waiting at most `flushBusyTimeoutMs` for the write
+   * lock, and prunes usage older than 8 days (before `now`). A failure (locked database, full disk) is logged and
+   * everything is kept for the next flush; it never throws. Returns how many keys were written.
+   */
+  flush(now = new Date()): number {
+    return this.write(this.flushBusyTimeoutMs, now.getTime());
   }
 
   /**
@@ -140,34 +250,40 @@ export class ApiKeyStore {
    * waits for the write lock as long as any other write does (the connection's busy timeout, 5 s).
    */
   close() {
-    this.write(null);
+    this.write(null, Date.now());
     // Stopped after the write: a failed write notes its uses again, which would start a timer if none ran. Those
     // uses stay unwritten (it was logged); no timer may flush a closed database.
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
+    this.closed = true;
     this.database.close();
   }
 
-  /** Writes the pending uses, waiting `busyTimeoutMs` for the lock (null: the connection's own busy timeout). */
-  private write(busyTimeoutMs: number | null): number {
-    if (this.pendingUse.size === 0) return 0;
+  /** Writes what is pending, waiting `busyTimeoutMs` for the lock (null: the connection's own busy timeout). */
+  private write(busyTimeoutMs: number | null, now: number): number {
+    if (this.pendingUse.size === 0 && this.pendingUsage.size === 0) return 0;
     const batch = [...this.pendingUse];
     this.pendingUse.clear();
+    const usage = this.pendingUsage.drain();
     const { sqlite } = this.database;
     const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs ?? busyTimeout}`);
     try {
       sqlite.transaction(() => {
         for (const [id, at] of batch) this.writeUse.run(at, id);
+        for (const row of usage) this.writeUsage.run(row);
+        this.pruneUsage.run(minuteOf(now) - USAGE_RETENTION_MS);
       })();
-      return batch.length;
+      return new Set([...batch.map(([id]) => id), ...usage.map((row) => row.keyId)]).size;
     } catch (error) {
       for (const [id, at] of batch) this.noteUse(id, at);
+      this.pendingUsage.restore(usage, now);
+      this.scheduleFlush();
       this.logger.warn(
-        { err: error, keys: batch.length },
+        { err: error, keys: batch.length, usageRows: usage.length },
         busyTimeoutMs === null
-          ? 'could not record API key last use at shutdown; those last-use times are lost'
-          : 'could not record API key last use; partner requests are unaffected, retrying at the next flush',
+          ? 'could not record API key last use and usage at shutdown; those last-use times are lost, and so are those usage counts'
+          : 'could not record API key last use and usage; partner requests are unaffected, retrying at the next flush',
       );
       return 0;
     } finally {
@@ -177,7 +293,11 @@ export class ApiKeyStore {
 
   private noteUse(id: string, at: number) {
     if ((this.pendingUse.get(id) ?? 0) < at) this.pendingUse.set(id, at);
-    if (!this.flushTimer) {
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush() {
+    if (!this.flushTimer && !this.closed) {
       // unref: a pending flush never keeps a process (a CLI, a test) alive; close() writes what is left.
       this.flushTimer = setInterval(() => this.flush(), this.flushIntervalMs);
       this.flushTimer.unref();
@@ -202,5 +322,9 @@ function summarize(row: typeof tables.apiKeys.$inferSelect): ApiKeySummary {
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
     lastUsedAt: row.lastUsedAt,
+    rateLimit:
+      row.ratePointsPerSecond != null && row.bucketPoints != null
+        ? { pointsPerSecond: row.ratePointsPerSecond, bucketPoints: row.bucketPoints }
+        : null,
   };
 }
