@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
+import { startTestGraph, type TestGraph, withKey } from '../support/graph.ts';
 import { testDataDir } from '../support/temp.ts';
 
 /**
@@ -250,5 +253,56 @@ describe('usage', () => {
       ago(7 * DAY).getTime() - 30_000,
       Date.parse('2026-06-01T10:30:00Z'),
     ]);
+  });
+});
+
+describe('through the gateway', () => {
+  let graph: TestGraph;
+  beforeAll(async () => {
+    graph = await startTestGraph();
+  });
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  it("applies a key's own small bucket, and `keys usage` shows what its requests cost and how many were throttled", async () => {
+    const operator = storeIn(graph.dataDir);
+    const { key, summary } = operator.create({
+      name: 'small bucket',
+      scopes: ['merchant:offers'],
+      merchants: [],
+      expiresAt: null,
+      rateLimit: { pointsPerSecond: 1, bucketPoints: 3 },
+    });
+    // At once, so that the bucket's refill (1 point a second) cannot keep up however slow the machine is.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => graph.query('{ merchant(id: "mer_kfc") { name } }', withKey(key))),
+    );
+    const costOf = (body: unknown) =>
+      (body as { extensions?: { cost?: { actualQueryCost?: number } } }).extensions?.cost?.actualQueryCost ?? 0;
+    const expected = {
+      requests: 8,
+      costPoints: answers.reduce((sum, a) => sum + (a.status === 200 ? costOf(a.body) : 0), 0),
+      throttled: answers.filter((a) => a.status === 429).length,
+    };
+    // Far beyond the partner defaults, within 3 points and 1 point a second: some pass, the rest are throttled.
+    expect(expected.throttled).toBeGreaterThan(0);
+    expect(expected.throttled).toBeLessThan(8);
+    expect(expected.costPoints).toBeGreaterThan(0);
+
+    // The graph's own store flushes every 5 s; this store reads what it wrote.
+    await vi.waitFor(() => expect(operator.usage(summary.id).lastHour).toEqual(expected), {
+      timeout: 15_000,
+      interval: 250,
+    });
+    const { stdout } = await promisify(execFile)(path.resolve('node_modules/.bin/tsx'), [
+      'gateway/cli/keys.ts',
+      'usage',
+      summary.id,
+      '--json',
+      '--data-dir',
+      graph.dataDir,
+    ]);
+    expect(JSON.parse(stdout)).toEqual({ id: summary.id, name: 'small bucket', lastHour: expected, lastDay: expected });
   });
 });
