@@ -34,7 +34,6 @@ function fieldsCost(fields: readonly FieldPlan[], object: ResponseObject, variab
     const value = object[field.key];
     if (value === undefined) continue;
     if (field.hasArguments) cost = add(cost, argumentsCost(field, variables));
-    // Leaves that weigh nothing (most scalars) are not looked into.
     if (value === null || (field.weight === 0 && !field.childType)) continue;
     cost = add(cost, field.isList ? listCost(field, value, variables) : valueCost(field, value, variables));
   }

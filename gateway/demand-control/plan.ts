@@ -177,7 +177,7 @@ export function argumentsCost(field: FieldPlan, variables: Record<string, unknow
   return cost;
 }
 
-/** Collects the fields of `sets` for runtime type `type` and plans each; `__` meta-fields cost nothing and are left out. */
+/** Collects the fields of `sets` for runtime type `type` and plans those that can cost (not `__` meta-fields). */
 function fieldPlans(
   context: PlanContext,
   type: GraphQLObjectType,
@@ -194,7 +194,8 @@ function fieldPlans(
     if (name === '__typename') typenameKeys.push(key);
     if (name.startsWith('__')) continue;
     const plan = fieldPlan(context, type, key, nodes, parentListSize);
-    if (plan) fields.push(plan);
+    // Leaves that weigh nothing and take no costly argument (most scalars) can never cost: walks skip them.
+    if (plan && (plan.childType || plan.weight > 0 || plan.hasArguments)) fields.push(plan);
   }
   return { fields, typenameKeys };
 }
