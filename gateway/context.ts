@@ -5,6 +5,8 @@ export interface GatewayContext {
   identity: Identity;
   /** One per request: in every log line about it, and in `extensions.requestId` of its masked errors. */
   requestId: string;
+  /** The client's address (behind LIFEGRAPH_TRUSTED_PROXIES proxies): the bucket of anonymous callers. */
+  clientAddress: string;
   /** Aborted when the client goes away before its answer is sent: its subgraph fetches are cancelled. */
   signal?: AbortSignal;
 }

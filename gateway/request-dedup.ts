@@ -33,6 +33,8 @@ export function requestSharing(options: {
   parseOptions: ParseOptions;
   /** Runs each time a caller joins an execution already in flight (the dedup counter). */
   onShared: () => void;
+  /** The client's address, as the gateway's context has it (the leader's bucket pays for a shared execution). */
+  clientAddress: (req: IncomingMessage) => string;
 }): (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<boolean> {
   const inFlight = new InFlight<SharedAnswer>(options.onShared);
   return async (req, res, requestBody) => {
@@ -58,7 +60,7 @@ export function requestSharing(options: {
     try {
       answer = await inFlight.run(
         key,
-        (signal) => execute(options.server, req, body, identity, signal),
+        (signal) => execute(options.server, req, body, { identity, clientAddress: options.clientAddress(req) }, signal),
         clientLeft(res),
       );
     } catch (error) {
@@ -112,7 +114,7 @@ async function execute(
   server: ApolloServer<GatewayContext>,
   req: IncomingMessage,
   requestBody: unknown,
-  identity: GatewayContext['identity'],
+  caller: Pick<GatewayContext, 'identity' | 'clientAddress'>,
   signal: AbortSignal,
 ): Promise<SharedAnswer> {
   const headers = new HeaderMap();
@@ -126,7 +128,7 @@ async function execute(
       search: new URL(req.url ?? '/', 'http://gateway').search,
       body: requestBody,
     },
-    context: async () => ({ requestId: randomUUID(), identity, signal }),
+    context: async () => ({ requestId: randomUUID(), ...caller, signal }),
   });
   let body: string;
   if (response.body.kind === 'complete') {

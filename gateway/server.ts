@@ -24,13 +24,18 @@ import { operationCacheSizeFromEnv } from './auth/cache.ts';
 import { reservedAliases } from './auth/filter-operation.ts';
 import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import type { GatewayContext } from './context.ts';
+import { costModelFromSupergraph } from './demand-control/index.ts';
 import { readinessCheck } from './health.ts';
+import { demandControl, type RecordUsage } from './plugins/demand-control.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
 import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';
 import { createMetrics, observability } from './plugins/observability.ts';
 import { servedOperations } from './plugins/operations.ts';
 import { maskError, tidyClientError } from './plugins/production.ts';
 import { checkedScalars } from './plugins/scalars.ts';
+import { clientAddress, type KeyLimits } from './rate-limit/callers.ts';
+import { type RateLimitOptions, rateLimitsFromEnv } from './rate-limit/settings.ts';
+import { openBucketStore } from './rate-limit/store.ts';
 import { dedupMiddleware, dedupRequestsFromEnv, requestSharing } from './request-dedup.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
@@ -50,6 +55,10 @@ export interface GatewayOptions {
   production?: boolean;
   /** Operation size limits; from the environment (or the defaults) when not given. */
   limits?: OperationLimits;
+  /** Buckets per caller and where they live; from the environment (or the defaults) when not given. */
+  rateLimits?: RateLimitOptions;
+  /** Partner keys' own limits and where their usage goes (the key store: `keys create --rate`, `keys usage`). */
+  partnerKeys?: { rateLimitOf: KeyLimits; recordUsage: RecordUsage };
   /** Where request logs go; pino at `LOG_LEVEL` (default info) on stdout when not given. */
   logger?: Logger;
   /** Subgraph fetch timeout and circuit breakers; from the environment (or the defaults) when not given. */
@@ -139,6 +148,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     else app(req, res);
   });
   const limits = options.limits ?? limitsFromEnv();
+  const rateLimits = options.rateLimits ?? rateLimitsFromEnv();
+  const buckets = await openBucketStore(rateLimits, logger, () => metrics.rateLimitStoreFailures.inc());
   const server = new ApolloServer<GatewayContext>({
     gateway,
     // The CLIs own SIGTERM/SIGINT: they stop the gateway first and the subgraphs after it (see contract/shutdown.ts).
@@ -158,7 +169,17 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMs ?? 20_000 }),
       servedOperations(),
       checkedScalars(),
-      operationLimits(limits, operationCacheSize),
+      operationLimits(limits),
+      demandControl({
+        model: costModelFromSupergraph(options.supergraphSdl),
+        maxCost: limits.maxCost,
+        rateLimits,
+        store: buckets,
+        keyLimits: options.partnerKeys?.rateLimitOf,
+        recordUsage: options.partnerKeys?.recordUsage,
+        onOutcome: metrics.countCost,
+        cacheSize: operationCacheSize,
+      }),
       observability(metrics, logger),
       ...(options.production
         ? [ApolloServerPluginLandingPageDisabled(), introspectionGuard()]
@@ -193,11 +214,13 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         authenticate: options.authenticate,
         parseOptions: limitParseOptions(limits),
         onShared: () => metrics.dedup.inc({ kind: 'request' }),
+        clientAddress: (req) => clientAddress(req, rateLimits.trustedProxies),
       })
     : undefined;
   const context = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<GatewayContext> => ({
     requestId: randomUUID(),
     identity: await options.authenticate(req.headers),
+    clientAddress: clientAddress(req, rateLimits.trustedProxies),
     signal: abortWhenClientLeaves(res),
   });
   const logUnhandled = (error: unknown, requestId: string) =>
@@ -239,6 +262,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       return server
         .stop()
         .finally(() => fetcher.close())
+        .finally(() => buckets.close())
         .finally(() => (logDestination ? logsWritten(logDestination) : undefined));
     },
   };

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
@@ -12,6 +13,9 @@ import { createAuthenticator } from '../auth/authenticate.ts';
 import { createUserTokenVerifier, userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { keyDatabaseFile } from '../keys/database.ts';
 import { ApiKeyStore } from '../keys/store.ts';
+import { MemoryBuckets } from '../rate-limit/bucket.ts';
+import { serveBucketsToWorkers } from '../rate-limit/cluster-store.ts';
+import { rateLimitsFromEnv } from '../rate-limit/settings.ts';
 import { startGateway } from '../server.ts';
 import { listSubgraphs, SUPERGRAPH_FILE, urlOverridesFromEnv } from '../supergraph.ts';
 
@@ -58,6 +62,10 @@ async function start(port: number) {
         authenticate: createAuthenticator(createUserTokenVerifier(userTokenConfigFromEnv(secrets.jwtSecret)), apiKeys),
         production: process.env.NODE_ENV === 'production',
         databaseFiles: [keyDatabaseFile(dataDir)],
+        partnerKeys: {
+          rateLimitOf: (id) => apiKeys.rateLimitOf(id),
+          recordUsage: (id, usage) => apiKeys.recordUsage(id, usage),
+        },
       },
       port,
     );
@@ -74,9 +82,12 @@ async function start(port: number) {
   }
 }
 
+const workers = resolveWorkers('gateway', values.workers);
+// Several workers without Redis share one bucket per caller, held here in the primary (never N x the limit).
+if (workers > 1 && cluster.isPrimary && !rateLimitsFromEnv().redisUrl) serveBucketsToWorkers(new MemoryBuckets());
 await serveWorkers({
   name: 'gateway',
-  workers: resolveWorkers('gateway', values.workers),
+  workers,
   port: resolvePort('gateway', values.port),
   start,
   ready: (port) => console.log(`gateway http://localhost:${port}/graphql serving ${file}`),

@@ -59,7 +59,47 @@ export function createMetrics(options: { maxOperationLabels?: number } = {}) {
     registers: [registry],
   });
   const operations = new BoundedLabel(options.maxOperationLabels ?? maxOperationLabelsFromEnv());
-  return { registry, requests, duration, dedup, operations };
+  const costPoints = new Counter({
+    name: 'lifegraph_cost_points_total',
+    help: 'Actual cost points spent (see extensions.cost), by caller kind.',
+    labelNames: ['caller'] as const,
+    registers: [registry],
+  });
+  const throttled = new Counter({
+    name: 'lifegraph_throttled_requests_total',
+    help: 'Requests refused with 429 THROTTLED (their bucket or the money-mutation rate was spent), by caller kind.',
+    labelNames: ['caller'] as const,
+    registers: [registry],
+  });
+  const partnerRequests = new Counter({
+    name: 'lifegraph_partner_requests_total',
+    help: 'Requests of partner API keys, by key id (the first N keys seen; then "other") and outcome (ok, throttled).',
+    labelNames: ['key_id', 'outcome'] as const,
+    registers: [registry],
+  });
+  const partnerCostPoints = new Counter({
+    name: 'lifegraph_partner_cost_points_total',
+    help: 'Actual cost points spent by partner API keys, by key id (the first N keys seen; then "other").',
+    labelNames: ['key_id'] as const,
+    registers: [registry],
+  });
+  const rateLimitStoreFailures = new Counter({
+    name: 'lifegraph_rate_limit_store_failures_total',
+    help: 'Bucket takes Redis did not answer in time; each was decided by the gateway process alone.',
+    registers: [registry],
+  });
+  // Key ids are bounded by the keys created, but a key store is not a metrics budget: the first N, then "other".
+  const keyIds = new BoundedLabel(options.maxOperationLabels ?? maxOperationLabelsFromEnv());
+  /** Counts what one request cost, and for partner keys which key spent it. */
+  const countCost = (caller: { kind: string; keyId?: string }, outcome: 'ok' | 'throttled', cost: number) => {
+    if (outcome === 'throttled') throttled.inc({ caller: caller.kind });
+    if (cost > 0) costPoints.inc({ caller: caller.kind }, cost);
+    if (!caller.keyId) return;
+    const keyId = keyIds.of(caller.keyId);
+    partnerRequests.inc({ key_id: keyId, outcome });
+    if (cost > 0) partnerCostPoints.inc({ key_id: keyId }, cost);
+  };
+  return { registry, requests, duration, dedup, operations, rateLimitStoreFailures, countCost };
 }
 export type GatewayMetrics = ReturnType<typeof createMetrics>;
 

@@ -50,6 +50,15 @@ export interface ComparedOperation {
 
 /** Our gateway's settings that turn its caches off (0 entries): verified user tokens, per-operation analysis. */
 const NO_GATEWAY_CACHES = { LIFEGRAPH_JWT_CACHE_SIZE: '0', LIFEGRAPH_OPERATION_CACHE_SIZE: '0' };
+/**
+ * Our gateway's buckets, as large as the settings allow: the load comes from one address and one user at hundreds of
+ * requests per second, which the shipped limits would rightly throttle. Every request is still costed, taken from
+ * its bucket and refunded, so the benchmark measures the rate limiter's work too.
+ */
+const BENCH_RATE_LIMITS = {
+  LIFEGRAPH_RATE_LIMIT_ANONYMOUS: '100000:10000000',
+  LIFEGRAPH_RATE_LIMIT_USER: '100000:10000000',
+};
 /** Our gateway's settings that turn both deduplications on (BENCH_GATEWAY_DEDUP=on). */
 const GATEWAY_DEDUP = { LIFEGRAPH_DEDUP_REQUESTS: 'on', LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES: 'on' };
 
@@ -135,6 +144,7 @@ export async function compareGateways(
     const gateways = await Promise.all([
       startServer('gateway', 'gateway/cli/gateway.ts', [...common, ...workers], {
         ...ports,
+        ...BENCH_RATE_LIMITS,
         ...(settings.gatewayCaches === 'off' ? NO_GATEWAY_CACHES : {}),
         ...(settings.gatewayDedup === 'on' ? GATEWAY_DEDUP : {}),
       }),

@@ -1,3 +1,4 @@
+import { DEFAULT_RATE_LIMITS, MAX_BUCKET_POINTS, MAX_POINTS_PER_SECOND } from '../../gateway/rate-limit/settings.ts';
 import { startTestGraph, type TestGraph } from '../support/graph.ts';
 import { answerOf, type LoadResult, load, requestOf, round } from './load.ts';
 import type { Operation, Settings } from './settings.ts';
@@ -13,7 +14,10 @@ export interface InProcessResult extends LoadResult {
 
 /** Boots the whole graph (four subgraphs and our gateway, real HTTP) in this process, seeded at `scale`. */
 export function startInProcessGraph(scale: number): Promise<TestGraph> {
-  return startTestGraph({ scale });
+  // Buckets as large as they go: the load comes from one address and one user (see BENCH_RATE_LIMITS in compare.ts).
+  const huge = { pointsPerSecond: MAX_POINTS_PER_SECOND, bucketPoints: MAX_BUCKET_POINTS };
+  const rateLimits = { ...DEFAULT_RATE_LIMITS, buckets: { partner: huge, user: huge, anonymous: huge } };
+  return startTestGraph({ scale, rateLimits });
 }
 
 async function requestFor(graph: TestGraph, op: Operation) {

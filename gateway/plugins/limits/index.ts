@@ -12,21 +12,19 @@ import {
   typeFromAST,
   valueFromAST,
 } from 'graphql';
-import { DEFAULT_OPERATION_CACHE_SIZE, LruMap, objectId } from '../../auth/cache.ts';
 import type { GatewayContext } from '../../context.ts';
 import { analysisOf, type DocumentAnalysis, MAX_WALK_NESTING } from './analyze.ts';
-import { operationCost } from './cost.ts';
 import { LIMIT_SETTINGS, type LimitName, type OperationLimits } from './options.ts';
 
 export { analysisOf, analyzeDocument, type DocumentAnalysis } from './analyze.ts';
-export { operationCost } from './cost.ts';
 export { DEFAULT_LIMITS, type LimitName, limitsFromEnv, type OperationLimits } from './options.ts';
 
 /**
  * Refuses oversized operations with HTTP 400 `QUERY_TOO_COMPLEX`: tokens while parsing (give Apollo Server
  * `parseOptions: limitParseOptions(limits)`), depth, aliases, root fields and expanded selections right after
- * parsing, before validation (whose cost grows faster than the document), and cost once the operation and its
- * variables are known, before planning. No subgraph is called for a refused operation.
+ * parsing, before validation (whose cost grows faster than the document). The cost (`maxCost`) is demand control's
+ * (plugins/demand-control.ts), once the operation and its variables are known. No subgraph is called for a refused
+ * operation.
  *
  * Apollo Server answers an error thrown before `didResolveOperation` with a bare 500, so a document refused
  * before validation is swapped for a placeholder of `__typename` operations under the same names (validated
@@ -34,29 +32,8 @@ export { DEFAULT_LIMITS, type LimitName, limitsFromEnv, type OperationLimits } f
  * `formatError` and every plugin's error hooks. The placeholder is what Apollo Server then caches for that
  * query (its in-memory document cache keeps the object itself, which `refusals` recognises): a repeat is
  * refused from the cache.
- *
- * Costs are cached (at most `cacheSize`) by schema, operation and the variables as sent, which is all the cost
- * depends on: a repeated operation is not walked again. Variables longer than MAX_COST_KEY are not cached.
  */
-export function operationLimits(
-  limits: OperationLimits,
-  cacheSize = DEFAULT_OPERATION_CACHE_SIZE,
-): ApolloServerPlugin<GatewayContext> {
-  const costs = new LruMap<string, number>(cacheSize);
-  const costOf = (
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    sent: Record<string, unknown> = {},
-  ) => {
-    const variables = JSON.stringify(sent);
-    const key = variables.length <= MAX_COST_KEY ? `${objectId(schema)} ${objectId(operation)} ${variables}` : null;
-    const cached = key === null ? undefined : costs.get(key);
-    if (cached !== undefined) return cached;
-    const cost = operationCost(schema, document, operation, variableValues(schema, operation, sent));
-    if (key !== null) costs.set(key, cost);
-    return cost;
-  };
+export function operationLimits(limits: OperationLimits): ApolloServerPlugin<GatewayContext> {
   // Structural refusals (or null) by document: a repeated document is measured against the limits once.
   const structural = new WeakMap<DocumentNode, Refusal | null>();
   const refusalOf = (document: DocumentNode) => {
@@ -76,13 +53,10 @@ export function operationLimits(
       refusals.set(placeholder, refusal);
       (requestContext as { document: DocumentNode }).document = placeholder;
     },
-    async didResolveOperation({ schema, document, operation, request }) {
+    async didResolveOperation({ document }) {
       const refusal = refusalOf(document);
       // A fresh error each time: Apollo Server adds to the error it is given, and a refusal can repeat.
       if (refusal) throw tooComplex(...refusal);
-      if (!operation) return;
-      const cost = costOf(schema, document, operation, request.variables);
-      if (cost > limits.maxCost) throw tooComplex('cost', cost, limits.maxCost);
     },
     async didEncounterErrors({ errors }) {
       // A parse failure is answered with the very array these hooks see: a token limit or a nesting that
@@ -109,9 +83,6 @@ export function operationLimits(
   };
   return { requestDidStart: async () => listener };
 }
-
-/** Longest variables (as JSON) whose cost is cached: the cache's memory stays bounded by its size times this. */
-const MAX_COST_KEY = 1024;
 
 /** Which limit a document exceeds: the limit, the measured value, the maximum. */
 type Refusal = [LimitName, number, number];
@@ -146,7 +117,7 @@ function placeholderFor(original: DocumentNode): DocumentNode {
  * The operation's variables as execution will see them: defaults applied to those not sent, values coerced.
  * When they do not coerce (execution refuses them anyway), the values sent, with defaults for the rest.
  */
-function variableValues(
+export function variableValues(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   sent: Record<string, unknown>,
@@ -200,7 +171,7 @@ function refusalFor(analysis: DocumentAnalysis, limits: OperationLimits): Refusa
 }
 
 /** The refusal: which limit, the measured value, the limit, its setting, and what to do instead. */
-function tooComplex(limit: LimitName, measured: number, maximum: number): GraphQLError {
+export function tooComplex(limit: LimitName, measured: number, maximum: number): GraphQLError {
   const setting = `the limit is ${maximum} (${LIMIT_SETTINGS[limit].env})`;
   const split = 'or split it into several operations';
   const messages: Record<LimitName, string> = {
@@ -208,7 +179,7 @@ function tooComplex(limit: LimitName, measured: number, maximum: number): GraphQ
       measured > MAX_WALK_NESTING
         ? `This operation nests fields and fragments more than ${MAX_WALK_NESTING} levels deep; ${setting}. Flatten it, ${split}.`
         : `This operation nests fields ${measured} levels deep; ${setting}. Ask for less nested data, ${split}.`,
-    cost: `This operation would resolve about ${measured} fields; ${setting}. Ask for fewer items with \`first\`, fewer aliases, ${split}.`,
+    cost: `This operation costs ${measured} points (see extensions.cost and the partner section of the README); ${setting}. Ask for fewer items with \`first\`, fewer aliases, ${split}.`,
     aliases: `This operation has ${measured} aliased fields (fragments expanded); ${setting}. Use fewer aliases, ${split}.`,
     rootFields: `This operation asks for ${measured} root fields (fragments expanded); ${setting}. Ask for fewer, ${split}.`,
     selections: `This operation expands to ${measured} fields once its fragments are inlined; ${setting}. Select fewer fields, spread each fragment once, ${split}.`,
