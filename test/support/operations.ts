@@ -72,3 +72,9 @@ export const LIVE_ROOM = /* GraphQL */ `#graphql
 
 /** West Lake, Hangzhou: the fixed KFC store is a few hundred meters away. */
 export const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
+
+/**
+ * Every operation above, as the app's frontends send them: `npm run trusted-documents` lists these in
+ * schema/trusted-documents.json, the only documents callers without an API key may run in production.
+ */
+export const CLIENT_OPERATIONS: readonly string[] = [LIFE_FEED, NEARBY_DEALS, WALLET, MERCHANT_PAGE, LIVE_ROOM];
