@@ -33,6 +33,7 @@ import { createMetrics, observability } from './plugins/observability.ts';
 import { servedOperations } from './plugins/operations.ts';
 import { maskError, tidyClientError } from './plugins/production.ts';
 import { checkedScalars } from './plugins/scalars.ts';
+import { type TrustedDocumentsMode, trustedDocuments, trustedDocumentsFromEnv } from './plugins/trusted-documents.ts';
 import { clientAddress, type KeyLimits } from './rate-limit/callers.ts';
 import { type RateLimitOptions, rateLimitsFromEnv } from './rate-limit/settings.ts';
 import { openBucketStore } from './rate-limit/store.ts';
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   urlOverrides?: Record<string, string>;
   /** `NODE_ENV=production` behaviour: no landing page, no introspection, masked errors. */
   production?: boolean;
+  /** Trusted documents (schema/trusted-documents.json); `LIFEGRAPH_TRUSTED_DOCUMENTS` when not given. */
+  trustedDocuments?: TrustedDocumentsMode;
   /** Operation size limits; from the environment (or the defaults) when not given. */
   limits?: OperationLimits;
   /** Buckets per caller and where they live; from the environment (or the defaults) when not given. */
@@ -120,6 +123,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       : undefined;
   // Read here with the other settings, so a bad value stops the start before anything is built.
   const sharesRequests = options.dedupRequests ?? dedupRequestsFromEnv();
+  const trusted = trustedDocuments(options.trustedDocuments ?? trustedDocumentsFromEnv(options.production === true));
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
       supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
@@ -163,10 +167,14 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     hideSchemaDetailsFromClientErrors: options.production,
     // Client aliases may not take the names of the authorization filter's markers.
     validationRules: [reservedAliases],
+    // Listed trusted documents stay parsed and validated for good; anything else as Apollo's default store keeps it.
+    documentStore: trusted.documentStore,
     formatError: options.production ? maskError : tidyClientError,
     plugins: [
       // stop() finishes every request in flight (their subgraphs are still up) before it closes connections.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: options.stopGracePeriodMs ?? 20_000 }),
+      // Before the others, so they all see the listed body of a request that sent only its id.
+      trusted.plugin,
       servedOperations(),
       checkedScalars(),
       operationLimits(limits),
@@ -225,11 +233,14 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   });
   const logUnhandled = (error: unknown, requestId: string) =>
     logger.error({ requestId, err: error }, 'unhandled HTTP error');
+  // When enforcing, a caller without an API key is refused an unlisted document here, before Apollo reads it.
+  const admittedContext = trusted.admitting(context);
+  const admittedShare = share && trusted.sharing(share, options.authenticate);
   lean = leanGraphQLHandler({
     server,
-    context,
+    context: admittedContext,
     corsOrigins: options.production ? [] : DEVELOPMENT_ORIGINS,
-    share,
+    share: admittedShare,
     onError: logUnhandled,
   });
   app.use(
@@ -237,8 +248,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
     allowMethods('GET', 'POST'),
     graphqlJsonBody(),
-    share ? dedupMiddleware(share) : [],
-    expressMiddleware(server, { context: ({ req, res }) => context(req, res) }),
+    admittedShare ? dedupMiddleware(admittedShare) : [],
+    expressMiddleware(server, { context: ({ req, res }) => admittedContext(req, res) }),
   );
   // In development a browser opening the bare origin lands on Sandbox.
   if (!options.production) {

@@ -3,7 +3,8 @@ import { type GraphQLResponseBody, useTestGraph } from '../support/graph.ts';
 import { KFC_OFFERS_STAFF } from '../support/identities.ts';
 
 /** NODE_ENV=production behaviour of the gateway (issue #3 item 5, issue 7 part 9). */
-const graph = useTestGraph({ production: true });
+// These tests send their own operations, which no frontend lists: trusted-documents.test.ts covers the enforcing production default.
+const graph = useTestGraph({ production: true, trustedDocuments: 'allow' });
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 

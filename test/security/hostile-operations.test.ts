@@ -312,7 +312,8 @@ describe('the gateway keeps serving while hostile operations are refused', () =>
 });
 
 describe('in production', () => {
-  const production = useTestGraph({ production: true });
+  // Hostile operations must reach the limits to be measured; trusted-documents.test.ts covers the enforcing production default.
+  const production = useTestGraph({ production: true, trustedDocuments: 'allow' });
 
   it('refusals keep their status, code, message and limit extensions (they are written for clients), and nothing else', async () => {
     for (const [query, setting, limit] of [

@@ -206,7 +206,8 @@ describe.each([
   { mode: 'development', production: false },
   { mode: 'production', production: true },
 ])('the gateway in $mode', ({ production }) => {
-  const graph = useTestGraph({ production });
+  // The probes' operations must reach what they probe; trusted-documents.test.ts covers the enforcing production default.
+  const graph = useTestGraph({ production, trustedDocuments: 'allow' });
   let origin: string;
   beforeAll(() => {
     origin = new URL(graph.gateway.url).origin;

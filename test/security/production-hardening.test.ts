@@ -49,6 +49,8 @@ beforeAll(async () => {
       authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret }), keys),
       urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, graph.subgraphs[name].url])),
       production: true,
+      // Masking is tested with operations no frontend lists; trusted-documents.test.ts covers the enforcing production default.
+      trustedDocuments: 'allow',
       logger: pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) }),
     },
     0,

@@ -94,6 +94,11 @@ export interface TestGraphOptions {
   scale?: number;
   clock?: Clock;
   production?: boolean;
+  /**
+   * Trusted documents: enforced in production unless given, so a production suite about something else that sends
+   * its own (unlisted) operations says `allow`.
+   */
+  trustedDocuments?: LocalGraphOptions['trustedDocuments'];
   userTokens?: LocalGraphOptions['userTokens'];
 }
 
@@ -135,6 +140,7 @@ export async function startTestGraph(options: TestGraphOptions = {}): Promise<Te
       logger: pino({ level: 'silent' }),
       userTokens: options.userTokens,
       production: options.production,
+      trustedDocuments: options.trustedDocuments,
     });
   } catch (error) {
     removeTestDataDir(dataDir);

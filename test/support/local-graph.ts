@@ -4,6 +4,7 @@ import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier, type UserTokenConfig } from '../../gateway/auth/user-token.ts';
 import { keyDatabaseFile } from '../../gateway/keys/database.ts';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
+import type { TrustedDocumentsMode } from '../../gateway/plugins/trusted-documents.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import type { SubgraphFetchOptions } from '../../gateway/subgraph-fetch/config.ts';
 import { SUPERGRAPH_FILE } from '../../gateway/supergraph.ts';
@@ -22,6 +23,8 @@ export interface LocalGraphOptions {
   /** Run deadline jobs in-process (default true). */
   scheduler?: boolean;
   production?: boolean;
+  /** Trusted documents (from the environment when not given: enforce in production, allow otherwise). */
+  trustedDocuments?: TrustedDocumentsMode;
   supergraphSdl?: string;
   /** Request logger for the gateway (tests pass a silent one). */
   logger?: Logger;
@@ -90,6 +93,7 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         authenticate: createAuthenticator(verifyUserToken, apiKeys),
         urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].url])),
         production: options.production,
+        trustedDocuments: options.trustedDocuments,
         logger: options.logger,
         subgraphFetch: options.subgraphFetch,
         databaseFiles: [keyDatabaseFile(options.dataDir)],
