@@ -49,7 +49,10 @@ type ContextFunction = (req: IncomingMessage, res: ServerResponse, rawBody?: Buf
 
 export interface TrustedDocuments {
   mode: TrustedDocumentsMode;
-  /** Runs a listed document by its id alone (no APQ cache, no PERSISTED_QUERY_NOT_FOUND round trip). */
+  /**
+   * Gives a request that sent only a listed id its body (no APQ cache, no PERSISTED_QUERY_NOT_FOUND round trip),
+   * and stops an unlisted document that reached Apollo without `admitting` or `sharing`.
+   */
   plugin: ApolloServerPlugin<GatewayContext>;
   /** Apollo Server's `documentStore`: listed documents pinned, so each is parsed and validated once; undefined when off. */
   documentStore: DocumentStore | undefined;
@@ -121,7 +124,7 @@ export function trustedDocuments(
       if (mode !== 'enforce') return context;
       return async (req, res, rawBody) => {
         const built = await context(req, res, rawBody);
-        // Partners' requests are not read again at all: the cost is the callers' without a key.
+        // A partner's request is not read a second time: only callers without a key pay for the check.
         if (built.identity.kind !== 'partner' && !isListed(requestedOver(req, rawBody))) throw notInList();
         return built;
       };
