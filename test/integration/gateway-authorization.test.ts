@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier, signUserToken } from '../../gateway/auth/user-token.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
+import { splitCost } from '../support/cost.ts';
 
 /**
  * The gateway's enforcement of @authenticated / @requiresScopes, on a small two-subgraph supergraph so
@@ -101,11 +102,12 @@ async function run(query: string, scopes?: string[]) {
     body: JSON.stringify({ query }),
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as {
+  const body = (await response.json()) as {
     // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary shapes
     data: any;
     errors?: { path: (string | number)[]; extensions: { code: string } }[];
   };
+  return splitCost(body, response.status).body;
 }
 const denied = (body: Awaited<ReturnType<typeof run>>) => body.errors?.map((e) => [e.extensions.code, e.path]);
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier } from '../../gateway/auth/user-token.ts';
 import { startGateway } from '../../gateway/server.ts';
+import { splitCost } from '../support/cost.ts';
 import { TEST_SECRETS, useTestGraph } from '../support/graph.ts';
 
 const graph = useTestGraph();
@@ -92,7 +93,9 @@ describe('gateway', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${await graph.tokenFor('usr_carol')}` },
         body: JSON.stringify({ query: '{ me { id } }' }),
       });
-      expect(await response.json()).toEqual({ data: { me: { id: 'usr_carol' } } });
+      expect(splitCost((await response.json()) as object, response.status).body).toEqual({
+        data: { me: { id: 'usr_carol' } },
+      });
       const ready = await fetch(other.url.replace('/graphql', '/readyz'));
       expect(ready.status).toBe(503);
       const body = (await ready.json()) as { subgraphs: { name: string; reachable: boolean }[] };

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../gateway/plugins/limits/index.ts';
+import { DEFAULT_RATE_LIMITS } from '../../gateway/rate-limit/settings.ts';
 import { useTestGraph } from '../support/graph.ts';
 import { LIFE_FEED, MERCHANT_PAGE, WEST_LAKE } from '../support/operations.ts';
 
-const graph = useTestGraph();
+// MerchantPage at page size 50 is estimated at about 500 000 points (50 campaigns x 50 open groups x up to 100
+// members each), over the default maximum and every default bucket: this suite counts statements, not costs.
+const graph = useTestGraph({
+  limits: { ...DEFAULT_LIMITS, maxCost: Number.MAX_SAFE_INTEGER },
+  rateLimits: { ...DEFAULT_RATE_LIMITS, enabled: false },
+});
 
 /** SQL statements executed by all subgraphs for one operation. */
 async function statementsFor(query: string, variables: Record<string, unknown>, as?: string) {

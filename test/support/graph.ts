@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
+import { DEFAULT_RATE_LIMITS } from '../../gateway/rate-limit/settings.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
 import type { Identity } from '../../subgraphs/contract/identity.ts';
 import type { Secrets } from '../../subgraphs/contract/settings.ts';
@@ -8,6 +9,7 @@ import { SUBGRAPH_NAMES } from '../../subgraphs/contract/settings.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { type Clock, systemClock } from '../../subgraphs/shared/context.ts';
 import type { JobRun } from '../../subgraphs/shared/jobs.ts';
+import { type ResponseCost, splitCost } from './cost.ts';
 import { type LocalGraph, type LocalGraphOptions, startLocalGraph } from './local-graph.ts';
 import { removeTestDataDir, testDataDir } from './temp.ts';
 
@@ -41,6 +43,7 @@ export interface GraphQLResponseError {
 export interface GraphQLResponseBody<TData = any> {
   data?: TData;
   errors?: GraphQLResponseError[];
+  extensions?: { cost?: ResponseCost; [k: string]: unknown };
 }
 
 /** What `TestGraph.query` sends besides the operation. */
@@ -56,14 +59,15 @@ export interface TestGraph extends LocalGraph {
   /** A user JWT signed with this graph's secret. */
   tokenFor(as: As): Promise<string>;
   /**
-   * POSTs an operation to the gateway, optionally as a user, and returns the HTTP status and body; `TData`
-   * names the shape of `body.data` (e.g. `query<{ me: { id: string } }>('{ me { id } }')`).
+   * POSTs an operation to the gateway, optionally as a user, and returns the HTTP status, the body and what it
+   * cost; `TData` names the shape of `body.data` (e.g. `query<{ me: { id: string } }>('{ me { id } }')`). The
+   * body is the answer without `extensions.cost` (see `splitCost`).
    */
   // biome-ignore lint/suspicious/noExplicitAny: the default keeps untyped call sites reading any field
   query<TData = any>(
     query: string,
     options?: QueryOptions,
-  ): Promise<{ status: number; body: GraphQLResponseBody<TData> }>;
+  ): Promise<{ status: number; body: GraphQLResponseBody<TData>; cost?: ResponseCost }>;
   /** Total SQL statements executed by all subgraphs so far (for N+1 tests). */
   statementCount(): number;
   /** Runs every subgraph's deadline jobs once at the clock's time (the in-process scheduler is off in tests). */
@@ -100,6 +104,9 @@ export interface TestGraphOptions {
    */
   trustedDocuments?: LocalGraphOptions['trustedDocuments'];
   userTokens?: LocalGraphOptions['userTokens'];
+  /** Buckets per caller: the shipped defaults unless a suite about limits gives its own. */
+  rateLimits?: LocalGraphOptions['rateLimits'];
+  limits?: LocalGraphOptions['limits'];
 }
 
 /**
@@ -141,6 +148,8 @@ export async function startTestGraph(options: TestGraphOptions = {}): Promise<Te
       userTokens: options.userTokens,
       production: options.production,
       trustedDocuments: options.trustedDocuments,
+      rateLimits: options.rateLimits ?? DEFAULT_RATE_LIMITS,
+      limits: options.limits,
     });
   } catch (error) {
     removeTestDataDir(dataDir);
@@ -169,7 +178,7 @@ export async function startTestGraph(options: TestGraphOptions = {}): Promise<Te
         },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, body: (await response.json()) as GraphQLResponseBody<TData> };
+      return splitCost((await response.json()) as GraphQLResponseBody<TData>, response.status);
     },
     runJobs: () =>
       SUBGRAPH_NAMES.flatMap((name) => SUBGRAPHS[name].runJobsOnce(dataDir, (options.clock ?? systemClock).now())),

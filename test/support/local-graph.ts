@@ -4,7 +4,9 @@ import { createAuthenticator } from '../../gateway/auth/authenticate.ts';
 import { createUserTokenVerifier, type UserTokenConfig } from '../../gateway/auth/user-token.ts';
 import { keyDatabaseFile } from '../../gateway/keys/database.ts';
 import { ApiKeyStore } from '../../gateway/keys/store.ts';
+import type { OperationLimits } from '../../gateway/plugins/limits/index.ts';
 import type { TrustedDocumentsMode } from '../../gateway/plugins/trusted-documents.ts';
+import type { RateLimitOptions } from '../../gateway/rate-limit/settings.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
 import type { SubgraphFetchOptions } from '../../gateway/subgraph-fetch/config.ts';
 import { SUPERGRAPH_FILE } from '../../gateway/supergraph.ts';
@@ -30,6 +32,10 @@ export interface LocalGraphOptions {
   logger?: Logger;
   /** Subgraph fetch timeout and circuit breakers (from the environment when not given). */
   subgraphFetch?: SubgraphFetchOptions;
+  /** Buckets per caller (from the environment when not given). */
+  rateLimits?: RateLimitOptions;
+  /** Operation limits (from the environment when not given). */
+  limits?: OperationLimits;
 }
 
 export interface LocalGraph {
@@ -97,6 +103,12 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         logger: options.logger,
         subgraphFetch: options.subgraphFetch,
         databaseFiles: [keyDatabaseFile(options.dataDir)],
+        rateLimits: options.rateLimits,
+        limits: options.limits,
+        partnerKeys: {
+          rateLimitOf: (id) => apiKeys.rateLimitOf(id),
+          recordUsage: (id, usage) => apiKeys.recordUsage(id, usage),
+        },
       },
       options.ports.gateway,
     );
