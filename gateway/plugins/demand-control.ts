@@ -42,8 +42,10 @@ export interface DemandControlOptions {
 interface Charge {
   caller: Caller;
   requested: number;
-  /** The bucket after the take; undefined when rate limits are off. */
+  /** The bucket after the take (or as it was, when refused); undefined when rate limits are off. */
   taken?: Take;
+  /** Every check passed: the operation ran, and (with rate limits on) its estimate was taken from the bucket. */
+  admitted: boolean;
   throttled: boolean;
 }
 
@@ -84,11 +86,14 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
     async didResolveOperation({ schema, document, operation, request, contextValue }) {
       if (!operation) return;
       const requested = estimate(schema, document, operation, request.variables ?? {});
-      if (requested > options.maxCost) throw tooComplex('cost', requested, options.maxCost);
       const caller = callerOf(contextValue.identity, contextValue.clientAddress, rateLimits, options.keyLimits);
-      const charge: Charge = { caller, requested, throttled: false };
+      const charge: Charge = { caller, requested, admitted: false, throttled: false };
       charges.set(contextValue, charge);
-      if (!rateLimits.enabled) return;
+      if (requested > options.maxCost) throw tooComplex('cost', requested, options.maxCost);
+      if (!rateLimits.enabled) {
+        charge.admitted = true;
+        return;
+      }
       const { limits } = caller;
       if (requested > limits.bucketPoints) throw costExceedsBucket(requested, limits);
       const money = moneyMutationCount(operation, fragmentsOf(document));
@@ -105,6 +110,7 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
         charge.throttled = true;
         throw throttled(requested, charge.taken, limits);
       }
+      charge.admitted = true;
     },
     async willSendResponse(requestContext) {
       const { contextValue, response } = requestContext;
@@ -113,7 +119,8 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
       const result = response.body.singleResult;
       let actual = 0;
       let available: Take | undefined = charge?.taken;
-      if (charge && !charge.throttled && requestContext.operation && requestContext.document) {
+      // Only an operation that ran has an actual cost, and only one whose estimate was taken gets a refund.
+      if (charge?.admitted && requestContext.operation && requestContext.document) {
         const { schema, document, operation, request } = requestContext;
         const variables = variableValues(schema, operation, request.variables ?? {});
         actual = Math.min(charge.requested, actualCost(model, schema, document, operation, variables, result.data));
@@ -124,7 +131,7 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
       }
       const caller =
         charge?.caller ?? callerOf(contextValue.identity, contextValue.clientAddress, rateLimits, options.keyLimits);
-      // A request refused before its operation was known (a parse error, say) cost nothing; it still shows the bucket.
+      // A request refused before it ran (a parse error, a limit) cost nothing; it still shows the bucket.
       if (rateLimits.enabled && !available) available = await store.take(caller.bucket, caller.limits, 0);
       result.extensions = {
         ...result.extensions,

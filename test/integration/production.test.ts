@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { splitCost } from '../support/cost.ts';
 import { type GraphQLResponseBody, useTestGraph } from '../support/graph.ts';
 import { KFC_OFFERS_STAFF } from '../support/identities.ts';
 
@@ -52,7 +53,7 @@ describe('production mode', () => {
       }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
+    expect(splitCost((await response.json()) as object, response.status).body).toEqual({
       errors: [{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }],
     });
     expect(graph.statementCount()).toBe(before);

@@ -131,6 +131,18 @@ describe('cost and rate limits', () => {
     expect(answer.headers.get('retry-after')).toBeNull();
   });
 
+  it('gives nothing back for a request that was refused before it ran (no refund of what was never taken)', async () => {
+    const partner = partnerKey(graph, { pointsPerSecond: 1, bucketPoints: 60 });
+    const spent = (await post(graph, FULL, partner.headers)).body.extensions.cost;
+    const left = spent.throttleStatus.currentlyAvailable;
+    expect(left).toBeLessThan(60);
+    // Too big for the bucket: refused before anything is taken or run.
+    expect((await post(graph, SHORT, partner.headers)).status).toBe(400);
+    const after = (await post(graph, FULL, partner.headers)).body.extensions.cost;
+    // One more FULL spent, a second or two of refill at 1 point/s; a refund of SHORT's estimate would show as more.
+    expect(after.throttleStatus.currentlyAvailable).toBeLessThanOrEqual(left - spent.actualQueryCost + 3);
+  });
+
   it('counts partner requests, points and throttles per key id in the metrics', async () => {
     const partner = partnerKey(graph, { pointsPerSecond: 1, bucketPoints: 10_000 });
     await post(graph, FULL, partner.headers);
