@@ -26,6 +26,7 @@ import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import type { GatewayContext } from './context.ts';
 import { costModelFromSupergraph } from './demand-control/index.ts';
 import { readinessCheck } from './health.ts';
+import { type CorsOrigin, corsOriginsFromEnv } from './http/cors.ts';
 import { demandControl, type RecordUsage } from './plugins/demand-control.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
 import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';
@@ -64,6 +65,8 @@ export interface GatewayOptions {
   partnerKeys?: { rateLimitOf: KeyLimits; recordUsage: RecordUsage };
   /** Where request logs go; pino at `LOG_LEVEL` (default info) on stdout when not given. */
   logger?: Logger;
+  /** Browser origins admitted; `LIFEGRAPH_CORS_ORIGINS` (plus Studio and localhost in development) when not given. */
+  corsOrigins?: CorsOrigin[];
   /** Subgraph fetch timeout and circuit breakers; from the environment (or the defaults) when not given. */
   subgraphFetch?: SubgraphFetchOptions;
   /** Identical concurrent subgraph reads share one request; `LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES` when not given. */
@@ -85,9 +88,6 @@ export interface RunningGateway {
 /** Request log lines are written in batches of this many bytes, or after LOG_FLUSH_MS at the latest. */
 const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 1000;
-
-/** Origins that may call the gateway from a browser in development (Apollo Sandbox and Studio). */
-const DEVELOPMENT_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
 
 /**
  * Builds the gateway and listens on `port` (0 = any free port, as tests use). Building and listening are not
@@ -123,6 +123,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       : undefined;
   // Read here with the other settings, so a bad value stops the start before anything is built.
   const sharesRequests = options.dedupRequests ?? dedupRequestsFromEnv();
+  const corsOrigins = options.corsOrigins ?? corsOriginsFromEnv(options.production === true);
   const trusted = trustedDocuments(options.trustedDocuments ?? trustedDocumentsFromEnv(options.production === true));
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
@@ -239,13 +240,13 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   lean = leanGraphQLHandler({
     server,
     context: admittedContext,
-    corsOrigins: options.production ? [] : DEVELOPMENT_ORIGINS,
+    corsOrigins,
     share: admittedShare,
     onError: logUnhandled,
   });
   app.use(
     '/graphql',
-    cors(options.production ? { origin: false } : { origin: DEVELOPMENT_ORIGINS, credentials: true }),
+    cors(corsOrigins.length === 0 ? { origin: false } : { origin: corsOrigins, credentials: true }),
     allowMethods('GET', 'POST'),
     graphqlJsonBody(),
     admittedShare ? dedupMiddleware(admittedShare) : [],

@@ -19,8 +19,8 @@ export interface LeanGraphQLOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage, res: ServerResponse, rawBody: Buffer) => Promise<TContext>;
   /** Headers every answer carries (set before Apollo's own), as the process's Express path sets them. */
   headers?: Readonly<Record<string, string>>;
-  /** Browser origins admitted (with credentials), as the cors middleware of the Express path admits them. */
-  corsOrigins?: readonly string[];
+  /** Browser origins admitted (with credentials): exact origins or patterns, as the cors middleware takes them. */
+  corsOrigins?: readonly (string | RegExp)[];
   /** Identical concurrent reads share one execution: answers the request and resolves true when it took it. */
   share?: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<boolean>;
   /** An unexpected error, answered as a masked 500 under `requestId`. */
@@ -50,13 +50,15 @@ export function leanGraphQLHandler<TContext extends BaseContext>(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { server, share, onError } = options;
   const fixedHeaders = Object.entries(options.headers ?? {});
-  const origins = new Set(options.corsOrigins ?? []);
+  const origins = options.corsOrigins ?? [];
+  const admitted = (origin: string) =>
+    origins.some((allowed) => (typeof allowed === 'string' ? allowed === origin : allowed.test(origin)));
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of fixedHeaders) res.setHeader(name, value);
-    if (origins.size > 0) {
+    if (origins.length > 0) {
       // What the cors middleware sets on an actual (not preflight) request; Apollo's headers come after it.
       const origin = req.headers.origin;
-      if (origin !== undefined && origins.has(origin)) res.setHeader('access-control-allow-origin', origin);
+      if (origin !== undefined && admitted(origin)) res.setHeader('access-control-allow-origin', origin);
       res.setHeader('vary', 'Origin');
       res.setHeader('access-control-allow-credentials', 'true');
     }
