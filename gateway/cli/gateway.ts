@@ -2,9 +2,11 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  displayHost,
   exitIfDamagedDatabase,
   loadSecrets,
   resolveDataDir,
+  resolveHost,
   resolvePort,
   resolveWorkers,
   serveWorkers,
@@ -20,7 +22,7 @@ import { startGateway } from '../server.ts';
 import { listSubgraphs, SUPERGRAPH_FILE, urlOverridesFromEnv } from '../supergraph.ts';
 
 /**
- * `npm run gateway -- --supergraph FILE --port N [--workers N]`: the gateway alone, serving any supergraph file.
+ * `npm run gateway -- --supergraph FILE --port N [--host H] [--workers N]`: the gateway alone, serving any supergraph file.
  * Also how `npm start` runs the gateway, in a process of its own, told where each subgraph listens by
  * `LIFEGRAPH_<NAME>_PORT`. With several workers (or `LIFEGRAPH_GATEWAY_WORKERS`) they share the port, each with
  * its own connection to the key store.
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'data-dir': { type: 'string' },
     workers: { type: 'string' },
+    host: { type: 'string' },
   },
 });
 const file = values.supergraph ?? SUPERGRAPH_FILE;
@@ -42,6 +45,7 @@ try {
   process.exit(2);
 }
 const dataDir = resolveDataDir(values['data-dir']);
+const host = resolveHost(values.host);
 // Read (or generated) before any worker is forked, so that every worker reads the same file.
 const secrets = loadSecrets(dataDir);
 
@@ -68,6 +72,7 @@ async function start(port: number) {
         },
       },
       port,
+      host,
     );
     return {
       port: gateway.port,
@@ -90,5 +95,5 @@ await serveWorkers({
   workers,
   port: resolvePort('gateway', values.port),
   start,
-  ready: (port) => console.log(`gateway http://localhost:${port}/graphql serving ${file}`),
+  ready: (port) => console.log(`gateway http://${displayHost(host)}:${port}/graphql serving ${file}`),
 });

@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import {
   Backoff,
   describeExit,
+  displayHost,
   loadSecrets,
   resolveDataDir,
+  resolveHost,
   resolvePort,
   resolveWorkers,
   SUBGRAPH_NAMES,
@@ -12,7 +14,7 @@ import {
 import { type Part, PartEnded, type PartOptions, startPart } from './parts.ts';
 
 /**
- * `npm start [-- --workers N]`: the whole graph on embedded SQLite, created, migrated and seeded on first run.
+ * `npm start [-- --host H] [--workers N]`: the whole graph on embedded SQLite, created, migrated and seeded on first run.
  * Each part runs in a process of its own, through its own entry point: the seed first (`seeds/cli.ts`, which
  * keeps seeded databases), then the four subgraphs (`subgraphs/cli.ts NAME`), then the gateway
  * (`gateway/cli/gateway.ts`, with `--workers N` or `LIFEGRAPH_GATEWAY_WORKERS` workers), told where each
@@ -23,11 +25,20 @@ import { type Part, PartEnded, type PartOptions, startPart } from './parts.ts';
  * gateway first, then the subgraphs.
  */
 const { values } = parseArgs({
-  options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, workers: { type: 'string' } },
+  options: {
+    'data-dir': { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    workers: { type: 'string' },
+  },
 });
 const dataDir = resolveDataDir(values['data-dir']);
 // Generated here once, before any part starts, so that every part reads the same secrets file.
 loadSecrets(dataDir);
+// The gateway binds `--host` / LIFEGRAPH_HOST (loopback in development, every interface in production). The
+// subgraphs bind loopback whatever it says: only the gateway beside them calls them, at localhost.
+const host = resolveHost(values.host);
+const SUBGRAPH_HOST = '127.0.0.1';
 const gatewayPort = resolvePort('gateway', values.port);
 const subgraphPorts = SUBGRAPH_NAMES.map((name) => resolvePort(name));
 // Read here too, so that a bad LIFEGRAPH_<NAME>_WORKERS fails before anything starts.
@@ -168,7 +179,17 @@ async function main() {
       supervise(
         name,
         'subgraphs/cli.ts',
-        (port) => [name, '--port', port, '--data-dir', dataDir, '--workers', String(subgraphWorkers[i])],
+        (port) => [
+          name,
+          '--port',
+          port,
+          '--host',
+          SUBGRAPH_HOST,
+          '--data-dir',
+          dataDir,
+          '--workers',
+          String(subgraphWorkers[i]),
+        ],
         String(subgraphPorts[i]),
         { ...SERVER_OUTPUT, ready: new RegExp(`^${name} http://localhost:(\\d+)/graphql$`) },
       ),
@@ -179,11 +200,11 @@ async function main() {
   const gateway = await supervise(
     'gateway',
     'gateway/cli/gateway.ts',
-    (port) => ['--port', port, '--data-dir', dataDir, '--workers', String(gatewayWorkers)],
+    (port) => ['--port', port, '--host', host, '--data-dir', dataDir, '--workers', String(gatewayWorkers)],
     String(gatewayPort),
     {
       ...SERVER_OUTPUT,
-      ready: /^gateway http:\/\/localhost:(\d+)\/graphql /,
+      ready: /^gateway http:\/\/\S+:(\d+)\/graphql /,
       // Where each subgraph really listens, whatever port the supergraph file says.
       env: Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [`LIFEGRAPH_${name.toUpperCase()}_PORT`, `${ports[i]}`])),
     },
@@ -191,7 +212,7 @@ async function main() {
   if (stopping) return;
   for (const [i, name] of SUBGRAPH_NAMES.entries())
     console.log(`${name.padEnd(9)} http://localhost:${ports[i]}/graphql`);
-  console.log(`gateway   http://localhost:${gateway[1]}/graphql  (open it in a browser for Apollo Sandbox)`);
+  console.log(`gateway   http://${displayHost(host)}:${gateway[1]}/graphql  (open it in a browser for Apollo Sandbox)`);
 }
 
 // Before anything starts: a signal while the graph is starting stops whatever has started.

@@ -9,6 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -59,6 +60,33 @@ export function resolvePort(name: SubgraphName | 'gateway', flag?: string): numb
     throw new Error(`Invalid port "${raw}" for ${name}: use an integer between 0 and 65535.`);
   }
   return port;
+}
+
+/** Where a process listens unless told: loopback in development (nothing else on the network reaches it), all interfaces in production. */
+export const DEFAULT_HOSTS = { development: '127.0.0.1', production: '0.0.0.0' } as const;
+/** A host name as DNS writes it: labels of letters, digits and inner hyphens. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * The address a process binds: `--host` beats `LIFEGRAPH_HOST`, which beats 127.0.0.1 in development and 0.0.0.0
+ * under `NODE_ENV=production`. Anything but an IP address or a host name fails fast, naming the flag or variable.
+ */
+export function resolveHost(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.LIFEGRAPH_HOST?.trim();
+  const source = flag !== undefined ? '--host' : 'LIFEGRAPH_HOST';
+  const host = flag?.trim() ?? (fromEnv || DEFAULT_HOSTS[env.NODE_ENV === 'production' ? 'production' : 'development']);
+  if (isIP(host) === 0 && !HOST_NAME.test(host)) {
+    throw new Error(
+      `${source} must be an IP address or a host name to listen on, such as 127.0.0.1, 0.0.0.0 or :: (got "${host}").`,
+    );
+  }
+  return host;
+}
+
+/** How a ready line names where a process listens: `localhost` for loopback or every interface, else the host itself. */
+export function displayHost(host: string): string {
+  if (['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(host)) return 'localhost';
+  return isIP(host) === 6 ? `[${host}]` : host;
 }
 
 /** Most workers one command runs: past the machine's cores more only costs memory. */
