@@ -26,6 +26,7 @@ import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import type { GatewayContext } from './context.ts';
 import { costModelFromSupergraph } from './demand-control/index.ts';
 import { readinessCheck } from './health.ts';
+import { compressionThresholdFromEnv, responseCompression } from './http/compression.ts';
 import { type CorsOrigin, corsOriginsFromEnv } from './http/cors.ts';
 import { demandControl, type RecordUsage } from './plugins/demand-control.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
@@ -67,6 +68,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Browser origins admitted; `LIFEGRAPH_CORS_ORIGINS` (plus Studio and localhost in development) when not given. */
   corsOrigins?: CorsOrigin[];
+  /** Answers from this size are compressed if the client accepts it; LIFEGRAPH_COMPRESSION_THRESHOLD_BYTES if not given. */
+  compressionThresholdBytes?: number;
   /** Subgraph fetch timeout and circuit breakers; from the environment (or the defaults) when not given. */
   subgraphFetch?: SubgraphFetchOptions;
   /** Identical concurrent subgraph reads share one request; `LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES` when not given. */
@@ -124,6 +127,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   // Read here with the other settings, so a bad value stops the start before anything is built.
   const sharesRequests = options.dedupRequests ?? dedupRequestsFromEnv();
   const corsOrigins = options.corsOrigins ?? corsOriginsFromEnv(options.production === true);
+  const compress = responseCompression(options.compressionThresholdBytes ?? compressionThresholdFromEnv());
   const trusted = trustedDocuments(options.trustedDocuments ?? trustedDocumentsFromEnv(options.production === true));
   const gateway = new AuthorizingGateway(
     new ApolloGateway({
@@ -146,10 +150,13 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const app = express();
   // Express's fingerprint, on the routes it still answers (the lean /graphql path never sent it).
   app.disable('x-powered-by');
+  app.use(compress);
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
   // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's.
   const httpServer = http.createServer((req, res) => {
-    if (lean && takesLeanPath(req)) lean(req, res);
+    const answerLean = lean;
+    // The same compression as Express's, so both paths answer alike.
+    if (answerLean && takesLeanPath(req)) compress(req, res, () => answerLean(req, res));
     else app(req, res);
   });
   const limits = options.limits ?? limitsFromEnv();

@@ -42,7 +42,7 @@ describe('the lean /graphql path and the Express path', () => {
   ])('answer %s alike, CORS headers included', async (_name, body) => {
     const [lean, express] = await bothWays(body, { origin: STUDIO });
     expect(lean).toEqual(express);
-    expect(lean?.cors).toEqual([STUDIO, 'true', 'Origin']);
+    expect(lean?.cors).toEqual([STUDIO, 'true', 'Origin, Accept-Encoding']);
     expect(lean?.poweredBy).toBeNull();
   });
 

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseOrigins } from '../../gateway/http/cors.ts';
 import { useTestGraph } from '../support/graph.ts';
@@ -68,6 +70,81 @@ describe('CORS in development: Studio, any localhost port, and the configured or
       expect((await preflight(graph.gateway.url, origin)).headers.get('access-control-allow-origin')).toBeNull();
     },
   );
+});
+
+/** A raw answer (node:http does not decompress): status, headers and the bytes as they came over the wire. */
+function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: Buffer }>((resolve, reject) => {
+    const request = http.request(url, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, bytes: Buffer.concat(chunks) }),
+      );
+    });
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+/** A GraphQL POST on the lean path, accepting `encoding`. */
+const post = (url: string, query: string, encoding?: string) =>
+  rawRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(encoding ? { 'accept-encoding': encoding } : {}) },
+    body: JSON.stringify({ query }),
+  });
+
+/** Over 1 KiB of JSON in development, where introspection is open. */
+const LARGE = '{ __schema { types { name kind } } }';
+const SMALL = '{ __typename }';
+
+describe('response compression and headers', () => {
+  const graph = useTestGraph();
+
+  it.each([
+    ['gzip', gunzipSync],
+    ['br', brotliDecompressSync],
+  ] as const)('a large answer goes out as %s when the client accepts it', async (encoding, decode) => {
+    const answer = await post(graph.gateway.url, LARGE, `${encoding}, identity`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-encoding']).toBe(encoding);
+    expect(answer.headers.vary?.toLowerCase()).toContain('accept-encoding');
+    const body = JSON.parse(decode(answer.bytes).toString('utf8'));
+    expect(body.data.__schema.types.length).toBeGreaterThan(20);
+    expect(answer.bytes.length).toBeLessThan(decode(answer.bytes).length / 3);
+  });
+
+  it('a large answer stays plain for a client that accepts no compression', async () => {
+    const answer = await post(graph.gateway.url, LARGE);
+    expect(answer.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(answer.bytes.toString('utf8')).data.__schema.types.length).toBeGreaterThan(20);
+  });
+
+  it('a small answer stays plain even when the client accepts gzip', async () => {
+    const answer = await post(graph.gateway.url, SMALL, 'gzip, br');
+    expect(answer.headers['content-encoding']).toBeUndefined();
+    expect(answer.headers.vary?.toLowerCase()).toContain('accept-encoding');
+    expect(JSON.parse(answer.bytes.toString('utf8')).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('Express answers (GET /metrics) are compressed alike', async () => {
+    const origin = graph.gateway.url.replace('/graphql', '');
+    const answer = await rawRequest(`${origin}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(answer.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(answer.bytes).toString('utf8')).toContain('lifegraph_gateway_requests_total');
+  });
+
+  it('no answer says X-Powered-By, on either path', async () => {
+    const origin = graph.gateway.url.replace('/graphql', '');
+    const answers = [
+      await post(graph.gateway.url, SMALL),
+      await rawRequest(`${origin}/healthz`),
+      await rawRequest(`${origin}/nowhere`),
+      await rawRequest(graph.gateway.url, { headers: { accept: 'text/html' } }),
+    ];
+    for (const answer of answers) expect(answer.headers['x-powered-by']).toBeUndefined();
+  });
 });
 
 describe('LIFEGRAPH_CORS_ORIGINS values', () => {
