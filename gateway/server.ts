@@ -18,6 +18,7 @@ import {
   notFound,
   takesLeanPath,
 } from '../subgraphs/contract/index.ts';
+import { flushTraces, startTracingFromEnv, tracedRequests, tracingPlugins } from '../subgraphs/contract/tracing.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { operationCacheSizeFromEnv } from './auth/cache.ts';
@@ -97,6 +98,8 @@ const LOG_FLUSH_MS = 1000;
  * separate yet, as STYLE asks: every caller (the CLI, the local graph, tests) needs both.
  */
 export async function startGateway(options: GatewayOptions, port: number, host?: string): Promise<RunningGateway> {
+  // First: whether tracing is on is decided once, before the parts that trace are built.
+  startTracingFromEnv('lifegraph-gateway');
   const subgraphs = listSubgraphs(options.supergraphSdl).map((s) => ({
     ...s,
     url: options.urlOverrides?.[s.name] ?? s.url,
@@ -153,12 +156,15 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   app.use(compress);
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
   // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's.
-  const httpServer = http.createServer((req, res) => {
-    const answerLean = lean;
-    // The same compression as Express's, so both paths answer alike.
-    if (answerLean && takesLeanPath(req)) compress(req, res, () => answerLean(req, res));
-    else app(req, res);
-  });
+  // Each GraphQL request is a span (continuing the caller's traceparent) around everything else.
+  const httpServer = http.createServer(
+    tracedRequests('graphql.request', (req, res) => {
+      const answerLean = lean;
+      // The same compression as Express's, so both paths answer alike.
+      if (answerLean && takesLeanPath(req)) compress(req, res, () => answerLean(req, res));
+      else app(req, res);
+    }),
+  );
   const limits = options.limits ?? limitsFromEnv();
   const rateLimits = options.rateLimits ?? rateLimitsFromEnv();
   const buckets = await openBucketStore(rateLimits, logger, () => metrics.rateLimitStoreFailures.inc());
@@ -197,6 +203,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         cacheSize: operationCacheSize,
       }),
       observability(metrics, logger),
+      ...tracingPlugins<GatewayContext>(),
       ...(options.production
         ? [ApolloServerPluginLandingPageDisabled(), introspectionGuard()]
         : [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]),
@@ -282,7 +289,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         .stop()
         .finally(() => fetcher.close())
         .finally(() => buckets.close())
-        .finally(() => (logDestination ? logsWritten(logDestination) : undefined));
+        .finally(() => (logDestination ? logsWritten(logDestination) : undefined))
+        .finally(flushTraces);
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   IDENTITY_HEADER,
   type Identity,
   identityTtlSeconds,
+  REQUEST_ID_HEADER,
   signIdentity,
 } from '../subgraphs/contract/index.ts';
 import type { GatewayContext } from './context.ts';
@@ -96,6 +97,9 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
       this.inFlight && onlyQueries(fetchDocument(options))
         ? [this.subgraph.name, JSON.stringify(headers), identityClass(identity), body].join('\n')
         : undefined;
+    // After the key: callers with different request ids still share a fetch (it carries the first caller's id).
+    const requestId = (options.context as Partial<GatewayContext>).requestId;
+    if (requestId) headers.push(REQUEST_ID_HEADER, requestId);
     let response: SubgraphHttpResponse;
     if (this.inFlight && key !== undefined) {
       // Signed only by the caller whose fetch goes out: callers joining a shared fetch send nothing.

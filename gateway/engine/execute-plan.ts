@@ -2,7 +2,9 @@ import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { evaluateCondition, type FetchNode, type PlanNode, type QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { SpanKind } from '@opentelemetry/api';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind } from 'graphql';
+import { inSpan, tracingEnabled } from '../../subgraphs/contract/tracing.ts';
 import { applyRewrites, deepMerge, GraphQLDataSourceRequestKind, isObjectOfType } from './apollo-internals.ts';
 import type { PreparedOperation } from './prepared-operation.ts';
 
@@ -117,20 +119,34 @@ async function sendOperation(
 ): Promise<Entity | null | undefined> {
   const { requestContext } = execution;
   const service = execution.dataSources[fetch.serviceName] as GraphQLDataSource;
-  const response = await service.process({
+  const options = {
     kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
     request: { query: fetch.operation, variables, operationName: fetch.operationName },
     incomingRequestContext: requestContext,
     context: requestContext.context,
     document: fetch.operationDocumentNode,
     pathInIncomingRequest: cursor.path,
-  });
+  } as const;
+  // A fetch's span is the active one while it runs, so the data source sends it on as the subgraph's parent.
+  const response = await (tracingEnabled()
+    ? inSpan('subgraph.fetch', fetchAttributes(fetch, variables), () => service.process(options), SpanKind.CLIENT)
+    : service.process(options));
   if (response.errors) {
     const pathOf = lazyErrorPath(fetch, cursor);
     for (const error of response.errors)
       execution.errors.push(downstreamServiceError(error, fetch.serviceName, pathOf));
   }
   return response.data as Entity | null | undefined;
+}
+
+/** What a fetch's span says: which subgraph, which of its operations, and how many entities it asked for. */
+function fetchAttributes(fetch: FetchNode, variables: Record<string, unknown>) {
+  const representations = variables.representations;
+  return {
+    'lifegraph.subgraph.name': fetch.serviceName,
+    'graphql.operation.name': fetch.operationName ?? '',
+    'lifegraph.entities.count': Array.isArray(representations) ? representations.length : 0,
+  };
 }
 
 /** A subgraph error's path in the client's response: entity errors are mapped back through the representations. */

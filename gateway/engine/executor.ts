@@ -12,6 +12,7 @@ import {
   type VariableDefinitionNode,
   visit,
 } from 'graphql';
+import { endWithError, tracer, tracingEnabled } from '../../subgraphs/contract/tracing.ts';
 import { LruMap } from '../auth/cache.ts';
 import { executeNode, type PlanExecution } from './execute-plan.ts';
 import { type Planning, type PreparedOperation, prepareOperation } from './prepared-operation.ts';
@@ -56,18 +57,27 @@ export function planExecutor(gateway: ApolloGateway): GatewayExecutor {
   const dataSources: Record<string, GraphQLDataSource> = Object.create(null);
   for (const [name, { dataSource }] of Object.entries(loaded.serviceMap)) dataSources[name] = dataSource;
   const prepared = new LruMap<string, PreparedOperation>(PREPARED_OPERATIONS);
+  const tracing = tracingEnabled();
 
   return async (requestContext): Promise<GatewayExecutionResult> => {
     const { request, document, queryHash } = requestContext;
     // The query hash is of the exact text (a filtered operation has its own, see AuthorizingGateway).
     const key = `${queryHash} ${request.operationName ?? ''}`;
     let operation = prepared.get(key);
+    // Planning is a span of its own in a trace, also when the plan came from the cache (it says which).
+    const planSpan = tracing
+      ? tracer().startSpan('graphql.plan', { attributes: { 'lifegraph.plan.cached': operation !== undefined } })
+      : undefined;
     if (!operation) {
       const made = prepareOperation(planning, document, request.operationName ?? undefined);
-      if (made instanceof GraphQLError) return { errors: [made] };
+      if (made instanceof GraphQLError) {
+        if (planSpan) endWithError(planSpan, made);
+        return { errors: [made] };
+      }
       operation = made;
       prepared.set(key, operation);
     }
+    planSpan?.end();
     const { variableDefinitions } = operation.context.operation;
     if (variableDefinitions && variableDefinitions.length > 0) {
       const { errors } = getVariableValues(schema, variableDefinitions, request.variables ?? {});

@@ -2,8 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { Counter, Histogram, Registry } from 'prom-client';
-import { readIntegerEnv } from '../../subgraphs/contract/index.ts';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import {
+  codesOf,
+  describeOnLine,
+  type LineWriter,
+  logFields,
+  readIntegerEnv,
+  requestLineOfContext,
+  requestLineOfError,
+} from '../../subgraphs/contract/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { isClientFacing } from './production.ts';
 
@@ -38,10 +46,12 @@ export function maxOperationLabelsFromEnv(): number {
 /** Prometheus metrics of one gateway, served at `GET /metrics`. */
 export function createMetrics(options: { maxOperationLabels?: number } = {}) {
   const registry = new Registry();
+  // Process and Node metrics (CPU, memory, heap, event loop lag, GC, handles), as every lifegraph process serves.
+  collectDefaultMetrics({ register: registry });
   // Every label is bounded: operation by BoundedLabel, caller by Identity['kind'], outcome by three values.
   const requests = new Counter({
     name: 'lifegraph_gateway_requests_total',
-    help: 'GraphQL requests handled by the gateway, by operation name (the first N seen; then "other"), caller kind and outcome.',
+    help: 'GraphQL requests handled by the gateway, by operation name (the first N seen; then "other"; "none" when refused before GraphQL ran), caller kind and outcome (ok, partial, error, refused, client_closed).',
     labelNames: ['operation', 'caller', 'outcome'] as const,
     registers: [registry],
   });
@@ -83,6 +93,14 @@ export function createMetrics(options: { maxOperationLabels?: number } = {}) {
     labelNames: ['key_id'] as const,
     registers: [registry],
   });
+  const refusals = new Counter({
+    name: 'lifegraph_gateway_refusals_total',
+    help: 'Requests answered 4xx, on any path, by error code (UNAUTHENTICATED, BAD_REQUEST for CSRF or a bad body, PAYLOAD_TOO_LARGE, THROTTLED, ...; the first 50 codes seen, then "other").',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  // Codes come from the gateway's own errors, but subgraph codes pass through: bounded all the same.
+  const refusalCodes = new BoundedLabel(50);
   const rateLimitStoreFailures = new Counter({
     name: 'lifegraph_rate_limit_store_failures_total',
     help: 'Bucket takes Redis did not answer in time; each was decided by the gateway process alone.',
@@ -99,12 +117,20 @@ export function createMetrics(options: { maxOperationLabels?: number } = {}) {
     partnerRequests.inc({ key_id: keyId, outcome });
     if (cost > 0) partnerCostPoints.inc({ key_id: keyId }, cost);
   };
-  return { registry, requests, duration, dedup, operations, rateLimitStoreFailures, countCost };
+  return {
+    registry,
+    requests,
+    duration,
+    dedup,
+    operations,
+    refusals,
+    refusalCodes,
+    rateLimitStoreFailures,
+    countCost,
+  };
 }
 export type GatewayMetrics = ReturnType<typeof createMetrics>;
 
-/** The error codes of a request without errors (never changed). */
-const NO_CODES: readonly string[] = Object.freeze([]);
 const NO_ERRORS: readonly GraphQLFormattedError[] = Object.freeze([]);
 
 /** What a log line says about one original error: everything the masked client error leaves out. */
@@ -122,12 +148,13 @@ function describeError(error: GraphQLError) {
 }
 
 /**
- * One structured log line and one metric sample per request: operation name, caller kind (never the
- * identity itself), outcome (`ok`, `partial` with field errors, `error`), the error codes, and duration.
- * Every internal error is logged whole (message, stack, path) with the request id, which the client also
- * gets in the error's `extensions.requestId` and in the `x-request-id` response header.
+ * Writes each finished request's line (see subgraphs/contract/request-log.ts) and counts it: every `/graphql`
+ * request, refusals that never reached Apollo included (401 from the context, CSRF, 413, 415, a body that is
+ * not JSON), is one `graphql request` line and one `requests_total` sample; other paths get an `http request`
+ * line only when refused or failed. A `/graphql` answer Apollo never ran that is not a refusal (the landing page,
+ * an answer shared from another caller's execution, which counts where it ran) is logged but not counted.
  */
-export function observability(metrics: GatewayMetrics, logger: Logger): ApolloServerPlugin<GatewayContext> {
+export function requestLineWriter(metrics: GatewayMetrics, logger: Logger): LineWriter {
   // The metric children of each label set seen (bounded as the labels are), so a request allocates no label object.
   const counted = new Map<string, { inc: () => void }>();
   const timed = new Map<string, { observe: (seconds: number) => void }>();
@@ -148,6 +175,33 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
     }
     child.observe(seconds);
   };
+  return (line, status, ms, finished) => {
+    const graphql = GRAPHQL_PATH.test(line.path);
+    if (status >= 400 && status < 500)
+      metrics.refusals.inc({ code: metrics.refusalCodes.of(codesOf(line, status)[0] ?? 'BAD_REQUEST') });
+    if (!graphql && status < 400 && finished) return;
+    const fields = logFields(line, status, ms, finished);
+    if (graphql && (line.graphql || status >= 400 || !finished)) {
+      const operation = line.operationLabel ?? 'none';
+      count(operation, fields.caller, fields.outcome);
+      time(operation, ms / 1000);
+    }
+    const message = graphql ? 'graphql request' : 'http request';
+    if (status >= 500 || line.internalErrors) logger.error(fields, message);
+    else logger.info(fields, message);
+  };
+}
+
+/** The paths Express's `app.use('/graphql')` takes (as lean-graphql.ts matches them). */
+const GRAPHQL_PATH = /^\/graphql(?:\/|$)/i;
+
+/**
+ * Fills in each request's line (operation, hash, caller, outcome, codes, internal messages; the line writer
+ * writes and counts it) and logs every internal error whole (message, stack, path) with the request id, which the
+ * client also gets in the error's `extensions.requestId` and in the `x-request-id` response header.
+ */
+export function observability(metrics: GatewayMetrics, logger: Logger): ApolloServerPlugin<GatewayContext> {
+  const write = requestLineWriter(metrics, logger);
   const didEncounterErrors: GraphQLRequestListener<GatewayContext>['didEncounterErrors'] = async ({
     errors,
     contextValue,
@@ -165,13 +219,16 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
       else logger.error(line, 'graphql error');
     }
   };
+  const isInternal = (code: string | undefined) => !isClientFacing(code);
   return {
     // Building the context failed with something other than a credentials error (the key database cannot be
-    // read, say): no request listener runs, so this is where it is logged, under a request id of its own.
+    // read, say): no request listener runs, so this is where it is logged, under the request's id.
     async contextCreationDidFail({ error }) {
       const code = error instanceof GraphQLError ? error.extensions.code : undefined;
       if (typeof code === 'string' && isClientFacing(code)) return;
-      const requestId = randomUUID();
+      const requestLine = requestLineOfError(error);
+      const requestId = requestLine?.requestId ?? randomUUID();
+      if (requestLine) requestLine.internalErrors = [error.message];
       // Extensions of the original error are copied onto the GraphQL error the client gets (graphql-js does).
       Object.assign(error, { extensions: { ...(error as Partial<GraphQLError>).extensions, requestId } });
       logger.error(
@@ -179,45 +236,30 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
         'graphql error',
       );
     },
-    async requestDidStart({ request }) {
+    async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
         didEncounterErrors,
-        async willSendResponse({ response, contextValue, operation: resolved, operationName, errors }) {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        async willSendResponse(request) {
+          const { response, contextValue, operation: resolved } = request;
           const body = response.body.kind === 'single' ? response.body.singleResult : null;
           const requestId = contextValue.requestId;
-          response.http.headers.set('x-request-id', requestId);
           for (const error of body?.errors ?? NO_ERRORS) {
             const code = error.extensions?.code;
             if (typeof code !== 'string' || !isClientFacing(code)) {
               (error as { extensions: Record<string, unknown> }).extensions = { ...error.extensions, requestId };
             }
           }
+          // An execution with no HTTP request of its own (one shared by several callers) gets a line of its own.
+          const line = requestLineOfContext(contextValue) ?? { requestId, method: 'POST', path: '/graphql' };
+          describeOnLine(line, request, isInternal);
           // Only a name that resolved to an operation of the document may become a label, within the bound;
           // a name sent with an unparsable or unresolvable document is arbitrary client text.
           const name = resolved?.name?.value;
-          const operation = !resolved ? 'unresolved' : name ? metrics.operations.of(name) : 'anonymous';
-          const sent = errors ?? body?.errors;
-          const codes = sent?.length
-            ? [...new Set(sent.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))]
-            : NO_CODES;
-          const outcome = codes.length === 0 ? 'ok' : body?.data ? 'partial' : 'error';
-          const caller = contextValue?.identity?.kind ?? 'unauthenticated';
-          count(operation, caller, outcome);
-          time(operation, seconds);
-          logger.info(
-            {
-              requestId,
-              operation: (operationName ?? request.operationName ?? 'anonymous').slice(0, MAX_OPERATION_NAME_LENGTH),
-              caller,
-              outcome,
-              codes,
-              status: response.http.status ?? 200,
-              ms: Math.round(seconds * 1000),
-            },
-            'graphql request',
-          );
+          line.operationLabel = !resolved ? 'unresolved' : name ? metrics.operations.of(name) : 'anonymous';
+          if (!requestLineOfContext(contextValue)) {
+            write(line, response.http.status ?? 200, Number(process.hrtime.bigint() - started) / 1e6, true);
+          }
         },
       };
     },

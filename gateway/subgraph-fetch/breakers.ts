@@ -3,7 +3,7 @@
 // pinned to 3.2.1 because 4.x requires Node 22 and the project supports Node 20.19+.
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { SubgraphFetchOptions } from './config.ts';
 import { SubgraphFetchFailure } from './failure.ts';
 
@@ -30,6 +30,8 @@ const NOT_PROBE: { readonly probe: boolean } = Object.freeze({ probe: false });
 export class SubgraphBreakers {
   private readonly breakers = new Map<string, ReturnType<typeof circuitBreaker>>();
   private readonly failures?: Counter<'subgraph' | 'reason'>;
+  /** Per subgraph, the latency of fetches that went out: answered (`ok`) or failed (`error`). */
+  private readonly latency = new Map<string, { ok: Observer; error: Observer }>();
 
   constructor(
     names: string[],
@@ -66,6 +68,19 @@ export class SubgraphBreakers {
       labelNames: ['subgraph', 'reason'] as const,
       registers: [registry],
     });
+    const duration = new Histogram({
+      name: 'lifegraph_gateway_subgraph_fetch_duration_seconds',
+      help: 'Subgraph fetches that went out (its _count is the fetch count), by subgraph and outcome (ok: answered; error: failed, see lifegraph_gateway_subgraph_fetch_failures_total for why).',
+      labelNames: ['subgraph', 'outcome'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    for (const subgraph of names) {
+      this.latency.set(subgraph, {
+        ok: duration.labels({ subgraph, outcome: 'ok' }),
+        error: duration.labels({ subgraph, outcome: 'error' }),
+      });
+    }
   }
 
   /**
@@ -82,7 +97,8 @@ export class SubgraphBreakers {
     try {
       // An open circuit only calls `fetch` once its cooldown is over, and then that call is the probe.
       const attempt = state === CircuitState.Open ? PROBE : NOT_PROBE;
-      return await breaker.execute(() => fetch(attempt));
+      const latency = this.latency.get(subgraph);
+      return await breaker.execute(latency ? () => timed(latency, fetch(attempt)) : () => fetch(attempt));
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw this.circuitOpen();
       throw error;
@@ -111,5 +127,20 @@ export class SubgraphBreakers {
   state(subgraph: string): CircuitStateName {
     const breaker = this.breakers.get(subgraph);
     return breaker ? STATE_NAMES[breaker.state] : 'closed';
+  }
+}
+
+type Observer = { observe(seconds: number): void };
+
+/** `fetch`, its time observed as `ok` or `error` once it settles. */
+async function timed<T>(latency: { ok: Observer; error: Observer }, fetch: Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  try {
+    const result = await fetch;
+    latency.ok.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return result;
+  } catch (error) {
+    latency.error.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    throw error;
   }
 }

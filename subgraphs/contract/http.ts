@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import { noteRefusal } from './request-log.ts';
 
 /**
  * Express-level request handling shared by the gateway and the subgraphs: whatever goes wrong before Apollo
@@ -22,6 +23,7 @@ function sendGraphQLError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
+  noteRefusal(res, code);
   res
     .status(status)
     .set(headers)
@@ -33,6 +35,7 @@ function sendGraphQLError(
  * which does not go through Express): same status, headers and body as `sendGraphQLError`.
  */
 export function writeGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
+  noteRefusal(res, code);
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));

@@ -9,6 +9,8 @@
  * - settings.ts: process names, ports, the data directory and the shared secrets
  * - http.ts: how every process answers HTTP that is not a GraphQL result (always GraphQL JSON, same limits)
  * - lean-graphql.ts: the `/graphql` POST path on node:http, straight to Apollo Server, that every process serves
+ * - request-log.ts, request-line-plugin.ts: request ids (`x-request-id`) and the one log line per request of every
+ *   process
  * - scalars.ts: the custom scalars, validated identically at the gateway and in every subgraph
  * - database-files.ts: how every process opens and checks the SQLite files of the data directory they share,
  *   and the shape of a file's state in `/readyz` (the gateway reads the subgraphs')
@@ -21,6 +23,8 @@ export * from './http.ts';
 export * from './identity.ts';
 export * from './ids.ts';
 export * from './lean-graphql.ts';
+export * from './request-line-plugin.ts';
+export * from './request-log.ts';
 export * from './scalars.ts';
 export * from './scopes.ts';
 export * from './settings.ts';

@@ -1,8 +1,11 @@
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { openDatabaseFile } from '../contract/database-files.ts';
+import { tracingEnabled } from '../contract/tracing.ts';
 import { distanceMeters } from './geo.ts';
+import { traceStatement } from './sql-spans.ts';
 
 /** A subgraph's own SQLite database, migrated, with a statement counter for the N+1 tests and benchmarks. */
 export interface SubgraphDatabase<TSchema extends Record<string, unknown>> {
@@ -32,7 +35,8 @@ export function openDatabase<TSchema extends Record<string, unknown>>(options: {
       sqlite.function('distance_meters', { deterministic: true }, (lat1, lng1, lat2, lng2) =>
         distanceMeters({ lat: Number(lat1), lng: Number(lng1) }, { lat: Number(lat2), lng: Number(lng2) }),
       );
-      reuseStatements(sqlite);
+      // Traced statements are the ones compiled from here on: the migrations below run in no request anyway.
+      reuseStatements(sqlite, tracingEnabled() ? path.basename(options.file, '.sqlite') : undefined);
       const db = drizzle(sqlite, { schema: options.schema });
       migrate(db, { migrationsFolder: options.migrationsFolder });
       return db;
@@ -50,8 +54,9 @@ export const STATEMENT_CACHE_SIZE = 500;
  * once. drizzle prepares a statement and runs it at once, and it binds every parameter on each run; a statement
  * still being iterated (`busy`) is never handed out twice, and one drizzle switched to arrays (`raw`) is switched
  * back to rows, so each caller gets the statement as `prepare` makes it. Statements run are counted as before.
+ * With `tracedAs` (the database's name, when tracing is on) each run of a statement is a span.
  */
-function reuseStatements(sqlite: Database.Database, size = STATEMENT_CACHE_SIZE): void {
+function reuseStatements(sqlite: Database.Database, tracedAs?: string, size = STATEMENT_CACHE_SIZE): void {
   const prepare = sqlite.prepare.bind(sqlite);
   const compiled = new Map<string, Database.Statement>();
   sqlite.prepare = ((source: string) => {
@@ -64,6 +69,7 @@ function reuseStatements(sqlite: Database.Database, size = STATEMENT_CACHE_SIZE)
       return statement;
     }
     const fresh = prepare(source);
+    if (tracedAs !== undefined) traceStatement(fresh, tracedAs);
     compiled.set(source, fresh);
     if (compiled.size > size) compiled.delete(compiled.keys().next().value as string);
     return fresh;

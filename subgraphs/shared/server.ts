@@ -12,11 +12,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { Logger } from 'pino';
 import { checkDatabaseFile } from '../contract/database-files.ts';
 import { invalidCredentials } from '../contract/errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound, rawJsonBody } from '../contract/http.ts';
 import { IDENTITY_HEADER, verifyIdentity } from '../contract/identity.ts';
 import { leanGraphQLHandler, takesLeanPath } from '../contract/lean-graphql.ts';
+import { requestLines } from '../contract/request-line-plugin.ts';
+import { tiedToRequestLine, withRequestLines } from '../contract/request-log.ts';
 import { CUSTOM_SCALARS } from '../contract/scalars.ts';
 import type { SubgraphName } from '../contract/settings.ts';
 import { cachedFor } from './cached.ts';
@@ -24,6 +27,7 @@ import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
 import { withInvalidations } from './invalidations.ts';
 import { type JobRun, runJobsOnce, type SubgraphJob, startScheduler } from './jobs.ts';
+import { subgraphLineWriter, subgraphLogger, subgraphMetrics } from './observability.ts';
 import { registerRunning } from './running.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
 
@@ -110,6 +114,8 @@ export interface StartOptions {
   scheduler?: boolean;
   /** How long one `/readyz` check answers every probe (default 1 s, as the gateway's). */
   readinessCacheMs?: number;
+  /** Where request lines go; pino at `LOG_LEVEL` (default info) on stdout when not given. */
+  logger?: Logger;
 }
 
 export interface StartedSubgraph<TSchema extends Record<string, unknown> = Record<string, unknown>> {
@@ -167,10 +173,18 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       ...(Mutation ? { Mutation: withInvalidations(Mutation, definition.invalidations) } : {}),
     } as GraphQLResolverMap<unknown>,
   });
+  const { logger, flush: flushLogs } = subgraphLogger(definition.name, options.logger);
+  const metrics = subgraphMetrics(definition.name);
   const app = express();
+  app.disable('x-powered-by');
   // The gateway's POSTs take the lean path (see contract/lean-graphql.ts); everything else goes through Express.
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-  const httpServer = http.createServer((req, res) => (lean && takesLeanPath(req) ? lean(req, res) : app(req, res)));
+  // Every request has its id (the gateway's x-request-id) and its log line, whichever path answers it.
+  const httpServer = http.createServer(
+    withRequestLines(subgraphLineWriter(definition.name, metrics, logger), (req, res) =>
+      lean && takesLeanPath(req) ? lean(req, res) : app(req, res),
+    ),
+  );
   const server = new ApolloServer<SubgraphContext<typeof database.db, TLoaders>>({
     schema,
     plugins: [
@@ -180,6 +194,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       // No schema has a cache hint, so every answer was `no-store` (GRAPHQL_HEADERS): without the plugin Apollo
       // Server no longer wraps every field resolver to collect hints.
       ApolloServerPluginCacheControlDisabled(),
+      requestLines(),
     ],
     // The CLIs own SIGTERM/SIGINT, so that `npm start` can stop the gateway before the subgraphs it still calls.
     stopOnTerminationSignals: false,
@@ -195,34 +210,41 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   const checkDatabase = cachedFor(options.readinessCacheMs ?? 1000, () =>
     checkDatabaseFile(databaseFile(options.dataDir, definition.name)),
   );
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.get('/readyz', (_req, res) => {
     const database = checkDatabase();
     res.status(database.ok ? 200 : 503).json({ ready: database.ok, subgraph: definition.name, database });
   });
   // Every request must carry an identity signed by the gateway, bound to the exact bytes of its body.
-  const contextOf = async (
-    req: http.IncomingMessage,
-    rawBody: Buffer | undefined,
-  ): Promise<SubgraphContext<typeof database.db, TLoaders>> => {
-    const token = req.headers[IDENTITY_HEADER];
-    if (typeof token !== 'string') {
-      throw invalidCredentials(
-        `Missing ${IDENTITY_HEADER}: subgraphs only answer requests signed by the lifegraph gateway.`,
-      );
-    }
-    let identity: SubgraphContext<unknown, unknown>['identity'];
-    try {
-      identity = verifyIdentity(token, options.subgraphSecret, rawBody);
-    } catch {
-      throw invalidCredentials(`Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`);
-    }
-    return { identity, db: database.db, clock, loaders: definition.createLoaders(database.db, clock) };
-  };
+  // Tied to the request's line, which the requestLines plugin fills in; a 401 here puts its code on it.
+  const contextOf = tiedToRequestLine(
+    async (
+      req: http.IncomingMessage,
+      _res: http.ServerResponse,
+      rawBody: Buffer | undefined,
+    ): Promise<SubgraphContext<typeof database.db, TLoaders>> => {
+      const token = req.headers[IDENTITY_HEADER];
+      if (typeof token !== 'string') {
+        throw invalidCredentials(
+          `Missing ${IDENTITY_HEADER}: subgraphs only answer requests signed by the lifegraph gateway.`,
+        );
+      }
+      let identity: SubgraphContext<unknown, unknown>['identity'];
+      try {
+        identity = verifyIdentity(token, options.subgraphSecret, rawBody);
+      } catch {
+        throw invalidCredentials(`Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`);
+      }
+      return { identity, db: database.db, clock, loaders: definition.createLoaders(database.db, clock) };
+    },
+  );
   const logUnhandled = (error: unknown, requestId: string) =>
-    console.error(`[${definition.name}] unhandled HTTP error (requestId ${requestId}):`, error);
+    logger.error({ requestId, err: error }, 'unhandled HTTP error');
   lean = leanGraphQLHandler({
     server,
-    context: (req, _res, rawBody) => contextOf(req, rawBody),
+    context: (req, res, rawBody) => contextOf(req, res, rawBody),
     headers: GRAPHQL_HEADERS,
     onError: logUnhandled,
   });
@@ -234,11 +256,11 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       next();
     },
     graphqlJsonBody({ keepRawBody: true }),
-    expressMiddleware(server, { context: ({ req }) => contextOf(req, rawJsonBody(req)) }),
+    expressMiddleware(server, { context: ({ req, res }) => contextOf(req, res, rawJsonBody(req)) }),
   );
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
-  app.all(['/healthz', '/readyz'], allowMethods('GET'));
-  app.use(notFound(['/graphql', '/healthz', '/readyz']));
+  app.all(['/healthz', '/readyz', '/metrics'], allowMethods('GET'));
+  app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
   app.use(jsonErrorHandler(logUnhandled));
   await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -249,7 +271,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
           definition.jobs,
           database.db,
           () => clock.now(),
-          (job, error) => console.error(`[${definition.name}] job ${job} failed:`, error),
+          (job, error) => logger.error({ job, err: error }, 'subgraph job failed'),
         );
   return {
     name: definition.name,
@@ -261,6 +283,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       await server.stop();
       database.close();
       unregister();
+      await flushLogs();
     },
   };
 }

@@ -28,7 +28,7 @@ export interface LocalGraphOptions {
   /** Trusted documents (from the environment when not given: enforce in production, allow otherwise). */
   trustedDocuments?: TrustedDocumentsMode;
   supergraphSdl?: string;
-  /** Request logger for the gateway (tests pass a silent one). */
+  /** Request logger for the gateway and the subgraphs (tests pass a silent one). */
   logger?: Logger;
   /** Subgraph fetch timeout and circuit breakers (from the environment when not given). */
   subgraphFetch?: SubgraphFetchOptions;
@@ -85,6 +85,7 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         subgraphSecret: options.secrets.subgraphSecret,
         clock: options.clock,
         scheduler: options.scheduler,
+        logger: options.logger,
       });
       started.push({ name, stop: () => subgraph.stop() });
       subgraphs[name] = subgraph;

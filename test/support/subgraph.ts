@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { IDENTITY_HEADER, type Identity, signIdentity } from '../../subgraphs/contract/identity.ts';
 import type { Clock } from '../../subgraphs/shared/context.ts';
 import type { SubgraphDatabase } from '../../subgraphs/shared/db.ts';
@@ -75,6 +76,7 @@ export async function startSeededSubgraph<TSchema extends Record<string, unknown
     port: 0,
     subgraphSecret: SUBGRAPH_TEST_SECRET,
     clock: options.clock,
+    logger: pino({ level: 'silent' }),
   });
   return {
     ...subgraph,
