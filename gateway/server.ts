@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
@@ -16,7 +15,10 @@ import {
   jsonErrorHandler,
   leanGraphQLHandler,
   notFound,
+  requestIdOf,
   takesLeanPath,
+  tiedToRequestLine,
+  withRequestLines,
 } from '../subgraphs/contract/index.ts';
 import { flushTraces, startTracingFromEnv, tracedRequests, tracingPlugins } from '../subgraphs/contract/tracing.ts';
 import type { Authenticator } from './auth/authenticate.ts';
@@ -32,7 +34,7 @@ import { type CorsOrigin, corsOriginsFromEnv } from './http/cors.ts';
 import { demandControl, type RecordUsage } from './plugins/demand-control.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
 import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';
-import { createMetrics, observability } from './plugins/observability.ts';
+import { createMetrics, observability, requestLineWriter } from './plugins/observability.ts';
 import { servedOperations } from './plugins/operations.ts';
 import { maskError, tidyClientError } from './plugins/production.ts';
 import { checkedScalars } from './plugins/scalars.ts';
@@ -158,12 +160,16 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's.
   // Each GraphQL request is a span (continuing the caller's traceparent) around everything else.
   const httpServer = http.createServer(
-    tracedRequests('graphql.request', (req, res) => {
-      const answerLean = lean;
-      // The same compression as Express's, so both paths answer alike.
-      if (answerLean && takesLeanPath(req)) compress(req, res, () => answerLean(req, res));
-      else app(req, res);
-    }),
+    tracedRequests(
+      'graphql.request',
+      // Every request has its id (x-request-id) and its log line from the start, whichever path answers it.
+      withRequestLines(requestLineWriter(metrics, logger), (req, res) => {
+        const answerLean = lean;
+        // The same compression as Express's, so both paths answer alike.
+        if (answerLean && takesLeanPath(req)) compress(req, res, () => answerLean(req, res));
+        else app(req, res);
+      }),
+    ),
   );
   const limits = options.limits ?? limitsFromEnv();
   const rateLimits = options.rateLimits ?? rateLimitsFromEnv();
@@ -241,7 +247,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       })
     : undefined;
   const context = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<GatewayContext> => ({
-    requestId: randomUUID(),
+    requestId: requestIdOf(res),
     identity: await options.authenticate(req.headers),
     clientAddress: clientAddress(req, rateLimits.trustedProxies),
     signal: abortWhenClientLeaves(res),
@@ -249,7 +255,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const logUnhandled = (error: unknown, requestId: string) =>
     logger.error({ requestId, err: error }, 'unhandled HTTP error');
   // When enforcing, a caller without an API key is refused an unlisted document here, before Apollo reads it.
-  const admittedContext = trusted.admitting(context);
+  // Tied to the request's line: the plugin fills it in, and a refusal here (401, 400) puts its code on it.
+  const admittedContext = tiedToRequestLine(trusted.admitting(context));
   const admittedShare = share && trusted.sharing(share, options.authenticate);
   lean = leanGraphQLHandler({
     server,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { trace } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -26,6 +27,8 @@ export function requestIdFrom(value: string | string[] | undefined): string {
 /** What one request's log line says; filled in while the request runs, written when its response ends. */
 export interface RequestLine {
   requestId: string;
+  /** The OpenTelemetry trace the request is part of, when tracing is on (see tracing.ts). */
+  traceId?: string;
   method: string;
   path: string;
   /** The operation name (cut to 100 characters) and the sha256 of the document, once Apollo has read them. */
@@ -77,6 +80,9 @@ export function withRequestLines(
       method: req.method ?? 'GET',
       path: query === -1 ? url : url.slice(0, query),
     };
+    // The request's span is active here when tracing is on (tracedRequests wraps this handler); else no span.
+    const span = trace.getActiveSpan();
+    if (span) line.traceId = span.spanContext().traceId;
     lines.set(res, line);
     res.once('close', () => {
       write(line, res.statusCode, Number(process.hrtime.bigint() - started) / 1e6, res.writableFinished);
@@ -167,6 +173,7 @@ export function outcomeOf(line: RequestLine, status: number, finished: boolean):
 export function logFields(line: RequestLine, status: number, ms: number, finished: boolean) {
   return {
     requestId: line.requestId,
+    traceId: line.traceId,
     method: line.method,
     path: line.path,
     operation: line.operation,

@@ -3,7 +3,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
-import { SUBGRAPH_NAMES } from '../../subgraphs/contract/index.ts';
 import { TEST_SECRETS } from '../support/graph.ts';
 import { postBothWays } from '../support/lean-path.ts';
 import { type LocalGraph, startLocalGraph } from '../support/local-graph.ts';
@@ -33,7 +32,7 @@ beforeAll(async () => {
   graph = await startLocalGraph({
     dataDir,
     secrets: TEST_SECRETS,
-    ports: { gateway: 0, ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, 0])) } as never,
+    ports: { gateway: 0, merchants: 0, content: 0, offers: 0, social: 0 },
     scheduler: false,
     logger: pino({ level: 'info' }, memory),
     trustedDocuments: 'allow',
