@@ -67,7 +67,7 @@ export interface GatewayOptions {
   rateLimits?: RateLimitOptions;
   /** Partner keys' own limits and where their usage goes (the key store: `keys create --rate`, `keys usage`). */
   partnerKeys?: { rateLimitOf: KeyLimits; recordUsage: RecordUsage };
-  /** Where request logs go; pino at `LOG_LEVEL` (default info) on stdout when not given. */
+  /** Where request logs go; pino at `LOG_LEVEL` (default info) on stderr when not given. */
   logger?: Logger;
   /** Browser origins admitted; `LIFEGRAPH_CORS_ORIGINS` (plus Studio and localhost in development) when not given. */
   corsOrigins?: CorsOrigin[];
@@ -110,10 +110,11 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const metrics = createMetrics();
   // One line per request, written asynchronously and in batches: lines collect until 4 KiB or for at most 1 s, then
   // go out in one write (one write per line was 5 % of the gateway's CPU under load). pino flushes what is left
-  // synchronously when the process exits, and stop() flushes before it resolves.
+  // synchronously when the process exits, and stop() flushes before it resolves. On stderr: stdout carries only
+  // the command's result (its ready line), so `npm run -s gateway` can be read by a script.
   const logDestination = options.logger
     ? undefined
-    : pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+    : pino.destination({ dest: 2, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, logDestination);
   const subgraphFetch = options.subgraphFetch ?? subgraphFetchFromEnv();
   const breakers = new SubgraphBreakers(

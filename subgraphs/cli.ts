@@ -1,9 +1,11 @@
 import cluster from 'node:cluster';
-import { parseArgs } from 'node:util';
+import { exitOnPortInUse, exitWithUsageError, orExitOnBadSetting, parseCommandLine } from './contract/command-line.ts';
 import { exitIfDamagedDatabase } from './contract/database-files.ts';
+import { checkEnvironment } from './contract/environment.ts';
 import {
   displayHost,
   loadSecrets,
+  portSource,
   resolveDataDir,
   resolveHost,
   resolvePort,
@@ -20,7 +22,15 @@ import { SUBGRAPHS } from './index.ts';
  * `LIFEGRAPH_<NAME>_WORKERS`) they share the port and the SQLite file: WAL and immediate write transactions
  * serialise their writers, and only the first worker runs the deadline jobs.
  */
-const { values, positionals } = parseArgs({
+const USAGE = `Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port N] [--host H] [--workers N] [--data-dir DIR]
+Serves one subgraph alone, on its own database in the data directory.
+  --port N        port to listen on (default LIFEGRAPH_<NAME>_PORT, else its default 4001-4004; 0 = any free port)
+  --host H        address to bind (default LIFEGRAPH_HOST, else 127.0.0.1, or 0.0.0.0 in production)
+  --workers N     processes sharing the port (default LIFEGRAPH_<NAME>_WORKERS, else 1)
+  --data-dir DIR  the data directory (default LIFEGRAPH_DATA_DIR, else ./data)`;
+const { values, positionals } = parseCommandLine({
+  command: 'npm run subgraph',
+  usage: USAGE,
   allowPositionals: true,
   options: {
     port: { type: 'string' },
@@ -30,22 +40,28 @@ const { values, positionals } = parseArgs({
   },
 });
 const name = positionals[0] as SubgraphName | undefined;
-if (!name || !SUBGRAPH_NAMES.includes(name)) {
-  console.error(`Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port N] [--workers N]`);
-  process.exit(2);
+if (!name || !SUBGRAPH_NAMES.includes(name) || positionals.length > 1) {
+  exitWithUsageError(`Usage: npm run subgraph -- <${SUBGRAPH_NAMES.join('|')}> [--port N] [--host H] [--workers N]`);
 }
-const dataDir = resolveDataDir(values['data-dir']);
-const host = resolveHost(values.host);
+// Every setting is checked before anything is read or started: a bad one is one line naming it, and exit 2.
+orExitOnBadSetting(() => checkEnvironment());
+const dataDir = orExitOnBadSetting(() => resolveDataDir(values['data-dir']));
+const host = orExitOnBadSetting(() => resolveHost(values.host));
+const port = orExitOnBadSetting(() => resolvePort(name, values.port));
+const workers = orExitOnBadSetting(() => resolveWorkers(name, values.workers));
 // Read (or generated) before any worker is forked, so that every worker reads the same file.
-const { subgraphSecret } = loadSecrets(dataDir);
+const { subgraphSecret } = orExitOnBadSetting(() => loadSecrets(dataDir));
 await serveWorkers({
   name,
-  workers: resolveWorkers(name, values.workers),
-  port: resolvePort(name, values.port),
+  workers,
+  port,
   start: async (port, role) => {
     const served = await SUBGRAPHS[name]
       .start({ dataDir, port, host, subgraphSecret, scheduler: role.scheduler })
-      .catch(exitIfDamagedDatabase);
+      .catch((error: unknown) => {
+        exitOnPortInUse(error, portSource(name, values.port));
+        return exitIfDamagedDatabase(error);
+      });
     // With several workers, the operator (and the workers test) can see which one runs the deadline jobs.
     if (role.scheduler && cluster.isWorker) console.error(`[${name}] the deadline jobs run in pid ${process.pid}`);
     return served;

@@ -1,10 +1,13 @@
+// First, before @apollo/gateway loads: its usage telemetry off unless asked for.
+import './apollo-telemetry.ts';
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { exitOnPortInUse, orExitOnBadSetting, parseCommandLine } from '../../subgraphs/contract/command-line.ts';
 import {
   displayHost,
   exitIfDamagedDatabase,
   loadSecrets,
+  portSource,
   resolveDataDir,
   resolveHost,
   resolvePort,
@@ -19,6 +22,7 @@ import { MemoryBuckets } from '../rate-limit/bucket.ts';
 import { serveBucketsToWorkers } from '../rate-limit/cluster-store.ts';
 import { rateLimitsFromEnv } from '../rate-limit/settings.ts';
 import { startGateway } from '../server.ts';
+import { checkGatewayEnvironment } from '../settings.ts';
 import { listSubgraphs, SUPERGRAPH_FILE, urlOverridesFromEnv } from '../supergraph.ts';
 
 /**
@@ -27,7 +31,15 @@ import { listSubgraphs, SUPERGRAPH_FILE, urlOverridesFromEnv } from '../supergra
  * `LIFEGRAPH_<NAME>_PORT`. With several workers (or `LIFEGRAPH_GATEWAY_WORKERS`) they share the port, each with
  * its own connection to the key store.
  */
-const { values } = parseArgs({
+const { values } = parseCommandLine({
+  command: 'npm run gateway',
+  usage: `Usage: npm run gateway -- [--supergraph FILE] [--port N] [--host H] [--workers N] [--data-dir DIR]
+Serves the gateway alone over a composed supergraph (default schema/supergraph.graphql).
+  --port N        port to listen on (default LIFEGRAPH_GATEWAY_PORT, else 4000; 0 = any free port)
+  --host H        address to bind (default LIFEGRAPH_HOST, else 127.0.0.1, or 0.0.0.0 in production)
+  --workers N     processes sharing the port (default LIFEGRAPH_GATEWAY_WORKERS, else 1)
+  --data-dir DIR  the data directory with the key store and secrets (default LIFEGRAPH_DATA_DIR, else ./data)
+Settings: see the Configuration table in README.md.`,
   options: {
     supergraph: { type: 'string' },
     port: { type: 'string' },
@@ -36,6 +48,8 @@ const { values } = parseArgs({
     host: { type: 'string' },
   },
 });
+// Every setting is checked before anything is read or started: a bad one is one line naming it, and exit 2.
+orExitOnBadSetting(() => checkGatewayEnvironment());
 const file = values.supergraph ?? SUPERGRAPH_FILE;
 let supergraphSdl: string;
 try {
@@ -44,10 +58,12 @@ try {
   console.error(`Cannot read supergraph file "${file}": pass --supergraph with a path to a composed supergraph.`);
   process.exit(2);
 }
-const dataDir = resolveDataDir(values['data-dir']);
-const host = resolveHost(values.host);
+const dataDir = orExitOnBadSetting(() => resolveDataDir(values['data-dir']));
+const host = orExitOnBadSetting(() => resolveHost(values.host));
+const port = orExitOnBadSetting(() => resolvePort('gateway', values.port));
+const workers = orExitOnBadSetting(() => resolveWorkers('gateway', values.workers));
 // Read (or generated) before any worker is forked, so that every worker reads the same file.
-const secrets = loadSecrets(dataDir);
+const secrets = orExitOnBadSetting(() => loadSecrets(dataDir));
 
 /** One gateway server in this process, over its own connection to the key store. */
 async function start(port: number) {
@@ -82,18 +98,18 @@ async function start(port: number) {
       },
     };
   } catch (error) {
+    exitOnPortInUse(error, portSource('gateway', values.port));
     console.error(`The gateway could not load "${file}": ${(error as Error).message}`);
     process.exit(1);
   }
 }
 
-const workers = resolveWorkers('gateway', values.workers);
 // Several workers without Redis share one bucket per caller, held here in the primary (never N x the limit).
 if (workers > 1 && cluster.isPrimary && !rateLimitsFromEnv().redisUrl) serveBucketsToWorkers(new MemoryBuckets());
 await serveWorkers({
   name: 'gateway',
   workers,
-  port: resolvePort('gateway', values.port),
+  port,
   start,
   ready: (port) => console.log(`gateway http://${displayHost(host)}:${port}/graphql serving ${file}`),
 });

@@ -1,4 +1,6 @@
-import { parseArgs } from 'node:util';
+// First, before @apollo/gateway loads: its usage telemetry off unless asked for.
+import './apollo-telemetry.ts';
+import { orExitOnBadSetting, parseCommandLine } from '../../subgraphs/contract/command-line.ts';
 import {
   Backoff,
   describeExit,
@@ -11,6 +13,7 @@ import {
   SUBGRAPH_NAMES,
   stopOnSignals,
 } from '../../subgraphs/contract/index.ts';
+import { checkGatewayEnvironment } from '../settings.ts';
 import { type Part, PartEnded, type PartOptions, startPart } from './parts.ts';
 
 /**
@@ -24,7 +27,16 @@ import { type Part, PartEnded, type PartOptions, startPart } from './parts.ts';
  * start exits 1 naming it and what it printed: restarting it would only hide the error. A signal stops the
  * gateway first, then the subgraphs.
  */
-const { values } = parseArgs({
+const { values } = parseCommandLine({
+  command: 'npm start',
+  usage: `Usage: npm start [-- --port N] [--host H] [--workers N] [--data-dir DIR]
+Runs the whole graph (the seed, four subgraphs, the gateway), each in a process of its own.
+  --port N        the gateway's port (default LIFEGRAPH_GATEWAY_PORT, else 4000; 0 = any free port)
+  --host H        the gateway's address (default LIFEGRAPH_HOST, else 127.0.0.1, or 0.0.0.0 in production);
+                  the subgraphs always bind 127.0.0.1
+  --workers N     gateway processes sharing its port (default LIFEGRAPH_GATEWAY_WORKERS, else 1)
+  --data-dir DIR  the data directory (default LIFEGRAPH_DATA_DIR, else ./data)
+Settings: see the Configuration table in README.md.`,
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
@@ -32,18 +44,20 @@ const { values } = parseArgs({
     workers: { type: 'string' },
   },
 });
-const dataDir = resolveDataDir(values['data-dir']);
+// Every setting of every part is checked before anything starts: a bad one is one line naming it, and exit 2.
+orExitOnBadSetting(() => checkGatewayEnvironment());
+const dataDir = orExitOnBadSetting(() => resolveDataDir(values['data-dir']));
 // Generated here once, before any part starts, so that every part reads the same secrets file.
-loadSecrets(dataDir);
+orExitOnBadSetting(() => loadSecrets(dataDir));
 // The gateway binds `--host` / LIFEGRAPH_HOST (loopback in development, every interface in production). The
 // subgraphs bind loopback whatever it says: only the gateway beside them calls them, at localhost.
-const host = resolveHost(values.host);
+const host = orExitOnBadSetting(() => resolveHost(values.host));
 const SUBGRAPH_HOST = '127.0.0.1';
-const gatewayPort = resolvePort('gateway', values.port);
-const subgraphPorts = SUBGRAPH_NAMES.map((name) => resolvePort(name));
+const gatewayPort = orExitOnBadSetting(() => resolvePort('gateway', values.port));
+const subgraphPorts = SUBGRAPH_NAMES.map((name) => orExitOnBadSetting(() => resolvePort(name)));
 // Read here too, so that a bad LIFEGRAPH_<NAME>_WORKERS fails before anything starts.
-const gatewayWorkers = resolveWorkers('gateway', values.workers);
-const subgraphWorkers = SUBGRAPH_NAMES.map((name) => resolveWorkers(name));
+const gatewayWorkers = orExitOnBadSetting(() => resolveWorkers('gateway', values.workers));
+const subgraphWorkers = SUBGRAPH_NAMES.map((name) => orExitOnBadSetting(() => resolveWorkers(name)));
 
 /** The servers' output goes where it went when they ran alone. */
 const SERVER_OUTPUT = { stdout: (line: string) => console.log(line), stderr: (line: string) => console.error(line) };

@@ -111,7 +111,8 @@ export class ApiKeyStore {
     );
     this.flushIntervalMs = options.flushIntervalMs ?? 5000;
     this.flushBusyTimeoutMs = options.flushBusyTimeoutMs ?? 50;
-    this.logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+    // On stderr, as every log line: stdout carries only a command's result (`npm run -s keys -- list`).
+    this.logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
   }
 
   /** SQL statements this store has run (tests prove that verifying a key writes nothing). */

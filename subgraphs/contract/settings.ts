@@ -52,14 +52,23 @@ export function readIntegerEnv(
   return value;
 }
 
-/** The port for a process: `--port` flag beats `LIFEGRAPH_<NAME>_PORT`, which beats the spec default. */
+/**
+ * The port for a process: `--port` flag beats `LIFEGRAPH_<NAME>_PORT`, which beats the spec default. A value that is
+ * not a whole number from 0 to 65535 fails fast, naming the flag or variable.
+ */
 export function resolvePort(name: SubgraphName | 'gateway', flag?: string): number {
-  const raw = flag ?? readEnv(`LIFEGRAPH_${name.toUpperCase()}_PORT`, { defaultValue: String(DEFAULT_PORTS[name]) });
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`Invalid port "${raw}" for ${name}: use an integer between 0 and 65535.`);
+  const key = `LIFEGRAPH_${name.toUpperCase()}_PORT`;
+  if (flag === undefined) return readIntegerEnv(key, { defaultValue: DEFAULT_PORTS[name], min: 0, max: 65535 });
+  const port = /^\d+$/.test(flag.trim()) ? Number(flag) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new Error(`--port must be a whole number from 0 to 65535 (got "${flag}"); 0 picks any free port.`);
   }
   return port;
+}
+
+/** Where a process's port was chosen, for messages: the flag when given, else its variable (or its default). */
+export function portSource(name: SubgraphName | 'gateway', flag?: string): string {
+  return flag !== undefined ? '--port' : `LIFEGRAPH_${name.toUpperCase()}_PORT or its default`;
 }
 
 /** Where a process listens unless told: loopback in development (nothing else on the network reaches it), all interfaces in production. */

@@ -13,6 +13,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Logger } from 'pino';
+import { listen } from '../contract/command-line.ts';
 import { checkDatabaseFile } from '../contract/database-files.ts';
 import { invalidCredentials } from '../contract/errors.ts';
 import { allowMethods, graphqlJsonBody, jsonErrorHandler, notFound, rawJsonBody } from '../contract/http.ts';
@@ -262,7 +263,8 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   app.all(['/healthz', '/readyz', '/metrics'], allowMethods('GET'));
   app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
   app.use(jsonErrorHandler(logUnhandled));
-  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host, resolve));
+  // A port in use rejects (PortInUseError), for the CLI to name the port and its setting.
+  await listen(httpServer, options.port, options.host);
   const port = (httpServer.address() as AddressInfo).port;
   const stopScheduler =
     options.scheduler === false

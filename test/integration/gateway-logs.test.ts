@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { spawnTsx } from '../support/processes.ts';
 import { testDataDir } from '../support/temp.ts';
 
-// The gateway writes its request log lines to stdout asynchronously: none may be lost when it stops.
+// The gateway writes its request log lines to stderr asynchronously: none may be lost when it stops.
 
 describe('gateway request logs', () => {
-  it('every line of the requests answered before a graceful stop reaches stdout', async () => {
+  it('every line of the requests answered before a graceful stop reaches stderr', async () => {
     // No subgraph is needed for `{ __typename }`; the gateway only has to know where they would be.
     const subgraphPorts = Object.fromEntries(
       ['MERCHANTS', 'CONTENT', 'OFFERS', 'SOCIAL'].map((name) => [`LIFEGRAPH_${name}_PORT`, '9']),
@@ -31,7 +31,7 @@ describe('gateway request logs', () => {
       await gateway.exited;
       const logged = new Set(
         gateway
-          .stdout()
+          .stderr()
           .split('\n')
           .filter((line) => line.includes('"graphql request"'))
           .map((line) => (JSON.parse(line) as { operation: string }).operation),
