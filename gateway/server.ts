@@ -11,16 +11,19 @@ import express from 'express';
 import { type Logger, pino } from 'pino';
 import {
   allowMethods,
+  flushTraces,
   graphqlJsonBody,
   jsonErrorHandler,
   leanGraphQLHandler,
   notFound,
   requestIdOf,
+  startTracingFromEnv,
   takesLeanPath,
   tiedToRequestLine,
+  tracedRequests,
+  tracingPlugins,
   withRequestLines,
 } from '../subgraphs/contract/index.ts';
-import { flushTraces, startTracingFromEnv, tracedRequests, tracingPlugins } from '../subgraphs/contract/tracing.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { operationCacheSizeFromEnv } from './auth/cache.ts';

@@ -3,11 +3,14 @@ import type { GatewayCacheHint, GatewayGraphQLResponse } from '@apollo/server-ga
 import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
 import {
   ANONYMOUS,
+  failActiveSpan,
   IDENTITY_HEADER,
   type Identity,
   identityTtlSeconds,
+  injectTraceHeaders,
   REQUEST_ID_HEADER,
   signIdentity,
+  tracingEnabled,
 } from '../subgraphs/contract/index.ts';
 import type { GatewayContext } from './context.ts';
 import { RequestBodies } from './subgraph-fetch/body.ts';
@@ -30,6 +33,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly identityTtl: number;
   private readonly url: URL;
   private readonly bodies = new RequestBodies();
+  private readonly tracing = tracingEnabled();
 
   constructor(
     private readonly subgraph: { name: string; url: string },
@@ -65,6 +69,7 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     } catch (error) {
       const failure = classifyFailure(error, { timeout: { aborted: deadline.expired }, client });
       this.breakers.recordFailure(name, failure, context.requestId);
+      if (this.tracing) failActiveSpan(failure.reason, failure.message);
       return failureResponse(
         failure,
         name,
@@ -123,6 +128,9 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
 
   /** `headers` (this fetch's own array) with the identity signed for `body` added, as the request sends them. */
   private signed(headers: string[], identity: Identity, body: string): string[] {
+    // The fetch's span (see execute-plan.ts) goes on as the subgraph operation's parent; a shared fetch sends
+    // the span of the caller whose fetch goes out.
+    if (this.tracing) injectTraceHeaders(headers);
     headers.push(IDENTITY_HEADER, signIdentity(identity, this.subgraphSecret, body, this.identityTtl));
     return headers;
   }

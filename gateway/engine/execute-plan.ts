@@ -4,7 +4,7 @@ import { evaluateCondition, type FetchNode, type PlanNode, type QueryPlanSelecti
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { SpanKind } from '@opentelemetry/api';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind } from 'graphql';
-import { inSpan, tracingEnabled } from '../../subgraphs/contract/tracing.ts';
+import { inSpan, tracingEnabled } from '../../subgraphs/contract/index.ts';
 import { applyRewrites, deepMerge, GraphQLDataSourceRequestKind, isObjectOfType } from './apollo-internals.ts';
 import type { PreparedOperation } from './prepared-operation.ts';
 

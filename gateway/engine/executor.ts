@@ -12,7 +12,7 @@ import {
   type VariableDefinitionNode,
   visit,
 } from 'graphql';
-import { endWithError, tracer, tracingEnabled } from '../../subgraphs/contract/tracing.ts';
+import { endWithError, tracer, tracingEnabled } from '../../subgraphs/contract/index.ts';
 import { LruMap } from '../auth/cache.ts';
 import { executeNode, type PlanExecution } from './execute-plan.ts';
 import { type Planning, type PreparedOperation, prepareOperation } from './prepared-operation.ts';

@@ -29,4 +29,5 @@ export * from './scalars.ts';
 export * from './scopes.ts';
 export * from './settings.ts';
 export * from './shutdown.ts';
+export * from './tracing.ts';
 export * from './workers.ts';

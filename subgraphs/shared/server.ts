@@ -23,6 +23,7 @@ import { requestLines } from '../contract/request-line-plugin.ts';
 import { tiedToRequestLine, withRequestLines } from '../contract/request-log.ts';
 import { CUSTOM_SCALARS } from '../contract/scalars.ts';
 import type { SubgraphName } from '../contract/settings.ts';
+import { flushTraces, startTracingFromEnv, tracedRequests, tracingPlugins } from '../contract/tracing.ts';
 import { cachedFor } from './cached.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
@@ -31,6 +32,7 @@ import { type JobRun, runJobsOnce, type SubgraphJob, startScheduler } from './jo
 import { subgraphLineWriter, subgraphLogger, subgraphMetrics } from './observability.ts';
 import { registerRunning } from './running.ts';
 import { subgraphTypeDefs } from './schema-file.ts';
+import { traceEntities } from './tracing.ts';
 
 /** What every `/graphql` answer carries: Apollo's cache-control plugin answered this for operations without hints. */
 const GRAPHQL_HEADERS = { 'cache-control': 'no-store' } as const;
@@ -156,6 +158,8 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   // Registered before the database is opened (seen by `seed --reset`, which refuses to delete databases a
   // running process uses), so there is no moment when this process has the file open unregistered.
   const unregister = registerRunning(options.dataDir, definition.name);
+  // Before the database opens: its statements are traced only when tracing is on by then.
+  startTracingFromEnv(`lifegraph-${definition.name}`);
   let database: SubgraphDatabase<TSchema>;
   try {
     database = openSubgraphDatabase(definition, options.dataDir);
@@ -174,6 +178,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       ...(Mutation ? { Mutation: withInvalidations(Mutation, definition.invalidations) } : {}),
     } as GraphQLResolverMap<unknown>,
   });
+  traceEntities(schema);
   const { logger, flush: flushLogs } = subgraphLogger(definition.name, options.logger);
   const metrics = subgraphMetrics(definition.name);
   const app = express();
@@ -182,8 +187,12 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
   // Every request has its id (the gateway's x-request-id) and its log line, whichever path answers it.
   const httpServer = http.createServer(
-    withRequestLines(subgraphLineWriter(definition.name, metrics, logger), (req, res) =>
-      lean && takesLeanPath(req) ? lean(req, res) : app(req, res),
+    // Outermost, so the request's span (continuing the gateway's traceparent) covers its log line too.
+    tracedRequests(
+      'graphql.operation',
+      withRequestLines(subgraphLineWriter(definition.name, metrics, logger), (req, res) =>
+        lean && takesLeanPath(req) ? lean(req, res) : app(req, res),
+      ),
     ),
   );
   const server = new ApolloServer<SubgraphContext<typeof database.db, TLoaders>>({
@@ -196,6 +205,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       // Server no longer wraps every field resolver to collect hints.
       ApolloServerPluginCacheControlDisabled(),
       requestLines(),
+      ...tracingPlugins<SubgraphContext<typeof database.db, TLoaders>>(),
     ],
     // The CLIs own SIGTERM/SIGINT, so that `npm start` can stop the gateway before the subgraphs it still calls.
     stopOnTerminationSignals: false,
@@ -286,6 +296,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       database.close();
       unregister();
       await flushLogs();
+      await flushTraces();
     },
   };
 }
