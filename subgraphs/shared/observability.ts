@@ -9,12 +9,13 @@ const LOG_FLUSH_MS = 1000;
 
 /**
  * A subgraph's request logger: `given` (tests pass one writing to memory) or pino at `LOG_LEVEL` (default info)
- * on stdout, batched as the gateway's is; every line names the subgraph. `flush` writes what is still buffered.
+ * on stderr (stdout carries only a command's result), batched as the gateway's is; every line names the subgraph.
+ * `flush` writes what is still buffered.
  */
 export function subgraphLogger(name: SubgraphName, given?: Logger): { logger: Logger; flush(): Promise<void> } {
   if (given) return { logger: given.child({ subgraph: name }), flush: async () => {} };
   const destination = pino.destination({
-    dest: 1,
+    dest: 2,
     sync: false,
     minLength: LOG_BATCH_BYTES,
     periodicFlush: LOG_FLUSH_MS,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SUBGRAPH_NAMES } from '../../subgraphs/contract/index.ts';
 import { useTestGraph } from '../support/graph.ts';
@@ -87,5 +88,63 @@ describe('metrics', () => {
     expect((after[0] ?? 0) - (before[0] ?? 0)).toBeLessThanOrEqual(100 * (15 + 13));
     expect(await metricsOf(graph.gateway.url)).not.toContain('Burst299');
     for (const name of SUBGRAPH_NAMES) expect(await metricsOf(graph.subgraphs[name].url)).not.toContain('Burst');
+  });
+});
+
+/** The committed Grafana dashboard, as Grafana imports it. */
+interface Dashboard {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  templating: { list: { type: string; name: string; query: string }[] };
+  panels: {
+    id: number;
+    type: string;
+    datasource?: { type: string; uid: string };
+    gridPos: { x: number; y: number; w: number; h: number };
+    targets?: { refId: string; expr: string; datasource: { uid: string } }[];
+  }[];
+}
+
+describe('the Grafana dashboard (ops/grafana/lifegraph.json)', () => {
+  const dashboard = JSON.parse(
+    readFileSync(new URL('../../ops/grafana/lifegraph.json', import.meta.url), 'utf8'),
+  ) as Dashboard;
+  const queried = dashboard.panels.filter((panel) => panel.type !== 'row');
+  /** Grafana's reference to the dashboard's `datasource` variable (a plain string, not a template literal). */
+  const chosenDatasource = ['$', '{datasource}'].join('');
+
+  it('is an importable dashboard whose every panel queries the Prometheus chosen in its datasource variable', () => {
+    expect(dashboard).toMatchObject({ uid: 'lifegraph-overview', title: 'lifegraph' });
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(dashboard.templating.list).toContainEqual(
+      expect.objectContaining({ type: 'datasource', name: 'datasource', query: 'prometheus' }),
+    );
+    expect(new Set(dashboard.panels.map((panel) => panel.id)).size).toBe(dashboard.panels.length);
+    for (const panel of queried) {
+      expect(panel.datasource).toEqual({ type: 'prometheus', uid: chosenDatasource });
+      expect(panel.targets?.length).toBeGreaterThan(0);
+      for (const target of panel.targets ?? []) expect(target.datasource.uid).toBe(chosenDatasource);
+      expect(panel.gridPos.x + panel.gridPos.w).toBeLessThanOrEqual(24);
+    }
+  });
+
+  it('queries only metrics the gateway or a subgraph serves', async () => {
+    await graph.query(MERCHANT);
+    const served = [
+      await metricsOf(graph.gateway.url),
+      ...(await Promise.all(SUBGRAPH_NAMES.map((name) => metricsOf(graph.subgraphs[name].url)))),
+    ].join('\n');
+    const names = new Set(
+      queried.flatMap((panel) =>
+        (panel.targets ?? []).flatMap(
+          (target) => target.expr.match(/\b(?:lifegraph|process|nodejs)_[a-z0-9_]+/g) ?? [],
+        ),
+      ),
+    );
+    expect(names.size).toBeGreaterThan(15);
+    for (const name of names) {
+      expect(served, name).toContain(`# TYPE ${name.replace(/_(?:bucket|count|sum)$/, '')} `);
+    }
   });
 });

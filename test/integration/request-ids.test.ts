@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
+import { DEFAULT_RATE_LIMITS } from '../../gateway/rate-limit/settings.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { TEST_SECRETS } from '../support/graph.ts';
 import { postBothWays } from '../support/lean-path.ts';
@@ -36,6 +37,11 @@ beforeAll(async () => {
     scheduler: false,
     logger: pino({ level: 'info' }, memory),
     trustedDocuments: 'allow',
+    // Each user a small bucket of their own, so one test can spend usr_bob's down to a 429.
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      buckets: { ...DEFAULT_RATE_LIMITS.buckets, user: { pointsPerSecond: 0.01, bucketPoints: 20 } },
+    },
   });
 });
 afterAll(async () => {
@@ -177,6 +183,35 @@ describe('refusals have their line and their count', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ status, codes: [code], outcome: 'refused', caller: 'unauthenticated' });
     expect(await refusalCount(code)).toBe(before + 1);
+  });
+});
+
+describe('a 429 THROTTLED', () => {
+  it('is its operation line with the code and the status, and counts as a refusal', async () => {
+    const token = await signUserToken({ userId: 'usr_bob' }, { secret: TEST_SECRETS.jwtSecret });
+    const before = await refusalCount('THROTTLED');
+    let response: Response | undefined;
+    for (let i = 0; i < 50; i++) {
+      response = await fetch(graph.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: MERCHANT,
+      });
+      await response.text();
+      if (response.status === 429) break;
+    }
+    expect(response?.status).toBe(429);
+    const [line] = (await linesOf(response?.headers.get('x-request-id') ?? '')).filter(
+      (l) => l.msg === 'graphql request',
+    );
+    expect(line).toMatchObject({
+      operation: 'OneMerchant',
+      caller: 'user',
+      userId: 'usr_bob',
+      status: 429,
+      codes: ['THROTTLED'],
+    });
+    expect(await refusalCount('THROTTLED')).toBe(before + 1);
   });
 });
 
