@@ -6,6 +6,7 @@ import { codegen } from '@graphql-codegen/core';
 import * as typescript from '@graphql-codegen/typescript';
 import * as typescriptResolvers from '@graphql-codegen/typescript-resolvers';
 import { GraphQLObjectType, GraphQLSchema, isObjectType, parse } from 'graphql';
+import { parseCommandLine } from '../subgraphs/contract/command-line.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/contract/settings.ts';
 import { subgraphSdl } from '../subgraphs/shared/schema-file.ts';
 
@@ -78,6 +79,12 @@ export async function generateResolverTypes(name: SubgraphName): Promise<string>
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  parseCommandLine({
+    command: 'npm run codegen',
+    usage: `Usage: npm run codegen
+Writes each subgraph's resolver types (subgraphs/<name>/__generated__/resolvers-types.ts) from its schema.graphql.`,
+    options: {},
+  });
   for (const name of SUBGRAPH_NAMES) {
     const file = generatedTypesFile(name);
     mkdirSync(path.dirname(file), { recursive: true });

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
+import { parseCommandLine } from '../subgraphs/contract/command-line.ts';
 import { DEFAULT_PORTS, SUBGRAPH_NAMES } from '../subgraphs/contract/settings.ts';
 import { subgraphTypeDefs } from '../subgraphs/shared/schema-file.ts';
 
@@ -24,6 +25,12 @@ export function composeSupergraph(): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  parseCommandLine({
+    command: 'npm run compose',
+    usage: `Usage: npm run compose
+Composes the four subgraph schemas into schema/supergraph.graphql; prints the file written on stdout.`,
+    options: {},
+  });
   try {
     writeFileSync(SUPERGRAPH_FILE, composeSupergraph());
     console.log(`Wrote ${SUPERGRAPH_FILE}`);

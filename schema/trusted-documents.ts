@@ -9,6 +9,7 @@ import {
   type TrustedDocument,
   type TrustedDocumentsManifest,
 } from '../gateway/plugins/trusted-documents-manifest.ts';
+import { parseCommandLine } from '../subgraphs/contract/command-line.ts';
 import { CLIENT_OPERATIONS } from '../test/support/operations.ts';
 import { SUPERGRAPH_FILE } from './compose.ts';
 
@@ -55,6 +56,12 @@ export function invalidTrustedDocuments(
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  parseCommandLine({
+    command: 'npm run trusted-documents',
+    usage: `Usage: npm run trusted-documents
+Writes schema/trusted-documents.json, the manifest of the frontends' operations the gateway trusts.`,
+    options: {},
+  });
   try {
     const manifest = trustedDocumentsManifest();
     const invalid = invalidTrustedDocuments(manifest);

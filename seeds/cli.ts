@@ -1,9 +1,16 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../subgraphs/contract/command-line.ts';
 import { exitIfDamagedDatabase } from '../subgraphs/contract/database-files.ts';
 import { resolveDataDir } from '../subgraphs/contract/settings.ts';
 import { SeedRefusedError, type SeedResult, seedDataDir } from './seed.ts';
 
-const { values } = parseArgs({
+const { values } = parseCommandLine({
+  command: 'npm run seed',
+  usage: `Usage: npm run seed -- [--scale N] [--reset] [--data-dir DIR]
+Creates, migrates and seeds each subgraph's database in the data directory; a seeded database is kept.
+  --scale N       how much data, from 1 to 1000 (default 1)
+  --reset         delete the graph's databases first (refused while a process of the graph uses them)
+  --data-dir DIR  the data directory (default LIFEGRAPH_DATA_DIR, else ./data)
+Prints one line per database on stdout: name, action, scale, milliseconds; progress goes to stderr.`,
   options: {
     scale: { type: 'string', default: '1' },
     reset: { type: 'boolean', default: false },

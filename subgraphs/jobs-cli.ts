@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './contract/command-line.ts';
 import { resolveDataDir, SUBGRAPH_NAMES } from './contract/settings.ts';
 import { SUBGRAPHS } from './index.ts';
 import { registerRunning } from './shared/running.ts';
@@ -8,12 +8,17 @@ import { registerRunning } from './shared/running.ts';
  * of now or of `--at`. A time in the future is refused without `--force`: the rules would expire coupons, fail
  * groups and mark IOUs overdue before their deadlines, on whatever data the directory holds.
  */
-const { values, positionals } = parseArgs({
+const USAGE = 'Usage: npm run jobs -- run-once [--at 2026-12-01T00:00:00Z [--force]] [--data-dir DIR]';
+const { values, positionals } = parseCommandLine({
+  command: 'npm run jobs',
+  usage: `${USAGE}
+Applies every deadline rule of every subgraph once, as of now or of --at (a future time needs --force).
+Prints one line per rule on stdout: subgraph, job, rows processed.`,
   allowPositionals: true,
   options: { at: { type: 'string' }, force: { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
 });
-if (positionals[0] !== 'run-once') {
-  console.error('Usage: npm run jobs -- run-once [--at 2026-12-01T00:00:00Z [--force]] [--data-dir DIR]');
+if (positionals[0] !== 'run-once' || positionals.length > 1) {
+  console.error(USAGE);
   process.exit(2);
 }
 /** Clock skew between machines that `--at` may run ahead of this one without `--force`. */

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../../subgraphs/contract/command-line.ts';
 import { resolveDataDir, SCOPES } from '../../subgraphs/contract/index.ts';
 import { parseDuration } from '../duration.ts';
 import { type KeyRateLimit, limitRule, RATE_LIMIT_BOUNDS, rateLimitProblem } from '../keys/limits.ts';
@@ -20,7 +20,9 @@ Scopes: ${Object.values(SCOPES).join(', ')}
 --rate (${RATE.min}-${RATE.max}) and --bucket (${BUCKET.min}-${BUCKET.max}, at least --rate) give the key its own cost-point
 bucket; without them it gets the gateway's default limits for partners.`;
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseCommandLine({
+  command: 'npm run keys',
+  usage: USAGE,
   allowPositionals: true,
   options: {
     name: { type: 'string' },

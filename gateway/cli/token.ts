@@ -1,11 +1,15 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../../subgraphs/contract/command-line.ts';
 import { loadSecrets, resolveDataDir } from '../../subgraphs/contract/index.ts';
 import { formatLifetime, maxLifetimeFromEnv, signUserToken, userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { parseDuration } from '../duration.ts';
 import { parseList } from './args.ts';
 
 /** `npm run token -- --user ID [--scopes a,b] [--merchants ID,ID] [--expires-in 1h]`: prints a dev user JWT. */
-const { values } = parseArgs({
+const USAGE = `Usage: npm run token -- --user usr_alice [--scopes a,b] [--merchants mer_kfc] [--expires-in 1h] [--data-dir DIR]
+Prints a development user token (a JWT signed with the graph's LIFEGRAPH_JWT_SECRET) on stdout.`;
+const { values } = parseCommandLine({
+  command: 'npm run token',
+  usage: USAGE,
   options: {
     user: { type: 'string' },
     scopes: { type: 'string', default: '' },
@@ -15,7 +19,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.user) {
-  console.error('Usage: npm run token -- --user usr_alice [--scopes a,b] [--merchants mer_kfc] [--expires-in 1h]');
+  console.error(USAGE.split('\n')[0]);
   process.exit(2);
 }
 const lifetimeMs = parseDuration(values['expires-in']);
