@@ -30,8 +30,13 @@ return { allowed, tostring(held) }
 `;
 
 const KEY_PREFIX = 'lifegraph:bucket:';
-/** A take slower than this counts as Redis being unreachable (the request then uses the process's own bucket). */
-const COMMAND_TIMEOUT_MS = 250;
+/**
+ * A take slower than this counts as Redis being unreachable (the request then uses the process's own bucket). Generous:
+ * on a busy machine the answer of a take Redis did apply can arrive late, and each late one is admitted twice.
+ */
+const COMMAND_TIMEOUT_MS = 1000;
+/** After a failed take, the process's own buckets decide alone this long before Redis is asked again. */
+const RETRY_AFTER_FAILURE_MS = 1000;
 /** At most one warning per this long while Redis fails, not one per request. */
 const WARN_EVERY_MS = 10_000;
 
@@ -41,14 +46,18 @@ type WithTake = Redis & {
 
 /**
  * Buckets in Redis (`LIFEGRAPH_REDIS_URL`), shared by every gateway process and worker. When Redis does not answer
- * (down, unreachable, slower than 250 ms), each process keeps limiting every caller with its own in-memory buckets of
+ * (down, unreachable, slower than 1 s), each process keeps limiting every caller with its own in-memory buckets of
  * the same sizes (`fallback`), logs it and counts it: the graph keeps serving, and no caller is ever unlimited; for
- * as long as Redis is away a caller can get at most one budget per gateway process. Each take tries Redis again, so
- * shared limits resume the moment it is back (the local buckets then no longer matter).
+ * as long as Redis is away a caller can get at most one budget per gateway process. After a timeout the process
+ * decides alone for a second before it asks Redis again (a Redis that accepts connections but never answers costs
+ * one slow request a second); while disconnected, each take tries Redis again at once, so shared limits resume the
+ * moment it is back (the local buckets then no longer matter).
  */
 export class RedisBuckets implements BucketStore {
   private readonly redis: WithTake;
   private lastWarning = 0;
+  /** Until when takes skip Redis (it just failed): a Redis that does not answer costs one timeout a second, not one per request. */
+  private localUntil = 0;
 
   constructor(
     url: string,
@@ -83,6 +92,10 @@ export class RedisBuckets implements BucketStore {
   }
 
   async take(key: string, limits: BucketLimits, points: number): Promise<Take> {
+    if (Date.now() < this.localUntil) {
+      this.onFailure();
+      return this.fallback.takeNow(key, limits, points);
+    }
     try {
       const [allowed, left] = await this.redis.lifegraphTake(
         KEY_PREFIX + key,
@@ -94,6 +107,8 @@ export class RedisBuckets implements BucketStore {
     } catch (error) {
       this.onFailure();
       const now = Date.now();
+      // Not while disconnected: ioredis refuses at once then, and the first command after its reconnect gets through.
+      if (this.redis.status === 'ready') this.localUntil = now + RETRY_AFTER_FAILURE_MS;
       if (now - this.lastWarning >= WARN_EVERY_MS) {
         this.lastWarning = now;
         this.logger.warn(

@@ -73,4 +73,24 @@ describe.skipIf(!available)('buckets in Redis', () => {
       await proxy.close();
     }
   });
+
+  it('with a Redis that stops answering, one request waits for the timeout, the others in the next second do not', async () => {
+    const proxy = await redisProxy();
+    let failures = 0;
+    const buckets = open(proxy.url, () => failures++);
+    try {
+      expect(await buckets.ready()).toBe(true);
+      proxy.stall();
+      const key = `test-${run}-stalled`;
+      let started = Date.now();
+      expect((await buckets.take(key, limits, 10)).allowed).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      started = Date.now();
+      for (let i = 0; i < 20; i++) await buckets.take(key, limits, 10);
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(failures).toBe(21);
+    } finally {
+      await proxy.close();
+    }
+  });
 });

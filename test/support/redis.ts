@@ -44,10 +44,13 @@ export async function redisProxy(): Promise<{
   url: string;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  /** Keeps the connections open but drops every answer from then on (a Redis that accepts but never answers). */
+  stall(): void;
   close(): Promise<void>;
 }> {
   const target = new URL(TEST_REDIS_URL);
   const sockets = new Set<net.Socket>();
+  let stalled = false;
   const serve = () =>
     net.createServer((client) => {
       const upstream = net.connect(Number(target.port || 6379), target.hostname);
@@ -56,7 +59,10 @@ export async function redisProxy(): Promise<{
         s.on('close', () => sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on('data', (data) => {
+        if (!stalled) client.write(data);
+      });
     });
   let server = serve();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,6 +79,9 @@ export async function redisProxy(): Promise<{
     async restore() {
       server = serve();
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
+    stall: () => {
+      stalled = true;
     },
     close: () => (server.listening ? cut() : Promise.resolve()),
   };
