@@ -15,6 +15,7 @@ import {
   graphqlJsonBody,
   jsonErrorHandler,
   leanGraphQLHandler,
+  listen,
   notFound,
   requestIdOf,
   startTracingFromEnv,
@@ -161,12 +162,12 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   app.disable('x-powered-by');
   app.use(compress);
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-  // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's.
+  // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's. Every
+  // request has its id (x-request-id) and its log line from the start, whichever path answers it.
   // Each GraphQL request is a span (continuing the caller's traceparent) around everything else.
   const httpServer = http.createServer(
     tracedRequests(
       'graphql.request',
-      // Every request has its id (x-request-id) and its log line from the start, whichever path answers it.
       withRequestLines(requestLineWriter(metrics, logger), (req, res) => {
         const answerLean = lean;
         // The same compression as Express's, so both paths answer alike.
@@ -288,7 +289,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
   app.use(jsonErrorHandler(logUnhandled));
 
-  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  // A port in use rejects (PortInUseError), for the CLI to name the port and its setting.
+  await listen(httpServer, port, host);
   const actualPort = (httpServer.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actualPort}/graphql`,

@@ -1,4 +1,4 @@
-import { checkEnvironment, fromReader, sharedEnvironment } from '../subgraphs/contract/environment.ts';
+import { checkEnvironment, fromReader, sharedEnvironment } from '../subgraphs/contract/index.ts';
 import { operationCacheSizeFromEnv } from './auth/cache.ts';
 import { maxLifetimeFromEnv, tokenCacheFromEnv } from './auth/user-token.ts';
 import { compressionThresholdFromEnv } from './http/compression.ts';

@@ -1,5 +1,11 @@
 import cluster from 'node:cluster';
-import { exitOnPortInUse, exitWithUsageError, orExitOnBadSetting, parseCommandLine } from './contract/command-line.ts';
+import {
+  EXIT_START_FAILED,
+  exitOnPortInUse,
+  exitWithUsageError,
+  orExitOnBadSetting,
+  parseCommandLine,
+} from './contract/command-line.ts';
 import { exitIfDamagedDatabase } from './contract/database-files.ts';
 import { checkEnvironment } from './contract/environment.ts';
 import {
@@ -50,7 +56,7 @@ const host = orExitOnBadSetting(() => resolveHost(values.host));
 const port = orExitOnBadSetting(() => resolvePort(name, values.port));
 const workers = orExitOnBadSetting(() => resolveWorkers(name, values.workers));
 // Read (or generated) before any worker is forked, so that every worker reads the same file.
-const { subgraphSecret } = orExitOnBadSetting(() => loadSecrets(dataDir));
+const { subgraphSecret } = orExitOnBadSetting(() => loadSecrets(dataDir), EXIT_START_FAILED);
 await serveWorkers({
   name,
   workers,

@@ -2,11 +2,14 @@
 import './apollo-telemetry.ts';
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { exitOnPortInUse, orExitOnBadSetting, parseCommandLine } from '../../subgraphs/contract/command-line.ts';
 import {
   displayHost,
+  EXIT_START_FAILED,
   exitIfDamagedDatabase,
+  exitOnPortInUse,
   loadSecrets,
+  orExitOnBadSetting,
+  parseCommandLine,
   portSource,
   resolveDataDir,
   resolveHost,
@@ -63,7 +66,7 @@ const host = orExitOnBadSetting(() => resolveHost(values.host));
 const port = orExitOnBadSetting(() => resolvePort('gateway', values.port));
 const workers = orExitOnBadSetting(() => resolveWorkers('gateway', values.workers));
 // Read (or generated) before any worker is forked, so that every worker reads the same file.
-const secrets = orExitOnBadSetting(() => loadSecrets(dataDir));
+const secrets = orExitOnBadSetting(() => loadSecrets(dataDir), EXIT_START_FAILED);
 
 /** One gateway server in this process, over its own connection to the key store. */
 async function start(port: number) {

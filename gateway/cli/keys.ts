@@ -1,5 +1,4 @@
-import { parseCommandLine } from '../../subgraphs/contract/command-line.ts';
-import { resolveDataDir, SCOPES } from '../../subgraphs/contract/index.ts';
+import { parseCommandLine, resolveDataDir, SCOPES } from '../../subgraphs/contract/index.ts';
 import { parseDuration } from '../duration.ts';
 import { type KeyRateLimit, limitRule, RATE_LIMIT_BOUNDS, rateLimitProblem } from '../keys/limits.ts';
 import { ApiKeyStore, type UsageTotals } from '../keys/store.ts';

@@ -1,11 +1,13 @@
 // First, before @apollo/gateway loads: its usage telemetry off unless asked for.
 import './apollo-telemetry.ts';
-import { orExitOnBadSetting, parseCommandLine } from '../../subgraphs/contract/command-line.ts';
 import {
   Backoff,
   describeExit,
   displayHost,
+  EXIT_START_FAILED,
   loadSecrets,
+  orExitOnBadSetting,
+  parseCommandLine,
   resolveDataDir,
   resolveHost,
   resolvePort,
@@ -48,7 +50,7 @@ Settings: see the Configuration table in README.md.`,
 orExitOnBadSetting(() => checkGatewayEnvironment());
 const dataDir = orExitOnBadSetting(() => resolveDataDir(values['data-dir']));
 // Generated here once, before any part starts, so that every part reads the same secrets file.
-orExitOnBadSetting(() => loadSecrets(dataDir));
+orExitOnBadSetting(() => loadSecrets(dataDir), EXIT_START_FAILED);
 // The gateway binds `--host` / LIFEGRAPH_HOST (loopback in development, every interface in production). The
 // subgraphs bind loopback whatever it says: only the gateway beside them calls them, at localhost.
 const host = orExitOnBadSetting(() => resolveHost(values.host));

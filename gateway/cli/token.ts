@@ -1,5 +1,4 @@
-import { parseCommandLine } from '../../subgraphs/contract/command-line.ts';
-import { loadSecrets, resolveDataDir } from '../../subgraphs/contract/index.ts';
+import { loadSecrets, parseCommandLine, resolveDataDir } from '../../subgraphs/contract/index.ts';
 import { formatLifetime, maxLifetimeFromEnv, signUserToken, userTokenConfigFromEnv } from '../auth/user-token.ts';
 import { parseDuration } from '../duration.ts';
 import { parseList } from './args.ts';

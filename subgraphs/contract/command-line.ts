@@ -64,14 +64,15 @@ export function exitWithUsageError(message: string): never {
 
 /**
  * Runs a step that reads settings (`resolvePort`, `checkEnvironment`, ...): a bad value it throws for is printed
- * as its one-line message, without a stack, and the process exits 2 before anything has started.
+ * as its one-line message, without a stack, and the process exits with `code` (2) before anything has started.
  */
-export function orExitOnBadSetting<T>(read: () => T): T {
+export function orExitOnBadSetting<T>(read: () => T, code = EXIT_USAGE): T {
   try {
     return read();
   } catch (error) {
     if (!(error instanceof Error)) throw error;
-    return exitWithUsageError(error.message);
+    process.stderr.write(`${error.message.split('\n')[0]}\n`);
+    process.exit(code);
   }
 }
 

@@ -6,7 +6,9 @@
  * - scopes.ts: the scope names `@requiresScopes` uses and both sides check
  * - errors.ts: error codes and the errors both sides answer with (401, FORBIDDEN, BAD_USER_INPUT, user errors)
  * - ids.ts: the type prefixes of opaque ids
- * - settings.ts: process names, ports, the data directory and the shared secrets
+ * - settings.ts: process names, ports, hosts, the data directory and the shared secrets
+ * - environment.ts: the settings every process reads, as one schema checked at start
+ * - command-line.ts: how every command reads its flags, answers --help and fails at start (one line, no stack)
  * - http.ts: how every process answers HTTP that is not a GraphQL result (always GraphQL JSON, same limits)
  * - lean-graphql.ts: the `/graphql` POST path on node:http, straight to Apollo Server, that every process serves
  * - request-log.ts, request-line-plugin.ts: request ids (`x-request-id`) and the one log line per request of every
@@ -17,7 +19,9 @@
  * - shutdown.ts: how every serving process stops on a signal, and how a part of `npm start` stops with it
  * - workers.ts: how a serving command runs as several node:cluster workers on one port, and restart backoff
  */
+export * from './command-line.ts';
 export * from './database-files.ts';
+export * from './environment.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './identity.ts';
