@@ -162,12 +162,12 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   app.disable('x-powered-by');
   app.use(compress);
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-  // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's. Every
-  // request has its id (x-request-id) and its log line from the start, whichever path answers it.
+  // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's.
   // Each GraphQL request is a span (continuing the caller's traceparent) around everything else.
   const httpServer = http.createServer(
     tracedRequests(
       'graphql.request',
+      // Every request has its id (x-request-id) and its log line from the start, whichever path answers it.
       withRequestLines(requestLineWriter(metrics, logger), (req, res) => {
         const answerLean = lean;
         // The same compression as Express's, so both paths answer alike.
