@@ -96,7 +96,8 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
       }
       const { limits } = caller;
       if (requested > limits.bucketPoints) throw costExceedsBucket(requested, limits);
-      const money = moneyMutationCount(operation, fragmentsOf(document));
+      // Queries never count: no fragment map is built for them on every request.
+      const money = operation.operation === 'mutation' ? moneyMutationCount(operation, fragmentsOf(document)) : 0;
       if (money > 0) {
         const rate = await store.take(`money:${caller.bucket}`, secondary, money);
         if (!rate.allowed) {
