@@ -1,5 +1,6 @@
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { timestampMs } from '../shared/columns.ts';
+import { idempotencyKeysTable } from '../shared/idempotency.ts';
 import type { MerchantStatus } from './__generated__/resolvers-types.ts';
 
 /** Merchant categories (fast food, dairy, ...); `code` is what clients filter by. */
@@ -38,7 +39,10 @@ export const merchants = sqliteTable(
   ],
 );
 
-/** Physical stores; lat/lng are indexed so `storesNear` can pre-filter on a bounding box. */
+/**
+ * Physical stores; lat/lng are indexed so `storesNear` can pre-filter on a bounding box. `closed_at` is set once a
+ * store closes: the row stays (posts, coupons and payments name it), but it is no longer found nearby.
+ */
 export const stores = sqliteTable(
   'stores',
   {
@@ -52,6 +56,7 @@ export const stores = sqliteTable(
     lat: real('lat').notNull(),
     lng: real('lng').notNull(),
     openingHours: text('opening_hours').notNull(),
+    closedAt: timestampMs('closed_at'),
   },
   (t) => [index('stores_merchant_id_idx').on(t.merchantId, t.id), index('stores_lat_lng_idx').on(t.lat, t.lng)],
 );
@@ -70,3 +75,6 @@ export const miniPrograms = sqliteTable(
   },
   (t) => [index('mini_programs_merchant_id_idx').on(t.merchantId, t.id)],
 );
+
+/** Keys of retried creates (`createStore`, `publishMiniProgram`): see shared/idempotency.ts. */
+export const idempotencyKeys = idempotencyKeysTable();
