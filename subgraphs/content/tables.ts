@@ -1,5 +1,7 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { timestampMs } from '../shared/columns.ts';
+import { eventCursorsTable } from '../shared/events/cursors.ts';
+import { outboxEventsTable } from '../shared/events/outbox.ts';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
 import type {
   FeaturedOfferKind,
@@ -207,3 +209,9 @@ export const storeDirectory = sqliteTable(
  * does not publish twice; the layout the shared helper (shared/idempotency.ts) expects.
  */
 export const idempotencyKeys = idempotencyKeysTable();
+
+/** Events this subgraph publishes, written in the transaction of the change (shared/events/outbox.ts). */
+export const outboxEvents = outboxEventsTable();
+
+/** Per publisher, the last event applied to this subgraph's projections (shared/events/cursors.ts). */
+export const eventCursors = eventCursorsTable();

@@ -1,5 +1,6 @@
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { timestampMs } from '../shared/columns.ts';
+import { outboxEventsTable } from '../shared/events/outbox.ts';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
 import type { MerchantStatus } from './__generated__/resolvers-types.ts';
 
@@ -78,3 +79,6 @@ export const miniPrograms = sqliteTable(
 
 /** Keys of retried creates (`createStore`, `publishMiniProgram`): see shared/idempotency.ts. */
 export const idempotencyKeys = idempotencyKeysTable();
+
+/** Events this subgraph publishes, written in the transaction of the change (shared/events/outbox.ts). */
+export const outboxEvents = outboxEventsTable();

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { timestampMs } from '../shared/columns.ts';
+import { eventCursorsTable } from '../shared/events/cursors.ts';
+import { outboxEventsTable } from '../shared/events/outbox.ts';
 import { idempotencyKeysTable } from '../shared/idempotency.ts';
 import type {
   CommissionKind,
@@ -200,3 +202,9 @@ export const storeMerchants = sqliteTable(
   },
   (t) => [index('store_merchants_merchant_idx').on(t.merchantId)],
 );
+
+/** Events this subgraph publishes, written in the transaction of the change (shared/events/outbox.ts). */
+export const outboxEvents = outboxEventsTable();
+
+/** Per publisher, the last event applied to this subgraph's projections (shared/events/cursors.ts). */
+export const eventCursors = eventCursorsTable();

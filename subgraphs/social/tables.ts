@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { timestampMs } from '../shared/columns.ts';
+import { eventCursorsTable } from '../shared/events/cursors.ts';
+import { outboxEventsTable } from '../shared/events/outbox.ts';
 import { idempotencyKeyColumns } from '../shared/idempotency.ts';
 import type {
   FriendRequestStatus,
@@ -177,3 +179,9 @@ export const storeDirectory = sqliteTable('store_directory', {
   storeId: text('store_id').primaryKey(),
   merchantId: text('merchant_id').notNull(),
 });
+
+/** Events this subgraph publishes, written in the transaction of the change (shared/events/outbox.ts). */
+export const outboxEvents = outboxEventsTable();
+
+/** Per publisher, the last event applied to this subgraph's projections (shared/events/cursors.ts). */
+export const eventCursors = eventCursorsTable();
