@@ -3,6 +3,7 @@ import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { MerchantActor, SystemActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { beyondHorizonReason } from '../../shared/horizon.ts';
 import type {
   LiveStreamStatus,
@@ -76,6 +77,17 @@ function insertLiveStream(
   const offers = linkRows({ liveStreamId: liveStream.id }, input.featuredOffers ?? []);
   if (offers.length) tx.insert(liveStreamOffers).values(offers).run();
   options.afterStep?.('featuredOffers');
+  recordEvent(tx, {
+    type: 'live_stream.scheduled',
+    entityId: liveStream.id,
+    occurredAt: now,
+    payload: {
+      liveStreamId: liveStream.id,
+      accountId: liveStream.accountId,
+      title: liveStream.title,
+      scheduledAt: liveStream.scheduledAt.toISOString(),
+    },
+  });
   return { liveStream, userErrors: [] };
 }
 
@@ -107,7 +119,10 @@ export function advanceLiveStream(
       .where(and(eq(liveStreams.id, stream.id), eq(liveStreams.status, from)))
       .returning()
       .get();
-    if (moved) return { liveStream: moved, userErrors: [] };
+    if (moved) {
+      recordStreamMove(tx, moved, now);
+      return { liveStream: moved, userErrors: [] };
+    }
     const message = `The stream is ${stream.status}; only a ${from} stream can become ${input.to}.`;
     return { liveStream: stream, userErrors: [userError('INVALID_STATE', message, ['liveStreamId'])] };
   });
@@ -119,10 +134,30 @@ export function advanceLiveStream(
  */
 export function endNoShowLiveStreams(db: ContentDb, now: Date, _actor: SystemActor): { processed: number } {
   const cutoff = new Date(now.getTime() - NO_SHOW_AFTER_MS);
-  const ended = db
-    .update(liveStreams)
-    .set({ status: 'ENDED', endedAt: now })
-    .where(and(eq(liveStreams.status, 'SCHEDULED'), lt(liveStreams.scheduledAt, cutoff)))
-    .run();
-  return { processed: ended.changes };
+  return db.transaction((tx) => {
+    const ended = tx
+      .update(liveStreams)
+      .set({ status: 'ENDED', endedAt: now })
+      .where(and(eq(liveStreams.status, 'SCHEDULED'), lt(liveStreams.scheduledAt, cutoff)))
+      .returning()
+      .all();
+    for (const stream of ended) recordStreamMove(tx, stream, now);
+    return { processed: ended.length };
+  });
+}
+
+/** `live_stream.started` or `.ended` for a stream just moved, in the transaction that moved it. */
+function recordStreamMove(tx: ContentTx, stream: LiveStreamRow, now: Date): void {
+  if (stream.status === 'LIVE') {
+    const payload = { liveStreamId: stream.id, accountId: stream.accountId, startedAt: now.toISOString() };
+    recordEvent(tx, { type: 'live_stream.started', entityId: stream.id, occurredAt: now, payload });
+  } else if (stream.status === 'ENDED') {
+    const payload = {
+      liveStreamId: stream.id,
+      accountId: stream.accountId,
+      endedAt: now.toISOString(),
+      viewerCount: stream.viewerCount,
+    };
+    recordEvent(tx, { type: 'live_stream.ended', entityId: stream.id, occurredAt: now, payload });
+  }
 }

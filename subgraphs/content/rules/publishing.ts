@@ -3,6 +3,7 @@ import { forbidden, type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { idempotentStep, type ResultEntities, type ResultOf } from '../../shared/idempotency.ts';
 import type { PublishPostInput } from '../__generated__/resolvers-types.ts';
 import type { ContentDb, ContentTx, LifeAccountRow, PostRow } from '../context.ts';
@@ -154,5 +155,20 @@ function insertPost(
   const attachments = linkRows({ postId: post.id }, input.attachments ?? []);
   if (attachments.length) tx.insert(postAttachments).values(attachments).run();
   options.afterStep?.('attachments');
+  recordEvent(tx, {
+    type: 'post.published',
+    entityId: post.id,
+    occurredAt: now,
+    payload: {
+      postId: post.id,
+      accountId: post.accountId,
+      merchantId: account.merchantId,
+      kind: post.kind,
+      title: post.title,
+      storeId: post.storeId,
+      publishedAt: now.toISOString(),
+    },
+  });
+  options.afterStep?.('event');
   return { post, userErrors: [] };
 }

@@ -3,6 +3,7 @@ import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { UserActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { DAY_MS } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import type { ClaimCouponInput } from '../__generated__/resolvers-types.ts';
@@ -114,5 +115,19 @@ function attemptClaim(
     liveStreamId: request.liveStreamId,
   };
   tx.insert(coupons).values(coupon).run();
+  recordEvent(tx, {
+    type: 'coupon.claimed',
+    entityId: coupon.id,
+    occurredAt: now,
+    payload: {
+      couponId: coupon.id,
+      templateId: template.id,
+      merchantId: template.merchantId,
+      userId,
+      liveStreamId: coupon.liveStreamId,
+      claimedAt: now.toISOString(),
+    },
+  });
+  options.afterStep?.('event');
   return { coupon, userErrors: [] };
 }

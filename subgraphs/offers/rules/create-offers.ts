@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { beyondHorizonReason, DAY_MS, latestAllowedDate, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { invalidAmount, MAX_FEN } from '../../shared/money.ts';
@@ -156,6 +157,21 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
     })
     .returning()
     .get();
+  recordEvent(tx, {
+    type: 'coupon_template.created',
+    entityId: couponTemplate.id,
+    occurredAt: now,
+    payload: {
+      templateId: couponTemplate.id,
+      merchantId: couponTemplate.merchantId,
+      title: couponTemplate.title,
+      kind: couponTemplate.kind,
+      totalStock: couponTemplate.totalStock,
+      minSpendFen: couponTemplate.minSpendFen,
+      claimStartsAt: couponTemplate.claimStartsAt.toISOString(),
+      claimEndsAt: couponTemplate.claimEndsAt.toISOString(),
+    },
+  });
   return { couponTemplate, userErrors: [] };
 }
 

@@ -7,6 +7,7 @@ import { idempotentTransaction } from '../../shared/idempotency.ts';
 import type { JoinGroupBuyInput, StartGroupBuyInput } from '../__generated__/resolvers-types.ts';
 import type { GroupBuyCampaignRow, GroupBuyGroupRow, OffersDb, OffersTx } from '../context.ts';
 import { groupBuyCampaigns, groupBuyGroups, groupBuyMembers } from '../tables.ts';
+import { recordGroupOutcomes } from './events.ts';
 import { settle } from './settle.ts';
 
 const MINUTE_MS = 60_000;
@@ -158,5 +159,6 @@ function attemptJoin(tx: OffersTx, now: Date, userId: string, groupId: string, o
     },
     options,
   );
+  recordGroupOutcomes(tx, now, 'group.succeeded', [groupId]);
   return { group: succeeded ?? slot, userErrors: [] };
 }

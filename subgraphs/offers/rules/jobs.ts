@@ -3,6 +3,7 @@ import { SYSTEM, type SystemActor } from '../../shared/actors.ts';
 import type { SubgraphJob } from '../../shared/jobs.ts';
 import type { OffersDb } from '../context.ts';
 import { coupons, groupBuyGroups, groupBuyMembers } from '../tables.ts';
+import { recordGroupOutcomes } from './events.ts';
 
 const MINUTE_MS = 60_000;
 const CHUNK = 500;
@@ -30,6 +31,7 @@ export function expireGroupBuys(db: OffersDb, now: Date, _actor: SystemActor): {
           .set({ status: 'FAILED', failedAt: now })
           .where(and(inArray(groupBuyGroups.id, chunk), eq(groupBuyGroups.status, 'FORMING')))
           .run();
+        recordGroupOutcomes(tx, now, 'group.failed', chunk);
       }
       return { processed: ids.length };
     },

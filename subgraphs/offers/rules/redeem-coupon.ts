@@ -2,6 +2,7 @@ import { and, eq, gt } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { type MerchantActor, notActingFor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { idempotentTransaction, type ReplayedRows } from '../../shared/idempotency.ts';
 import { invalidAmount, MAX_FEN, mulDivHalfUp } from '../../shared/money.ts';
 import type { RedeemCouponInput } from '../__generated__/resolvers-types.ts';
@@ -142,5 +143,21 @@ function attemptRedeem(
     },
     options,
   );
+  recordEvent(tx, {
+    type: 'coupon.redeemed',
+    entityId: redeemed.id,
+    occurredAt: now,
+    payload: {
+      couponId: redeemed.id,
+      templateId: redeemed.templateId,
+      merchantId: template.merchantId,
+      storeId: input.storeId,
+      userId: redeemed.userId,
+      orderAmountFen: input.orderAmountFen,
+      discountFen,
+      payableFen,
+      redeemedAt: now.toISOString(),
+    },
+  });
   return { coupon: redeemed, discountFen, payableFen, commission, userErrors: [] };
 }

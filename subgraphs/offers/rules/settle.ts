@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { newId } from '../../contract/ids.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { commissionFen } from '../../shared/money.ts';
 import type { CommissionRow, OffersTx, SettlementRow } from '../context.ts';
 import { commissions, merchantTerms, settlements } from '../tables.ts';
@@ -29,7 +30,7 @@ export function settle(tx: OffersTx, now: Date, source: SettlementSource, option
     .values({ id: settlementId, ...source, createdAt: now })
     .run();
   options.afterStep?.('settled');
-  return tx
+  const commission = tx
     .insert(commissions)
     .values({
       id: newId('com'),
@@ -43,4 +44,21 @@ export function settle(tx: OffersTx, now: Date, source: SettlementSource, option
     })
     .returning()
     .get();
+  recordEvent(tx, {
+    type: 'settlement.recorded',
+    entityId: settlementId,
+    occurredAt: now,
+    payload: {
+      settlementId,
+      merchantId: source.merchantId,
+      sourceKind: source.sourceKind,
+      sourceId: source.sourceId,
+      amountFen: source.amountFen,
+      commissionFen: commission.amountFen,
+      rateBps,
+      liveStreamId: source.liveStreamId,
+      createdAt: now.toISOString(),
+    },
+  });
+  return commission;
 }
