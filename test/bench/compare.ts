@@ -59,6 +59,11 @@ const BENCH_RATE_LIMITS = {
   LIFEGRAPH_RATE_LIMIT_ANONYMOUS: '100000:10000000',
   LIFEGRAPH_RATE_LIMIT_USER: '100000:10000000',
 };
+/** Our gateway under the V8 profiler (BENCH_PROFILE=DIR): see cpu-profile.mjs. */
+const PROFILED = (dir: string) => ({
+  NODE_OPTIONS: `--import ${path.join(ROOT, 'test/bench/cpu-profile.mjs')}`,
+  BENCH_PROFILE_DIR: dir,
+});
 /** Our gateway's settings that turn both deduplications on (BENCH_GATEWAY_DEDUP=on). */
 const GATEWAY_DEDUP = { LIFEGRAPH_DEDUP_REQUESTS: 'on', LIFEGRAPH_DEDUP_SUBGRAPH_FETCHES: 'on' };
 
@@ -147,6 +152,7 @@ export async function compareGateways(
         ...BENCH_RATE_LIMITS,
         ...(settings.gatewayCaches === 'off' ? NO_GATEWAY_CACHES : {}),
         ...(settings.gatewayDedup === 'on' ? GATEWAY_DEDUP : {}),
+        ...(settings.profileDir ? PROFILED(settings.profileDir) : {}),
       }),
       startServer('plain-gateway', 'test/bench/plain-gateway.ts', common, ports),
     ]);

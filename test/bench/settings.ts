@@ -37,6 +37,8 @@ export const settings = {
   // One worker thread fires the load, so the client does not share an event loop with what it measures.
   workers: intSetting('BENCH_WORKERS', 1, 0),
   // Passed to our gateway as --workers N only when set.
+  // A directory: our gateway runs with `node --cpu-prof` and writes its profile there when the benchmark stops it.
+  profileDir: process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null,
   gatewayWorkers: process.env.BENCH_GATEWAY_WORKERS ? intSetting('BENCH_GATEWAY_WORKERS', 1, 1) : null,
 };
 export type Settings = typeof settings;
