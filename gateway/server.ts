@@ -35,6 +35,7 @@ import { costModelFromSupergraph } from './demand-control/index.ts';
 import { readinessCheck } from './health.ts';
 import { compressionThresholdFromEnv, responseCompression } from './http/compression.ts';
 import { type CorsOrigin, corsOriginsFromEnv } from './http/cors.ts';
+import { cacheControl } from './plugins/cache-control.ts';
 import { demandControl, type RecordUsage } from './plugins/demand-control.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
 import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';
@@ -213,6 +214,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         onOutcome: metrics.countCost,
         cacheSize: operationCacheSize,
       }),
+      ...cacheControl({ supergraphSdl: options.supergraphSdl }),
       observability(metrics, logger),
       ...tracingPlugins<GatewayContext>(),
       ...(options.production
