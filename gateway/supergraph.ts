@@ -1,8 +1,22 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse } from 'graphql';
 
 /** The committed supergraph (`npm run compose` writes it): what the gateway serves unless given another. */
 export const SUPERGRAPH_FILE = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
+
+/**
+ * The supergraph given cannot be served (unreadable, not GraphQL, not a supergraph, refused by composition): at
+ * start the CLI names the file or URL it came from; on a reload the old supergraph keeps serving.
+ */
+export class SupergraphError extends Error {
+  override name = 'SupergraphError';
+}
+
+/** The id of a supergraph: the sha256 of its text as read, in hex (what `sha256sum` prints for the file). */
+export function supergraphHash(supergraphSdl: string): string {
+  return createHash('sha256').update(supergraphSdl).digest('hex');
+}
 
 /** A subgraph as the supergraph declares it (`join__Graph` enum values with `@join__graph(name, url)`). */
 export interface SupergraphSubgraph {
