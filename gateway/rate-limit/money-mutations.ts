@@ -39,6 +39,13 @@ export const OTHER_MUTATIONS = new Set([
   'startLiveStream',
   'endLiveStream',
   'joinConsumptionCircle',
+  // merchants' profile: stores and mini programs are catalogue facts, no money or stock changes hands.
+  'createStore',
+  'updateStore',
+  'closeStore',
+  'publishMiniProgram',
+  // An operator's change of a merchant's terms: it prices commissions to come and moves no money itself.
+  'setSettlementRate',
   'requestFriend',
   'acceptFriendRequest',
   'declineFriendRequest',

@@ -36,7 +36,15 @@ export function createLoaders(db: MerchantsDb, _clock: Clock) {
 /** The loaders every merchants resolver reads through. */
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** What each mutation makes stale: joining the circle changes the merchant row its payload shows. */
+/**
+ * What each mutation makes stale: the row its payload shows, and the lists that row is in (a new store is in its
+ * merchant's stores, a new mini program in its merchant's mini programs and eligibility).
+ */
 export const invalidations = {
   joinConsumptionCircle: ['merchantById'],
+  createStore: ['storesByMerchantId'],
+  updateStore: ['storeById', 'storesByMerchantId'],
+  closeStore: ['storeById', 'storesByMerchantId'],
+  publishMiniProgram: ['miniProgramsByMerchantId'],
+  setSettlementRate: ['merchantById'],
 } satisfies Invalidations<keyof MutationResolvers, Loaders>;

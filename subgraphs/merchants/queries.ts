@@ -1,4 +1,4 @@
-import { and, asc, between, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, asc, between, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import { badUserInput } from '../contract/errors.ts';
 import { type Page, selectPage } from '../shared/connection.ts';
 import { boundingBox, type GeoPoint, invalidPoint } from '../shared/geo.ts';
@@ -23,7 +23,7 @@ export function listMerchants(db: MerchantsDb, categoryCode: string | null | und
 }
 
 /**
- * Stores within `radiusMeters` of `location`, nearest first, ties by id; `page.limit + 1` rows. A bounding box on the
+ * Open stores within `radiusMeters` of `location`, nearest first, ties by id; `page.limit + 1` rows. A bounding box on the
  * indexed lat/lng narrows the candidates before the exact distance is computed.
  */
 export function findStoresNear(
@@ -44,7 +44,14 @@ export function findStoresNear(
   return db
     .select({ ...getTableColumns(stores), distanceMeters: distance.as('distance_m') })
     .from(stores)
-    .where(and(between(stores.lat, box.minLat, box.maxLat), lngFilter, sql`${distance} <= ${radiusMeters}`))
+    .where(
+      and(
+        between(stores.lat, box.minLat, box.maxLat),
+        lngFilter,
+        isNull(stores.closedAt),
+        sql`${distance} <= ${radiusMeters}`,
+      ),
+    )
     .orderBy(sql`distance_m`, asc(stores.id))
     .limit(page.limit + 1)
     .offset(page.offset)

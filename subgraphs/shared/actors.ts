@@ -6,7 +6,7 @@ import { SCOPES, type Scope } from '../contract/scopes.ts';
  * Who a rule acts for. Resolvers turn the verified `Identity` into the narrowest actor a rule needs, or refuse;
  * rules take `(db, now, actor, input)` and never see an identity, so a rule cannot forget a check it relies on.
  */
-export type Actor = UserActor | MerchantActor | SystemActor;
+export type Actor = UserActor | MerchantActor | OperatorActor | SystemActor;
 
 /** A signed-in user acting for themself (claiming, following, lending). */
 export interface UserActor {
@@ -22,6 +22,12 @@ export interface MerchantActor {
   kind: 'merchant';
   merchantId: string;
   scope: Scope;
+  callerId: string;
+}
+
+/** A platform operator (`platform:admin`): acts on any merchant's platform terms, such as its settlement rate. */
+export interface OperatorActor {
+  kind: 'operator';
   callerId: string;
 }
 
@@ -53,6 +59,12 @@ export function requireScope(identity: Identity, scope: Scope): void {
   if (!identity.scopes.includes(scope)) {
     throw forbidden(`This needs the "${scope}" scope; ask for a token or API key that carries it.`);
   }
+}
+
+/** A platform operator: the caller holds `platform:admin` (UNAUTHENTICATED / FORBIDDEN otherwise). */
+export function asOperator(identity: Identity): OperatorActor {
+  requireScope(identity, SCOPES.admin);
+  return { kind: 'operator', callerId: callerIdOf(identity) };
 }
 
 /**

@@ -32,7 +32,7 @@ export type Query = {
   merchants: MerchantConnection;
   /** A store by id; null when no store has this id. */
   store?: Maybe<Store>;
-  /** Stores within `radiusMeters` of `location`, nearest first (ties by id); each carries its `distanceMeters`. */
+  /** Open stores within `radiusMeters` of `location`, nearest first (ties by id); each carries its `distanceMeters`. */
   storesNear: StoreConnection;
   /** Every merchant category, ordered by name. */
   categories: Array<Category>;
@@ -93,12 +93,160 @@ export type Mutation = {
    * its original joining time. Null, with an error at this path, when the caller may not act for the merchant.
    */
   joinConsumptionCircle?: Maybe<JoinConsumptionCirclePayload>;
+  /**
+   * Opens a new store for a merchant. Needs the `merchant:profile` scope and the merchant in the caller's
+   * `merchant_ids` (staff token) or allow-list (partner key); null, with an error at this path, otherwise. User errors:
+   * INVALID_INPUT (with the field), NOT_FOUND, MERCHANT_SUSPENDED, INVALID_IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_REUSED. The
+   * store can be tagged in posts and redeemed at as soon as the other subgraphs apply its `store.created` event.
+   */
+  createStore?: Maybe<StorePayload>;
+  /**
+   * Changes the details of an open store; fields left out (or null) keep their value. Needs `merchant:profile` for the
+   * store's merchant. User errors: INVALID_INPUT, NOT_FOUND, STORE_CLOSED, MERCHANT_SUSPENDED. Safe to retry: sending
+   * the same values again changes nothing.
+   */
+  updateStore?: Maybe<StorePayload>;
+  /**
+   * Closes a store for good: it is no longer found by `storesNear`, cannot be tagged in new posts or redeemed at, and
+   * cannot be updated; it stays readable by id, as posts and payments name it. Needs `merchant:profile` for the store's
+   * merchant. User errors: NOT_FOUND, ALREADY_CLOSED (a retry: the store keeps its first closing time).
+   */
+  closeStore?: Maybe<StorePayload>;
+  /**
+   * Puts a new mini program of a merchant online now (its `onlineSince`; the consumption circle counts 30 days from the
+   * merchant's first). Needs `merchant:profile` for the merchant. User errors: INVALID_INPUT, NOT_FOUND,
+   * MERCHANT_SUSPENDED, APP_ID_TAKEN, LIMIT_REACHED (a merchant has at most 5), INVALID_IDEMPOTENCY_KEY,
+   * IDEMPOTENCY_KEY_REUSED.
+   */
+  publishMiniProgram?: Maybe<MiniProgramPayload>;
+  /**
+   * Sets the platform's cut of a merchant's settled amounts, from the next commission on. Platform operators only: needs
+   * the `platform:admin` scope. `rateBps` is basis points, 0 to 10000 (0% to 100%; 110 = 1.1%). User errors:
+   * INVALID_INPUT, NOT_FOUND. Safe to retry: setting the rate a merchant already has changes nothing.
+   */
+  setSettlementRate?: Maybe<SetSettlementRatePayload>;
 };
 
 
 /** Merchant-side operations on the catalogue. */
 export type MutationJoinConsumptionCircleArgs = {
   merchantId: Scalars['ID']['input'];
+};
+
+
+/** Merchant-side operations on the catalogue. */
+export type MutationCreateStoreArgs = {
+  input: CreateStoreInput;
+};
+
+
+/** Merchant-side operations on the catalogue. */
+export type MutationUpdateStoreArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateStoreInput;
+};
+
+
+/** Merchant-side operations on the catalogue. */
+export type MutationCloseStoreArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Merchant-side operations on the catalogue. */
+export type MutationPublishMiniProgramArgs = {
+  input: PublishMiniProgramInput;
+};
+
+
+/** Merchant-side operations on the catalogue. */
+export type MutationSetSettlementRateArgs = {
+  merchantId: Scalars['ID']['input'];
+  rateBps: Scalars['Int']['input'];
+};
+
+/** Input of `createStore`. */
+export type CreateStoreInput = {
+  /** The merchant that runs the store (`mer_...`); must be one the caller acts for. */
+  merchantId: Scalars['ID']['input'];
+  /** Display name, 1..100 characters, one line. */
+  name: Scalars['String']['input'];
+  /** Street address, 1..200 characters, one line. */
+  address: Scalars['String']['input'];
+  /** City, 1..50 characters, one line (e.g. "Hangzhou"). */
+  city: Scalars['String']['input'];
+  /** Where the store is: lat -90..90, lng -180..180. */
+  location: GeoPointInput;
+  /**
+   * Daily opening hours: one to four ranges `HH:MM-HH:MM` separated by commas, e.g. "10:00-14:00, 17:00-22:00";
+   * "00:00-24:00" is all day, and a range may run past midnight ("18:00-02:00").
+   */
+  openingHours: Scalars['String']['input'];
+  /**
+   * A key unique to this create, at most 200 characters: retrying with the same key and input returns the first store
+   * (or the same user errors) and creates nothing; the same key with another input is IDEMPOTENCY_KEY_REUSED. Without
+   * a key every call creates a store.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Input of `updateStore`: the fields to change, each with the rules of `CreateStoreInput`. */
+export type UpdateStoreInput = {
+  /** New display name, 1..100 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** New street address, 1..200 characters. */
+  address?: InputMaybe<Scalars['String']['input']>;
+  /** New city, 1..50 characters. */
+  city?: InputMaybe<Scalars['String']['input']>;
+  /** New location. */
+  location?: InputMaybe<GeoPointInput>;
+  /** New opening hours, in the format of `CreateStoreInput.openingHours`. */
+  openingHours?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Input of `publishMiniProgram`. */
+export type PublishMiniProgramInput = {
+  /** The merchant that owns the mini program (`mer_...`); must be one the caller acts for. */
+  merchantId: Scalars['ID']['input'];
+  /**
+   * The platform app id that opens it: 4..32 letters, digits or underscores, starting with a letter (e.g. "wx000001kfc");
+   * unique on the platform.
+   */
+  appId: Scalars['String']['input'];
+  /** Display name, 1..100 characters, one line. */
+  name: Scalars['String']['input'];
+  /**
+   * A key unique to this publication, at most 200 characters: retrying with the same key and input returns the first
+   * mini program (or the same user errors); the same key with another input is IDEMPOTENCY_KEY_REUSED.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Result of `createStore`, `updateStore` and `closeStore`. */
+export type StorePayload = {
+  __typename?: 'StorePayload';
+  /** The store as it is after the call; null when it was not created or does not exist. */
+  store?: Maybe<Store>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<UserError>;
+};
+
+/** Result of `publishMiniProgram`. */
+export type MiniProgramPayload = {
+  __typename?: 'MiniProgramPayload';
+  /** The published mini program; null when nothing was published. */
+  miniProgram?: Maybe<MiniProgram>;
+  /** Why nothing was published; empty on success. */
+  userErrors: Array<UserError>;
+};
+
+/** Result of `setSettlementRate`. */
+export type SetSettlementRatePayload = {
+  __typename?: 'SetSettlementRatePayload';
+  /** The merchant as it is after the call; null when it does not exist. */
+  merchant?: Maybe<Merchant>;
+  /** Why nothing changed: INVALID_INPUT or NOT_FOUND. Empty on success. */
+  userErrors: Array<UserError>;
 };
 
 /** Result of `joinConsumptionCircle`. */
@@ -130,7 +278,8 @@ export type Merchant = {
   status: MerchantStatus;
   /**
    * The platform's cut of settled amounts in basis points (110 = 1.1%). Finance data: needs the `merchant:finance`
-   * scope and the merchant in the caller's `merchant_ids` or key allow-list; null with a FORBIDDEN error otherwise.
+   * scope and the merchant in the caller's `merchant_ids` or key allow-list, or the `platform:admin` scope of the
+   * operators who set it; null with a FORBIDDEN error otherwise.
    */
   settlementRateBps?: Maybe<Scalars['Int']['output']>;
   /** The partner that on-boarded and operates the merchant, if any. */
@@ -139,7 +288,7 @@ export type Merchant = {
   city: Scalars['String']['output'];
   /** When the merchant joined the platform. */
   createdAt: Scalars['DateTime']['output'];
-  /** The merchant's stores, ordered by id. */
+  /** The merchant's stores, ordered by id, closed ones included (see `Store.status`). */
   stores: StoreConnection;
   /** The merchant's mini programs, ordered by id. */
   miniPrograms: Array<MiniProgram>;
@@ -198,9 +347,20 @@ export type Store = {
   openingHours: Scalars['String']['output'];
   /** The merchant that runs the store. */
   merchant: Merchant;
+  /** OPEN, or CLOSED once `closeStore` closed it. */
+  status: StoreStatus;
+  /** When the store closed; null while it is open. */
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Meters from the `location` given to `storesNear`; null anywhere else. */
   distanceMeters?: Maybe<Scalars['Int']['output']>;
 };
+
+/** Whether a store still trades. */
+export type StoreStatus =
+  /** Open: found nearby, taggable in posts, coupons redeemable at it. */
+  | 'OPEN'
+  /** Closed for good by its merchant; kept for the posts, coupons and payments that name it. */
+  | 'CLOSED';
 
 /** A page of stores. */
 export type StoreConnection = {
@@ -431,12 +591,19 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  CreateStoreInput: CreateStoreInput;
+  UpdateStoreInput: UpdateStoreInput;
+  PublishMiniProgramInput: PublishMiniProgramInput;
+  StorePayload: ResolverTypeWrapper<Omit<StorePayload, 'store'> & { store?: Maybe<ResolversTypes['Store']> }>;
+  MiniProgramPayload: ResolverTypeWrapper<Omit<MiniProgramPayload, 'miniProgram'> & { miniProgram?: Maybe<ResolversTypes['MiniProgram']> }>;
+  SetSettlementRatePayload: ResolverTypeWrapper<Omit<SetSettlementRatePayload, 'merchant'> & { merchant?: Maybe<ResolversTypes['Merchant']> }>;
   JoinConsumptionCirclePayload: ResolverTypeWrapper<Omit<JoinConsumptionCirclePayload, 'merchant'> & { merchant?: Maybe<ResolversTypes['Merchant']> }>;
   MerchantStatus: MerchantStatus;
   Merchant: ResolverTypeWrapper<MerchantRowModel>;
   MerchantConnection: ResolverTypeWrapper<Omit<MerchantConnection, 'edges'> & { edges: Array<ResolversTypes['MerchantEdge']> }>;
   MerchantEdge: ResolverTypeWrapper<Omit<MerchantEdge, 'node'> & { node: ResolversTypes['Merchant'] }>;
   Store: ResolverTypeWrapper<StoreRowModel>;
+  StoreStatus: StoreStatus;
   StoreConnection: ResolverTypeWrapper<Omit<StoreConnection, 'edges'> & { edges: Array<ResolversTypes['StoreEdge']> }>;
   StoreEdge: ResolverTypeWrapper<Omit<StoreEdge, 'node'> & { node: ResolversTypes['Store'] }>;
   MiniProgram: ResolverTypeWrapper<MiniProgramRowModel>;
@@ -464,6 +631,12 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
   Mutation: Record<PropertyKey, never>;
+  CreateStoreInput: CreateStoreInput;
+  UpdateStoreInput: UpdateStoreInput;
+  PublishMiniProgramInput: PublishMiniProgramInput;
+  StorePayload: Omit<StorePayload, 'store'> & { store?: Maybe<ResolversParentTypes['Store']> };
+  MiniProgramPayload: Omit<MiniProgramPayload, 'miniProgram'> & { miniProgram?: Maybe<ResolversParentTypes['MiniProgram']> };
+  SetSettlementRatePayload: Omit<SetSettlementRatePayload, 'merchant'> & { merchant?: Maybe<ResolversParentTypes['Merchant']> };
   JoinConsumptionCirclePayload: Omit<JoinConsumptionCirclePayload, 'merchant'> & { merchant?: Maybe<ResolversParentTypes['Merchant']> };
   Merchant: MerchantRowModel;
   MerchantConnection: Omit<MerchantConnection, 'edges'> & { edges: Array<ResolversParentTypes['MerchantEdge']> };
@@ -581,6 +754,26 @@ export type QueryResolvers<ContextType = MerchantsContext, ParentType extends Re
 
 export type MutationResolvers<ContextType = MerchantsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   joinConsumptionCircle?: Resolver<Maybe<ResolversTypes['JoinConsumptionCirclePayload']>, ParentType, ContextType, RequireFields<MutationJoinConsumptionCircleArgs, 'merchantId'>>;
+  createStore?: Resolver<Maybe<ResolversTypes['StorePayload']>, ParentType, ContextType, RequireFields<MutationCreateStoreArgs, 'input'>>;
+  updateStore?: Resolver<Maybe<ResolversTypes['StorePayload']>, ParentType, ContextType, RequireFields<MutationUpdateStoreArgs, 'id' | 'input'>>;
+  closeStore?: Resolver<Maybe<ResolversTypes['StorePayload']>, ParentType, ContextType, RequireFields<MutationCloseStoreArgs, 'id'>>;
+  publishMiniProgram?: Resolver<Maybe<ResolversTypes['MiniProgramPayload']>, ParentType, ContextType, RequireFields<MutationPublishMiniProgramArgs, 'input'>>;
+  setSettlementRate?: Resolver<Maybe<ResolversTypes['SetSettlementRatePayload']>, ParentType, ContextType, RequireFields<MutationSetSettlementRateArgs, 'merchantId' | 'rateBps'>>;
+};
+
+export type StorePayloadResolvers<ContextType = MerchantsContext, ParentType extends ResolversParentTypes['StorePayload'] = ResolversParentTypes['StorePayload']> = {
+  store?: Resolver<Maybe<ResolversTypes['Store']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type MiniProgramPayloadResolvers<ContextType = MerchantsContext, ParentType extends ResolversParentTypes['MiniProgramPayload'] = ResolversParentTypes['MiniProgramPayload']> = {
+  miniProgram?: Resolver<Maybe<ResolversTypes['MiniProgram']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type SetSettlementRatePayloadResolvers<ContextType = MerchantsContext, ParentType extends ResolversParentTypes['SetSettlementRatePayload'] = ResolversParentTypes['SetSettlementRatePayload']> = {
+  merchant?: Resolver<Maybe<ResolversTypes['Merchant']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
 export type JoinConsumptionCirclePayloadResolvers<ContextType = MerchantsContext, ParentType extends ResolversParentTypes['JoinConsumptionCirclePayload'] = ResolversParentTypes['JoinConsumptionCirclePayload']> = {
@@ -625,6 +818,8 @@ export type StoreResolvers<ContextType = MerchantsContext, ParentType extends Re
   location?: Resolver<ResolversTypes['GeoPoint'], ParentType, ContextType>;
   openingHours?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   merchant?: Resolver<ResolversTypes['Merchant'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['StoreStatus'], ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   distanceMeters?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
@@ -713,6 +908,9 @@ export interface Federation__ContextFieldValueScalarConfig extends GraphQLScalar
 export type Resolvers<ContextType = MerchantsContext> = {
   Query?: QueryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  StorePayload?: StorePayloadResolvers<ContextType>;
+  MiniProgramPayload?: MiniProgramPayloadResolvers<ContextType>;
+  SetSettlementRatePayload?: SetSettlementRatePayloadResolvers<ContextType>;
   JoinConsumptionCirclePayload?: JoinConsumptionCirclePayloadResolvers<ContextType>;
   Merchant?: MerchantResolvers<ContextType>;
   MerchantConnection?: MerchantConnectionResolvers<ContextType>;

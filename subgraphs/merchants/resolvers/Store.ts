@@ -5,6 +5,8 @@ export const Store: StoreResolvers = {
   __resolveReference: (ref, ctx) => ctx.loaders.storeById.load(ref.id),
   location: (s) => ({ lat: s.lat, lng: s.lng }),
   merchant: (s, _, ctx) => loadExisting(ctx.loaders.merchantById, s.merchantId, 'Merchant'),
+  status: (s) => (s.closedAt ? 'CLOSED' : 'OPEN'),
+  closedAt: (s) => s.closedAt,
   // Only rows found by storesNear carry a distance; a store reached any other way has none.
   distanceMeters: (s) => s.distanceMeters ?? null,
 };
