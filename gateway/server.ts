@@ -34,7 +34,7 @@ import type { GatewayContext } from './context.ts';
 import { costModelFromSupergraph } from './demand-control/index.ts';
 import { readinessCheck } from './health.ts';
 import { compressionThresholdFromEnv, responseCompression } from './http/compression.ts';
-import { type CorsOrigin, corsOriginsFromEnv } from './http/cors.ts';
+import { type CorsOrigin, corsOptions, corsOriginsFromEnv, exposedHeaders } from './http/cors.ts';
 import { cacheControl } from './plugins/cache-control.ts';
 import { demandControl, type RecordUsage } from './plugins/demand-control.ts';
 import { introspectionGuard } from './plugins/introspection-guard.ts';
@@ -269,12 +269,13 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     server,
     context: admittedContext,
     corsOrigins,
+    headers: exposedHeaders(corsOrigins),
     share: admittedShare,
     onError: logUnhandled,
   });
   app.use(
     '/graphql',
-    cors(corsOrigins.length === 0 ? { origin: false } : { origin: corsOrigins, credentials: true }),
+    cors(corsOptions(corsOrigins)),
     allowMethods('GET', 'POST'),
     graphqlJsonBody(),
     admittedShare ? dedupMiddleware(admittedShare) : [],

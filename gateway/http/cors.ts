@@ -9,6 +9,25 @@ export type CorsOrigin = string | RegExp;
 export const CORS_ORIGINS_ENV = 'LIFEGRAPH_CORS_ORIGINS';
 
 /**
+ * Answer headers a browser script may read besides the CORS-safelisted ones (content-type, cache-control, ...):
+ * the request id to quote in a bug report, and the rate-limit state to back off by (RateLimit, RateLimit-Policy,
+ * Retry-After). Without this list `fetch` in a page sees them as absent.
+ */
+export const EXPOSED_HEADERS = ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after'] as const;
+
+/** The `cors` middleware's options for `origins`: none admitted when the list is empty. */
+export function corsOptions(origins: CorsOrigin[]) {
+  return origins.length === 0
+    ? { origin: false }
+    : { origin: origins, credentials: true, exposedHeaders: [...EXPOSED_HEADERS] };
+}
+
+/** What the lean /graphql path adds to each answer so it matches `corsOptions` (its own code sets the origin). */
+export function exposedHeaders(origins: readonly CorsOrigin[]): Record<string, string> {
+  return origins.length === 0 ? {} : { 'access-control-expose-headers': EXPOSED_HEADERS.join(',') };
+}
+
+/**
  * The browser origins the gateway admits (with credentials): `LIFEGRAPH_CORS_ORIGINS` (comma-separated, in every
  * mode) and, in development, Apollo Studio and every http://localhost / http://127.0.0.1 port. Production admits
  * only what is listed; none listed, no browser origin at all. A listed value that is not an origin throws, naming

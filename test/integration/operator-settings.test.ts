@@ -3,6 +3,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseOrigins } from '../../gateway/http/cors.ts';
 import { useTestGraph } from '../support/graph.ts';
+import { postBothWays } from '../support/lean-path.ts';
 
 // The settings an operator sets on the gateway's HTTP side, checked over real HTTP against a whole graph.
 
@@ -50,6 +51,20 @@ describe('CORS in production: only the origins in LIFEGRAPH_CORS_ORIGINS', () =>
       });
     expect((await post(FRONTEND)).headers.get('access-control-allow-origin')).toBe(FRONTEND);
     expect((await post('https://evil.example.com')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('lets the page read the request id and the rate-limit headers, on the lean path and Express alike', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    for (const answer of await postBothWays(graph.gateway.url, body, { origin: FRONTEND })) {
+      expect(answer.headers.get('access-control-expose-headers')).toBe(
+        'x-request-id,ratelimit,ratelimit-policy,retry-after',
+      );
+      // Each exposed header is one the answer really carries (Retry-After only on a 429).
+      expect([answer.headers.get('x-request-id'), answer.headers.get('ratelimit')]).toEqual([
+        expect.any(String),
+        expect.stringMatching(/^"cost";r=\d+;t=\d+$/),
+      ]);
+    }
   });
 });
 
