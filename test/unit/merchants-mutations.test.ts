@@ -26,8 +26,9 @@ const STORE = {
   location: { lat: 30.21, lng: 120.21 },
   openingHours: '10:00-22:00',
 };
-const boom = () => {
-  throw new Error('injected failure after the write');
+/** Fails a rule after its change and its event are both written: the transaction must drop the two together. */
+const boom = (step: string) => {
+  if (step === 'event') throw new Error('injected failure after the write and its event');
 };
 
 let database: SubgraphDatabase<typeof tables>;

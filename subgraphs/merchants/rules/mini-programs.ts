@@ -85,7 +85,6 @@ export function publishMiniProgram(
         })
         .returning()
         .get();
-      options.afterStep?.('miniProgram');
       recordEvent(tx, {
         type: 'mini_program.published',
         entityId: miniProgram.id,
@@ -98,6 +97,8 @@ export function publishMiniProgram(
         },
         occurredAt: now,
       });
+      // Tests throw here: a failure after both writes must leave neither the change nor its event.
+      options.afterStep?.('event');
       return { miniProgram, userErrors: [] };
     },
   }));

@@ -47,13 +47,14 @@ export function setSettlementRate(
         .returning()
         .get();
       if (!updated) throw new Error(`merchant ${merchantId} vanished inside an immediate transaction`);
-      options.afterStep?.('rate');
       recordEvent(tx, {
         type: 'merchant.settlement_rate_changed',
         entityId: merchantId,
         payload: { merchantId, settlementRateBps: rateBps, previousRateBps: merchant.settlementRateBps },
         occurredAt: now,
       });
+      // Tests throw here: a failure after both writes must leave neither the change nor its event.
+      options.afterStep?.('event');
       return { merchant: updated, userErrors: [] };
     },
     { behavior: 'immediate' },

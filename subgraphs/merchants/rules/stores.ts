@@ -64,14 +64,15 @@ export function createStore(
       const merchant = merchantProblem(tx, input.merchantId);
       if (merchant) errors.unshift(merchant);
       if (errors.length > 0) return refused(null, ...errors);
+      // Every field of a create is required, so with no errors every detail is there.
       const store = tx
         .insert(stores)
         .values({ id: newId('sto'), merchantId: actor.merchantId, ...(details as Required<typeof details>) })
         .returning()
         .get();
-      // Tests throw here to prove that a failure after the write leaves neither the store nor its event.
-      options.afterStep?.('store');
       recordEvent(tx, { type: 'store.created', entityId: store.id, payload: storePayload(store), occurredAt: now });
+      // Tests throw here: a failure after both writes must leave neither the change nor its event.
+      options.afterStep?.('event');
       return { store, userErrors: [] };
     },
   }));
@@ -125,8 +126,9 @@ export function updateStore(
         .returning()
         .get();
       if (!updated) throw new Error(`store ${id} closed inside an immediate transaction`);
-      options.afterStep?.('store');
       recordEvent(tx, { type: 'store.updated', entityId: id, payload: storePayload(updated), occurredAt: now });
+      // Tests throw here: a failure after both writes must leave neither the change nor its event.
+      options.afterStep?.('event');
       return { store: updated, userErrors: [] };
     },
     { behavior: 'immediate' },
@@ -154,13 +156,14 @@ export function closeStore(
       }
       const closed = tx.update(stores).set({ closedAt: now }).where(eq(stores.id, id)).returning().get();
       if (!closed) throw new Error(`store ${id} vanished inside an immediate transaction`);
-      options.afterStep?.('store');
       recordEvent(tx, {
         type: 'store.closed',
         entityId: id,
         payload: { storeId: id, merchantId: closed.merchantId, closedAt: now.toISOString() },
         occurredAt: now,
       });
+      // Tests throw here: a failure after both writes must leave neither the change nor its event.
+      options.afterStep?.('event');
       return { store: closed, userErrors: [] };
     },
     { behavior: 'immediate' },
