@@ -10,7 +10,7 @@ import type { SupergraphSubgraph } from './supergraph.ts';
 
 export interface SubgraphReadiness {
   name: string;
-  /** Where the gateway calls it; left out in production, where `/readyz` is public and the URL internal. */
+  /** Where the gateway calls it (shown only where details are: the admin port, or the public one in development). */
   url?: string;
   /** The subgraph answered at all. */
   reachable: boolean;
@@ -30,6 +30,16 @@ export interface Readiness {
   /** The gateway's own database files. */
   databases: DatabaseCheck[];
   subgraphs: SubgraphReadiness[];
+  /** The supergraph served: its sha256 and when it was loaded (both change on a hot reload). */
+  supergraph?: { hash: string; loadedAt?: string };
+}
+
+/**
+ * What `/readyz` answers: every detail (subgraph URLs included) on the admin port and on the public port in
+ * development; only the verdict on the public port in production, where the details would map the internal network.
+ */
+export function readinessBody(readiness: Readiness, details: boolean): object {
+  return details ? { ...readiness, supergraphLoaded: true } : { ready: readiness.ready, draining: readiness.draining };
 }
 
 /**
@@ -38,32 +48,39 @@ export interface Readiness {
  * without one (any supergraph works), it answers a signed `{ __typename }` with HTTP 200. Each subgraph's
  * circuit state is reported alongside. Each probe gives up after the subgraph fetch timeout or 2 s, whichever
  * is shorter: a subgraph slower than that is not ready. `/readyz` is public, so one check serves every probe
- * that arrives within `cacheMs` of it (a flood of probes costs one check a second), and in `production` it
- * does not show the subgraphs' internal URLs.
+ * that arrives within `cacheMs` of it (a flood of probes costs one check a second). The subgraphs are those of
+ * the supergraph served at the time of the check (a hot reload changes them); `readinessBody` decides who sees
+ * what.
  */
 export function readinessCheck(options: {
-  subgraphs: SupergraphSubgraph[];
+  subgraphs: () => SupergraphSubgraph[];
+  supergraph?: () => { hash: string; loadedAt?: Date };
   subgraphSecret: string;
   breakers: SubgraphBreakers;
   databaseFiles: string[];
   /** The subgraph fetch timeout (`LIFEGRAPH_SUBGRAPH_TIMEOUT_MS`). */
   subgraphTimeoutMs?: number;
-  production?: boolean;
   cacheMs?: number;
 }): (draining: boolean) => Promise<Readiness> {
-  const timeoutMs = Math.min(options.subgraphTimeoutMs ?? MAX_PROBE_MS, MAX_PROBE_MS);
+  const timeoutMs = probeTimeout(options.subgraphTimeoutMs);
   const check = cachedFor(options.cacheMs ?? 1000, async (): Promise<Omit<Readiness, 'draining'>> => {
     const databases = options.databaseFiles.map(checkDatabaseFile);
+    const served = options.supergraph?.();
     const subgraphs = await Promise.all(
-      options.subgraphs.map(async ({ name, url }): Promise<SubgraphReadiness> => {
+      options.subgraphs().map(async ({ name, url }): Promise<SubgraphReadiness> => {
         const probe = await probeSubgraph(url, options.subgraphSecret, timeoutMs);
         // The circuit is shown, but readiness follows the probe: an open circuit only closes when a request
         // probes it, and a gateway taken out of rotation for its open circuit would never get that request.
         const circuit = options.breakers.state(name);
-        return { name, ...(options.production ? {} : { url }), ...probe, circuit };
+        return { name, url, ...probe, circuit };
       }),
     );
-    return { ready: databases.every((d) => d.ok) && subgraphs.every((s) => s.ready), databases, subgraphs };
+    return {
+      ready: databases.every((d) => d.ok) && subgraphs.every((s) => s.ready),
+      databases,
+      subgraphs,
+      ...(served ? { supergraph: { hash: served.hash, loadedAt: served.loadedAt?.toISOString() } } : {}),
+    };
   });
   return async (draining) => {
     const { ready, ...rest } = await check();
@@ -73,6 +90,24 @@ export function readinessCheck(options: {
 
 /** The longest a readiness probe waits for a subgraph: a load balancer's own probe must not time out first. */
 const MAX_PROBE_MS = 2000;
+
+/** The subgraph fetch timeout or MAX_PROBE_MS, whichever is shorter. */
+function probeTimeout(subgraphTimeoutMs: number | undefined): number {
+  return Math.min(subgraphTimeoutMs ?? MAX_PROBE_MS, MAX_PROBE_MS);
+}
+
+/**
+ * Why the subgraph at `url` does not answer, or undefined when it does (ready or not: it answered). Asked of a
+ * subgraph a reloaded supergraph adds or moves, before the gateway calls it.
+ */
+export async function subgraphDoesNotAnswer(
+  url: string,
+  subgraphSecret: string,
+  subgraphTimeoutMs?: number,
+): Promise<string | undefined> {
+  const probe = await probeSubgraph(url, subgraphSecret, probeTimeout(subgraphTimeoutMs));
+  return probe.reachable ? undefined : probe.error;
+}
 
 type Probe = Pick<SubgraphReadiness, 'reachable' | 'ready' | 'database' | 'error'>;
 

@@ -29,10 +29,9 @@ import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { operationCacheSizeFromEnv } from './auth/cache.ts';
 import { reservedAliases } from './auth/filter-operation.ts';
-import { readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import type { GatewayContext } from './context.ts';
-import { costModelFromSupergraph } from './demand-control/index.ts';
-import { readinessCheck } from './health.ts';
+import { readinessCheck, subgraphDoesNotAnswer } from './health.ts';
+import { type AdminOptions, adminFromEnv, mountOperatorEndpoints, startAdminServer } from './http/admin.ts';
 import { compressionThresholdFromEnv, responseCompression } from './http/compression.ts';
 import { type CorsOrigin, corsOptions, corsOriginsFromEnv, exposedHeaders } from './http/cors.ts';
 import { cacheControl } from './plugins/cache-control.ts';
@@ -41,6 +40,7 @@ import { introspectionGuard } from './plugins/introspection-guard.ts';
 import { limitParseOptions, limitsFromEnv, type OperationLimits, operationLimits } from './plugins/limits/index.ts';
 import { createMetrics, observability, requestLineWriter } from './plugins/observability.ts';
 import { servedOperations } from './plugins/operations.ts';
+import { PinnedDocumentStore } from './plugins/pinned-document-store.ts';
 import { maskError, tidyClientError } from './plugins/production.ts';
 import { checkedScalars } from './plugins/scalars.ts';
 import { type TrustedDocumentsMode, trustedDocuments, trustedDocumentsFromEnv } from './plugins/trusted-documents.ts';
@@ -53,7 +53,15 @@ import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
 import { dedupSubgraphFetchesFromEnv, InFlight } from './subgraph-fetch/dedup.ts';
 import { SubgraphFetcher, type SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
-import { listSubgraphs } from './supergraph.ts';
+import { SupergraphError, subgraphUrlOf, type UrlOverrides } from './supergraph.ts';
+import {
+  CurrentSupergraph,
+  documentStoreSchemaHash,
+  prepareSupergraph,
+  reloadingSupergraph,
+  supergraphMetrics,
+} from './supergraph-reload.ts';
+import type { SupergraphSource } from './supergraph-reload-sources.ts';
 
 export interface GatewayOptions {
   /** Any valid supergraph SDL (ours is `schema/supergraph.graphql`). */
@@ -61,7 +69,11 @@ export interface GatewayOptions {
   subgraphSecret: string;
   authenticate: Authenticator;
   /** Replaces subgraph URLs from the supergraph by name (tests run subgraphs on ephemeral ports). */
-  urlOverrides?: Record<string, string>;
+  urlOverrides?: UrlOverrides;
+  /** Where new versions of the supergraph come from (hot reload, see supergraph-reload.ts); none: no reload. */
+  supergraphSource?: SupergraphSource;
+  /** The admin listener, and whether the public port serves /metrics; from the environment when not given. */
+  admin?: AdminOptions;
   /** `NODE_ENV=production` behaviour: no landing page, no introspection, masked errors. */
   production?: boolean;
   /** Trusted documents (schema/trusted-documents.json); `LIFEGRAPH_TRUSTED_DOCUMENTS` when not given. */
@@ -93,6 +105,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The admin listener's origin (`/metrics`, detailed `/readyz`), when there is one. */
+  adminUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -107,12 +121,11 @@ const LOG_FLUSH_MS = 1000;
 export async function startGateway(options: GatewayOptions, port: number, host?: string): Promise<RunningGateway> {
   // First: whether tracing is on is decided once, before the parts that trace are built.
   startTracingFromEnv('lifegraph-gateway');
-  const subgraphs = listSubgraphs(options.supergraphSdl).map((s) => ({
-    ...s,
-    url: options.urlOverrides?.[s.name] ?? s.url,
-  }));
-  const urls = new Map(subgraphs.map((s) => [s.name, s.url]));
+  // The supergraph served, swapped on a hot reload: what is derived from it (subgraphs, policy, costs) follows it.
+  const urlOf = subgraphUrlOf(options.urlOverrides);
+  const supergraph = new CurrentSupergraph(prepareSupergraph(options.supergraphSdl, urlOf));
   const metrics = createMetrics();
+  const { reloadFailures } = supergraphMetrics(metrics.registry, supergraph);
   // One line per request, written asynchronously and in batches: lines collect until 4 KiB or for at most 1 s, then
   // go out in one write (one write per line was 5 % of the gateway's CPU under load). pino flushes what is left
   // synchronously when the process exits, and stop() flushes before it resolves. On stderr: stdout carries only
@@ -123,11 +136,12 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' }, logDestination);
   const subgraphFetch = options.subgraphFetch ?? subgraphFetchFromEnv();
   const breakers = new SubgraphBreakers(
-    subgraphs.map((s) => s.name),
+    supergraph.current.subgraphs.map((s) => s.name),
     subgraphFetch,
     metrics.registry,
     logger,
   );
+  supergraph.onSwap((loaded) => breakers.add(loaded.subgraphs.map((s) => s.name)));
   // Per-operation caches (authorization results, costs): keyed by parsed document and access shape.
   const operationCacheSize = operationCacheSizeFromEnv();
   const fetcher = new SubgraphFetcher();
@@ -140,24 +154,33 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   const corsOrigins = options.corsOrigins ?? corsOriginsFromEnv(options.production === true);
   const compress = responseCompression(options.compressionThresholdBytes ?? compressionThresholdFromEnv());
   const trusted = trustedDocuments(options.trustedDocuments ?? trustedDocumentsFromEnv(options.production === true));
-  const gateway = new AuthorizingGateway(
-    new ApolloGateway({
-      supergraphSdl: withoutSecurityPurpose(options.supergraphSdl),
-      // Each fetch node carries its parsed operation (cached with the plan), so a fetch never parses its query again.
-      queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
-      buildService: ({ name, url }) =>
-        new SignedDataSource(
-          { name, url: urls.get(name) ?? url ?? '' },
-          options.subgraphSecret,
-          subgraphFetch,
-          breakers,
-          fetcher,
-          inFlight,
-        ),
+  const apolloGateway = new ApolloGateway({
+    supergraphSdl: reloadingSupergraph({
+      current: supergraph,
+      source: options.supergraphSource,
+      urlOf,
+      logger,
+      reloadFailures,
+      probe: (url) => subgraphDoesNotAnswer(url, options.subgraphSecret, subgraphFetch.timeoutMs),
     }),
-    readAccessPolicy(options.supergraphSdl),
-    operationCacheSize,
-  );
+    // Each fetch node carries its parsed operation (cached with the plan), so a fetch never parses its query again.
+    queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
+    buildService: ({ name, url }) =>
+      new SignedDataSource(
+        { name, url: urlOf({ name, url: url ?? '' }) },
+        options.subgraphSecret,
+        subgraphFetch,
+        breakers,
+        fetcher,
+        inFlight,
+      ),
+  });
+  supergraph.attach(apolloGateway);
+  const { documentStore } = trusted;
+  if (documentStore instanceof PinnedDocumentStore) {
+    supergraph.onSwap((_, apiSchema) => documentStore.retainSchema(documentStoreSchemaHash(apiSchema)));
+  }
+  const gateway = new AuthorizingGateway(apolloGateway, (schema) => supergraph.of(schema).policy, operationCacheSize);
   const app = express();
   // Express's fingerprint, on the routes it still answers (the lean /graphql path never sent it).
   app.disable('x-powered-by');
@@ -205,7 +228,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       checkedScalars(),
       operationLimits(limits),
       demandControl({
-        model: costModelFromSupergraph(options.supergraphSdl),
+        model: (schema) => supergraph.of(schema).costModel,
         maxCost: limits.maxCost,
         rateLimits,
         store: buckets,
@@ -214,7 +237,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         onOutcome: metrics.countCost,
         cacheSize: operationCacheSize,
       }),
-      ...cacheControl({ supergraphSdl: options.supergraphSdl }),
+      ...cacheControl({ hintsOf: (schema) => supergraph.of(schema).cacheHints }),
       observability(metrics, logger),
       ...tracingPlugins<GatewayContext>(),
       ...(options.production
@@ -223,26 +246,29 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     ],
   });
   // start() loads and validates the supergraph; the routes below only exist once it has succeeded.
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    // The gateway loads the supergraph first: a start that failed before it was loaded failed on the supergraph.
+    if (!supergraph.loaded) throw new SupergraphError((error as Error).message, { cause: error });
+    throw error;
+  }
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   const readiness = readinessCheck({
-    subgraphs,
+    subgraphs: () => supergraph.current.subgraphs,
+    supergraph: () => supergraph.current,
     subgraphSecret: options.subgraphSecret,
     breakers,
     databaseFiles: options.databaseFiles ?? [],
     subgraphTimeoutMs: subgraphFetch.timeoutMs,
-    production: options.production,
   });
   let draining = false;
-  app.get('/readyz', async (_req, res) => {
-    const ready = await readiness(draining);
-    res.status(ready.ready ? 200 : 503).json({ ...ready, supergraphLoaded: true });
+  const endpoints = { registry: metrics.registry, readiness: () => readiness(draining) };
+  // In production the public port gives /readyz's verdict only, and /metrics only when asked (see http/admin.ts).
+  const admin = options.admin ?? adminFromEnv(options.production === true);
+  const operatorPaths = mountOperatorEndpoints(app, endpoints, {
+    metrics: admin.publicMetrics,
+    details: !options.production,
   });
   const share = sharesRequests
     ? requestSharing({
@@ -288,23 +314,34 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     });
   }
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
-  app.all(['/healthz', '/readyz', '/metrics'], allowMethods('GET'));
-  app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
+  app.all(operatorPaths, allowMethods('GET'));
+  app.use(notFound(['/graphql', ...operatorPaths]));
   app.use(jsonErrorHandler(logUnhandled));
 
+  // The admin listener first: a gateway whose admin port failed never takes public traffic.
+  const adminServer =
+    admin.port === undefined
+      ? undefined
+      : await startAdminServer({ port: admin.port, host: admin.host, compress }, endpoints);
   // A port in use rejects (PortInUseError), for the CLI to name the port and its setting.
-  await listen(httpServer, port, host);
+  await listen(httpServer, port, host).catch(async (error) => {
+    await adminServer?.close();
+    throw error;
+  });
   const actualPort = (httpServer.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actualPort}/graphql`,
     port: actualPort,
+    adminUrl: adminServer?.url,
     stop: () => {
       draining = true;
-      // The subgraph connections close once the requests in flight have been answered.
+      // The subgraph connections close once the requests in flight have been answered; the admin listener goes
+      // last, so /readyz says "draining" until the end.
       return server
         .stop()
         .finally(() => fetcher.close())
         .finally(() => buckets.close())
+        .finally(() => adminServer?.close())
         .finally(() => (logDestination ? logsWritten(logDestination) : undefined))
         .finally(flushTraces);
     },

@@ -1,6 +1,7 @@
 import { checkEnvironment, fromReader, sharedEnvironment } from '../subgraphs/contract/index.ts';
 import { operationCacheSizeFromEnv } from './auth/cache.ts';
 import { maxLifetimeFromEnv, tokenCacheFromEnv } from './auth/user-token.ts';
+import { adminFromEnv } from './http/admin.ts';
 import { compressionThresholdFromEnv } from './http/compression.ts';
 import { corsOriginsFromEnv } from './http/cors.ts';
 import { limitsFromEnv } from './plugins/limits/index.ts';
@@ -9,6 +10,7 @@ import { rateLimitsFromEnv } from './rate-limit/settings.ts';
 import { dedupRequestsFromEnv } from './request-dedup.ts';
 import { subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
 import { dedupSubgraphFetchesFromEnv } from './subgraph-fetch/dedup.ts';
+import { supergraphReloadFromEnv } from './supergraph-reload-sources.ts';
 
 /** An http(s) URL, or unset. */
 function httpUrl(key: string) {
@@ -56,6 +58,8 @@ export const gatewayEnvironment = sharedEnvironment
       dedupSubgraphFetchesFromEnv,
       (e) => corsOriginsFromEnv(false, e),
       compressionThresholdFromEnv,
+      (e) => adminFromEnv(false, e),
+      supergraphReloadFromEnv,
     ];
     for (const read of readers) {
       try {

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Supergraph } from '@apollo/federation-internals';
 import type { ApolloGateway, SupergraphSdlHook } from '@apollo/gateway';
-import { GraphQLError, type GraphQLSchema, parse } from 'graphql';
+import { GraphQLError, type GraphQLSchema, parse, printSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type AccessPolicy, readAccessPolicy, withoutSecurityPurpose } from './auth/policy.ts';
 import { type CostModel, costModelFromSupergraph } from './demand-control/index.ts';
+import { type CacheHints, cacheHintsFromSupergraph } from './plugins/cache-control.ts';
 import { listSubgraphs, SupergraphError, type SupergraphSubgraph, supergraphHash } from './supergraph.ts';
 import { displayUrl, type SupergraphSource, watchSupergraph } from './supergraph-reload-sources.ts';
 
@@ -19,6 +21,7 @@ export interface PreparedSupergraph {
   subgraphs: SupergraphSubgraph[];
   policy: AccessPolicy;
   costModel: CostModel;
+  cacheHints: CacheHints;
 }
 
 export interface LoadedSupergraph extends PreparedSupergraph {
@@ -62,6 +65,7 @@ export function prepareSupergraph(
     subgraphs: declared.map((s) => ({ ...s, url: urlOf(s) })),
     policy: step('its @authenticated / @requiresScopes cannot be read', () => readAccessPolicy(sdl)),
     costModel: step('its @cost / @listSize cannot be read', () => costModelFromSupergraph(sdl)),
+    cacheHints: step('its @cacheControl hints cannot be read', () => cacheHintsFromSupergraph(sdl)),
   };
 }
 
@@ -74,21 +78,36 @@ function oneLine(error: unknown): string {
   return `${first.trim()}${where}${rest.length > 0 ? ` (and ${rest.length} more lines)` : ''}`;
 }
 
-/** The two metrics of supergraph reloading, in the gateway's registry. */
-export function supergraphMetrics(registry: Registry) {
+/**
+ * The two metrics of supergraph reloading, in the gateway's registry: `lifegraph_supergraph_info{hash}` follows the
+ * swaps of `current` (one series, the served hash), and the counter of refused versions is returned for the reloader.
+ */
+export function supergraphMetrics(registry: Registry, current: CurrentSupergraph) {
+  const info = new Gauge({
+    name: 'lifegraph_supergraph_info',
+    help: 'The supergraph the gateway serves: 1 for its sha256 (the hash label), the only series.',
+    labelNames: ['hash'] as const,
+    registers: [registry],
+  });
+  current.onSwap((loaded) => {
+    info.reset();
+    info.set({ hash: loaded.hash }, 1);
+  });
   return {
-    info: new Gauge({
-      name: 'lifegraph_supergraph_info',
-      help: 'The supergraph the gateway serves: 1 for its sha256 (the hash label), the only series.',
-      labelNames: ['hash'] as const,
-      registers: [registry],
-    }),
     reloadFailures: new Counter({
       name: 'lifegraph_supergraph_reload_failures_total',
       help: 'New supergraphs refused (invalid, partly written, unreadable, or a new subgraph unreachable): the old one kept serving.',
       registers: [registry],
     }),
   };
+}
+
+/**
+ * The prefix Apollo Server gives the keys of `schema`'s documents in a document store of ours: the sha256 of the
+ * printed API schema (ApolloServer.generateSchemaDerivedData). For dropping an old schema's documents on a swap.
+ */
+export function documentStoreSchemaHash(schema: GraphQLSchema): string {
+  return createHash('sha256').update(printSchema(schema)).digest('hex');
 }
 
 type SwapListener = (loaded: LoadedSupergraph, apiSchema: GraphQLSchema) => void;

@@ -41,6 +41,15 @@ export function listSubgraphs(supergraphSdl: string): SupergraphSubgraph[] {
   throw new Error('Not a supergraph: no join__Graph enum found. Produce one with `npm run compose`.');
 }
 
+/** Subgraph URLs by name, in place of the supergraph's: given, or computed from the supergraph's subgraphs. */
+export type UrlOverrides = Record<string, string> | ((subgraphs: SupergraphSubgraph[]) => Record<string, string>);
+
+/** Where the gateway calls a subgraph: its override, else the URL its supergraph declares (any supergraph, reloaded ones too). */
+export function subgraphUrlOf(overrides: UrlOverrides | undefined): (subgraph: SupergraphSubgraph) => string {
+  if (typeof overrides === 'function') return (subgraph) => overrides([subgraph])[subgraph.name] ?? subgraph.url;
+  return (subgraph) => overrides?.[subgraph.name] ?? subgraph.url;
+}
+
 /**
  * URL overrides from the environment: a subgraph named `merchants` listens on `LIFEGRAPH_MERCHANTS_PORT`
  * when that is set, whatever port its URL in the supergraph file says.

@@ -6,7 +6,7 @@ import type {
   GatewayInterface,
   GatewayLoadResult,
 } from '@apollo/server-gateway-interface';
-import { type DocumentNode, type OperationDefinitionNode, print } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, print } from 'graphql';
 import type { Identity } from '../../subgraphs/contract/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { planExecutor } from '../engine/executor.ts';
@@ -33,15 +33,23 @@ export class AuthorizingGateway implements GatewayInterface {
    * (kind and scopes, never the user): a repeated operation is neither filtered nor printed and hashed again.
    */
   private readonly authorized: LruMap<string, Authorized>;
+  /**
+   * An executor per schema the gateway has loaded (a hot reload loads a new one): each holds its schema's planner,
+   * data sources and prepared plans, so a request in flight during a swap finishes on the schema it started with.
+   */
+  private readonly executors = new WeakMap<GraphQLSchema, GatewayExecutor>();
+  private readonly policyOf: (schema: GraphQLSchema) => AccessPolicy;
 
   constructor(
     private readonly inner: ApolloGateway,
-    private readonly policy: AccessPolicy,
+    /** The access policy, or the policy of the supergraph each schema came from (see CurrentSupergraph.of). */
+    policy: AccessPolicy | ((schema: GraphQLSchema) => AccessPolicy),
     cacheSize = DEFAULT_OPERATION_CACHE_SIZE,
     /** What executes the authorized operation once the gateway is loaded: our plan executor (tests give their own). */
     private readonly executorOf: (gateway: ApolloGateway) => GatewayExecutor = planExecutor,
   ) {
     this.authorized = new LruMap(cacheSize);
+    this.policyOf = typeof policy === 'function' ? policy : () => policy;
   }
 
   /** Authorization results cached (tests check the bound). */
@@ -50,14 +58,28 @@ export class AuthorizingGateway implements GatewayInterface {
   }
 
   onSchemaLoadOrUpdate(callback: Parameters<GatewayInterface['onSchemaLoadOrUpdate']>[0]) {
-    return this.inner.onSchemaLoadOrUpdate(callback);
+    return this.inner.onSchemaLoadOrUpdate((schemaContext) => {
+      // Before Apollo Server's callback: the new schema's executor exists before any request is served on it.
+      if (!this.executors.has(schemaContext.apiSchema)) {
+        this.executors.set(schemaContext.apiSchema, this.executorOf(this.inner));
+        // Results for an older schema can never be asked for again (the key has the schema): free them now.
+        this.authorized.clear();
+      }
+      callback(schemaContext);
+    });
   }
 
   async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
     const loaded = await this.inner.load(options);
     if (!loaded.executor) return loaded;
     // Our plan executor in place of the gateway's (same planner and plans; see gateway/engine/executor.ts).
-    return { executor: this.authorizingExecutor(this.executorOf(this.inner)) };
+    // For a schema no listener call announced (a gateway stand-in in tests): the one loaded now.
+    const loadedNow = this.executorOf(this.inner);
+    return {
+      executor: this.authorizingExecutor((requestContext) =>
+        (this.executors.get(requestContext.schema) ?? loadedNow)(requestContext),
+      ),
+    };
   }
 
   stop() {
@@ -84,7 +106,7 @@ export class AuthorizingGateway implements GatewayInterface {
     const key = `${objectId(schema)} ${objectId(document)} ${objectId(operation)} ${accessShape(identity)}`;
     const cached = this.authorized.get(key);
     if (cached) return cached;
-    const result = filterOperation(schema, this.policy, identity, document, operation);
+    const result = filterOperation(schema, this.policyOf(schema), identity, document, operation);
     const { plan } = result;
     let authorized: Authorized = { plan };
     if (plan.removals.length > 0) {

@@ -33,6 +33,10 @@ export class LruMap<K, V> {
   delete(key: K): void {
     this.entries.delete(key);
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 const ids = new WeakMap<object, number>();

@@ -159,8 +159,16 @@ export function operationMaxAge(
  * (which Apollo's subgraph-side hints leave uncacheable), and subgraphs do not wrap every resolver to collect them.
  * Returns Apollo's plugin disabled (it would answer `no-store` from the subgraphs' headers) and this one.
  */
-export function cacheControl(options: { supergraphSdl: string }): ApolloServerPlugin<GatewayContext>[] {
-  const hints = cacheHintsFromSupergraph(options.supergraphSdl);
+export function cacheControl(
+  // `hintsOf`: the hints of the supergraph each schema came from, when the supergraph is hot-reloaded.
+  options: { supergraphSdl: string } | { hintsOf: (schema: GraphQLSchema) => CacheHints },
+): ApolloServerPlugin<GatewayContext>[] {
+  let hintsOf: (schema: GraphQLSchema) => CacheHints;
+  if ('hintsOf' in options) hintsOf = options.hintsOf;
+  else {
+    const hints = cacheHintsFromSupergraph(options.supergraphSdl);
+    hintsOf = () => hints;
+  }
   // By schema (a new supergraph is a new schema object) and document (Apollo keeps parsed documents).
   const maxAges = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number | undefined>>();
   const maxAgeOf = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) => {
@@ -169,7 +177,8 @@ export function cacheControl(options: { supergraphSdl: string }): ApolloServerPl
       bySchema = new WeakMap();
       maxAges.set(schema, bySchema);
     }
-    if (!bySchema.has(operation)) bySchema.set(operation, operationMaxAge(schema, document, operation, hints));
+    if (!bySchema.has(operation))
+      bySchema.set(operation, operationMaxAge(schema, document, operation, hintsOf(schema)));
     return bySchema.get(operation);
   };
   const plugin: ApolloServerPlugin<GatewayContext> = {

@@ -26,7 +26,8 @@ import { tooComplex, variableValues } from './limits/index.ts';
 export type RecordUsage = (keyId: string, usage: { cost: number; throttled: boolean }) => void;
 
 export interface DemandControlOptions {
-  model: CostModel;
+  /** The cost model, or the model of the supergraph each schema came from (see CurrentSupergraph.of). */
+  model: CostModel | ((schema: GraphQLSchema) => CostModel);
   /** Refused above this estimated cost with QUERY_TOO_COMPLEX (`LIFEGRAPH_MAX_QUERY_COST`). */
   maxCost: number;
   rateLimits: RateLimitOptions;
@@ -60,7 +61,9 @@ interface Charge {
  * walked again. Variables longer than MAX_COST_KEY are not cached.
  */
 export function demandControl(options: DemandControlOptions): ApolloServerPlugin<GatewayContext> {
-  const { model, rateLimits, store } = options;
+  const { rateLimits, store } = options;
+  const { model } = options;
+  const modelOf = typeof model === 'function' ? model : () => model;
   const estimates = new LruMap<string, number>(options.cacheSize ?? DEFAULT_OPERATION_CACHE_SIZE);
   const estimate = (
     schema: GraphQLSchema,
@@ -72,7 +75,13 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
     const key = sent.length <= MAX_COST_KEY ? `${objectId(schema)} ${objectId(operation)} ${sent}` : null;
     const cached = key === null ? undefined : estimates.get(key);
     if (cached !== undefined) return cached;
-    const cost = estimatedCost(model, schema, document, operation, variableValues(schema, operation, variables));
+    const cost = estimatedCost(
+      modelOf(schema),
+      schema,
+      document,
+      operation,
+      variableValues(schema, operation, variables),
+    );
     if (key !== null) estimates.set(key, cost);
     return cost;
   };
@@ -124,7 +133,8 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
       if (charge?.admitted && requestContext.operation && requestContext.document) {
         const { schema, document, operation, request } = requestContext;
         const variables = variableValues(schema, operation, request.variables ?? {});
-        actual = Math.min(charge.requested, actualCost(model, schema, document, operation, variables, result.data));
+        const cost = actualCost(modelOf(schema), schema, document, operation, variables, result.data);
+        actual = Math.min(charge.requested, cost);
         // Refunded before answering, so the next request (and this answer's headers) see the bucket as it is.
         if (rateLimits.enabled && charge.requested > actual) {
           available = await store.take(charge.caller.bucket, charge.caller.limits, actual - charge.requested);
@@ -154,7 +164,11 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
       if (caller.keyId) options.recordUsage?.(caller.keyId, { cost: actual, throttled: outcome === 'throttled' });
     },
   };
-  return { requestDidStart: async () => listener };
+  return {
+    // Estimates for an older schema can never be asked for again (the key has the schema): free them on a swap.
+    serverWillStart: async () => ({ schemaDidLoadOrUpdate: () => estimates.clear() }),
+    requestDidStart: async () => listener,
+  };
 }
 
 /** Longest variables (as JSON) whose estimate is cached: the cache's memory stays bounded by its size times this. */

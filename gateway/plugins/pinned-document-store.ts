@@ -27,6 +27,21 @@ export class PinnedDocumentStore implements DocumentStore {
     return this.pinned.size;
   }
 
+  /**
+   * Drops every document of another schema than the one whose hash is `schemaHash` (Apollo's key prefix: the
+   * sha256 of the printed API schema). After a supergraph swap they can never be asked for again, and pinned
+   * ones would otherwise stay for good.
+   */
+  retainSchema(schemaHash: string): void {
+    const prefix = `${schemaHash}:`;
+    for (const key of this.pinned.keys()) if (!key.startsWith(prefix)) this.pinned.delete(key);
+    for (const [key, entry] of this.recent) {
+      if (key.startsWith(prefix)) continue;
+      this.recent.delete(key);
+      this.recentBytes -= entry.bytes;
+    }
+  }
+
   async get(key: string): Promise<DocumentNode | undefined> {
     const pinned = this.pinned.get(key);
     if (pinned) return pinned;

@@ -33,53 +33,68 @@ export class SubgraphBreakers {
   /** Per subgraph, the latency of fetches that went out: answered (`ok`) or failed (`error`). */
   private readonly latency = new Map<string, { ok: Observer; error: Observer }>();
 
+  private readonly duration?: Histogram<'subgraph' | 'outcome'>;
+
   constructor(
     names: string[],
     private readonly options: SubgraphFetchOptions,
     registry?: Registry,
     private readonly logger?: Logger,
   ) {
+    if (registry) {
+      const breakers = this.breakers;
+      new Gauge({
+        name: 'lifegraph_gateway_subgraph_circuit_state',
+        help: 'Circuit breaker state per subgraph: 0 closed (calling it), 1 open (failing fast), 2 half-open (probing).',
+        labelNames: ['subgraph'] as const,
+        registers: [registry],
+        collect() {
+          for (const [subgraph, breaker] of breakers) {
+            this.set({ subgraph }, breaker.state === CircuitState.Isolated ? CircuitState.Open : breaker.state);
+          }
+        },
+      });
+      this.failures = new Counter({
+        name: 'lifegraph_gateway_subgraph_fetch_failures_total',
+        help: 'Subgraph fetches that gave no answer, by subgraph and reason (timeout, unavailable, circuit_open, client_closed, refused).',
+        labelNames: ['subgraph', 'reason'] as const,
+        registers: [registry],
+      });
+      this.duration = new Histogram({
+        name: 'lifegraph_gateway_subgraph_fetch_duration_seconds',
+        help: 'Subgraph fetches that went out (its _count is the fetch count), by subgraph and outcome (ok: answered; error: failed, see lifegraph_gateway_subgraph_fetch_failures_total for why).',
+        labelNames: ['subgraph', 'outcome'] as const,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [registry],
+      });
+    }
+    this.add(names);
+  }
+
+  /**
+   * A breaker (and latency series) for each subgraph not yet known: a hot-reloaded supergraph may add subgraphs.
+   * One that goes away keeps its breaker, so a supergraph swapped back finds its circuit as it left it.
+   */
+  add(names: string[]): void {
     for (const name of names) {
+      if (this.breakers.has(name)) continue;
       const breaker = circuitBreaker(
         handleWhen((error) => error instanceof SubgraphFetchFailure && error.countsAgainstSubgraph),
-        { halfOpenAfter: options.breakerCooldownMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
+        {
+          halfOpenAfter: this.options.breakerCooldownMs,
+          breaker: new ConsecutiveBreaker(this.options.breakerFailures),
+        },
       );
       breaker.onStateChange((state) =>
-        logger?.warn({ subgraph: name, circuit: STATE_NAMES[state] }, 'subgraph circuit changed'),
+        this.logger?.warn({ subgraph: name, circuit: STATE_NAMES[state] }, 'subgraph circuit changed'),
       );
       this.breakers.set(name, breaker);
-    }
-    if (!registry) return;
-    const breakers = this.breakers;
-    new Gauge({
-      name: 'lifegraph_gateway_subgraph_circuit_state',
-      help: 'Circuit breaker state per subgraph: 0 closed (calling it), 1 open (failing fast), 2 half-open (probing).',
-      labelNames: ['subgraph'] as const,
-      registers: [registry],
-      collect() {
-        for (const [subgraph, breaker] of breakers) {
-          this.set({ subgraph }, breaker.state === CircuitState.Isolated ? CircuitState.Open : breaker.state);
-        }
-      },
-    });
-    this.failures = new Counter({
-      name: 'lifegraph_gateway_subgraph_fetch_failures_total',
-      help: 'Subgraph fetches that gave no answer, by subgraph and reason (timeout, unavailable, circuit_open, client_closed, refused).',
-      labelNames: ['subgraph', 'reason'] as const,
-      registers: [registry],
-    });
-    const duration = new Histogram({
-      name: 'lifegraph_gateway_subgraph_fetch_duration_seconds',
-      help: 'Subgraph fetches that went out (its _count is the fetch count), by subgraph and outcome (ok: answered; error: failed, see lifegraph_gateway_subgraph_fetch_failures_total for why).',
-      labelNames: ['subgraph', 'outcome'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    });
-    for (const subgraph of names) {
-      this.latency.set(subgraph, {
-        ok: duration.labels({ subgraph, outcome: 'ok' }),
-        error: duration.labels({ subgraph, outcome: 'error' }),
-      });
+      if (this.duration) {
+        this.latency.set(name, {
+          ok: this.duration.labels({ subgraph: name, outcome: 'ok' }),
+          error: this.duration.labels({ subgraph: name, outcome: 'error' }),
+        });
+      }
     }
   }
 
