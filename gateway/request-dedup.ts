@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { getOperationAST, type ParseOptions, parse } from 'graphql';
+import { type RequestLine, requestIdOf, requestLineOf, tiedToRequestLine } from '../subgraphs/contract/index.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import type { GatewayContext } from './context.ts';
 import { InFlight, identityClass, readSwitchEnv } from './subgraph-fetch/dedup.ts';
@@ -17,6 +17,10 @@ interface SharedAnswer {
   status: number;
   headers: [string, string][];
   body: string;
+  /** The id of the request that ran it (in its subgraphs' log lines and its errors' `extensions.requestId`). */
+  requestId: string;
+  /** That request's log line, as Apollo's plugins filled it in (operation, caller, codes). */
+  line: RequestLine | undefined;
 }
 
 /**
@@ -57,10 +61,16 @@ export function requestSharing(options: {
       body.extensions ?? null,
     ]);
     let answer: SharedAnswer;
+    // Only the request that starts the execution runs it; the others join.
+    let ran = false;
     try {
       answer = await inFlight.run(
         key,
-        (signal) => execute(options.server, req, body, { identity, clientAddress: options.clientAddress(req) }, signal),
+        (signal) => {
+          ran = true;
+          const caller = { identity, clientAddress: options.clientAddress(req) };
+          return execute(options.server, req, res, body, caller, signal);
+        },
         clientLeft(res),
       );
     } catch (error) {
@@ -68,9 +78,18 @@ export function requestSharing(options: {
       if (res.destroyed || res.writableEnded) return true;
       throw error;
     }
+    let answerBody = answer.body;
+    if (!ran) {
+      // A joiner keeps its own id (x-request-id is already on its response) in its errors and on its line, which
+      // names the request that ran the execution: the subgraphs' lines for it carry that one.
+      const own = requestIdOf(res);
+      answerBody = withRequestId(answer.body, answer.requestId, own);
+      const line = requestLineOf(res);
+      if (line && answer.line) describeShared(line, answer.line);
+    }
     res.statusCode = answer.status;
     for (const [name, value] of answer.headers) res.setHeader(name, value);
-    res.end(answer.body);
+    res.end(answerBody);
     return true;
   };
 }
@@ -107,16 +126,20 @@ function clientLeft(res: ServerResponse): AbortSignal {
 }
 
 /**
- * The shared execution: not cancelled by any one caller leaving, so the others still get their answer;
- * `signal` (every caller has left) cancels its subgraph fetches.
+ * The shared execution, run as the request that started it (`req`, `res`): under its request id, filling in its
+ * log line. Not cancelled by any one caller leaving, so the others still get their answer; `signal` (every caller
+ * has left) cancels its subgraph fetches.
  */
 async function execute(
   server: ApolloServer<GatewayContext>,
   req: IncomingMessage,
+  res: ServerResponse,
   requestBody: unknown,
   caller: Pick<GatewayContext, 'identity' | 'clientAddress'>,
   signal: AbortSignal,
 ): Promise<SharedAnswer> {
+  const requestId = requestIdOf(res);
+  const runAs = tiedToRequestLine(async (): Promise<GatewayContext> => ({ requestId, ...caller, signal }));
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -128,7 +151,7 @@ async function execute(
       search: new URL(req.url ?? '/', 'http://gateway').search,
       body: requestBody,
     },
-    context: async () => ({ requestId: randomUUID(), ...caller, signal }),
+    context: () => runAs(req, res),
   });
   let body: string;
   if (response.body.kind === 'complete') {
@@ -137,5 +160,35 @@ async function execute(
     body = '';
     for await (const chunk of response.body.asyncIterator) body += chunk;
   }
-  return { status: response.status ?? 200, headers: [...response.headers], body };
+  return { status: response.status ?? 200, headers: [...response.headers], body, requestId, line: requestLineOf(res) };
+}
+
+/**
+ * A joiner's line says what the execution it shared was (operation, caller, outcome, codes) and which request ran
+ * it. It is not counted in the request metrics: the execution counts once, on the line of the request that ran it.
+ */
+function describeShared(line: RequestLine, ran: RequestLine): void {
+  line.operation = ran.operation;
+  line.operationHash = ran.operationHash;
+  line.caller = ran.caller;
+  line.userId = ran.userId;
+  line.keyId = ran.keyId;
+  line.outcome = ran.outcome;
+  line.codes = ran.codes;
+  line.sharedFrom = ran.requestId;
+}
+
+/** `body` with the errors' `extensions.requestId` of the request that ran it (`from`) replaced by the joiner's. */
+function withRequestId(body: string, from: string, to: string): string {
+  // Only internal errors carry a request id: most answers have none and are passed on untouched.
+  if (from === to || !body.includes('"requestId"')) return body;
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { requestId?: unknown } }[] };
+    for (const error of parsed.errors ?? []) {
+      if (error.extensions?.requestId === from) error.extensions.requestId = to;
+    }
+    return JSON.stringify(parsed);
+  } catch {
+    return body;
+  }
 }

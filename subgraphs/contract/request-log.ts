@@ -47,6 +47,8 @@ export interface RequestLine {
   graphql?: boolean;
   /** The gateway's metric label for the operation (bounded; see BoundedLabel in gateway/plugins/observability.ts). */
   operationLabel?: string;
+  /** The request whose execution this one shared (LIFEGRAPH_DEDUP_REQUESTS): its id is on the subgraphs' lines. */
+  sharedFrom?: string;
 }
 
 /** What the process does with a finished line: write it and count it. */
@@ -184,6 +186,7 @@ export function logFields(line: RequestLine, status: number, ms: number, finishe
     outcome: outcomeOf(line, status, finished),
     codes: codesOf(line, status),
     internalErrors: line.internalErrors,
+    sharedFrom: line.sharedFrom,
     status,
     ms: Math.round(ms * 10) / 10,
   };

@@ -18,17 +18,35 @@ const graph = useTestGraph();
 /** Long enough that every concurrent request of a test reaches its subgraph fetch before the first is answered. */
 const SUBGRAPH_DELAY_MS = 300;
 const READ = '{ post(id: "pst_kfc_1") { id likeCount viewerHasLiked store { id name } } }';
+/** Request ids starting with this make the proxies answer 500. */
+const FAILING_REQUEST = 'fail-';
 
 /** A proxy in front of one subgraph that holds each request a while and counts the requests it forwards. */
 async function slowCountingProxy(target: string) {
-  const proxy = { server: undefined as unknown as Server, url: '', requests: 0, mutations: 0 };
+  const proxy = {
+    server: undefined as unknown as Server,
+    url: '',
+    requests: 0,
+    mutations: 0,
+    requestIds: [] as string[],
+  };
   proxy.server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     proxy.requests++;
+    const requestId = String(req.headers['x-request-id']);
+    proxy.requestIds.push(requestId);
     if ((JSON.parse(body) as { query: string }).query.trimStart().startsWith('mutation')) proxy.mutations++;
     await new Promise((resolve) => setTimeout(resolve, SUBGRAPH_DELAY_MS));
+    // A request the test marks fails inside the subgraph: the gateway answers an internal error.
+    if (requestId.startsWith(FAILING_REQUEST)) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ data: null, errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }),
+      );
+      return;
+    }
     const headers = Object.fromEntries(
       Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'content-length'),
     ) as Record<string, string>;
@@ -43,7 +61,10 @@ async function slowCountingProxy(target: string) {
 type Proxy = Awaited<ReturnType<typeof slowCountingProxy>>;
 
 /** A gateway over slow counting proxies of the test graph's subgraphs; dedup from the environment if not given. */
-function useProxiedGateway(dedup: { dedupSubgraphFetches?: boolean; dedupRequests?: boolean } = {}) {
+function useProxiedGateway(
+  dedup: { dedupSubgraphFetches?: boolean; dedupRequests?: boolean } = {},
+  logger = pino({ level: 'silent' }),
+) {
   const state = { gateway: undefined as unknown as RunningGateway, proxies: {} as Record<SubgraphName, Proxy> };
   beforeAll(async () => {
     for (const name of SUBGRAPH_NAMES) state.proxies[name] = await slowCountingProxy(graph.subgraphs[name].url);
@@ -53,7 +74,7 @@ function useProxiedGateway(dedup: { dedupSubgraphFetches?: boolean; dedupRequest
         subgraphSecret: TEST_SECRETS.subgraphSecret,
         authenticate: createAuthenticator(createUserTokenVerifier({ secret: TEST_SECRETS.jwtSecret })),
         urlOverrides: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, state.proxies[name].url])),
-        logger: pino({ level: 'silent' }),
+        logger,
         ...dedup,
       },
       0,
@@ -158,6 +179,60 @@ describe.each(KINDS)('$kind dedup on', ({ kind, setting, shares }) => {
     expect(answers.map((a) => a.errors)).toEqual([undefined, undefined]);
     expect(gateway.state.proxies.content.mutations - mutationsBefore).toBe(2);
     expect(await gateway.dedupCount(kind)).toBe(sharedBefore);
+  });
+});
+
+describe('request dedup: each caller keeps its own request id', () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (text: string) => lines.push(JSON.parse(text)) });
+  const gateway = useProxiedGateway({ dedupRequests: true }, logger);
+  const send = (requestId: string) =>
+    fetch(gateway.state.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ query: READ }),
+    });
+  /** The `graphql request` log line of each id (the gateway writes them once each response has gone). */
+  const requestLines = async (ids: string[]) => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return ids.map((id) => lines.filter((line) => line.msg === 'graphql request' && line.requestId === id));
+  };
+
+  it('in its response header and its log line; the joiners name the request that ran it, whose id the subgraph got', async () => {
+    const ids = ['shared-a', 'shared-b', 'shared-c'];
+    const before = gateway.state.proxies.content.requestIds.length;
+    const answers = await Promise.all(ids.map(send));
+    expect(answers.map((a) => a.headers.get('x-request-id'))).toEqual(ids);
+    // One execution, under the id of the request that started it.
+    const fetched = gateway.state.proxies.content.requestIds.slice(before);
+    expect(fetched).toHaveLength(1);
+    const ran = fetched[0] as string;
+    expect(ids).toContain(ran);
+    const found = await requestLines(ids);
+    expect(found.map((l) => l.length)).toEqual([1, 1, 1]);
+    for (const [i, id] of ids.entries()) {
+      expect(found[i]?.[0]).toMatchObject({ operation: 'anonymous', caller: 'anonymous', outcome: 'ok', status: 200 });
+      expect(found[i]?.[0]?.sharedFrom).toBe(id === ran ? undefined : ran);
+    }
+  });
+
+  it('in the extensions of its internal errors', async () => {
+    const ids = [`${FAILING_REQUEST}a`, `${FAILING_REQUEST}b`, `${FAILING_REQUEST}c`];
+    const before = gateway.state.proxies.content.requestIds.length;
+    const answers = await Promise.all(ids.map(send));
+    expect(gateway.state.proxies.content.requestIds.length - before).toBe(1);
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as {
+      errors?: { extensions?: { code?: string; requestId?: string } }[];
+    }[];
+    for (const [i, id] of ids.entries()) {
+      expect(bodies[i]?.errors?.length).toBeGreaterThan(0);
+      for (const error of bodies[i]?.errors ?? []) expect(error.extensions?.requestId).toBe(id);
+    }
+    const found = (await requestLines(ids)).flat();
+    expect(found.map((line) => [line.outcome, line.codes])).toEqual(
+      Array(3).fill(['partial', ['INTERNAL_SERVER_ERROR']]),
+    );
+    expect(found.filter((line) => line.sharedFrom !== undefined)).toHaveLength(2);
   });
 });
 
