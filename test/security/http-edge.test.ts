@@ -175,7 +175,8 @@ const PROBES: Probe[] = [
     path: '/wp-admin',
     status: 404,
     code: 'NOT_FOUND',
-    message: /^Nothing is served at GET \/wp-admin: use \/graphql, \/healthz, \/readyz, \/metrics\.$/,
+    // /metrics is not served on the public port in production (LIFEGRAPH_PUBLIC_METRICS, see admin-port.test.ts).
+    message: /^Nothing is served at GET \/wp-admin: use \/graphql, \/healthz, \/readyz(, \/metrics)?\.$/,
   },
   {
     name: 'POST to an unknown path',
