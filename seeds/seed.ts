@@ -10,7 +10,7 @@ import { databaseFile, openSubgraphDatabase, type SubgraphDefinition } from '../
 import { social } from '../subgraphs/social/index.ts';
 import { buildWorld, type World } from './world.ts';
 import { writeContent } from './write-content.ts';
-import { writeMerchants } from './write-merchants.ts';
+import { fillMissingMerchants, writeMerchants } from './write-merchants.ts';
 import { writeOffers } from './write-offers.ts';
 import { fillMissingSocial, writeSocial } from './write-social.ts';
 
@@ -19,7 +19,7 @@ import { fillMissingSocial, writeSocial } from './write-social.ts';
  * the filler of tables that later migrations added empty.
  */
 const SEEDERS: Record<SubgraphName, (run: SeedRun) => SeedResult> = {
-  merchants: (run) => seedSubgraph(run, merchants, writeMerchants),
+  merchants: (run) => seedSubgraph(run, merchants, writeMerchants, fillMissingMerchants),
   content: (run) => seedSubgraph(run, content, writeContent),
   offers: (run) => seedSubgraph(run, offers, writeOffers),
   social: (run) => seedSubgraph(run, social, writeSocial, fillMissingSocial),

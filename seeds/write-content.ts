@@ -1,6 +1,8 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { contentProjection } from '../subgraphs/content/projections.ts';
 import * as tables from '../subgraphs/content/tables.ts';
 import { insertInChunks } from './batch.ts';
+import { applySeedMerchantEvents } from './merchant-events.ts';
 import type { World } from './world.ts';
 
 /** Stores the content subgraph's tables of the seed world in one transaction, in batched multi-row inserts. */
@@ -8,7 +10,8 @@ export function writeContent(db: BetterSQLite3Database<typeof tables>, world: Wo
   db.transaction((tx) => {
     insertInChunks(tx, tables.lifeAccounts, world.lifeAccounts);
     insertInChunks(tx, tables.follows, world.follows);
-    insertInChunks(tx, tables.storeDirectory, world.contentStoreDirectory);
+    // The store directory: the projection of the merchants events the merchants seed records.
+    applySeedMerchantEvents(tx, contentProjection, world);
     insertInChunks(tx, tables.posts, world.posts);
     insertInChunks(tx, tables.postAttachments, world.postAttachments);
     insertInChunks(tx, tables.postLikes, world.likes);

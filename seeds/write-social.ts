@@ -1,6 +1,8 @@
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { socialProjection } from '../subgraphs/social/projections.ts';
 import * as tables from '../subgraphs/social/tables.ts';
 import { insertInChunks } from './batch.ts';
+import { applySeedMerchantEvents } from './merchant-events.ts';
 import type { World } from './world.ts';
 
 /**
@@ -28,7 +30,8 @@ export function fillMissingSocial(db: BetterSQLite3Database<typeof tables>, worl
 export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: World): void {
   db.transaction((tx) => {
     insertInChunks(tx, tables.users, world.users);
-    insertInChunks(tx, tables.storeDirectory, world.socialStoreDirectory);
+    // The store directory: the projection of the merchants events the merchants seed records.
+    applySeedMerchantEvents(tx, socialProjection, world);
     insertInChunks(tx, tables.friendships, world.friendships);
     insertInChunks(tx, tables.friendRequests, world.friendRequests);
     insertInChunks(tx, tables.ious, world.ious);

@@ -1,5 +1,6 @@
 import { defineSubgraph } from '../shared/server.ts';
 import { createLoaders, invalidations } from './loaders.ts';
+import { contentProjection } from './projections.ts';
 import { resolvers } from './resolvers/index.ts';
 import { contentJobs } from './rules/jobs.ts';
 import * as tables from './tables.ts';
@@ -12,4 +13,5 @@ export const content = defineSubgraph(new URL('.', import.meta.url), {
   createLoaders,
   invalidations,
   jobs: contentJobs,
+  projection: contentProjection,
 });

@@ -56,8 +56,8 @@ export function subgraphMetrics(name: SubgraphName) {
   return { registry, requests, duration };
 }
 
-/** Paths whose successful answers are neither logged nor counted (probes and scrapes, many a minute). */
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/** Paths whose successful answers are neither logged nor counted (probes, scrapes and event pulls, many a minute). */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/events']);
 
 /** Writes and counts each finished request's line (see contract/request-log.ts), as the gateway does. */
 export function subgraphLineWriter(

@@ -27,6 +27,8 @@ import { flushTraces, startTracingFromEnv, tracedRequests, tracingPlugins } from
 import { cachedFor } from './cached.ts';
 import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
+import type { Projection } from './events/projection.ts';
+import { type EventsOptions, startEvents } from './events/runtime.ts';
 import { withInvalidations } from './invalidations.ts';
 import { type JobRun, runJobsOnce, type SubgraphJob, startScheduler } from './jobs.ts';
 import { subgraphLineWriter, subgraphLogger, subgraphMetrics } from './observability.ts';
@@ -67,6 +69,8 @@ export interface SubgraphDefinition<TSchema extends Record<string, unknown>, TLo
   invalidations: Record<string, readonly PropertyKey[]>;
   /** Deadline rules the subgraph applies on a schedule (see shared/jobs.ts). */
   jobs: readonly SubgraphJob<DatabaseOf<TSchema>>[];
+  /** What it keeps from other subgraphs' events (see shared/events/projection.ts); none: it only publishes. */
+  projection?: Projection;
 }
 
 /** What callers that serve any subgraph by name use (the CLIs, the seed): its own types stay inside. */
@@ -119,6 +123,8 @@ export interface StartOptions {
   readinessCacheMs?: number;
   /** Where request lines go; pino at `LOG_LEVEL` (default info) on stdout when not given. */
   logger?: Logger;
+  /** Event delivery settings (publishers' URLs, NATS); from the environment when not given. */
+  events?: Pick<EventsOptions, 'publisherUrl' | 'natsServers' | 'natsPrefix' | 'waitMs' | 'consume'>;
 }
 
 export interface StartedSubgraph<TSchema extends Record<string, unknown> = Record<string, unknown>> {
@@ -224,9 +230,21 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  const events = startEvents({
+    ...options.events,
+    name: definition.name,
+    db: database.db,
+    app,
+    registry: metrics.registry,
+    secret: options.subgraphSecret,
+    logger,
+    projection: definition.projection,
+  });
   app.get('/readyz', (_req, res) => {
     const database = checkDatabase();
-    res.status(database.ok ? 200 : 503).json({ ready: database.ok, subgraph: definition.name, database });
+    res
+      .status(database.ok ? 200 : 503)
+      .json({ ready: database.ok, subgraph: definition.name, database, events: events.readiness() });
   });
   // Every request must carry an identity signed by the gateway, bound to the exact bytes of its body.
   // Tied to the request's line, which the requestLines plugin fills in; a 401 here puts its code on it.
@@ -270,8 +288,8 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     expressMiddleware(server, { context: ({ req, res }) => contextOf(req, res, rawJsonBody(req)) }),
   );
   // Keep these last: every other path and method, and every error, is answered as GraphQL JSON.
-  app.all(['/healthz', '/readyz', '/metrics'], allowMethods('GET'));
-  app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics']));
+  app.all(['/healthz', '/readyz', '/metrics', '/events'], allowMethods('GET'));
+  app.use(notFound(['/graphql', '/healthz', '/readyz', '/metrics', '/events']));
   app.use(jsonErrorHandler(logUnhandled));
   // A port in use rejects (PortInUseError), for the CLI to name the port and its setting.
   await listen(httpServer, options.port, options.host);
@@ -292,6 +310,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
     database,
     stop: async () => {
       stopScheduler();
+      await events.stop();
       await server.stop();
       database.close();
       unregister();

@@ -1,5 +1,6 @@
 import { defineSubgraph } from '../shared/server.ts';
 import { createLoaders, invalidations } from './loaders.ts';
+import { socialProjection } from './projections.ts';
 import { resolvers } from './resolvers/index.ts';
 import { socialJobs } from './rules/jobs.ts';
 import * as tables from './tables.ts';
@@ -12,4 +13,5 @@ export const social = defineSubgraph(new URL('.', import.meta.url), {
   createLoaders,
   invalidations,
   jobs: socialJobs,
+  projection: socialProjection,
 });

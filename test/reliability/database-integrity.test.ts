@@ -112,6 +112,7 @@ describe('a database file corrupted under a running graph', () => {
       ready: true,
       subgraph: 'offers',
       database: { file: 'offers.sqlite', ok: true },
+      events: expect.any(Object),
     });
     expect((await fetch(gatewayReadyz)).status).toBe(200);
 
@@ -125,6 +126,7 @@ describe('a database file corrupted under a running graph', () => {
       ready: false,
       subgraph: 'offers',
       database: { file: 'offers.sqlite', ok: false, error: expect.any(String) },
+      events: expect.any(Object),
     });
     // The gateway reuses one check for a second (its /readyz is public); it sees the damage right after.
     await eventually(async () => (await fetch(gatewayReadyz)).status === 503, 'the gateway reports it');

@@ -86,6 +86,8 @@ export async function startLocalGraph(options: LocalGraphOptions): Promise<Local
         clock: options.clock,
         scheduler: options.scheduler,
         logger: options.logger,
+        // Consumers pull from the publishers started before them (merchants first), at their ephemeral ports.
+        events: { publisherUrl: (publisher) => subgraphs[publisher] && new URL(subgraphs[publisher].url).origin },
       });
       started.push({ name, stop: () => subgraph.stop() });
       subgraphs[name] = subgraph;

@@ -1,0 +1,49 @@
+import { eq } from 'drizzle-orm';
+import { type Projection, UnknownEventVersion } from '../shared/events/projection.ts';
+import type { DeliveredEvent, EventPayloads } from '../shared/events/types.ts';
+import type { SyncSqlite } from '../shared/idempotency.ts';
+import { merchantTerms, storeMerchants } from './tables.ts';
+
+/**
+ * Offers' copies of merchants' facts, maintained from merchants' events: each merchant's settlement rate (the rate
+ * of its next commission) and which merchant each open store belongs to (where a coupon can be redeemed). A closed
+ * store is removed, so redeeming at it is refused like an unknown store; an update never brings it back.
+ */
+export const offersProjection: Projection = {
+  tables: ['merchant_terms', 'store_merchants'],
+  sources: { merchants: applyMerchantsEvent },
+};
+
+function applyMerchantsEvent(tx: SyncSqlite, event: DeliveredEvent): void {
+  if (event.version > 1) throw new UnknownEventVersion(event, 1);
+  switch (event.type) {
+    case 'merchant.created':
+    case 'merchant.updated':
+    case 'merchant.settlement_rate_changed': {
+      const { merchantId, settlementRateBps } = event.payload as EventPayloads['merchant.created'];
+      tx.insert(merchantTerms)
+        .values({ merchantId, settlementRateBps })
+        .onConflictDoUpdate({ target: merchantTerms.merchantId, set: { settlementRateBps } })
+        .run();
+      return;
+    }
+    case 'store.created': {
+      const { storeId, merchantId } = event.payload as EventPayloads['store.created'];
+      tx.insert(storeMerchants)
+        .values({ storeId, merchantId })
+        .onConflictDoUpdate({ target: storeMerchants.storeId, set: { merchantId } })
+        .run();
+      return;
+    }
+    case 'store.updated': {
+      const { storeId, merchantId } = event.payload as EventPayloads['store.updated'];
+      tx.update(storeMerchants).set({ merchantId }).where(eq(storeMerchants.storeId, storeId)).run();
+      return;
+    }
+    case 'store.closed': {
+      const { storeId } = event.payload as EventPayloads['store.closed'];
+      tx.delete(storeMerchants).where(eq(storeMerchants.storeId, storeId)).run();
+      return;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import { IDENTITY_HEADER } from '../../contract/identity.ts';
+import type { SyncSqlite } from '../idempotency.ts';
+import { EVENTS_PATH, type EventsPage, signEventsRequest } from './endpoint.ts';
+import { applyEvents, type EventHandler, readCursor } from './projection.ts';
+import type { Publisher } from './types.ts';
+
+/** Where one consumer stands with one publisher: what `/readyz` and the lag metric show. */
+export interface ConsumerStatus {
+  publisher: Publisher;
+  transport: 'http' | 'nats';
+  /** The last event applied here. */
+  position: number;
+  /** The publisher's last event, as last heard from it. */
+  latest: number;
+  /** Events behind: latest − position. */
+  lag: number;
+  /** Why the last attempt failed (null once one succeeds again). */
+  lastError: string | null;
+}
+
+export interface RunningConsumer {
+  status(): ConsumerStatus;
+  stop(): Promise<void>;
+}
+
+export interface HttpConsumerOptions {
+  publisher: Publisher;
+  /** The publisher's base URL (`http://host:port`), asked before each pull; undefined while it is not known. */
+  url: () => string | undefined;
+  db: SyncSqlite;
+  handler: EventHandler;
+  secret: string;
+  logger: Logger;
+  /** Called after every pull, applied or not, and every failure (for the lag metric). */
+  onStatus?: (status: ConsumerStatus) => void;
+  waitMs?: number;
+  batch?: number;
+}
+
+const MIN_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * Pulls one publisher's events from its cursor, over and over (long-polls of `waitMs`), applying each batch with
+ * the cursor in one transaction (projection.ts), so a batch pulled twice is applied once. A failed pull or apply is
+ * retried from the cursor after a growing pause (250 ms up to 5 s), and logged once per outage.
+ */
+export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer {
+  const { publisher, db, handler, logger } = options;
+  const waitMs = options.waitMs ?? 20_000;
+  const batch = options.batch ?? 100;
+  const position = readCursor(db, publisher);
+  const status: ConsumerStatus = { publisher, transport: 'http', position, latest: position, lag: 0, lastError: null };
+  const abort = new AbortController();
+  let stopped = false;
+  let backoff = MIN_BACKOFF_MS;
+  let pause: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      pause = { timer: setTimeout(resolve, ms), resolve };
+    });
+
+  const pullOnce = async () => {
+    const base = options.url();
+    if (!base) throw new Error(`the URL of ${publisher} is not known yet`);
+    const cursor = readCursor(db, publisher);
+    const target = `${EVENTS_PATH}?after=${cursor}&limit=${batch}&wait=${waitMs}`;
+    const response = await fetch(new URL(target, base), {
+      headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
+      signal: abort.signal,
+    });
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw new Error(`${publisher} answered ${response.status} to ${target}: ${text.slice(0, 300)}`);
+    }
+    const page = (await response.json()) as EventsPage;
+    const applied = page.events.length > 0 ? applyEvents(db, publisher, handler, page.events) : null;
+    status.position = applied?.position ?? cursor;
+    status.latest = Math.max(page.latest, status.position);
+    status.lag = status.latest - status.position;
+  };
+
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        await pullOnce();
+        if (status.lastError !== null) logger.info({ publisher }, `events from ${publisher}: pulling again`);
+        status.lastError = null;
+        backoff = MIN_BACKOFF_MS;
+      } catch (error) {
+        if (stopped) break;
+        const message = (error as Error).message;
+        if (status.lastError === null) logger.warn({ publisher, err: error }, `events from ${publisher}: ${message}`);
+        // The cursor is not read again here: the database itself may be what failed.
+        status.lastError = message;
+        options.onStatus?.(status);
+        await sleep(backoff);
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        continue;
+      }
+      options.onStatus?.(status);
+    }
+  };
+  const running = loop();
+  return {
+    status: () => ({ ...status }),
+    stop: async () => {
+      stopped = true;
+      abort.abort();
+      if (pause) {
+        clearTimeout(pause.timer);
+        pause.resolve();
+      }
+      await running;
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataDir } from '../../seeds/seed.ts';
+import { IDENTITY_HEADER } from '../../subgraphs/contract/identity.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
+import { openDatabase } from '../../subgraphs/shared/db.ts';
+import { signEventsRequest } from '../../subgraphs/shared/events/endpoint.ts';
+import { startHttpConsumer } from '../../subgraphs/shared/events/http-consumer.ts';
+import { recordEvent } from '../../subgraphs/shared/events/outbox.ts';
+import { readCursor } from '../../subgraphs/shared/events/projection.ts';
+import type { DeliveredEvent } from '../../subgraphs/shared/events/types.ts';
+import type { SyncSqlite } from '../../subgraphs/shared/idempotency.ts';
+import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { eventually } from '../support/processes.ts';
+import { readRows } from '../support/sqlite.ts';
+import { testDataDir } from '../support/temp.ts';
+
+// Embedded delivery for real: merchants serves its outbox on GET /events, offers, content and social pull it over
+// HTTP and keep their projections; the consumer is also fed duplicates by a publisher that ignores the cursor.
+const SECRET = 'events-delivery-secret';
+const silent = pino({ level: 'silent' });
+const dataDir = testDataDir('lg-events-');
+// biome-ignore lint/suspicious/noExplicitAny: each subgraph has its own tables
+const running: Record<string, StartedSubgraph<any>> = {};
+const origin = (name: string) => new URL(running[name]?.url ?? 'http://invalid').origin;
+
+beforeAll(async () => {
+  seedDataDir(dataDir);
+  for (const name of ['merchants', 'offers', 'content', 'social'] as const) {
+    running[name] = await SUBGRAPHS[name].start({
+      dataDir,
+      port: 0,
+      subgraphSecret: SECRET,
+      scheduler: false,
+      logger: silent,
+      events: { publisherUrl: (publisher) => running[publisher] && origin(publisher), waitMs: 2000 },
+    });
+  }
+});
+afterAll(async () => {
+  for (const subgraph of Object.values(running).reverse()) await subgraph.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
+type Json = any;
+const pull = (target: string, headers: Record<string, string> = {}) =>
+  fetch(`${origin('merchants')}${target}`, { headers }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Json,
+  }));
+const signed = (target: string) => ({ [IDENTITY_HEADER]: signEventsRequest(target, SECRET) });
+
+/** Records a store.created in merchants' outbox, as D's createStore does, in a transaction of its own. */
+function createStoreEvent(storeId: string, merchantId = 'mer_kfc') {
+  const db = running.merchants?.database.db as SyncSqlite;
+  db.transaction((tx) =>
+    recordEvent(tx, {
+      type: 'store.created',
+      entityId: storeId,
+      payload: {
+        storeId,
+        merchantId,
+        name: storeId,
+        address: '1 Test Road',
+        city: 'Hangzhou',
+        lat: 30.25,
+        lng: 120.16,
+        openingHours: '10:00-22:00',
+      },
+    }),
+  );
+}
+
+describe('GET /events', () => {
+  it('refuses an unsigned pull, a signature for another URL and bad parameters, as GraphQL JSON', async () => {
+    expect(await pull('/events?after=0')).toMatchObject({
+      status: 401,
+      body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+    expect((await pull('/events?after=0', signed('/events?after=5'))).status).toBe(401);
+    const bad = await pull('/events?after=-1', signed('/events?after=-1'));
+    expect(bad).toMatchObject({ status: 400, body: { errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] } });
+    expect(bad.body.errors[0].message).toMatch(/after must be a whole number/);
+    expect((await pull('/events?limit=5000', signed('/events?limit=5000'))).status).toBe(400);
+  });
+
+  it("answers the seed's history in order from a cursor, with the publisher's last position", async () => {
+    const { status, body } = await pull('/events?after=0&limit=5', signed('/events?after=0&limit=5'));
+    expect(status).toBe(200);
+    expect(body.events.map((e: DeliveredEvent) => e.position)).toEqual([1, 2, 3, 4, 5]);
+    expect(body.events[0]).toMatchObject({ publisher: 'merchants', type: 'merchant.created', version: 1 });
+    expect(body.latest).toBeGreaterThanOrEqual(90);
+  });
+
+  it('holds a pull with nothing new until an event is recorded (long-poll)', async () => {
+    const latest = (await pull('/events?after=0&limit=1', signed('/events?after=0&limit=1'))).body.latest;
+    const target = `/events?after=${latest}&wait=5000`;
+    const started = Date.now();
+    const answer = pull(target, signed(target));
+    setTimeout(() => createStoreEvent('sto_longpoll'), 300);
+    const { body } = await answer;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(body.events.map((e: DeliveredEvent) => e.entityId)).toEqual(['sto_longpoll']);
+  });
+});
+
+describe('consumers', () => {
+  it('a store created in merchants reaches the projections of offers, content and social within a second', async () => {
+    const started = Date.now();
+    createStoreEvent('sto_delivered');
+    const has = (name: string, table: string) =>
+      readRows(dataDir, name, `select * from ${table} where store_id = 'sto_delivered'`).length === 1;
+    await eventually(
+      () => has('offers', 'store_merchants') && has('content', 'store_directory') && has('social', 'store_directory'),
+      'the new store in every projection',
+      3000,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it("shows each consumer's position and lag in /readyz and the lag metric in /metrics", async () => {
+    await eventually(async () => {
+      const ready: Json = await fetch(`${origin('offers')}/readyz`).then((r) => r.json());
+      const merchants = ready.events.consumers.find((c: { publisher: string }) => c.publisher === 'merchants');
+      return ready.events.transport === 'http' && merchants?.lag === 0 && merchants.position >= 90;
+    }, 'offers caught up in /readyz');
+    const metrics = await fetch(`${origin('offers')}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/^lifegraph_event_consumer_lag\{publisher="merchants"\} 0$/m);
+  });
+
+  it('applies an event delivered twice (a publisher that repeats itself) exactly once', async () => {
+    // A publisher that answers every pull with the same three events, whatever the cursor.
+    const events: DeliveredEvent[] = [1, 2, 3].map((position) => ({
+      publisher: 'content',
+      position,
+      eventId: `evt_dup_${position}`,
+      type: 'post.published',
+      entityId: `pst_${position}`,
+      version: 1,
+      payload: {} as DeliveredEvent<'post.published'>['payload'],
+      occurredAt: new Date().toISOString(),
+    }));
+    let pulls = 0;
+    const repeating = http.createServer((_req, res) => {
+      pulls++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ events, latest: 3 }));
+    });
+    await new Promise<void>((resolve) => repeating.listen(0, '127.0.0.1', resolve));
+    const database = openDatabase({
+      file: `${testDataDir('lg-events-dup-')}/offers.sqlite`,
+      schema: {},
+      migrationsFolder: new URL('../../subgraphs/offers/migrations', import.meta.url).pathname,
+    });
+    const applied: number[] = [];
+    const consumer = startHttpConsumer({
+      publisher: 'content',
+      url: () => `http://127.0.0.1:${(repeating.address() as AddressInfo).port}`,
+      db: database.db,
+      handler: (_tx, event) => applied.push(event.position),
+      secret: SECRET,
+      logger: silent,
+    });
+    try {
+      await eventually(() => pulls >= 5, 'five pulls of the same events');
+      expect(applied).toEqual([1, 2, 3]);
+      expect(readCursor(database.db, 'content')).toBe(3);
+      expect(consumer.status()).toMatchObject({ position: 3, latest: 3, lag: 0, lastError: null });
+    } finally {
+      await consumer.stop();
+      repeating.close();
+      database.close();
+    }
+  });
+});
