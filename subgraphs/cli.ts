@@ -21,6 +21,7 @@ import {
 } from './contract/settings.ts';
 import { serveWorkers } from './contract/workers.ts';
 import { SUBGRAPHS } from './index.ts';
+import { checkEventSettings } from './shared/events/settings.ts';
 
 /**
  * `npm run subgraph -- NAME [--port N] [--host H] [--workers N]`: one subgraph alone, on its own database in the data
@@ -51,6 +52,7 @@ if (!name || !SUBGRAPH_NAMES.includes(name) || positionals.length > 1) {
 }
 // Every setting is checked before anything is read or started: a bad one is one line naming it, and exit 2.
 orExitOnBadSetting(() => checkEnvironment());
+orExitOnBadSetting(() => checkEventSettings());
 const dataDir = orExitOnBadSetting(() => resolveDataDir(values['data-dir']));
 const host = orExitOnBadSetting(() => resolveHost(values.host));
 const port = orExitOnBadSetting(() => resolvePort(name, values.port));

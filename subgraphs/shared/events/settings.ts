@@ -49,3 +49,9 @@ export function natsServersFromEnv(env: NodeJS.ProcessEnv = process.env): string
   }
   return servers;
 }
+
+/** Reads every event setting once, throwing the first bad one as one line (for the subgraph command's start). */
+export function checkEventSettings(env: NodeJS.ProcessEnv = process.env): void {
+  natsServersFromEnv(env);
+  for (const publisher of PUBLISHERS) publisherUrlFromEnv(publisher, env);
+}

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDataDir } from '../../seeds/seed.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
+import { openDatabase } from '../../subgraphs/shared/db.ts';
+import { startNatsConsumer, streamNames } from '../../subgraphs/shared/events/nats.ts';
+import { recordEvent } from '../../subgraphs/shared/events/outbox.ts';
+import { readCursor } from '../../subgraphs/shared/events/projection.ts';
+import type { DeliveredEvent } from '../../subgraphs/shared/events/types.ts';
+import type { SyncSqlite } from '../../subgraphs/shared/idempotency.ts';
+import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
+import { deleteStreams, natsAnswers, TEST_NATS_URL } from '../support/nats.ts';
+import { eventually } from '../support/processes.ts';
+import { readRows } from '../support/sqlite.ts';
+import { testDataDir } from '../support/temp.ts';
+
+// The same backbone over the machine's NATS JetStream: merchants' relay moves its outbox to its stream, offers and
+// content consume it with durable consumers. Streams of this run only (a prefix of its own), deleted afterwards.
+const available = await natsAnswers('events over NATS');
+const PREFIX = `LGT${randomUUID().slice(0, 8).toUpperCase()}`;
+const silent = pino({ level: 'silent' });
+const dataDir = testDataDir('lg-events-nats-');
+// biome-ignore lint/suspicious/noExplicitAny: each subgraph has its own tables
+const running: Record<string, StartedSubgraph<any>> = {};
+const events = { natsServers: [TEST_NATS_URL], natsPrefix: PREFIX };
+
+describe.skipIf(!available)('events over NATS JetStream', () => {
+  beforeAll(async () => {
+    seedDataDir(dataDir);
+    for (const name of ['merchants', 'offers', 'content'] as const) {
+      running[name] = await SUBGRAPHS[name].start({
+        dataDir,
+        port: 0,
+        subgraphSecret: 'nats-secret',
+        scheduler: false,
+        logger: silent,
+        events,
+      });
+    }
+  });
+  afterAll(async () => {
+    for (const subgraph of Object.values(running).reverse()) await subgraph.stop();
+    await deleteStreams(PREFIX);
+  });
+
+  it("relays the seed's history and a new store to the stream; both consumers apply it within a second", async () => {
+    const db = running.merchants?.database.db as SyncSqlite;
+    await eventually(
+      () => readRows(dataDir, 'merchants', 'select id from outbox_events where published_at is null').length === 0,
+      'every seeded event published',
+    );
+    const started = Date.now();
+    db.transaction((tx) =>
+      recordEvent(tx, {
+        type: 'store.created',
+        entityId: 'sto_nats',
+        payload: {
+          storeId: 'sto_nats',
+          merchantId: 'mer_newhope',
+          name: 'NATS store',
+          address: '2 Broker Street',
+          city: 'Shanghai',
+          lat: 31.23,
+          lng: 121.47,
+          openingHours: '09:00-21:00',
+        },
+      }),
+    );
+    await eventually(
+      () =>
+        readRows(dataDir, 'offers', "select 1 from store_merchants where store_id = 'sto_nats'").length === 1 &&
+        readRows(dataDir, 'content', "select 1 from store_directory where store_id = 'sto_nats'").length === 1,
+      'the store in both projections',
+      5000,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    const ready = (await fetch(new URL('/readyz', running.offers?.url)).then((r) => r.json())) as {
+      events: { consumers: { position: number }[] };
+    };
+    expect(ready.events).toMatchObject({ transport: 'nats', consumers: [{ publisher: 'merchants', lag: 0 }] });
+    expect(ready.events.consumers[0]?.position).toBe(
+      readRows(dataDir, 'merchants', 'select id from outbox_events').length,
+    );
+  });
+
+  it('applies an event published twice, and shared by two replicas of a consumer, exactly once and in order', async () => {
+    // A publisher of its own (the stream `<prefix>_SOCIAL`), fed by hand: every event twice under different
+    // message ids (so the stream keeps both, as after a relay crash outside the duplicate window).
+    const names = streamNames('social', PREFIX);
+    const nc = await connect({ servers: TEST_NATS_URL });
+    const databases = [0, 1].map(() =>
+      openDatabase({
+        file: `${testDataDir('lg-events-nats-dup-')}/offers.sqlite`,
+        schema: {},
+        migrationsFolder: new URL('../../subgraphs/offers/migrations', import.meta.url).pathname,
+      }),
+    );
+    // Two replicas share one database (as two workers of a subgraph do) and one durable consumer.
+    const shared = databases[0]?.db as SyncSqlite;
+    const applied: number[] = [];
+    const replicas = [0, 1].map(() =>
+      startNatsConsumer({
+        servers: [TEST_NATS_URL],
+        prefix: PREFIX,
+        logger: silent,
+        publisher: 'social',
+        consumer: 'dup-test',
+        db: shared,
+        handler: (_tx, event) => applied.push(event.position),
+      }),
+    );
+    try {
+      // The consumers create the stream when they start; wait for it before publishing.
+      const js = jetstream(nc);
+      await eventually(async () => {
+        try {
+          await js.streams.get(names.stream);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'the stream exists');
+      for (const position of [1, 2, 3, 4, 5]) {
+        const event: DeliveredEvent = {
+          publisher: 'social',
+          position,
+          eventId: `evt_dup_${position}`,
+          type: 'user.profile_changed',
+          entityId: 'usr_alice',
+          version: 1,
+          payload: { userId: 'usr_alice', nickname: `n${position}`, avatarUrl: null, realNameVerified: false },
+          occurredAt: new Date().toISOString(),
+        };
+        const acks = [];
+        for (const copy of ['a', 'b', 'b']) {
+          acks.push(
+            await js.publish(names.subject(event.type), JSON.stringify(event), { msgID: `${event.eventId}-${copy}` }),
+          );
+        }
+        // The second 'b' has the same message id as the first: the stream drops it.
+        expect(acks.map((a) => a.duplicate)).toEqual([false, false, true]);
+      }
+      await eventually(() => readCursor(shared, 'social') === 5, 'all five applied', 5000);
+      await eventually(() => replicas.every((r) => r.status().lag === 0), 'both replicas see nothing pending', 5000);
+      expect(applied).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+      await nc.close();
+      for (const d of databases) d.close();
+    }
+  });
+});
