@@ -149,7 +149,9 @@ async function probeGraphQL(url: string, subgraphSecret: string, timeoutMs: numb
 /** Why a probe got no answer; a timeout names the wait, so an operator sees which setting applied. */
 function probeError(error: unknown, timeoutMs: number): string {
   if ((error as Error)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  return (error as Error)?.message ?? String(error);
+  // fetch's own message is only "fetch failed"; its cause says why (connect ECONNREFUSED 10.0.0.7:4003).
+  const cause = (error as Error & { cause?: Error })?.cause;
+  return cause?.message ?? (error as Error)?.message ?? String(error);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,15 +240,21 @@ describe('a gateway polling LIFEGRAPH_SUPERGRAPH_URL', () => {
     res.writeHead(served.status, { 'content-type': 'text/plain', etag }).end(served.body);
   });
   let reloading: Awaited<ReturnType<typeof reloadingGateway>>;
+  /** Where nothing listens (a port just freed): a supergraph moving a subgraph there is refused. */
+  let nowhere = '';
 
   beforeAll(async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    nowhere = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/graphql`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/supergraph.graphql?token=secret`;
-    // The test graph's URL for each subgraph, except where a supergraph moves one to port 9 (where nothing listens).
+    // The test graph's URL for each subgraph, except where a supergraph moves one to `nowhere`.
     const overrides = (subgraphs: { name: string; url: string }[]) =>
       Object.fromEntries(
         subgraphs
-          .filter((s) => !s.url.includes(':9/'))
+          .filter((s) => s.url !== nowhere)
           .map((s) => [s.name, graph.subgraphs[s.name as (typeof SUBGRAPH_NAMES)[number]].url]),
       );
     reloading = await reloadingGateway({ url, pollMs: 100 }, overrides);
@@ -266,11 +272,11 @@ describe('a gateway polling LIFEGRAPH_SUPERGRAPH_URL', () => {
   });
 
   it('refuses a version that moves a subgraph to where nothing answers, naming it', async () => {
-    const moved = CHANGED.replace(/(@join__graph\(name: "social", url: ")[^"]+"/, '$1http://127.0.0.1:9/graphql"');
+    const moved = CHANGED.replace(/(@join__graph\(name: "social", url: ")[^"]+"/, `$1${nowhere}"`);
     expect(moved).not.toBe(CHANGED);
     served = { status: 200, body: moved };
     await eventually(() => reloading.refusals().length > 0, 'the refusal');
-    expect(reloading.refusals().at(-1)?.reason).toMatch(/^subgraph social does not answer: /);
+    expect(reloading.refusals().at(-1)?.reason).toMatch(/^subgraph social does not answer: .*ECONNREFUSED/);
     expect((await reloading.readyz()).supergraph.hash).toBe(sha256(CHANGED));
   });
 
