@@ -24,7 +24,7 @@ export interface SupergraphSubgraph {
   url: string;
 }
 
-/** Lists the subgraphs of any supergraph SDL; throws with a readable message if it is not one. */
+/** Lists the subgraphs of any supergraph SDL; throws with a readable message ("it has no ...") if it is not one. */
 export function listSubgraphs(supergraphSdl: string): SupergraphSubgraph[] {
   const document = parse(supergraphSdl);
   for (const definition of document.definitions) {
@@ -38,7 +38,7 @@ export function listSubgraphs(supergraphSdl: string): SupergraphSubgraph[] {
       return { name: arg('name') || value.name.value.toLowerCase(), url: arg('url') };
     });
   }
-  throw new Error('Not a supergraph: no join__Graph enum found. Produce one with `npm run compose`.');
+  throw new Error('it has no join__Graph enum: compose one with `npm run compose`.');
 }
 
 /** Subgraph URLs by name, in place of the supergraph's: given, or computed from the supergraph's subgraphs. */
