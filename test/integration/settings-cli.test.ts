@@ -100,6 +100,7 @@ describe('--help and unknown flags', () => {
     ['gateway/cli/token.ts', 'npm run token'],
     ['seeds/cli.ts', 'npm run seed'],
     ['subgraphs/jobs-cli.ts', 'npm run jobs'],
+    ['subgraphs/events-cli.ts', 'npm run events'],
     ['schema/compose.ts', 'npm run compose'],
     ['schema/codegen.ts', 'npm run codegen'],
     ['schema/trusted-documents.ts', 'npm run trusted-documents'],
