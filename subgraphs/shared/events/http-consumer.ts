@@ -40,11 +40,13 @@ export interface HttpConsumerOptions {
 
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5000;
+/** Failures in a row (about two seconds of them) before an outage is logged, once. */
+const WARN_AFTER_FAILURES = 4;
 
 /**
  * Pulls one publisher's events from its cursor, over and over (long-polls of `waitMs`), applying each batch with
  * the cursor in one transaction (projection.ts), so a batch pulled twice is applied once. A failed pull or apply is
- * retried from the cursor after a growing pause (250 ms up to 5 s), and logged once per outage.
+ * retried from the cursor after a growing pause (250 ms up to 5 s), and logged once per outage that outlasts a start.
  */
 export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer {
   const { publisher, db, handler, logger } = options;
@@ -55,17 +57,20 @@ export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer
   const abort = new AbortController();
   let stopped = false;
   let backoff = MIN_BACKOFF_MS;
+  let failures = 0;
   let pause: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       pause = { timer: setTimeout(resolve, ms), resolve };
     });
 
+  // After a failure the next pull does not wait: recovery shows at once, not after a whole long poll.
+  let recovering = false;
   const pullOnce = async () => {
     const base = options.url();
     if (!base) throw new Error(`the URL of ${publisher} is not known yet`);
     const cursor = readCursor(db, publisher);
-    const target = `${EVENTS_PATH}?after=${cursor}&limit=${batch}&wait=${waitMs}`;
+    const target = `${EVENTS_PATH}?after=${cursor}&limit=${batch}&wait=${recovering ? 0 : waitMs}`;
     const response = await fetch(new URL(target, base), {
       headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
       signal: abort.signal,
@@ -85,13 +90,21 @@ export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer
     while (!stopped) {
       try {
         await pullOnce();
-        if (status.lastError !== null) logger.info({ publisher }, `events from ${publisher}: pulling again`);
+        if (failures >= WARN_AFTER_FAILURES) logger.info({ publisher }, `events from ${publisher}: pulling again`);
+        failures = 0;
         status.lastError = null;
+        recovering = false;
         backoff = MIN_BACKOFF_MS;
       } catch (error) {
         if (stopped) break;
-        const message = (error as Error).message;
-        if (status.lastError === null) logger.warn({ publisher, err: error }, `events from ${publisher}: ${message}`);
+        // fetch's own message is only "fetch failed"; the reason (ECONNREFUSED, a reset) is its cause.
+        const cause = (error as Error & { cause?: Error }).cause?.message;
+        const message = cause ? `${(error as Error).message}: ${cause}` : (error as Error).message;
+        recovering = true;
+        // Under npm start the subgraphs start together: a publisher not listening yet for a second is no news.
+        if (++failures === WARN_AFTER_FAILURES) {
+          logger.warn({ publisher, err: error }, `events from ${publisher}: ${message}`);
+        }
         // The cursor is not read again here: the database itself may be what failed.
         status.lastError = message;
         options.onStatus?.(status);
