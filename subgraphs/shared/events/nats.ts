@@ -30,6 +30,11 @@ export function streamNames(publisher: Publisher, prefix = 'LIFEGRAPH') {
 /** How long the stream remembers message ids to drop repeats: longer than any relay retry. */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 const RELAY_BATCH = 100;
+/**
+ * How long the stream waits for a delivered message's ack before giving it to another replica: applying one takes
+ * milliseconds, so this is how long a consumer that died holding a message delays its successor.
+ */
+const ACK_WAIT_MS = 5000;
 const POLL_MS = 200;
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5000;
@@ -45,11 +50,12 @@ interface NatsOptions {
 function supervise(
   options: NatsOptions,
   what: string,
-  session: (nc: NatsConnection, stopped: () => boolean) => Promise<void>,
+  session: (nc: NatsConnection, stopped: () => boolean, onStop: (cleanup: () => void) => void) => Promise<void>,
   onError: (message: string | null) => void,
 ) {
   let stopped = false;
   let nc: NatsConnection | undefined;
+  let cleanup: (() => void) | undefined;
   let wake: (() => void) | undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -69,7 +75,15 @@ function supervise(
         failing = false;
         onError(null);
         backoff = MIN_BACKOFF_MS;
-        await session(nc, () => stopped);
+        await session(
+          nc,
+          () => stopped,
+          (c) => {
+            cleanup = c;
+          },
+        );
+        // A session that ended by itself (its consumer deleted, the server gone): start again, but not in a spin.
+        if (!stopped) await sleep(backoff);
       } catch (error) {
         if (stopped) break;
         const message = `${what}: ${(error as Error).message}`;
@@ -89,7 +103,11 @@ function supervise(
     stop: async () => {
       stopped = true;
       wake?.();
-      await nc?.drain().catch(() => {});
+      // A pull consumer's iteration does not end on drain by itself: stop it first, then drain (at most 2 s).
+      cleanup?.();
+      const drained = nc?.drain().catch(() => {});
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      await nc?.close().catch(() => {});
       await running;
     },
     wake: () => wake?.(),
@@ -165,19 +183,27 @@ export function startNatsConsumer(
   const supervisor = supervise(
     options,
     `${options.consumer} consumer of ${publisher} events`,
-    async (nc, stopped) => {
+    async (nc, stopped, onStop) => {
       const names = await ensureStream(nc, publisher, options.prefix);
       const jsm = await jetstreamManager(nc);
-      await jsm.consumers.add(names.stream, {
-        durable_name: options.consumer,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        max_ack_pending: 1,
-        ack_wait: nanos(30_000),
-      });
+      const config = { max_ack_pending: 1, ack_wait: nanos(ACK_WAIT_MS) };
+      await jsm.consumers
+        .add(names.stream, {
+          ...config,
+          durable_name: options.consumer,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+        })
+        // It exists with other settings (an older version made it): bring those up to date.
+        .catch(() => jsm.consumers.update(names.stream, options.consumer, config));
       const consumer = await jetstream(nc).consumers.get(names.stream, options.consumer);
       const messages = await consumer.consume({ max_messages: 100 });
-      const closed = nc.closed().then(() => messages.stop());
+      onStop(() => messages.stop());
+      // The connection closing for good ends the iteration below, and with it this session.
+      nc.closed().then(
+        () => messages.stop(),
+        () => messages.stop(),
+      );
       for await (const message of messages) {
         const event = message.json<DeliveredEvent>();
         const applied = applyEvents(db, publisher, handler, [event]);
@@ -188,7 +214,6 @@ export function startNatsConsumer(
         status.latest = status.position + status.lag;
         if (stopped()) break;
       }
-      await closed;
     },
     (error) => {
       status.lastError = error;

@@ -6,7 +6,7 @@ import { EVENTS_PATH, eventsHandler } from './endpoint.ts';
 import { type ConsumerStatus, type RunningConsumer, startHttpConsumer } from './http-consumer.ts';
 import { startNatsConsumer, startNatsRelay } from './nats.ts';
 import type { EventHandler, Projection } from './projection.ts';
-import { natsServersFromEnv, publisherUrlFromEnv } from './settings.ts';
+import { natsPrefixFromEnv, natsServersFromEnv, publisherUrlFromEnv } from './settings.ts';
 import type { Publisher } from './types.ts';
 
 export interface EventsOptions {
@@ -52,9 +52,10 @@ export function startEvents(options: EventsOptions): RunningEvents {
   options.app.get(EVENTS_PATH, eventsHandler(name, db, options.secret));
   const nats = options.natsServers ?? natsServersFromEnv() ?? [];
   const transport = nats.length > 0 ? 'nats' : 'http';
+  const natsPrefix = options.natsPrefix ?? (transport === 'nats' ? natsPrefixFromEnv() : undefined);
   const relay =
     transport === 'nats'
-      ? startNatsRelay({ servers: nats, publisher: name, db, logger, prefix: options.natsPrefix })
+      ? startNatsRelay({ servers: nats, publisher: name, db, logger, prefix: natsPrefix })
       : undefined;
   const consumers: RunningConsumer[] = [];
   if (options.consume !== false && options.projection) {
@@ -62,7 +63,7 @@ export function startEvents(options: EventsOptions): RunningEvents {
       const common = { publisher, db, handler, logger };
       consumers.push(
         transport === 'nats'
-          ? startNatsConsumer({ ...common, servers: nats, consumer: name, prefix: options.natsPrefix })
+          ? startNatsConsumer({ ...common, servers: nats, consumer: name, prefix: natsPrefix })
           : startHttpConsumer({
               ...common,
               url: () => (options.publisherUrl ?? publisherUrlFromEnv)(publisher),

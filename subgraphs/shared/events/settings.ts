@@ -5,7 +5,11 @@ import { PUBLISHERS, type Publisher } from './types.ts';
 export const eventsUrlVariable = (publisher: Publisher) => `LIFEGRAPH_${publisher.toUpperCase()}_EVENTS_URL`;
 
 /** Every variable the event backbone reads, for the settings check at start. */
-export const EVENT_VARIABLES = ['LIFEGRAPH_NATS_URL', ...PUBLISHERS.map(eventsUrlVariable)] as const;
+export const EVENT_VARIABLES = [
+  'LIFEGRAPH_NATS_URL',
+  'LIFEGRAPH_NATS_PREFIX',
+  ...PUBLISHERS.map(eventsUrlVariable),
+] as const;
 
 function httpUrl(key: string, value: string): string {
   let url: URL | undefined;
@@ -50,8 +54,24 @@ export function natsServersFromEnv(env: NodeJS.ProcessEnv = process.env): string
   return servers;
 }
 
+/**
+ * `LIFEGRAPH_NATS_PREFIX`: the first part of the stream names (`<PREFIX>_MERCHANTS`) and subjects
+ * (`<prefix>.events.merchants.*`), so environments sharing a NATS cluster keep apart; default LIFEGRAPH.
+ */
+export function natsPrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.LIFEGRAPH_NATS_PREFIX?.trim();
+  if (!value) return 'LIFEGRAPH';
+  if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(value)) {
+    throw new Error(
+      `LIFEGRAPH_NATS_PREFIX="${value}" is not allowed: use 1 to 32 capital letters, digits and underscores, starting with a letter (e.g. LIFEGRAPH_STAGING).`,
+    );
+  }
+  return value;
+}
+
 /** Reads every event setting once, throwing the first bad one as one line (for the subgraph command's start). */
 export function checkEventSettings(env: NodeJS.ProcessEnv = process.env): void {
   natsServersFromEnv(env);
+  natsPrefixFromEnv(env);
   for (const publisher of PUBLISHERS) publisherUrlFromEnv(publisher, env);
 }
