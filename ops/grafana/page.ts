@@ -61,9 +61,21 @@ export function formatValue(value: number, unit: string | undefined): string {
   }
 }
 
-/** A "nice" axis maximum and step (1, 2 or 5 × a power of ten) for data up to `max`. */
-function axis(max: number): { top: number; step: number } {
+/** About how wide 11 px sans-serif text is (capitals are wider), to wrap legends as the browser will draw them. */
+function textWidth(text: string): number {
+  let width = 0;
+  for (const c of text) width += /[A-Z_]/.test(c) ? 7.8 : /[ .:,|]/.test(c) ? 3.4 : 6.3;
+  return width;
+}
+
+/** A "nice" axis maximum and step (1, 2 or 5 × a power of ten, of KiB / MiB / GiB for bytes) for data up to `max`. */
+function axis(max: number, unit: string | undefined): { top: number; step: number } {
   if (!(max > 0)) return { top: 1, step: 0.25 };
+  if (unit === 'bytes' && max >= 1024) {
+    const scale = 1024 ** Math.min(3, Math.floor(Math.log(max) / Math.log(1024)));
+    const scaled = axis(max / scale, undefined);
+    return { top: scaled.top * scale, step: scaled.step * scale };
+  }
   const rough = max / 4;
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
@@ -76,7 +88,7 @@ function chart(panel: PanelData, width: number, height: number, times: number[])
   const rows: (typeof legendItems)[] = [[]];
   let used = 0;
   for (const item of legendItems) {
-    const itemWidth = 24 + item.legend.length * 6.6;
+    const itemWidth = 24 + textWidth(item.legend);
     if (used + itemWidth > width - 16 && (rows[rows.length - 1]?.length ?? 0) > 0) {
       rows.push([]);
       used = 0;
@@ -90,7 +102,7 @@ function chart(panel: PanelData, width: number, height: number, times: number[])
   const plotWidth = width - left - 12;
   const plotHeight = Math.max(40, height - top - 22 - legendHeight);
   const all = panel.lines.flatMap((line) => line.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-  const { top: yTop, step } = axis(Math.max(0, ...all));
+  const { top: yTop, step } = axis(Math.max(0, ...all), panel.unit);
   const x = (i: number) => left + (plotWidth * i) / Math.max(1, times.length - 1);
   const y = (v: number) => top + plotHeight - (plotHeight * v) / yTop;
   const parts: string[] = [];
@@ -131,7 +143,7 @@ function chart(panel: PanelData, width: number, height: number, times: number[])
     for (const item of row) {
       parts.push(`<rect x="${legendX}" y="${legendY - 4}" width="14" height="4" rx="1" fill="${item.color}"/>`);
       parts.push(`<text x="${legendX + 20}" y="${legendY}" class="legend">${escapeHtml(item.legend)}</text>`);
-      legendX += 24 + item.legend.length * 6.6;
+      legendX += 24 + textWidth(item.legend);
     }
     legendY += 16;
   }

@@ -127,10 +127,11 @@ try {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (tick + 1) * SCRAPE_MS - Date.now())));
     }
   })();
-  // An incident for the failure panels: the social subgraph stops at 55 % of the run and comes back 8 s later.
+  // An incident for the failure panels: the social subgraph stops at 35 % of the run and is restarted 8 s later
+  // (early enough for the circuit to close again before the end).
   const incident = (async () => {
     const social = subgraphs.find((s) => s.part.name === 'social') as Server;
-    await new Promise((resolve) => setTimeout(resolve, seconds * 550));
+    await new Promise((resolve) => setTimeout(resolve, seconds * 350));
     say('stopping the social subgraph for 8 s');
     await social.part.stop();
     await new Promise((resolve) => setTimeout(resolve, 8000));
@@ -148,7 +149,8 @@ try {
   say(`answers by status: ${[...statuses].map(([status, n]) => `${status} ×${n}`).join(', ')}`);
 
   const dashboard = JSON.parse(readFileSync(new URL('./lifegraph.json', import.meta.url), 'utf8')) as Dashboard;
-  const shown = times.filter((t) => t >= (times[0] ?? 0) + 5);
+  // From the first full rate window to the last second the load ran for (it winds down after).
+  const shown = times.filter((t) => t >= (times[0] ?? 0) + 5 && t <= until / 1000 - 1);
   const panels: PanelData[] = dashboard.panels.map((panel) => {
     const lines = new Map<string, (number | null)[]>();
     for (const target of panel.targets ?? []) {
