@@ -233,7 +233,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   const events = startEvents({
     ...options.events,
     name: definition.name,
-    db: database.db,
+    file: databaseFile(options.dataDir, definition.name),
     app,
     registry: metrics.registry,
     secret: options.subgraphSecret,

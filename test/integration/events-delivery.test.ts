@@ -176,3 +176,26 @@ describe('consumers', () => {
     }
   });
 });
+
+describe('a publisher stopping', () => {
+  it('answers its waiting pulls 503 at once, before its connection closes', async () => {
+    const dir = testDataDir('lg-events-stop-');
+    seedDataDir(dir);
+    const publisher = await SUBGRAPHS.merchants.start({
+      dataDir: dir,
+      port: 0,
+      subgraphSecret: SECRET,
+      scheduler: false,
+      logger: silent,
+    });
+    const target = '/events?after=1000000&wait=10000';
+    const held = fetch(`${new URL(publisher.url).origin}${target}`, { headers: signed(target) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    await publisher.stop();
+    const answer = await held;
+    expect(answer.status).toBe(503);
+    expect(((await answer.json()) as Json).errors[0].extensions.code).toBe('UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});

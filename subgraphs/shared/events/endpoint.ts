@@ -45,7 +45,12 @@ function intParam(req: Request, res: Response, name: string, fallback: number, m
  * first one. Only for other subgraphs: a request without a valid signature is 401.
  */
 export function eventsHandler(publisher: Publisher, db: SyncSqlite, secret: string) {
-  return (req: Request, res: Response) => {
+  // Pulls waiting for an event; answered at once when the process stops, before its connection closes.
+  const waiting = new Set<() => void>();
+  let closed = false;
+  const handler = (req: Request, res: Response) => {
+    if (closed)
+      return refuse(res, 503, 'UNAVAILABLE', 'This subgraph is stopping: pull again from another one, or later.');
     const token = req.headers[IDENTITY_HEADER];
     try {
       if (typeof token !== 'string') throw new Error('unsigned');
@@ -80,6 +85,11 @@ export function eventsHandler(publisher: Publisher, db: SyncSqlite, secret: stri
     const finish = () => {
       clearTimeout(timer);
       unsubscribe();
+      waiting.delete(stop);
+    };
+    const stop = () => {
+      finish();
+      refuse(res, 503, 'UNAVAILABLE', 'This subgraph is stopping: pull again from another one, or later.');
     };
     if (answer()) return;
     const retry = () => {
@@ -91,6 +101,15 @@ export function eventsHandler(publisher: Publisher, db: SyncSqlite, secret: stri
       retry();
     });
     res.once('close', finish);
+    waiting.add(stop);
     timer = setTimeout(retry, Math.min(POLL_MS, wait));
+  };
+  return {
+    handler,
+    /** Answers every waiting pull (503) and refuses new ones: the process is stopping. */
+    close: () => {
+      closed = true;
+      for (const stop of [...waiting]) stop();
+    },
   };
 }
