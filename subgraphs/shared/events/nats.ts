@@ -46,11 +46,20 @@ interface NatsOptions {
   prefix?: string;
 }
 
+/** What a session gets besides its connection. */
+interface SessionControl {
+  stopped(): boolean;
+  /** Registers what stopping must do first (end an iteration that a drain would not end). */
+  onStop(cleanup: () => void): void;
+  /** Waits `ms`, or less when woken (`wake`) or stopped. */
+  pause(ms: number): Promise<void>;
+}
+
 /** Connects (retrying forever) and runs `session` on the connection until stopped or the connection closes. */
 function supervise(
   options: NatsOptions,
   what: string,
-  session: (nc: NatsConnection, stopped: () => boolean, onStop: (cleanup: () => void) => void) => Promise<void>,
+  session: (nc: NatsConnection, control: SessionControl) => Promise<void>,
   onError: (message: string | null) => void,
 ) {
   let stopped = false;
@@ -75,13 +84,13 @@ function supervise(
         failing = false;
         onError(null);
         backoff = MIN_BACKOFF_MS;
-        await session(
-          nc,
-          () => stopped,
-          (c) => {
+        await session(nc, {
+          stopped: () => stopped,
+          onStop: (c) => {
             cleanup = c;
           },
-        );
+          pause: sleep,
+        });
         // A session that ended by itself (its consumer deleted, the server gone): start again, but not in a spin.
         if (!stopped) await sleep(backoff);
       } catch (error) {
@@ -141,7 +150,7 @@ export function startNatsRelay(options: NatsOptions & { publisher: Publisher; db
   const supervisor = supervise(
     options,
     `${publisher} event relay`,
-    async (nc, stopped) => {
+    async (nc, { stopped, pause }) => {
       const names = await ensureStream(nc, publisher, options.prefix);
       const js = jetstream(nc);
       unsubscribe();
@@ -157,7 +166,7 @@ export function startNatsRelay(options: NatsOptions & { publisher: Publisher; db
           await js.publish(names.subject(event.type), JSON.stringify(event), { msgID: event.eventId });
           db.run(sql`update outbox_events set published_at = ${Date.now()} where id = ${row.id}`);
         }
-        if (rows.length < RELAY_BATCH) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        if (rows.length < RELAY_BATCH) await pause(POLL_MS);
       }
     },
     () => {},
@@ -183,7 +192,7 @@ export function startNatsConsumer(
   const supervisor = supervise(
     options,
     `${options.consumer} consumer of ${publisher} events`,
-    async (nc, stopped, onStop) => {
+    async (nc, { stopped, onStop }) => {
       const names = await ensureStream(nc, publisher, options.prefix);
       const jsm = await jetstreamManager(nc);
       const config = { max_ack_pending: 1, ack_wait: nanos(ACK_WAIT_MS) };
