@@ -1,7 +1,9 @@
+import { IDENTITY_HEADER } from '../../contract/identity.ts';
 import type { SyncSqlite } from '../idempotency.ts';
+import { EVENTS_PATH, type EventsPage, MAX_EVENTS_LIMIT, signEventsRequest } from './endpoint.ts';
 import { readEvents } from './outbox.ts';
-import { applyEvents, clearProjection, type Projection } from './projection.ts';
-import type { Publisher } from './types.ts';
+import { applyEvents, clearProjection, type EventHandler, type Projection } from './projection.ts';
+import type { DeliveredEvent, Publisher } from './types.ts';
 
 const PAGE = 1000;
 
@@ -23,28 +25,63 @@ export function rebuildProjection(
   projection: Projection,
   publisherDb: (publisher: Publisher) => SyncSqlite,
 ): RebuiltSource[] {
+  return rebuildFromHistory(consumerDb, projection, function* (publisher) {
+    const source = publisherDb(publisher);
+    let after = 0;
+    for (;;) {
+      const page = readEvents(source, publisher, after, PAGE);
+      if (page.length === 0) return;
+      yield page;
+      after = page.at(-1)?.position ?? after;
+    }
+  });
+}
+
+/** As `rebuildProjection`, from each publisher's history as pages of events in order (e.g. pulled over HTTP first). */
+export function rebuildFromHistory(
+  consumerDb: SyncSqlite,
+  projection: Projection,
+  history: (publisher: Publisher) => Iterable<readonly DeliveredEvent[]>,
+): RebuiltSource[] {
   return consumerDb.transaction(
     (tx) => {
       clearProjection(tx, projection);
       const rebuilt: RebuiltSource[] = [];
-      for (const [publisher, handler] of Object.entries(projection.sources) as [
-        Publisher,
-        NonNullable<Projection['sources'][Publisher]>,
-      ][]) {
-        const source = publisherDb(publisher);
-        let after = 0;
+      for (const [publisher, handler] of Object.entries(projection.sources) as [Publisher, EventHandler][]) {
         let events = 0;
-        for (;;) {
-          const page = readEvents(source, publisher, after, PAGE);
-          if (page.length === 0) break;
-          applyEvents(tx, publisher, handler, page);
+        let position = 0;
+        for (const page of history(publisher)) {
+          position = applyEvents(tx, publisher, handler, page).position;
           events += page.length;
-          after = page.at(-1)?.position ?? after;
         }
-        rebuilt.push({ publisher, events, position: after });
+        rebuilt.push({ publisher, events, position });
       }
       return rebuilt;
     },
     { behavior: 'immediate' },
   );
+}
+
+/**
+ * A publisher's whole history pulled over its `GET /events` (signed with the subgraph secret), for a rebuild where
+ * the publisher's database is on another machine.
+ */
+export async function pullHistory(baseUrl: string, publisher: Publisher, secret: string): Promise<DeliveredEvent[][]> {
+  const pages: DeliveredEvent[][] = [];
+  let after = 0;
+  for (;;) {
+    const target = `${EVENTS_PATH}?after=${after}&limit=${MAX_EVENTS_LIMIT}`;
+    const response = await fetch(new URL(target, baseUrl), {
+      headers: { [IDENTITY_HEADER]: signEventsRequest(target, secret) },
+    });
+    if (!response.ok) {
+      throw new Error(
+        `${publisher} at ${baseUrl} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+      );
+    }
+    const { events } = (await response.json()) as EventsPage;
+    if (events.length === 0) return pages;
+    pages.push(events);
+    after = events.at(-1)?.position ?? after;
+  }
 }
