@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { IDENTITY_HEADER } from '../../subgraphs/contract/identity.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
+import { offersProjection } from '../../subgraphs/offers/projections.ts';
 import { openDatabase } from '../../subgraphs/shared/db.ts';
 import { signEventsRequest } from '../../subgraphs/shared/events/endpoint.ts';
 import { startHttpConsumer } from '../../subgraphs/shared/events/http-consumer.ts';
 import { recordEvent } from '../../subgraphs/shared/events/outbox.ts';
-import { readCursor } from '../../subgraphs/shared/events/projection.ts';
+import { type EventHandler, readCursor } from '../../subgraphs/shared/events/projection.ts';
 import type { DeliveredEvent } from '../../subgraphs/shared/events/types.ts';
 import type { SyncSqlite } from '../../subgraphs/shared/idempotency.ts';
 import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
@@ -172,6 +173,52 @@ describe('consumers', () => {
     } finally {
       await consumer.stop();
       repeating.close();
+      database.close();
+    }
+  });
+});
+
+describe('a payload version the consumer does not know', () => {
+  it('stops the consumer at that event, saying why, with the lag showing what waits behind it', async () => {
+    const event = (position: number, version: number): DeliveredEvent => ({
+      publisher: 'merchants',
+      position,
+      eventId: `evt_v_${position}`,
+      type: 'merchant.settlement_rate_changed',
+      entityId: 'mer_kfc',
+      version,
+      payload: { merchantId: 'mer_kfc', settlementRateBps: 100 + position, previousRateBps: 0 },
+      occurredAt: new Date().toISOString(),
+    });
+    const future = http.createServer((req, res) => {
+      const after = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('after'));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ events: after < 1 ? [event(1, 1)] : [event(2, 2), event(3, 1)], latest: 3 }));
+    });
+    await new Promise<void>((resolve) => future.listen(0, '127.0.0.1', resolve));
+    const database = openDatabase({
+      file: `${testDataDir('lg-events-version-')}/offers.sqlite`,
+      schema: {},
+      migrationsFolder: new URL('../../subgraphs/offers/migrations', import.meta.url).pathname,
+    });
+    const consumer = startHttpConsumer({
+      publisher: 'merchants',
+      url: () => `http://127.0.0.1:${(future.address() as AddressInfo).port}`,
+      db: database.db,
+      handler: offersProjection.sources.merchants as EventHandler,
+      secret: SECRET,
+      logger: silent,
+    });
+    try {
+      await eventually(() => consumer.status().lastError !== null, 'the consumer stopped at event 2');
+      expect(consumer.status()).toMatchObject({ position: 1, latest: 3, lag: 2 });
+      expect(consumer.status().lastError).toMatch(/payload version 2; this consumer knows up to 1: deploy the newer/);
+      // Event 1 applied; event 3, behind the unknown one, not: order is kept.
+      expect(readCursor(database.db, 'merchants')).toBe(1);
+      expect(database.sqlite.prepare('select settlement_rate_bps from merchant_terms').pluck().all()).toEqual([101]);
+    } finally {
+      await consumer.stop();
+      future.close();
       database.close();
     }
   });
