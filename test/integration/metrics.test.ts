@@ -106,9 +106,9 @@ interface Dashboard {
   }[];
 }
 
-describe('the Grafana dashboard (ops/grafana/lifegraph.json)', () => {
+describe('the Grafana dashboard (gateway/grafana/lifegraph.json)', () => {
   const dashboard = JSON.parse(
-    readFileSync(new URL('../../ops/grafana/lifegraph.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../../gateway/grafana/lifegraph.json', import.meta.url), 'utf8'),
   ) as Dashboard;
   const queried = dashboard.panels.filter((panel) => panel.type !== 'row');
   /** Grafana's reference to the dashboard's `datasource` variable (a plain string, not a template literal). */

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluate, legendOf, parseExposition, parsePromQL, type Series } from '../../ops/grafana/promql.ts';
+import { evaluate, legendOf, parseExposition, parsePromQL, type Series } from '../dashboard/promql.ts';
 
-// The PromQL subset ops/grafana/render.ts draws the dashboard screenshot with: every query of the dashboard parses,
+// The PromQL subset test/dashboard/render.ts draws the dashboard screenshot with: every query of the dashboard parses,
 // and each shape gives what Prometheus gives for the same samples.
 
-const dashboard = JSON.parse(readFileSync(new URL('../../ops/grafana/lifegraph.json', import.meta.url), 'utf8')) as {
+const dashboard = JSON.parse(readFileSync(new URL('../../gateway/grafana/lifegraph.json', import.meta.url), 'utf8')) as {
   panels: { targets?: { expr: string }[] }[];
 };
 

@@ -1,6 +1,6 @@
 /**
  * Just enough PromQL to draw the dashboard's panels from scraped samples, with Prometheus's semantics for the shapes
- * ops/grafana/lifegraph.json uses: instant selectors with `=` / `!=` matchers, `rate(selector[range])`,
+ * gateway/grafana/lifegraph.json uses: instant selectors with `=` / `!=` matchers, `rate(selector[range])`,
  * `sum` / `max` with or without `by (...)`, `topk(k, ...)` and `histogram_quantile(q, ...)`. Anything else is a
  * parse error naming what it met, so a dashboard change that needs more says so instead of drawing nothing.
  */

@@ -19,18 +19,18 @@ import { evaluate, legendOf, parseExposition, parsePromQL, type Series } from '.
 import { driveTraffic } from './traffic.ts';
 
 const { values } = parseCommandLine({
-  command: 'npx tsx ops/grafana/render.ts',
-  usage: `Usage: npx tsx ops/grafana/render.ts [--seconds N] [--out FILE] [--chromium PATH]
-Renders ops/grafana/lifegraph.json from real data: starts the whole graph (four subgraphs and the gateway, on a fresh
+  command: 'npx tsx test/dashboard/render.ts',
+  usage: `Usage: npx tsx test/dashboard/render.ts [--seconds N] [--out FILE] [--chromium PATH]
+Renders gateway/grafana/lifegraph.json from real data: starts the whole graph (four subgraphs and the gateway, on a fresh
 seeded data directory), drives a mixed load for N seconds while scraping every process's /metrics each second,
 computes each panel's queries from those samples and screenshots the panels in headless Chromium.
   --seconds N      how long the load runs (default 40)
-  --out FILE       the PNG written (default ops/grafana/dashboard.png)
+  --out FILE       the PNG written (default gateway/grafana/dashboard.png)
   --chromium PATH  the browser (default /usr/bin/chromium, Debian's chromium package)
 Prints the PNG's path on stdout; progress goes to stderr.`,
   options: {
     seconds: { type: 'string', default: '40' },
-    out: { type: 'string', default: fileURLToPath(new URL('./dashboard.png', import.meta.url)) },
+    out: { type: 'string', default: fileURLToPath(new URL('../../gateway/grafana/dashboard.png', import.meta.url)) },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
@@ -148,7 +148,7 @@ try {
   await Promise.all([scraping, incident]);
   say(`answers by status: ${[...statuses].map(([status, n]) => `${status} ×${n}`).join(', ')}`);
 
-  const dashboard = JSON.parse(readFileSync(new URL('./lifegraph.json', import.meta.url), 'utf8')) as Dashboard;
+  const dashboard = JSON.parse(readFileSync(new URL('../../gateway/grafana/lifegraph.json', import.meta.url), 'utf8')) as Dashboard;
   // From the first full rate window to the last second the load ran for (it winds down after).
   const shown = times.filter((t) => t >= (times[0] ?? 0) + 5 && t <= until / 1000 - 1);
   const panels: PanelData[] = dashboard.panels.map((panel) => {
@@ -173,7 +173,7 @@ try {
     };
   });
   const note =
-    `Rendered by ops/grafana/render.ts from real samples: ${seconds} s of mixed load on the whole graph ` +
+    `Rendered by test/dashboard/render.ts from real samples: ${seconds} s of mixed load on the whole graph ` +
     `(${new Date(started).toISOString().slice(0, 16)}Z), every process's /metrics scraped each second; ` +
     `$__rate_interval = ${RATE_INTERVAL}. The social subgraph was stopped for 8 s mid-run.`;
   const browser = await chromium.launch({

@@ -1,5 +1,5 @@
 /**
- * The dashboard as an HTML page of inline SVG charts, laid out as Grafana lays out ops/grafana/lifegraph.json
+ * The dashboard as an HTML page of inline SVG charts, laid out as Grafana lays out gateway/grafana/lifegraph.json
  * (its 24-column grid, 30 px rows, titles, legends, units), in Grafana's dark theme. Each panel draws the series
  * render.ts computed from the scraped samples.
  */
