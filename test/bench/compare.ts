@@ -60,8 +60,8 @@ const BENCH_RATE_LIMITS = {
   LIFEGRAPH_RATE_LIMIT_USER: '100000:10000000',
 };
 /** Our gateway under the V8 profiler (BENCH_PROFILE=DIR): see cpu-profile.mjs. */
-const PROFILED = (dir: string) => ({
-  NODE_OPTIONS: `--import ${path.join(ROOT, 'test/bench/cpu-profile.mjs')}`,
+const PROFILED = (dir: string, nodeOptions = '') => ({
+  NODE_OPTIONS: `${nodeOptions} --import ${path.join(ROOT, 'test/bench/cpu-profile.mjs')}`.trim(),
   BENCH_PROFILE_DIR: dir,
 });
 /** Our gateway's settings that turn both deduplications on (BENCH_GATEWAY_DEDUP=on). */
@@ -152,7 +152,8 @@ export async function compareGateways(
         ...BENCH_RATE_LIMITS,
         ...(settings.gatewayCaches === 'off' ? NO_GATEWAY_CACHES : {}),
         ...(settings.gatewayDedup === 'on' ? GATEWAY_DEDUP : {}),
-        ...(settings.profileDir ? PROFILED(settings.profileDir) : {}),
+        ...(settings.gatewayNodeOptions ? { NODE_OPTIONS: settings.gatewayNodeOptions } : {}),
+        ...(settings.profileDir ? PROFILED(settings.profileDir, settings.gatewayNodeOptions) : {}),
       }),
       startServer('plain-gateway', 'test/bench/plain-gateway.ts', common, ports),
     ]);

@@ -38,6 +38,8 @@ export const settings = {
   workers: intSetting('BENCH_WORKERS', 1, 0),
   // Passed to our gateway as --workers N only when set.
   // A directory: our gateway runs with `node --cpu-prof` and writes its profile there when the benchmark stops it.
+  // Node options for our gateway only (e.g. heap settings to try), as NODE_OPTIONS.
+  gatewayNodeOptions: process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '',
   profileDir: process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null,
   gatewayWorkers: process.env.BENCH_GATEWAY_WORKERS ? intSetting('BENCH_GATEWAY_WORKERS', 1, 1) : null,
 };

@@ -148,7 +148,9 @@ try {
   await Promise.all([scraping, incident]);
   say(`answers by status: ${[...statuses].map(([status, n]) => `${status} ×${n}`).join(', ')}`);
 
-  const dashboard = JSON.parse(readFileSync(new URL('../../gateway/grafana/lifegraph.json', import.meta.url), 'utf8')) as Dashboard;
+  const dashboard = JSON.parse(
+    readFileSync(new URL('../../gateway/grafana/lifegraph.json', import.meta.url), 'utf8'),
+  ) as Dashboard;
   // From the first full rate window to the last second the load ran for (it winds down after).
   const shown = times.filter((t) => t >= (times[0] ?? 0) + 5 && t <= until / 1000 - 1);
   const panels: PanelData[] = dashboard.panels.map((panel) => {

@@ -5,7 +5,9 @@ import { evaluate, legendOf, parseExposition, parsePromQL, type Series } from '.
 // The PromQL subset test/dashboard/render.ts draws the dashboard screenshot with: every query of the dashboard parses,
 // and each shape gives what Prometheus gives for the same samples.
 
-const dashboard = JSON.parse(readFileSync(new URL('../../gateway/grafana/lifegraph.json', import.meta.url), 'utf8')) as {
+const dashboard = JSON.parse(
+  readFileSync(new URL('../../gateway/grafana/lifegraph.json', import.meta.url), 'utf8'),
+) as {
   panels: { targets?: { expr: string }[] }[];
 };
 
