@@ -1,5 +1,5 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { GatewayCacheHint, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type GraphQLFormattedError, parse } from 'graphql';
 import {
   ANONYMOUS,
@@ -122,7 +122,6 @@ export class SignedDataSource implements GraphQLDataSource<GatewayContext> {
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
       throw new Error(`Expected JSON response body, but received: ${result}`);
     }
-    restrictCachePolicy(options, response);
     return result as GatewayGraphQLResponse;
   }
 
@@ -233,28 +232,6 @@ function httpError(response: SubgraphHttpResponse): SubgraphHttpError {
       ? { message: first.message, extensions: { code: first.extensions?.code } }
       : undefined,
   );
-}
-
-/**
- * Lets the subgraph's `cache-control` bound the operation's cache policy, as Apollo's data source does: no
- * `max-age` means uncacheable.
- */
-function restrictCachePolicy(
-  options: GraphQLDataSourceProcessOptions<GatewayContext>,
-  response: SubgraphHttpResponse,
-): void {
-  const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
-  if (!policy || !('restrict' in policy)) return;
-  const directives = new Map<string, string | true>();
-  for (const part of (firstHeader(response, 'cache-control') ?? '').split(',')) {
-    const [name, value] = part.split('=', 2).map((s) => s.trim());
-    if (name) directives.set(name, value === undefined ? true : value.replace(/^"|"$/g, ''));
-  }
-  const maxAge = directives.get('max-age');
-  const hint: GatewayCacheHint = { maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? +maxAge : 0 };
-  if (directives.get('private') === true) hint.scope = 'PRIVATE';
-  if (directives.get('public') === true) hint.scope = 'PUBLIC';
-  policy.restrict(hint);
 }
 
 /** The operation a fetch sent; the planner keeps its parsed form only when told to, so it is parsed again here. */

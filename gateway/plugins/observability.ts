@@ -250,7 +250,7 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
               (error as { extensions: Record<string, unknown> }).extensions = { ...error.extensions, requestId };
             }
           }
-          // An execution with no HTTP request of its own (one shared by several callers) gets a line of its own.
+          // An execution with no request line of its own (one not started by an HTTP request) gets a line of its own.
           const line = requestLineOfContext(contextValue) ?? { requestId, method: 'POST', path: '/graphql' };
           describeOnLine(line, request, isInternal);
           // Only a name that resolved to an operation of the document may become a label, within the bound;

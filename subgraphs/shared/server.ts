@@ -207,8 +207,9 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Inline traces (ftv1) are for Apollo Studio usage reporting, which lifegraph does not use.
       ApolloServerPluginInlineTraceDisabled(),
-      // No schema has a cache hint, so every answer was `no-store` (GRAPHQL_HEADERS): without the plugin Apollo
-      // Server no longer wraps every field resolver to collect hints.
+      // A subgraph answers only the gateway, always `no-store` (GRAPHQL_HEADERS): the gateway computes a public
+      // read's cache-control from the SDLs' @cacheControl hints in the supergraph (gateway/plugins/cache-control.ts).
+      // Without the plugin Apollo Server does not wrap every field resolver to collect hints.
       ApolloServerPluginCacheControlDisabled(),
       requestLines(),
       ...tracingPlugins<SubgraphContext<typeof database.db, TLoaders>>(),
