@@ -4,7 +4,7 @@ import { type LineWriter, logFields } from '../contract/request-log.ts';
 import type { SubgraphName } from '../contract/settings.ts';
 
 /** Log lines are written in batches of this many bytes, or after LOG_FLUSH_MS at the latest (as the gateway's). */
-const LOG_BATCH_BYTES = 4096;
+const LOG_BATCH_BYTES = 12_288;
 const LOG_FLUSH_MS = 1000;
 
 /**
