@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import {
   type DirectiveNode,
@@ -181,30 +181,28 @@ export function cacheControl(
       bySchema.set(operation, operationMaxAge(schema, document, operation, hintsOf(schema)));
     return bySchema.get(operation);
   };
-  const plugin: ApolloServerPlugin<GatewayContext> = {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, operation, document, schema, contextValue }) {
-          const headers = response.http.headers;
-          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const maxAge =
-            operation?.operation === 'query' &&
-            document &&
-            contextValue.identity?.kind === 'anonymous' &&
-            body &&
-            !body.errors &&
-            (response.http.status ?? 200) === 200
-              ? maxAgeOf(schema, document, operation)
-              : undefined;
-          if (maxAge === undefined || maxAge === 0) {
-            headers.set('cache-control', 'no-store');
-            return;
-          }
-          headers.set('cache-control', `public, max-age=${maxAge}`);
-          headers.set('vary', CACHEABLE_VARY);
-        },
-      };
+  // One listener for every request: it keeps no per-request state, so none is allocated per request.
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async willSendResponse({ response, operation, document, schema, contextValue }) {
+      const headers = response.http.headers;
+      const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+      const maxAge =
+        operation?.operation === 'query' &&
+        document &&
+        contextValue.identity?.kind === 'anonymous' &&
+        body &&
+        !body.errors &&
+        (response.http.status ?? 200) === 200
+          ? maxAgeOf(schema, document, operation)
+          : undefined;
+      if (maxAge === undefined || maxAge === 0) {
+        headers.set('cache-control', 'no-store');
+        return;
+      }
+      headers.set('cache-control', `public, max-age=${maxAge}`);
+      headers.set('vary', CACHEABLE_VARY);
     },
   };
+  const plugin: ApolloServerPlugin<GatewayContext> = { requestDidStart: async () => listener };
   return [ApolloServerPluginCacheControlDisabled(), plugin];
 }
