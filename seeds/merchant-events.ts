@@ -27,6 +27,7 @@ export function seedMerchantEvents(world: Pick<World, 'merchants' | 'stores'>): 
         settlementRateBps: m.settlementRateBps,
         serviceProviderId: m.serviceProviderId ?? null,
         city: m.city,
+        joinedCircleAt: m.joinedCircleAt?.toISOString() ?? null,
       },
     })),
     ...world.stores.map((s) => ({

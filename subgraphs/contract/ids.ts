@@ -20,6 +20,8 @@ export const ID_PREFIXES = {
   GroupBuyGroup: 'gbg',
   Commission: 'com',
   Settlement: 'stl',
+  PromotionCampaign: 'prc',
+  PromotionSlot: 'slt',
   User: 'usr',
   FriendRequest: 'frq',
   Iou: 'iou',

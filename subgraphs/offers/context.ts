@@ -2,6 +2,8 @@ import type { UserError } from '../contract/errors.ts';
 import type { SubgraphContext } from '../shared/context.ts';
 import type { DatabaseOf, TransactionOf } from '../shared/server.ts';
 import type { LiveStream, Merchant, User } from './__generated__/resolvers-types.ts';
+import type { RecordResult } from './lights/charge.ts';
+import type * as lights from './lights/rows.ts';
 import type { Loaders } from './loaders.ts';
 import type * as tables from './tables.ts';
 
@@ -22,6 +24,23 @@ export type GroupBuyGroupRow = typeof tables.groupBuyGroups.$inferSelect;
 export type GroupBuyMemberRow = typeof tables.groupBuyMembers.$inferSelect;
 export type CommissionRow = typeof tables.commissions.$inferSelect;
 export type SettlementRow = typeof tables.settlements.$inferSelect;
+
+// Lights: a campaign is its row; a slot, a report and a payment-success page are what the rules build.
+export type PromotionCampaignRow = lights.PromotionCampaignRow;
+export type PromotionSlotRow = lights.PromotionSlotRow;
+export type PromotionReportRow = lights.ReportRow;
+/** Targeting as the campaign row stores it. */
+export type PromotionTargetingRow = Pick<lights.PromotionCampaignRow, 'targetCities' | 'radiusMeters' | 'keywords'>;
+/** The payment-success page of one store. */
+export interface PaymentSuccessPageRow {
+  storeId: string;
+}
+/** A recorded (or refused) impression or click. */
+export type RecordPromotionPayloadRow = Omit<RecordResult, 'campaign'>;
+/** Other subgraphs' entities, as promotion targets: their key. */
+export type PostRow = { id: string };
+export type MiniProgramRow = { id: string };
+export type LifeAccountRow = { id: string };
 
 // Entities other subgraphs own resolve from their key, as a reference carries it; the gateway fetches the rest.
 export type MerchantRow = Pick<Merchant, 'id'>;

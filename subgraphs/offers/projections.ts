@@ -6,7 +6,8 @@ import { merchantTerms, storeMerchants } from './tables.ts';
 
 /**
  * Offers' copies of merchants' facts, maintained from merchants' events: each merchant's settlement rate (the rate
- * of its next commission) and which merchant each open store belongs to (where a coupon can be redeemed). A closed
+ * of its next commission) and consumption-circle membership, and which merchant each open store belongs to (and where it is:
+ * Lights' targeting) (where a coupon can be redeemed). A closed
  * store is removed, so redeeming at it is refused like an unknown store; an update never brings it back.
  */
 export const offersProjection: Projection = {
@@ -20,24 +21,26 @@ function applyMerchantsEvent(tx: SyncSqlite, event: DeliveredEvent): void {
     case 'merchant.created':
     case 'merchant.updated':
     case 'merchant.settlement_rate_changed': {
-      const { merchantId, settlementRateBps } = event.payload as EventPayloads['merchant.created'];
+      const { merchantId, settlementRateBps, joinedCircleAt } = event.payload as EventPayloads['merchant.created'];
+      // A rate change carries no circle field: it leaves the membership as it was.
+      const circle = joinedCircleAt === undefined ? {} : { joinedCircleAt: joinedCircleAt ? new Date(joinedCircleAt) : null };
       tx.insert(merchantTerms)
-        .values({ merchantId, settlementRateBps })
-        .onConflictDoUpdate({ target: merchantTerms.merchantId, set: { settlementRateBps } })
+        .values({ merchantId, settlementRateBps, ...circle })
+        .onConflictDoUpdate({ target: merchantTerms.merchantId, set: { settlementRateBps, ...circle } })
         .run();
       return;
     }
     case 'store.created': {
-      const { storeId, merchantId } = event.payload as EventPayloads['store.created'];
+      const { storeId, merchantId, city, lat, lng } = event.payload as EventPayloads['store.created'];
       tx.insert(storeMerchants)
-        .values({ storeId, merchantId })
-        .onConflictDoUpdate({ target: storeMerchants.storeId, set: { merchantId } })
+        .values({ storeId, merchantId, city, lat, lng })
+        .onConflictDoUpdate({ target: storeMerchants.storeId, set: { merchantId, city, lat, lng } })
         .run();
       return;
     }
     case 'store.updated': {
-      const { storeId, merchantId } = event.payload as EventPayloads['store.updated'];
-      tx.update(storeMerchants).set({ merchantId }).where(eq(storeMerchants.storeId, storeId)).run();
+      const { storeId, merchantId, city, lat, lng } = event.payload as EventPayloads['store.updated'];
+      tx.update(storeMerchants).set({ merchantId, city, lat, lng }).where(eq(storeMerchants.storeId, storeId)).run();
       return;
     }
     case 'store.closed': {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { timestampMs } from '../shared/columns.ts';
 import { eventCursorsTable } from '../shared/events/cursors.ts';
 import { outboxEventsTable } from '../shared/events/outbox.ts';
@@ -191,16 +191,24 @@ export const idempotencyKeys = idempotencyKeysTable();
 export const merchantTerms = sqliteTable('merchant_terms', {
   merchantId: text('merchant_id').primaryKey(),
   settlementRateBps: integer('settlement_rate_bps').notNull(),
+  /** When the merchant joined the consumption circle (merchants' events); null: not a member. */
+  joinedCircleAt: timestampMs('joined_circle_at'),
 });
 
-/** Which merchant a store belongs to, so a redemption at a store settles to the right merchant. */
+/**
+ * Which merchant a store belongs to, so a redemption at a store settles to the right merchant; where it is, for
+ * Lights' radius targeting and the payment-success page's nearby coupons.
+ */
 export const storeMerchants = sqliteTable(
   'store_merchants',
   {
     storeId: text('store_id').primaryKey(),
     merchantId: text('merchant_id').notNull(),
+    city: text('city'),
+    lat: real('lat'),
+    lng: real('lng'),
   },
-  (t) => [index('store_merchants_merchant_idx').on(t.merchantId)],
+  (t) => [index('store_merchants_merchant_idx').on(t.merchantId), index('store_merchants_lat_idx').on(t.lat, t.lng)],
 );
 
 /** Events this subgraph publishes, written in the transaction of the change (shared/events/outbox.ts). */
@@ -208,3 +216,6 @@ export const outboxEvents = outboxEventsTable();
 
 /** Per publisher, the last event applied to this subgraph's projections (shared/events/cursors.ts). */
 export const eventCursors = eventCursorsTable();
+
+// Lights, the paid promotion platform: its tables live with its rules in lights/.
+export * from './lights/tables.ts';

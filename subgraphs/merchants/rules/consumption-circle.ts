@@ -1,3 +1,4 @@
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
@@ -77,6 +78,22 @@ export function joinConsumptionCircle(
       .get();
     if (!updated)
       return fail(merchant, 'ALREADY_MEMBER', `${merchant.name} has already joined the consumption circle.`);
+    // Offers shows circle members' coupons on the payment-success page: it learns of the join from this event.
+    recordEvent(tx, {
+      type: 'merchant.updated',
+      entityId: updated.id,
+      occurredAt: now,
+      payload: {
+        merchantId: updated.id,
+        name: updated.name,
+        categoryId: updated.categoryId,
+        status: updated.status,
+        settlementRateBps: updated.settlementRateBps,
+        serviceProviderId: updated.serviceProviderId ?? null,
+        city: updated.city,
+        joinedCircleAt: now.toISOString(),
+      },
+    });
     // Tests throw here to prove that a failure after the write rolls the join back.
     options.afterStep?.('joined');
     return { merchant: updated, userErrors: [] };

@@ -13,6 +13,8 @@ export interface MerchantPayload {
   settlementRateBps: number;
   serviceProviderId: string | null;
   city: string;
+  /** When the merchant joined the consumption circle; absent or null: not a member (optional, so still version 1). */
+  joinedCircleAt?: string | null;
 }
 
 /** A store as it is after the change (created or updated): consumers replace their copy with it. */
