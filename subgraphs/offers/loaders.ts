@@ -7,6 +7,7 @@ import type { Invalidations } from '../shared/invalidations.ts';
 import { safeFenTotal } from '../shared/money.ts';
 import type { CouponStatus, MutationResolvers } from './__generated__/resolvers-types.ts';
 import type { LiveStreamRow, OffersDb } from './context.ts';
+import { lightsInvalidations, lightsLoaders } from './lights/loaders.ts';
 import { couponStatusWhere } from './rules/status.ts';
 import {
   commissions,
@@ -40,6 +41,7 @@ function newestOfMerchant<
 /** A fresh set of DataLoaders for one request. */
 export function createLoaders(db: OffersDb, clock: Clock) {
   return {
+    ...lightsLoaders(db, clock),
     couponTemplateById: rowByIdLoader(db, couponTemplates),
     couponById: rowByIdLoader(db, coupons),
     groupBuyCampaignById: rowByIdLoader(db, groupBuyCampaigns),
@@ -172,10 +174,12 @@ export const invalidations = {
     'couponTemplatesByMerchantId',
     'couponsByUserId',
     'viewerClaimedCountByTemplateId',
+    'reportByCampaign',
   ],
   redeemCoupon: ['couponById', 'couponsByUserId', 'commissionById', 'salesByLiveStream', ...SETTLED],
   createCouponTemplate: ['couponTemplatesByMerchantId'],
   createGroupBuyCampaign: ['groupBuyCampaignsByMerchantId'],
-  startGroupBuy: ['openGroupsByCampaignId'],
-  joinGroupBuy: ['groupBuyGroupById', 'openGroupsByCampaignId', 'membersByGroupId', ...SETTLED],
+  startGroupBuy: ['openGroupsByCampaignId', 'reportByCampaign'],
+  joinGroupBuy: ['groupBuyGroupById', 'openGroupsByCampaignId', 'membersByGroupId', 'reportByCampaign', ...SETTLED],
+  ...lightsInvalidations,
 } satisfies Invalidations<keyof MutationResolvers, Loaders>;

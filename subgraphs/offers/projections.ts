@@ -23,7 +23,8 @@ function applyMerchantsEvent(tx: SyncSqlite, event: DeliveredEvent): void {
     case 'merchant.settlement_rate_changed': {
       const { merchantId, settlementRateBps, joinedCircleAt } = event.payload as EventPayloads['merchant.created'];
       // A rate change carries no circle field: it leaves the membership as it was.
-      const circle = joinedCircleAt === undefined ? {} : { joinedCircleAt: joinedCircleAt ? new Date(joinedCircleAt) : null };
+      const circle =
+        joinedCircleAt === undefined ? {} : { joinedCircleAt: joinedCircleAt ? new Date(joinedCircleAt) : null };
       tx.insert(merchantTerms)
         .values({ merchantId, settlementRateBps, ...circle })
         .onConflictDoUpdate({ target: merchantTerms.merchantId, set: { settlementRateBps, ...circle } })

@@ -18,4 +18,6 @@ export interface SubgraphContext<TDb, TLoaders> {
   db: TDb;
   loaders: TLoaders;
   clock: Clock;
+  /** The gateway-subgraph secret, for keys derived from it for one purpose (Lights' slot tokens). */
+  subgraphSecret: string;
 }

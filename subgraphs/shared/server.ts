@@ -267,7 +267,13 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       } catch {
         throw invalidCredentials(`Invalid or expired ${IDENTITY_HEADER}: send requests through the lifegraph gateway.`);
       }
-      return { identity, db: database.db, clock, loaders: definition.createLoaders(database.db, clock) };
+      return {
+        identity,
+        db: database.db,
+        clock,
+        loaders: definition.createLoaders(database.db, clock),
+        subgraphSecret: options.subgraphSecret,
+      };
     },
   );
   const logUnhandled = (error: unknown, requestId: string) =>

@@ -1,8 +1,8 @@
-import { recordEvent } from '../../shared/events/outbox.ts';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import type { MerchantRow, MerchantsDb, MiniProgramRow } from '../context.ts';
 import { merchants, miniPrograms } from '../tables.ts';
 

@@ -61,7 +61,8 @@ function targetOf(tx: OffersTx, merchantId: string, targetId: string): TargetTyp
   const table = type === 'CouponTemplate' ? couponTemplates : type === 'GroupBuyCampaign' ? groupBuyCampaigns : null;
   if (table) {
     const row = tx.select({ merchantId: table.merchantId }).from(table).where(eq(table.id, targetId)).get();
-    if (!row || row.merchantId !== merchantId) return bad('targetId', `No ${type} ${targetId} of merchant ${merchantId}.`);
+    if (!row || row.merchantId !== merchantId)
+      return bad('targetId', `No ${type} ${targetId} of merchant ${merchantId}.`);
   }
   return type;
 }
@@ -117,7 +118,12 @@ function validate(tx: OffersTx, now: Date, input: CreatePromotionCampaignInput) 
   const keywords = cleanList(t.keywords, 'keywords', 30, errors).map((k) => k.toLowerCase());
   const radius = t.radiusMeters ?? null;
   if (radius !== null && (!Number.isSafeInteger(radius) || radius < MIN_RADIUS_METERS || radius > MAX_RADIUS_METERS)) {
-    errors.push(bad('radiusMeters', `radiusMeters must be a whole number from ${MIN_RADIUS_METERS} to ${MAX_RADIUS_METERS}, or absent.`));
+    errors.push(
+      bad(
+        'radiusMeters',
+        `radiusMeters must be a whole number from ${MIN_RADIUS_METERS} to ${MAX_RADIUS_METERS}, or absent.`,
+      ),
+    );
   }
   if (placements.includes('SEARCH') && keywords.length === 0) {
     errors.push(bad('keywords', 'A SEARCH campaign needs at least one keyword to match queries.'));
@@ -185,12 +191,22 @@ export function setPaused(db: OffersDb, now: Date, actor: MerchantActor, id: str
       const updated = tx
         .update(promotionCampaigns)
         .set({ pausedAt: pause ? now : null })
-        .where(and(eq(promotionCampaigns.id, id), pause ? isNull(promotionCampaigns.pausedAt) : isNotNull(promotionCampaigns.pausedAt)))
+        .where(
+          and(
+            eq(promotionCampaigns.id, id),
+            pause ? isNull(promotionCampaigns.pausedAt) : isNotNull(promotionCampaigns.pausedAt),
+          ),
+        )
         .returning()
         .get();
       if (!updated) {
         const code = pause ? 'ALREADY_PAUSED' : 'NOT_PAUSED';
-        return { campaign: c, userErrors: [userError(code, pause ? 'The campaign is already paused.' : 'The campaign is not paused.', ['id'])] };
+        return {
+          campaign: c,
+          userErrors: [
+            userError(code, pause ? 'The campaign is already paused.' : 'The campaign is not paused.', ['id']),
+          ],
+        };
       }
       return { campaign: updated, userErrors: [] };
     },

@@ -100,11 +100,16 @@ function checkToken(
       error:
         verified.code === 'TOKEN_EXPIRED'
           ? refused('TOKEN_EXPIRED', 'This slot token has expired: serve promotions again for a fresh one.')
-          : refused('INVALID_TOKEN', 'This is not a slot token Lights issued (or it was altered): pass PromotionSlot.token as served.'),
+          : refused(
+              'INVALID_TOKEN',
+              'This is not a slot token Lights issued (or it was altered): pass PromotionSlot.token as served.',
+            ),
     };
   }
   if (verified.token.viewer !== viewer) {
-    return { error: refused('VIEWER_MISMATCH', 'This slot was served to another viewer: record only slots served to you.') };
+    return {
+      error: refused('VIEWER_MISMATCH', 'This slot was served to another viewer: record only slots served to you.'),
+    };
   }
   return { token: verified.token };
 }
@@ -113,13 +118,21 @@ function checkToken(
 function stopped(c: PromotionCampaignRow | undefined, now: Date): RecordResult | null {
   if (!c) return refused('NOT_FOUND', 'The campaign of this slot no longer exists.');
   if (c.pausedAt || now >= c.endsAt || now < c.startsAt) {
-    return refused('CAMPAIGN_NOT_ACTIVE', 'The campaign of this slot is paused or not running: nothing was counted.', c);
+    return refused(
+      'CAMPAIGN_NOT_ACTIVE',
+      'The campaign of this slot is paused or not running: nothing was counted.',
+      c,
+    );
   }
   return null;
 }
 
 const exhausted = (c: PromotionCampaignRow) =>
-  refused('BUDGET_EXHAUSTED', 'The campaign cannot pay for this slot (its daily or total budget is spent): nothing was counted.', c);
+  refused(
+    'BUDGET_EXHAUSTED',
+    'The campaign cannot pay for this slot (its daily or total budget is spent): nothing was counted.',
+    c,
+  );
 
 /**
  * Records that a served slot was seen: once per token, within the viewer's frequency cap, charging a CPM campaign
@@ -158,7 +171,11 @@ export function recordImpression(
             )
             .get()?.n ?? 0;
         if (today >= FREQUENCY_CAP) {
-          return refused('FREQUENCY_CAPPED', `You saw this campaign ${FREQUENCY_CAP} times today: it is not counted again until tomorrow.`, c);
+          return refused(
+            'FREQUENCY_CAPPED',
+            `You saw this campaign ${FREQUENCY_CAP} times today: it is not counted again until tomorrow.`,
+            c,
+          );
         }
       }
       const milliFen = c.bidding === 'CPM' ? token.priceFen : 0;
@@ -204,7 +221,11 @@ export function recordClick(
       if (stop || !c) return stop as RecordResult;
       const seen = tx.select().from(promotionImpressions).where(eq(promotionImpressions.tokenId, token.slotId)).get();
       if (!seen) {
-        return refused('NO_IMPRESSION', 'Record the slot’s impression first: a click counts only on a slot that was seen.', c);
+        return refused(
+          'NO_IMPRESSION',
+          'Record the slot’s impression first: a click counts only on a slot that was seen.',
+          c,
+        );
       }
       const clicked = tx.select().from(promotionClicks).where(eq(promotionClicks.tokenId, token.slotId)).get();
       if (clicked) return refused('ALREADY_COUNTED', 'This slot’s click was already counted: it counts once.', c);

@@ -1,4 +1,4 @@
-import { and, gt, inArray, isNotNull, lte, sql, eq } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { boundingBox, distanceMeters } from '../../shared/geo.ts';
 import type { CouponTemplateRow, OffersDb } from '../context.ts';
 import { couponTemplates, merchantTerms, storeMerchants } from '../tables.ts';
@@ -56,9 +56,7 @@ export function nearbyCoupons(db: OffersDb, now: Date, storeId: string, first: n
   return templates
     .sort(
       (a, b) =>
-        d(a) - d(b) ||
-        b.createdAt.getTime() - a.createdAt.getTime() ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        d(a) - d(b) || b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     )
     .slice(0, first);
 }

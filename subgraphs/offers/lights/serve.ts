@@ -39,7 +39,9 @@ function viewerCity(db: OffersDb, near: GeoPoint): string | null {
   const stores = db
     .select({ city: storeMerchants.city, lat: storeMerchants.lat, lng: storeMerchants.lng })
     .from(storeMerchants)
-    .where(sql`${storeMerchants.lat} between ${box.minLat} and ${box.maxLat} and ${storeMerchants.lng} between ${box.minLng} and ${box.maxLng}`)
+    .where(
+      sql`${storeMerchants.lat} between ${box.minLat} and ${box.maxLat} and ${storeMerchants.lng} between ${box.minLng} and ${box.maxLng}`,
+    )
     .all();
   let best: { city: string | null; d: number } | null = null;
   for (const s of stores) {
@@ -90,9 +92,7 @@ export function serve(db: OffersDb, now: Date, secret: string, request: ServeReq
     .groupBy(promotionDailySpend.campaignId)
     .all();
   const byId = new Map(history.map((h) => [h.campaignId, h]));
-  candidates = candidates.filter(
-    (c) => c.dailyBudgetFen * 1000 - (byId.get(c.id)?.today ?? 0) >= maxChargeMilliFen(c),
-  );
+  candidates = candidates.filter((c) => c.dailyBudgetFen * 1000 - (byId.get(c.id)?.today ?? 0) >= maxChargeMilliFen(c));
   if (request.viewer !== ANONYMOUS_VIEWER && candidates.length > 0) {
     const seen = db
       .select({ campaignId: promotionImpressions.campaignId, n: sql<number>`count(*)` })

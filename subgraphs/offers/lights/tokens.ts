@@ -52,7 +52,8 @@ export function verifySlotToken(secret: string, text: string, now: Date): Verifi
   const [version, payload, signature] = parts as [string, string, string];
   const expected = mac(secret, `${version}.${payload}`);
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, code: 'INVALID_TOKEN' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, code: 'INVALID_TOKEN' };
   const token = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as SlotToken;
   if (now.getTime() >= token.expiresAt) return { ok: false, code: 'TOKEN_EXPIRED' };
   return { ok: true, token };

@@ -1,6 +1,7 @@
 import { requireFinanceAccess } from '../../shared/actors.ts';
 import { parsePage } from '../../shared/connection.ts';
 import type { MerchantResolvers } from '../__generated__/resolvers-types.ts';
+import { merchantPromotionCampaigns } from '../lights/resolvers.ts';
 
 export const Merchant: MerchantResolvers = {
   __resolveReference: (ref) => ({ id: ref.id }),
@@ -18,4 +19,5 @@ export const Merchant: MerchantResolvers = {
     requireFinanceAccess(ctx.identity, m.id, 'Settlements');
     return ctx.loaders.settlementsByMerchantId.load({ parentId: m.id, page });
   },
+  promotionCampaigns: merchantPromotionCampaigns,
 };

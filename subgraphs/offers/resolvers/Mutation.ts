@@ -3,6 +3,7 @@ import { SCOPES } from '../../contract/scopes.ts';
 import { asMerchant, asMerchantOf, asUser, type MerchantActor } from '../../shared/actors.ts';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import type { OffersContext } from '../context.ts';
+import { lightsMutation } from '../lights/resolvers.ts';
 import { claimCoupon } from '../rules/claim-coupon.ts';
 import { createCouponTemplate, createGroupBuyCampaign } from '../rules/create-offers.ts';
 import { joinGroupBuy, startGroupBuy } from '../rules/group-buy.ts';
@@ -30,4 +31,5 @@ export const Mutation: MutationResolvers = {
     createGroupBuyCampaign(ctx.db, ctx.clock.now(), offersStaff(ctx.identity, input.merchantId), input),
   redeemCoupon: async (_, { input }, ctx) =>
     redeemCoupon(ctx.db, ctx.clock.now(), await redeemer(ctx, input.couponId), input),
+  ...lightsMutation,
 };

@@ -1,4 +1,5 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
+import { lightsQuery } from '../lights/resolvers.ts';
 import { loadOwnCoupon } from './Coupon.ts';
 
 export const Query: QueryResolvers = {
@@ -6,4 +7,5 @@ export const Query: QueryResolvers = {
   coupon: (_, { id }, ctx) => loadOwnCoupon(ctx, id),
   groupBuyCampaign: (_, { id }, ctx) => ctx.loaders.groupBuyCampaignById.load(id),
   groupBuyGroup: (_, { id }, ctx) => ctx.loaders.groupBuyGroupById.load(id),
+  ...lightsQuery,
 };

@@ -1,4 +1,12 @@
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import {
+  PaymentSuccessPage,
+  PromotionCampaign,
+  PromotionReport,
+  PromotionSlot,
+  PromotionTarget,
+  PromotionTargeting,
+} from '../lights/resolvers.ts';
 import { Commission } from './Commission.ts';
 import { Coupon } from './Coupon.ts';
 import { CouponTemplate } from './CouponTemplate.ts';
@@ -28,4 +36,11 @@ export const resolvers = {
   Commission,
   Settlement,
   RedeemCouponPayload,
+  // Lights
+  PromotionCampaign,
+  PromotionSlot,
+  PromotionTarget,
+  PromotionTargeting,
+  PromotionReport,
+  PaymentSuccessPage,
 } satisfies Resolvers;

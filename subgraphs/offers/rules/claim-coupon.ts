@@ -8,6 +8,7 @@ import { DAY_MS } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import type { ClaimCouponInput } from '../__generated__/resolvers-types.ts';
 import type { CouponRow, OffersDb, OffersTx } from '../context.ts';
+import { recordConversion } from '../lights/charge.ts';
 import { coupons, couponTemplates } from '../tables.ts';
 
 const OPERATION = 'claimCoupon';
@@ -115,6 +116,8 @@ function attemptClaim(
     liveStreamId: request.liveStreamId,
   };
   tx.insert(coupons).values(coupon).run();
+  // Lights: a claim within 24 h of the user's click on a campaign promoting this template is its conversion.
+  recordConversion(tx, now, { userId, targetId: template.id, sourceKind: 'coupon', sourceId: coupon.id });
   recordEvent(tx, {
     type: 'coupon.claimed',
     entityId: coupon.id,

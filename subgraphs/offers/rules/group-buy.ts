@@ -6,6 +6,7 @@ import type { RuleOptions } from '../../shared/context.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import type { JoinGroupBuyInput, StartGroupBuyInput } from '../__generated__/resolvers-types.ts';
 import type { GroupBuyCampaignRow, GroupBuyGroupRow, OffersDb, OffersTx } from '../context.ts';
+import { recordConversion } from '../lights/charge.ts';
 import { groupBuyCampaigns, groupBuyGroups, groupBuyMembers } from '../tables.ts';
 import { recordGroupOutcomes } from './events.ts';
 import { settle } from './settle.ts';
@@ -79,6 +80,13 @@ function attemptStart(
   tx.insert(groupBuyMembers)
     .values({ groupId: group.id, userId, position: 1, paidFen: campaign.groupPriceFen, joinedAt: now })
     .run();
+  // Lights: a leader who clicked a campaign promoting this group buy in the last 24 h is its conversion.
+  recordConversion(tx, now, {
+    userId,
+    targetId: campaign.id,
+    sourceKind: 'group_member',
+    sourceId: `${group.id}:${userId}`,
+  });
   return { group, userErrors: [] };
 }
 
@@ -139,6 +147,13 @@ function attemptJoin(tx: OffersTx, now: Date, userId: string, groupId: string, o
   tx.insert(groupBuyMembers)
     .values({ groupId, userId, position: slot.memberCount, paidFen: campaign.groupPriceFen, joinedAt: now })
     .run();
+  // Lights: a member who clicked a campaign promoting this group buy in the last 24 h is its conversion.
+  recordConversion(tx, now, {
+    userId,
+    targetId: campaign.id,
+    sourceKind: 'group_member',
+    sourceId: `${groupId}:${userId}`,
+  });
   if (slot.memberCount < slot.groupSize) return { group: slot, userErrors: [] };
   options.afterStep?.('member-added');
   const succeeded = tx
