@@ -2,6 +2,7 @@ import { BRANDS } from './fixtures.ts';
 import { createRandom } from './random.ts';
 import { buildAccounts, buildContentStoreDirectory, buildLiveStreams, buildPosts } from './world/content.ts';
 import type { SeedContext } from './world/context.ts';
+import { buildLights } from './world/lights.ts';
 import { buildMerchants } from './world/merchants.ts';
 import { buildOffers } from './world/offers.ts';
 import { buildPeople, buildSocialMoney, generatedUserIds } from './world/social.ts';
@@ -44,6 +45,7 @@ export function buildWorld(scale = 1) {
     ...posts,
     ...liveStreams,
     ...offers,
+    ...buildLights(context, crowd),
     ...people,
     ...buildSocialMoney(context, merchants.stores),
   };

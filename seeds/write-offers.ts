@@ -15,5 +15,11 @@ export function writeOffers(db: BetterSQLite3Database<typeof tables>, world: Wor
     insertInChunks(tx, tables.groupBuyCampaigns, world.groupBuyCampaigns);
     insertInChunks(tx, tables.groupBuyGroups, world.groupBuyGroups);
     insertInChunks(tx, tables.groupBuyMembers, world.groupBuyMembers);
+    // Lights: campaigns with a week of history (the clicks reference their impressions, conversions their clicks).
+    insertInChunks(tx, tables.promotionCampaigns, world.promotionCampaigns);
+    insertInChunks(tx, tables.promotionImpressions, world.promotionImpressions);
+    insertInChunks(tx, tables.promotionClicks, world.promotionClicks);
+    insertInChunks(tx, tables.promotionDailySpend, world.promotionDailySpend);
+    insertInChunks(tx, tables.promotionConversions, world.promotionConversions);
   });
 }
