@@ -93,7 +93,8 @@ describe('npm run events -- rebuild', () => {
       { lat: 30.5 },
     ]);
     expect(readRows(dataDir, 'offers', "select * from merchant_terms where merchant_id = 'mer_kfc'")).toEqual([
-      { merchant_id: 'mer_kfc', settlement_rate_bps: 250 },
+      // KFC joined the consumption circle 10 days before the seed epoch (the seed's merchant.created says so).
+      { merchant_id: 'mer_kfc', settlement_rate_bps: 250, joined_circle_at: Date.parse('2026-10-22T00:00:00.000Z') },
     ]);
 
     for (const name of ['offers', 'content', 'social'] as const) {
