@@ -17,7 +17,12 @@ import { testDataDir } from '../support/temp.ts';
 
 const SECRET = 'test-subgraph-secret';
 const NOW = new Date(SEED_EPOCH.getTime() + 3 * 86_400_000);
-const kfc = { kind: 'merchant' as const, merchantId: 'mer_kfc', scope: 'merchant:promotion' as const, callerId: 'usr_k' };
+const kfc = {
+  kind: 'merchant' as const,
+  merchantId: 'mer_kfc',
+  scope: 'merchant:promotion' as const,
+  callerId: 'usr_k',
+};
 
 function seeded() {
   const database = openSubgraphDatabase(offers, testDataDir('lg-lights-'));
@@ -94,7 +99,9 @@ describe('Lights charging', () => {
     const c = campaign(db);
     expect(recordClick(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_a')).userErrors[0]?.code).toBe('NO_IMPRESSION');
     expect(recordImpression(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_a')).counted).toBe(true);
-    expect(recordImpression(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_a')).userErrors[0]?.code).toBe('ALREADY_COUNTED');
+    expect(recordImpression(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_a')).userErrors[0]?.code).toBe(
+      'ALREADY_COUNTED',
+    );
     expect(recordClick(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_a')).counted).toBe(true);
     expect(recordClick(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_a')).userErrors[0]?.code).toBe('ALREADY_COUNTED');
     const forged = `${token(c.id, 'slt_b').slice(0, -3)}AAA`;
@@ -104,7 +111,9 @@ describe('Lights charging', () => {
     );
     const late = new Date(NOW.getTime() + 61_000);
     expect(recordImpression(db, late, SECRET, 'usr_v', token(c.id, 'slt_b')).userErrors[0]?.code).toBe('TOKEN_EXPIRED');
-    expect(recordImpression(db, NOW, SECRET, 'usr_w', token(c.id, 'slt_b')).userErrors[0]?.code).toBe('VIEWER_MISMATCH');
+    expect(recordImpression(db, NOW, SECRET, 'usr_w', token(c.id, 'slt_b')).userErrors[0]?.code).toBe(
+      'VIEWER_MISMATCH',
+    );
     const after = db.select().from(promotionCampaigns).where(eq(promotionCampaigns.id, c.id)).get();
     expect(after?.spentMilliFen).toBe(10_000); // one click at 10 fen
   });
@@ -117,7 +126,15 @@ describe('Lights charging', () => {
       recordImpression(db, when, SECRET, 'usr_v', token(c.id, slot, { expiresAt: when.getTime() + 60_000 }));
     for (const s of ['1', '2', '3']) expect(at(lastMinute, `slt_${s}`).counted).toBe(true);
     expect(at(lastMinute, 'slt_4').userErrors[0]?.code).toBe('FREQUENCY_CAPPED');
-    expect(serve(db, lastMinute, SECRET, { placement: 'HOME_FEED', viewer: 'usr_v', near: null, query: null, first: 10 }).map((s) => s.campaign.id)).not.toContain(c.id);
+    expect(
+      serve(db, lastMinute, SECRET, {
+        placement: 'HOME_FEED',
+        viewer: 'usr_v',
+        near: null,
+        query: null,
+        first: 10,
+      }).map((s) => s.campaign.id),
+    ).not.toContain(c.id);
     const midnight = nextShanghaiMidnight(NOW);
     expect(shanghaiDay(midnight)).not.toBe(shanghaiDay(lastMinute));
     expect(midnight.toISOString().slice(11)).toBe('16:00:00.000Z');
@@ -169,7 +186,11 @@ describe('Lights attribution', () => {
     const claim = (at: Date, key: string, user = 'usr_buyer') =>
       claimCoupon(db, at, { kind: 'user', userId: user }, { templateId: 'cpt_kfc_2', idempotencyKey: key });
     expect(claim(claimAt, 'c1').userErrors).toEqual([]);
-    const conversions = db.select().from(promotionConversions).where(eq(promotionConversions.userId, 'usr_buyer')).all();
+    const conversions = db
+      .select()
+      .from(promotionConversions)
+      .where(eq(promotionConversions.userId, 'usr_buyer'))
+      .all();
     expect(conversions.map((c) => [c.campaignId, c.clickTokenId])).toEqual([[second.id, 'slt_x2']]);
     // Outside the window (25 h after the last click) another user's claim and a late claim convert nothing.
     const db2 = seeded().db;
@@ -177,10 +198,17 @@ describe('Lights attribution', () => {
     const t = token(c3.id, 'slt_y', { viewer: 'usr_late' });
     recordImpression(db2, NOW, SECRET, 'usr_late', t);
     recordClick(db2, NOW, SECRET, 'usr_late', t);
-    claimCoupon(db2, new Date(NOW.getTime() + 25 * 3_600_000), { kind: 'user', userId: 'usr_late' }, {
-      templateId: 'cpt_kfc_2',
-      idempotencyKey: 'late',
-    });
-    expect(db2.select().from(promotionConversions).where(eq(promotionConversions.userId, 'usr_late')).all()).toEqual([]);
+    claimCoupon(
+      db2,
+      new Date(NOW.getTime() + 25 * 3_600_000),
+      { kind: 'user', userId: 'usr_late' },
+      {
+        templateId: 'cpt_kfc_2',
+        idempotencyKey: 'late',
+      },
+    );
+    expect(db2.select().from(promotionConversions).where(eq(promotionConversions.userId, 'usr_late')).all()).toEqual(
+      [],
+    );
   });
 });
