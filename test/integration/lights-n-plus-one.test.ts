@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SEED_EPOCH } from '../../seeds/world.ts';
-import { createTestClock, useTestGraph } from '../support/graph.ts';
+import { type As, createTestClock, useTestGraph } from '../support/graph.ts';
 import { staff } from '../support/identities.ts';
 
 const NOW = new Date(SEED_EPOCH.getTime() + 86_400_000);
 const graph = useTestGraph({ clock: createTestClock(NOW) });
 const KFC_PROMOTION = staff('usr_0500', ['merchant:promotion'], ['mer_kfc']);
 
-async function statementsFor(
-  query: string,
-  variables: Record<string, unknown>,
-  as?: Parameters<typeof graph.query>[1]['as'],
-) {
+async function statementsFor(query: string, variables: Record<string, unknown>, as?: As) {
   const before = graph.statementCount();
   const { body } = await graph.query(query, { variables, as });
   expect(body.errors).toBeUndefined();
