@@ -29,6 +29,13 @@ export type UserRow = Pick<User, 'id'>;
 /** A live stream's key, with the offers it features (content's, via `@requires`) whenever `sales` is asked for. */
 export type LiveStreamRow = Pick<LiveStream, 'id'> & Partial<Pick<LiveStream, 'featuredOfferIds'>>;
 
+// --- Search ---
+/** Lights: defined by the promotion platform; a placeholder with the slot's id until then. */
+export interface PromotionSlotRow {
+  id: string;
+}
+// --- end Search ---
+
 /** A redemption as the rule returns it: the amounts in fen (the payload shows them as Money). */
 export interface RedeemCouponPayloadRow {
   coupon: CouponRow | null;

@@ -208,3 +208,6 @@ export const outboxEvents = outboxEventsTable();
 
 /** Per publisher, the last event applied to this subgraph's projections (shared/events/cursors.ts). */
 export const eventCursors = eventCursorsTable();
+
+// --- Search: the index tables (subgraphs/offers/search/tables.ts) ---
+export { searchDocuments, searchWords } from './search/tables.ts';

@@ -1,4 +1,5 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
+import { searchConnection } from '../search/resolve.ts';
 import { loadOwnCoupon } from './Coupon.ts';
 
 export const Query: QueryResolvers = {
@@ -6,4 +7,6 @@ export const Query: QueryResolvers = {
   coupon: (_, { id }, ctx) => loadOwnCoupon(ctx, id),
   groupBuyCampaign: (_, { id }, ctx) => ctx.loaders.groupBuyCampaignById.load(id),
   groupBuyGroup: (_, { id }, ctx) => ctx.loaders.groupBuyGroupById.load(id),
+  // Search
+  search: (_, args, ctx) => searchConnection(ctx, args),
 };
