@@ -101,7 +101,7 @@ export function search(db: SyncSqlite, args: SearchArgs): SearchPage {
         entityId: c.entityId,
         type: c.type,
         score: rankScore(c.relevance, distances ? (meters ?? null) : undefined),
-        distanceMeters: meters !== undefined && (c.type === 'STORE' || c.type === 'MERCHANT') ? meters : null,
+        distanceMeters: meters ?? null,
       };
     })
     .sort(compareRank);
@@ -190,12 +190,12 @@ function correctTypos(db: SyncSqlite, long: readonly string[]): string[] | null 
 }
 
 /**
- * Each candidate's distance from `near`: its own place (stores), else its merchant's nearest store. One read of
+ * The distance from `near` of each located candidate: a store's own place, a merchant's nearest store. One read of
  * the matched merchants' stores.
  */
 function distancesFrom(db: SyncSqlite, near: GeoPoint, candidates: readonly Candidate[]): Map<string, number> {
-  const merchantIds = [...new Set(candidates.flatMap((c) => (c.merchantId && c.lat === null ? [c.merchantId] : [])))];
-  const nearestStore = new Map<string, number>();
+  const distances = new Map<string, number>();
+  const merchantIds = candidates.flatMap((c) => (c.type === 'MERCHANT' ? [c.entityId] : []));
   if (merchantIds.length > 0) {
     const stores = db.all<{ merchantId: string; lat: number; lng: number }>(
       sql`select merchant_id as merchantId, lat, lng from search_documents
@@ -206,18 +206,13 @@ function distancesFrom(db: SyncSqlite, near: GeoPoint, candidates: readonly Cand
     );
     for (const s of stores) {
       const d = distanceMeters(near, s);
-      nearestStore.set(s.merchantId, Math.min(d, nearestStore.get(s.merchantId) ?? d));
+      distances.set(s.merchantId, Math.min(d, distances.get(s.merchantId) ?? d));
     }
   }
-  const distances = new Map<string, number>();
   for (const c of candidates) {
-    const d =
-      c.lat !== null && c.lng !== null
-        ? distanceMeters(near, { lat: c.lat, lng: c.lng })
-        : c.merchantId
-          ? nearestStore.get(c.merchantId)
-          : undefined;
-    if (d !== undefined) distances.set(c.entityId, d);
+    if (c.type === 'STORE' && c.lat !== null && c.lng !== null) {
+      distances.set(c.entityId, distanceMeters(near, { lat: c.lat, lng: c.lng }));
+    }
   }
   return distances;
 }

@@ -5,8 +5,8 @@
  *   an exact name (the whole query, case aside) doubles it; a result found only through a typo correction
  *   counts half;
  * - with `near`, score = relevance / (1 + d / 2000 m): a result 2 km away counts half as much as one here.
- *   d is a store's own distance, or for anything of a merchant its nearest store; a result with no place at all
- *   (a government account) ranks as if 5 km away.
+ *   d is a store's own distance, or a merchant's nearest store; any other result (a post, a coupon: no place of
+ *   its own) ranks as if 5 km away.
  */
 export const NAME_WEIGHT = 10;
 export const KEYWORDS_WEIGHT = 2;
