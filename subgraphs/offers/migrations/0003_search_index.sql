@@ -1,5 +1,5 @@
 CREATE TABLE `search_documents` (
-	`doc_id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`doc_id` integer PRIMARY KEY NOT NULL,
 	`entity_id` text NOT NULL,
 	`type` text NOT NULL,
 	`merchant_id` text,

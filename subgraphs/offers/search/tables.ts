@@ -9,7 +9,8 @@ import type { SearchResultType } from '../__generated__/resolvers-types.ts';
 export const searchDocuments = sqliteTable(
   'search_documents',
   {
-    docId: integer('doc_id').primaryKey({ autoIncrement: true }),
+    // No AUTOINCREMENT: a rebuild numbers the documents from 1 again, as the seed did (the FTS rowid follows).
+    docId: integer('doc_id').primaryKey(),
     entityId: text('entity_id').notNull().unique(),
     type: text('type').$type<SearchResultType>().notNull(),
     merchantId: text('merchant_id'),
