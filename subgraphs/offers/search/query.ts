@@ -5,7 +5,7 @@ import { distanceMeters, type GeoPoint, invalidPoint } from '../../shared/geo.ts
 import type { SyncSqlite } from '../../shared/idempotency.ts';
 import type { SearchResultType } from '../__generated__/resolvers-types.ts';
 import { compareRank, decodeSearchCursor, type RankPosition } from './cursor.ts';
-import { EXACT_NAME_FACTOR, KEYWORDS_WEIGHT, NAME_WEIGHT, rankScore, TYPO_FACTOR } from './rank.ts';
+import { KEYWORDS_WEIGHT, NAME_WEIGHT, nameFactor, rankScore, TYPO_FACTOR } from './rank.ts';
 import { latinWords, MIN_TYPO_WORD_LENGTH, oneEditApart } from './text.ts';
 
 export const MAX_QUERY_LENGTH = 100;
@@ -88,10 +88,7 @@ export function search(db: SyncSqlite, args: SearchArgs): SearchPage {
     const corrected = correctTypos(db, long);
     if (corrected) add(matchText(db, corrected, short, types), TYPO_FACTOR);
   }
-  const lower = query.toLowerCase();
-  for (const c of found.values()) {
-    if (c.name.toLowerCase() === lower || c.nameZh === query) c.relevance *= EXACT_NAME_FACTOR;
-  }
+  for (const c of found.values()) c.relevance *= nameFactor(query, c);
   const candidates = [...found.values()];
   const distances = near ? distancesFrom(db, near, candidates) : null;
   const ranked = candidates

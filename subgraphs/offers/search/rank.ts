@@ -10,7 +10,6 @@
  */
 export const NAME_WEIGHT = 10;
 export const KEYWORDS_WEIGHT = 2;
-export const EXACT_NAME_FACTOR = 2;
 export const TYPO_FACTOR = 0.5;
 export const HALF_SCORE_METERS = 2000;
 export const UNLOCATED_METERS = 5000;
@@ -19,4 +18,13 @@ export const UNLOCATED_METERS = 5000;
 export function rankScore(relevance: number, meters: number | null | undefined): number {
   if (meters === undefined) return relevance;
   return relevance / (1 + (meters ?? UNLOCATED_METERS) / HALF_SCORE_METERS);
+}
+
+/** 1 + the share of the (English or Chinese) name the query covers, when the name contains the whole query; else 1. */
+export function nameFactor(query: string, names: { name: string; nameZh: string | null }): number {
+  const q = query.toLowerCase();
+  const covered = [names.name, names.nameZh ?? ''].map((name) =>
+    name.length > 0 && name.toLowerCase().includes(q) ? Math.min(1, [...q].length / [...name].length) : 0,
+  );
+  return 1 + Math.max(...covered);
 }
