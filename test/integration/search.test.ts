@@ -149,7 +149,7 @@ describe('search through the gateway', () => {
 });
 
 describe('freshness: the index is a projection of the owners’ events', () => {
-  it('finds a store, a post and a coupon template created through the gateway within a second', async () => {
+  it('finds a store (until it closes), a post and a coupon template created through the gateway within a second', async () => {
     const location = { lat: 30.2702, lng: 120.1603 };
     const store = (
       await ok(
@@ -174,6 +174,21 @@ describe('freshness: the index is a projection of the owners’ events', () => {
     await within(since, async () => {
       const { edges } = await search({ query: 'Quokkaville', near: location });
       return edges[0]?.node.id === storeId ? edges[0] : undefined;
+    });
+
+    // Closed, it is gone from the index as quickly.
+    const closed = (
+      await ok(
+        `#graphql
+        mutation ($id: ID!) { closeStore(id: $id) { store { id } userErrors { code } } }`,
+        { id: storeId },
+        KFC_PROFILE,
+      )
+    ).closeStore;
+    expect(closed.userErrors).toEqual([]);
+    await within(Date.now(), async () => {
+      const { edges } = await search({ query: 'Quokkaville' });
+      return edges.length === 0 ? true : undefined;
     });
 
     const post = (
