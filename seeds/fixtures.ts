@@ -63,6 +63,8 @@ export const SERVICE_PROVIDERS = [
 export interface Brand {
   key: string;
   name: string;
+  /** The brand's Chinese name (the SPEC's list), which search finds. */
+  nameZh: string;
   category: string;
   rateBps: number;
   city: City;
@@ -71,14 +73,54 @@ export interface Brand {
 
 /** The brands, in this order, before the generated local merchants. */
 export const BRANDS: readonly Brand[] = [
-  { key: 'kfc', name: 'KFC', category: 'cat_fast_food', rateBps: 110, city: 'Hangzhou', stores: 4 },
-  { key: 'burgerking', name: 'Burger King', category: 'cat_fast_food', rateBps: 110, city: 'Shanghai', stores: 3 },
-  { key: 'newhope', name: 'New Hope Dairy', category: 'cat_dairy', rateBps: 60, city: 'Hangzhou', stores: 2 },
-  { key: 'muji', name: 'Muji', category: 'cat_retail', rateBps: 150, city: 'Shanghai', stores: 3 },
-  { key: 'ctrip', name: 'Ctrip', category: 'cat_travel', rateBps: 200, city: 'Shanghai', stores: 1 },
-  { key: 'eleme', name: 'Ele.me', category: 'cat_delivery', rateBps: 80, city: 'Hangzhou', stores: 1 },
-  { key: 'zhouheiya', name: 'Zhou Hei Ya', category: 'cat_snacks', rateBps: 120, city: 'Hangzhou', stores: 3 },
-  { key: 'luckin', name: 'Luckin Coffee', category: 'cat_coffee', rateBps: 100, city: 'Hangzhou', stores: 3 },
+  { key: 'kfc', name: 'KFC', nameZh: '肯德基', category: 'cat_fast_food', rateBps: 110, city: 'Hangzhou', stores: 4 },
+  {
+    key: 'burgerking',
+    name: 'Burger King',
+    nameZh: '汉堡王',
+    category: 'cat_fast_food',
+    rateBps: 110,
+    city: 'Shanghai',
+    stores: 3,
+  },
+  {
+    key: 'newhope',
+    name: 'New Hope Dairy',
+    nameZh: '新希望',
+    category: 'cat_dairy',
+    rateBps: 60,
+    city: 'Hangzhou',
+    stores: 2,
+  },
+  { key: 'muji', name: 'Muji', nameZh: '无印良品', category: 'cat_retail', rateBps: 150, city: 'Shanghai', stores: 3 },
+  { key: 'ctrip', name: 'Ctrip', nameZh: '携程', category: 'cat_travel', rateBps: 200, city: 'Shanghai', stores: 1 },
+  {
+    key: 'eleme',
+    name: 'Ele.me',
+    nameZh: '饿了么',
+    category: 'cat_delivery',
+    rateBps: 80,
+    city: 'Hangzhou',
+    stores: 1,
+  },
+  {
+    key: 'zhouheiya',
+    name: 'Zhou Hei Ya',
+    nameZh: '周黑鸭',
+    category: 'cat_snacks',
+    rateBps: 120,
+    city: 'Hangzhou',
+    stores: 3,
+  },
+  {
+    key: 'luckin',
+    name: 'Luckin Coffee',
+    nameZh: '瑞幸咖啡',
+    category: 'cat_coffee',
+    rateBps: 100,
+    city: 'Hangzhou',
+    stores: 3,
+  },
 ];
 
 /** Accounts that belong to no merchant, after the brands' and local merchants' own accounts. */

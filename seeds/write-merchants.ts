@@ -26,7 +26,9 @@ export function fillMissingMerchants(db: BetterSQLite3Database<typeof tables>): 
   if (db.select({ id: tables.outboxEvents.id }).from(tables.outboxEvents).limit(1).get()) return 0;
   const merchants = db.select().from(tables.merchants).orderBy(tables.merchants.id).all();
   const stores = db.select().from(tables.stores).orderBy(tables.stores.id).all();
-  const rows = seedOutboxRows({ merchants, stores });
+  const miniPrograms = db.select().from(tables.miniPrograms).orderBy(tables.miniPrograms.id).all();
+  const categories = db.select().from(tables.categories).orderBy(tables.categories.id).all();
+  const rows = seedOutboxRows({ merchants, stores, miniPrograms, categories });
   db.transaction((tx) => insertInChunks(tx, tables.outboxEvents, rows));
   return rows.length;
 }

@@ -2,7 +2,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { socialProjection } from '../subgraphs/social/projections.ts';
 import * as tables from '../subgraphs/social/tables.ts';
 import { insertInChunks } from './batch.ts';
-import { applySeedMerchantEvents } from './merchant-events.ts';
+import { applySeedEvents } from './merchant-events.ts';
 import type { World } from './world.ts';
 
 /**
@@ -31,7 +31,7 @@ export function writeSocial(db: BetterSQLite3Database<typeof tables>, world: Wor
   db.transaction((tx) => {
     insertInChunks(tx, tables.users, world.users);
     // The store directory: the projection of the merchants events the merchants seed records.
-    applySeedMerchantEvents(tx, socialProjection, world);
+    applySeedEvents(tx, socialProjection, world);
     insertInChunks(tx, tables.friendships, world.friendships);
     insertInChunks(tx, tables.friendRequests, world.friendRequests);
     insertInChunks(tx, tables.ious, world.ious);

@@ -36,12 +36,14 @@ export function buildMerchants({ random, at, scale }: SeedContext) {
     city: City,
     storeCount: number,
     index: number,
+    nameZh: string | null = null,
   ) => {
     const id = `mer_${key}`;
     const onlineSince = at(-random.int(40, 900));
     merchants.push({
       id,
       name,
+      nameZh,
       categoryId,
       status: 'ACTIVE',
       settlementRateBps: rateBps,
@@ -74,7 +76,8 @@ export function buildMerchants({ random, at, scale }: SeedContext) {
     });
   };
 
-  for (const [i, b] of BRANDS.entries()) addMerchant(b.key, b.name, b.category, b.rateBps, b.city, b.stores, i);
+  for (const [i, b] of BRANDS.entries())
+    addMerchant(b.key, b.name, b.category, b.rateBps, b.city, b.stores, i, b.nameZh);
   const kfcXihu = stores.find((s) => s.id === FIXED.kfcStoreXihu);
   if (kfcXihu) Object.assign(kfcXihu, KFC_XIHU);
   const young = miniPrograms.find((m) => m.id === YOUNG_MINI_PROGRAM);

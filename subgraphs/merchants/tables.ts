@@ -24,6 +24,8 @@ export const merchants = sqliteTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull(),
+    /** The brand's Chinese name (肯德基 for KFC), when it has one: shown to clients and indexed by search. */
+    nameZh: text('name_zh'),
     categoryId: text('category_id')
       .notNull()
       .references(() => categories.id),

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { type Projection, UnknownEventVersion } from '../shared/events/projection.ts';
 import type { DeliveredEvent, EventPayloads } from '../shared/events/types.ts';
 import type { SyncSqlite } from '../shared/idempotency.ts';
+import { indexContentEvent, indexMerchantsEvent, indexOffersEvent, SEARCH_TABLES } from './search/projection.ts';
 import { merchantTerms, storeMerchants } from './tables.ts';
 
 /**
@@ -9,10 +10,18 @@ import { merchantTerms, storeMerchants } from './tables.ts';
  * of its next commission) and consumption-circle membership, and which merchant each open store belongs to (and where it is:
  * Lights' targeting) (where a coupon can be redeemed). A closed
  * store is removed, so redeeming at it is refused like an unknown store; an update never brings it back.
+ * Search: the search index (search/projection.ts) reads merchants', content's and offers' own events.
  */
 export const offersProjection: Projection = {
-  tables: ['merchant_terms', 'store_merchants'],
-  sources: { merchants: applyMerchantsEvent },
+  tables: ['merchant_terms', 'store_merchants', ...SEARCH_TABLES],
+  sources: {
+    merchants: (tx, event) => {
+      applyMerchantsEvent(tx, event);
+      indexMerchantsEvent(tx, event);
+    },
+    content: indexContentEvent,
+    offers: indexOffersEvent,
+  },
 };
 
 function applyMerchantsEvent(tx: SyncSqlite, event: DeliveredEvent): void {

@@ -219,3 +219,5 @@ export const eventCursors = eventCursorsTable();
 
 // Lights, the paid promotion platform: its tables live with its rules in lights/.
 export * from './lights/tables.ts';
+// --- Search: the index tables (subgraphs/offers/search/tables.ts) ---
+export { searchDocuments, searchWords } from './search/tables.ts';

@@ -29,6 +29,7 @@ import { type Clock, type SubgraphContext, systemClock } from './context.ts';
 import { openDatabase, type SubgraphDatabase } from './db.ts';
 import type { Projection } from './events/projection.ts';
 import { type EventsOptions, startEvents } from './events/runtime.ts';
+import { publisherUrlFromEnv } from './events/settings.ts';
 import { withInvalidations } from './invalidations.ts';
 import { type JobRun, runJobsOnce, type SubgraphJob, startScheduler } from './jobs.ts';
 import { subgraphLineWriter, subgraphLogger, subgraphMetrics } from './observability.ts';
@@ -231,8 +232,13 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // A subgraph that consumes its own outbox (offers, for its search index) reads it from itself, wherever it
+  // listens (known once it does; the consumer waits until then), not from the default port of its name.
+  let ownOrigin: string | undefined;
+  const publisherUrl = options.events?.publisherUrl ?? publisherUrlFromEnv;
   const events = startEvents({
     ...options.events,
+    publisherUrl: (publisher) => (publisher === definition.name ? ownOrigin : publisherUrl(publisher)),
     name: definition.name,
     file: databaseFile(options.dataDir, definition.name),
     app,
@@ -301,6 +307,7 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
   // A port in use rejects (PortInUseError), for the CLI to name the port and its setting.
   await listen(httpServer, options.port, options.host);
   const port = (httpServer.address() as AddressInfo).port;
+  ownOrigin = `http://${ownHost(httpServer.address() as AddressInfo)}:${port}`;
   const stopScheduler =
     options.scheduler === false
       ? () => {}
@@ -325,4 +332,10 @@ export async function startSubgraph<TSchema extends Record<string, unknown>, TLo
       await flushTraces();
     },
   };
+}
+
+/** Where this process reaches its own server: loopback when it listens on every address, else that address. */
+function ownHost(address: AddressInfo): string {
+  if (address.address === '0.0.0.0' || address.address === '::') return '127.0.0.1';
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
 }

@@ -15,7 +15,7 @@ import { testDataDir } from '../support/temp.ts';
 // The seed's projections are what its recorded merchants history produces, so a rebuild changes nothing; and a
 // merchants database seeded before the outbox existed gets that history when the seed keeps it.
 const TABLES = {
-  offers: ['merchant_terms', 'store_merchants'],
+  offers: ['merchant_terms', 'store_merchants', 'search_documents', 'search_words'],
   content: ['store_directory'],
   social: ['store_directory'],
 };
@@ -33,13 +33,33 @@ describe("the seed's merchants history", () => {
       'merchants',
       'select type, count(*) as n from outbox_events group by type order by type',
     );
-    const stores = readRows(dir, 'merchants', 'select count(*) as n from stores') as { n: number }[];
-    const merchantRows = readRows(dir, 'merchants', 'select count(*) as n from merchants') as { n: number }[];
+    const counted = (name: 'merchants' | 'content' | 'offers', table: string) =>
+      (readRows(dir, name, `select count(*) as n from ${table}`) as { n: number }[])[0]?.n ?? 0;
     expect(events).toEqual([
-      { type: 'merchant.created', n: merchantRows[0]?.n },
-      { type: 'store.created', n: stores[0]?.n },
+      { type: 'merchant.created', n: counted('merchants', 'merchants') },
+      { type: 'mini_program.published', n: counted('merchants', 'mini_programs') },
+      { type: 'store.created', n: counted('merchants', 'stores') },
     ]);
-    const publisher = openSubgraphDatabase(merchants, dir);
+    // Content's and offers' histories of what search indexes: accounts and posts, templates and campaigns.
+    const histories = {
+      merchants: counted('merchants', 'outbox_events'),
+      content: counted('content', 'life_accounts') + counted('content', 'posts'),
+      offers: counted('offers', 'coupon_templates') + counted('offers', 'group_buy_campaigns'),
+    };
+    expect(counted('content', 'outbox_events')).toBe(histories.content);
+    expect(counted('offers', 'outbox_events')).toBe(histories.offers);
+    expect(counted('offers', 'search_documents')).toBe(
+      counted('merchants', 'merchants') +
+        counted('merchants', 'stores') +
+        counted('merchants', 'mini_programs') +
+        histories.content +
+        histories.offers,
+    );
+    const publishers = {
+      merchants: openSubgraphDatabase(merchants, dir),
+      content: openSubgraphDatabase(content, dir),
+      offers: openSubgraphDatabase(offers, dir),
+    };
     try {
       const consumers = {
         offers: () => openSubgraphDatabase(offers, dir),
@@ -47,22 +67,32 @@ describe("the seed's merchants history", () => {
         social: () => openSubgraphDatabase(social, dir),
       };
       const projections = { offers: offers.projection, content: content.projection, social: social.projection };
-      const history = (stores[0]?.n ?? 0) + (merchantRows[0]?.n ?? 0);
       for (const name of ['offers', 'content', 'social'] as const) {
         const seeded = dump(dir, name);
-        expect(seeded.event_cursors).toEqual([{ publisher: 'merchants', position: history }]);
+        const cursors =
+          name === 'offers'
+            ? [
+                { publisher: 'content', position: histories.content },
+                { publisher: 'merchants', position: histories.merchants },
+                { publisher: 'offers', position: histories.offers },
+              ]
+            : [{ publisher: 'merchants', position: histories.merchants }];
+        expect(seeded.event_cursors).toEqual(cursors);
         const consumer = consumers[name]();
         try {
           const projection = projections[name];
           if (!projection) throw new Error(`${name} has no projection`);
-          rebuildProjection(consumer.db as SyncSqlite, projection, () => publisher.db as SyncSqlite);
+          rebuildProjection(consumer.db as SyncSqlite, projection, (p) => {
+            if (p === 'social') throw new Error('no consumer reads social');
+            return publishers[p].db as SyncSqlite;
+          });
         } finally {
           consumer.close();
         }
         expect(dump(dir, name), name).toEqual(seeded);
       }
     } finally {
-      publisher.close();
+      for (const publisher of Object.values(publishers)) publisher.close();
     }
   });
 

@@ -44,4 +44,22 @@ describe('no N+1: statement count does not grow with list length', () => {
     expect(large.data.merchants.edges).toHaveLength(25);
     expect(large.statements).toBe(small.statements);
   });
+
+  it('search at page size 5 and 40: offers’ own nodes, and references resolved by their owner', async () => {
+    const query = `#graphql
+      query($q: String!, $types: [SearchResultType!], $n: Int!, $near: GeoPointInput) {
+        search(query: $q, types: $types, near: $near, first: $n) { edges { distanceMeters node {
+          __typename ... on Merchant { name nameZh category { name } } ... on Store { name address }
+          ... on CouponTemplate { title remainingStock merchant { name } } } } } }`;
+    for (const variables of [{ q: 'coupon' }, { q: 'Hangzhou', types: ['MERCHANT', 'STORE'] }]) {
+      const small = await statementsFor(query, { ...variables, n: 5, near: WEST_LAKE });
+      const large = await statementsFor(query, { ...variables, n: 40, near: WEST_LAKE });
+      expect(small.data.search.edges).toHaveLength(5);
+      expect(large.data.search.edges).toHaveLength(40);
+      const kinds = (data: typeof small.data) =>
+        new Set(data.search.edges.map((e: { node: { __typename: string } }) => e.node.__typename));
+      expect(kinds(large.data)).toEqual(kinds(small.data));
+      expect(large.statements, variables.q).toBe(small.statements);
+    }
+  });
 });

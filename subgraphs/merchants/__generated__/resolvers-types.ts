@@ -272,6 +272,8 @@ export type Merchant = {
   id: Scalars['ID']['output'];
   /** Display name, e.g. "KFC". */
   name: Scalars['String']['output'];
+  /** The brand's Chinese name, e.g. "肯德基" for KFC; null when it has none. Search finds merchants by it too. */
+  nameZh?: Maybe<Scalars['String']['output']>;
   /** The category the merchant trades in. */
   category: Category;
   /** Whether the merchant may trade. */
@@ -792,6 +794,7 @@ export type MerchantResolvers<ContextType = MerchantsContext, ParentType extends
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Merchant']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nameZh?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   category?: Resolver<ResolversTypes['Category'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MerchantStatus'], ParentType, ContextType>;
   settlementRateBps?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;

@@ -35,6 +35,13 @@ export type Query = {
   /** A group-buy group by id; null when there is none. */
   groupBuyGroup?: Maybe<GroupBuyGroup>;
   /**
+   * Searches merchants, stores, mini programs, life accounts, posts, coupon templates and group buys of the whole
+   * graph by name, title, category and keywords, in English or Chinese (肯德基 finds KFC). Ranked by text relevance,
+   * and with `near` also by distance; a one-letter typo in a word of five letters or more still finds the name.
+   * An empty query, or `first` outside 1..100, is BAD_USER_INPUT. See the README's *Search*.
+   */
+  search: SearchConnection;
+  /**
    * Promoted slots for a placement, ranked by bid × quality and priced by the generalised second price, each with a
    * signed token to record its impression and click with. Anyone may ask, anonymous callers included.
    */
@@ -73,6 +80,16 @@ export type QueryGroupBuyCampaignArgs = {
 /** Coupons and group buys: what merchants offer, what users claim and join, and what the platform earns. */
 export type QueryGroupBuyGroupArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Coupons and group buys: what merchants offer, what users claim and join, and what the platform earns. */
+export type QuerySearchArgs = {
+  query: Scalars['String']['input'];
+  near?: InputMaybe<GeoPointInput>;
+  types?: InputMaybe<Array<SearchResultType>>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -838,6 +855,63 @@ export type CommissionEdge = {
   node: Commission;
 };
 
+/** Anything search can find: an entity of its owning subgraph, resolved there. */
+export type SearchResult = Merchant | Store | MiniProgram | LifeAccount | Post | CouponTemplate | GroupBuyCampaign;
+
+/** The kinds of search results, one per member of `SearchResult`, for `search(types:)`. */
+export type SearchResultType =
+  /** Merchants (brands and local businesses). */
+  | 'MERCHANT'
+  /** Stores of merchants. */
+  | 'STORE'
+  /** Merchants' mini programs. */
+  | 'MINI_PROGRAM'
+  /** Life accounts (brand, creator, government and service accounts). */
+  | 'LIFE_ACCOUNT'
+  /** Posts of life accounts. */
+  | 'POST'
+  /** Coupon templates. */
+  | 'COUPON_TEMPLATE'
+  /** Group-buy campaigns. */
+  | 'GROUP_BUY_CAMPAIGN';
+
+/** A page of search results, best first. */
+export type SearchConnection = {
+  __typename?: 'SearchConnection';
+  /** The results of this page: organic ones in rank order, with promoted ones placed among them. */
+  edges: Array<SearchEdge>;
+  /** Where this page sits among all the organic results. */
+  pageInfo: PageInfo;
+};
+
+/** One search result. */
+export type SearchEdge = {
+  __typename?: 'SearchEdge';
+  /**
+   * Pass as `after` to get the results after this one (promoted edges carry the cursor of the organic result
+   * before them).
+   */
+  cursor: Scalars['String']['output'];
+  /** What was found. */
+  node: SearchResult;
+  /** Whether this result is a paid placement (Lights) rather than an organic match. */
+  promoted: Scalars['Boolean']['output'];
+  /** The paid placement behind a promoted result; null for organic results. */
+  promotion?: Maybe<PromotionSlot>;
+  /**
+   * Distance in metres from `near` to the result (a store, or a merchant's nearest store); null without `near` or
+   * for results without a place.
+   */
+  distanceMeters?: Maybe<Scalars['Int']['output']>;
+};
+
+/** A store (owned by the merchants subgraph). */
+export type Store = {
+  __typename?: 'Store';
+  /** Opaque id, prefixed `sto_`. */
+  id: Scalars['ID']['output'];
+};
+
 /** Where Lights shows promotions. */
 export type PromotionPlacement =
   /** The app's home feed. */
@@ -1288,6 +1362,15 @@ export type FederationReferenceTypes = {
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  SearchResult:
+    | ( MerchantRowModel )
+    | ( Store )
+    | ( MiniProgramRowModel )
+    | ( LifeAccountRowModel )
+    | ( PostRowModel )
+    | ( CouponTemplateRowModel )
+    | ( GroupBuyCampaignRowModel )
+  ;
   PromotionTarget:
     | ( PostRowModel )
     | ( CouponTemplateRowModel )
@@ -1343,6 +1426,11 @@ export type ResolversTypes = {
   GroupBuyGroupEdge: ResolverTypeWrapper<Omit<GroupBuyGroupEdge, 'node'> & { node: ResolversTypes['GroupBuyGroup'] }>;
   CommissionConnection: ResolverTypeWrapper<Omit<CommissionConnection, 'edges'> & { edges: Array<ResolversTypes['CommissionEdge']> }>;
   CommissionEdge: ResolverTypeWrapper<Omit<CommissionEdge, 'node'> & { node: ResolversTypes['Commission'] }>;
+  SearchResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SearchResult']>;
+  SearchResultType: SearchResultType;
+  SearchConnection: ResolverTypeWrapper<Omit<SearchConnection, 'edges'> & { edges: Array<ResolversTypes['SearchEdge']> }>;
+  SearchEdge: ResolverTypeWrapper<Omit<SearchEdge, 'node' | 'promotion'> & { node: ResolversTypes['SearchResult'], promotion?: Maybe<ResolversTypes['PromotionSlot']> }>;
+  Store: ResolverTypeWrapper<Store>;
   PromotionPlacement: PromotionPlacement;
   PromotionBidding: PromotionBidding;
   PromotionCampaignStatus: PromotionCampaignStatus;
@@ -1418,6 +1506,10 @@ export type ResolversParentTypes = {
   GroupBuyGroupEdge: Omit<GroupBuyGroupEdge, 'node'> & { node: ResolversParentTypes['GroupBuyGroup'] };
   CommissionConnection: Omit<CommissionConnection, 'edges'> & { edges: Array<ResolversParentTypes['CommissionEdge']> };
   CommissionEdge: Omit<CommissionEdge, 'node'> & { node: ResolversParentTypes['Commission'] };
+  SearchResult: ResolversUnionTypes<ResolversParentTypes>['SearchResult'];
+  SearchConnection: Omit<SearchConnection, 'edges'> & { edges: Array<ResolversParentTypes['SearchEdge']> };
+  SearchEdge: Omit<SearchEdge, 'node' | 'promotion'> & { node: ResolversParentTypes['SearchResult'], promotion?: Maybe<ResolversParentTypes['PromotionSlot']> };
+  Store: Store;
   PromotionTarget: ResolversUnionTypes<ResolversParentTypes>['PromotionTarget'];
   Post: PostRowModel;
   MiniProgram: MiniProgramRowModel;
@@ -1541,6 +1633,7 @@ export type QueryResolvers<ContextType = OffersContext, ParentType extends Resol
   coupon?: Resolver<Maybe<ResolversTypes['Coupon']>, ParentType, ContextType, RequireFields<QueryCouponArgs, 'id'>>;
   groupBuyCampaign?: Resolver<Maybe<ResolversTypes['GroupBuyCampaign']>, ParentType, ContextType, RequireFields<QueryGroupBuyCampaignArgs, 'id'>>;
   groupBuyGroup?: Resolver<Maybe<ResolversTypes['GroupBuyGroup']>, ParentType, ContextType, RequireFields<QueryGroupBuyGroupArgs, 'id'>>;
+  search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'query' | 'first'>>;
   promotions?: Resolver<Array<ResolversTypes['PromotionSlot']>, ParentType, ContextType, RequireFields<QueryPromotionsArgs, 'placement' | 'first'>>;
   paymentSuccessPage?: Resolver<ResolversTypes['PaymentSuccessPage'], ParentType, ContextType, RequireFields<QueryPaymentSuccessPageArgs, 'storeId'>>;
   promotionCampaign?: Resolver<Maybe<ResolversTypes['PromotionCampaign']>, ParentType, ContextType, RequireFields<QueryPromotionCampaignArgs, 'id'>>;
@@ -1601,6 +1694,7 @@ export type MerchantResolvers<ContextType = OffersContext, ParentType extends Re
   commissions?: Resolver<Maybe<ResolversTypes['CommissionConnection']>, ParentType, ContextType, RequireFields<MerchantCommissionsArgs, 'first'>>;
   settlements?: Resolver<Maybe<ResolversTypes['SettlementConnection']>, ParentType, ContextType, RequireFields<MerchantSettlementsArgs, 'first'>>;
   promotionCampaigns?: Resolver<Maybe<ResolversTypes['PromotionCampaignConnection']>, ParentType, ContextType, RequireFields<MerchantPromotionCampaignsArgs, 'first'>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
@@ -1764,6 +1858,28 @@ export type CommissionConnectionResolvers<ContextType = OffersContext, ParentTyp
 export type CommissionEdgeResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['CommissionEdge'] = ResolversParentTypes['CommissionEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Commission'], ParentType, ContextType>;
+};
+
+export type SearchResultResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['SearchResult'] = ResolversParentTypes['SearchResult']> = {
+  __resolveType: TypeResolveFn<'Merchant' | 'Store' | 'MiniProgram' | 'LifeAccount' | 'Post' | 'CouponTemplate' | 'GroupBuyCampaign', ParentType, ContextType>;
+};
+
+export type SearchConnectionResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['SearchConnection'] = ResolversParentTypes['SearchConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SearchEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type SearchEdgeResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['SearchEdge'] = ResolversParentTypes['SearchEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SearchResult'], ParentType, ContextType>;
+  promoted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  promotion?: Resolver<Maybe<ResolversTypes['PromotionSlot']>, ParentType, ContextType>;
+  distanceMeters?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type StoreResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['Store'] = ResolversParentTypes['Store']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type PromotionTargetResolvers<ContextType = OffersContext, ParentType extends ResolversParentTypes['PromotionTarget'] = ResolversParentTypes['PromotionTarget']> = {
@@ -1937,6 +2053,10 @@ export type Resolvers<ContextType = OffersContext> = {
   GroupBuyGroupEdge?: GroupBuyGroupEdgeResolvers<ContextType>;
   CommissionConnection?: CommissionConnectionResolvers<ContextType>;
   CommissionEdge?: CommissionEdgeResolvers<ContextType>;
+  SearchResult?: SearchResultResolvers<ContextType>;
+  SearchConnection?: SearchConnectionResolvers<ContextType>;
+  SearchEdge?: SearchEdgeResolvers<ContextType>;
+  Store?: StoreResolvers<ContextType>;
   PromotionTarget?: PromotionTargetResolvers<ContextType>;
   Post?: PostResolvers<ContextType>;
   MiniProgram?: MiniProgramResolvers<ContextType>;

@@ -28,7 +28,7 @@ import type { Placement } from './tables.ts';
 const MAX_SLOTS = 10;
 
 /** Whom a slot is served to: the caller's id (user or partner key), or `anonymous` (documented in the README). */
-const viewerOf = (identity: Identity) =>
+export const viewerOf = (identity: Identity) =>
   identity.kind === 'anonymous' ? ANONYMOUS_VIEWER : (identity.subject ?? ANONYMOUS_VIEWER);
 
 function slots(first: number | null | undefined): number {
@@ -124,7 +124,7 @@ export function merchantPromotionCampaigns(
   return ctx.loaders.promotionCampaignsByMerchantId.load({ parentId: m.id, page });
 }
 
-async function targetOf(c: PromotionCampaignRow, ctx: OffersContext) {
+export async function targetOf(c: PromotionCampaignRow, ctx: OffersContext) {
   switch (c.targetType) {
     case 'CouponTemplate': {
       const t = await ctx.loaders.couponTemplateById.load(c.targetId);

@@ -1,5 +1,6 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { lightsQuery } from '../lights/resolvers.ts';
+import { searchConnection } from '../search/resolve.ts';
 import { loadOwnCoupon } from './Coupon.ts';
 
 export const Query: QueryResolvers = {
@@ -8,4 +9,6 @@ export const Query: QueryResolvers = {
   groupBuyCampaign: (_, { id }, ctx) => ctx.loaders.groupBuyCampaignById.load(id),
   groupBuyGroup: (_, { id }, ctx) => ctx.loaders.groupBuyGroupById.load(id),
   ...lightsQuery,
+  // Search
+  search: (_, args, ctx) => searchConnection(ctx, args),
 };

@@ -3,6 +3,7 @@ import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { MerchantActor } from '../../shared/actors.ts';
 import { recordEvent } from '../../shared/events/outbox.ts';
+import type { EventPayloads } from '../../shared/events/types.ts';
 import { beyondHorizonReason, DAY_MS, latestAllowedDate, MAX_HORIZON_DAYS } from '../../shared/horizon.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { invalidAmount, MAX_FEN } from '../../shared/money.ts';
@@ -161,16 +162,7 @@ function attemptCreateTemplate(tx: OffersTx, now: Date, input: CreateCouponTempl
     type: 'coupon_template.created',
     entityId: couponTemplate.id,
     occurredAt: now,
-    payload: {
-      templateId: couponTemplate.id,
-      merchantId: couponTemplate.merchantId,
-      title: couponTemplate.title,
-      kind: couponTemplate.kind,
-      totalStock: couponTemplate.totalStock,
-      minSpendFen: couponTemplate.minSpendFen,
-      claimStartsAt: couponTemplate.claimStartsAt.toISOString(),
-      claimEndsAt: couponTemplate.claimEndsAt.toISOString(),
-    },
+    payload: couponTemplateCreated(couponTemplate),
   });
   return { couponTemplate, userErrors: [] };
 }
@@ -240,5 +232,50 @@ function attemptCreateCampaign(
     })
     .returning()
     .get();
+  // Search indexes campaigns from this event (subgraphs/offers/search), like any other projection.
+  recordEvent(tx, {
+    type: 'group_buy_campaign.created',
+    entityId: groupBuyCampaign.id,
+    occurredAt: now,
+    payload: groupBuyCampaignCreated(groupBuyCampaign),
+  });
   return { groupBuyCampaign, userErrors: [] };
+}
+
+/** The payload of `coupon_template.created` for a stored template (the rule and the seed's history). */
+export function couponTemplateCreated(
+  t: Pick<
+    CouponTemplateRow,
+    'id' | 'merchantId' | 'title' | 'kind' | 'totalStock' | 'minSpendFen' | 'claimStartsAt' | 'claimEndsAt'
+  >,
+): EventPayloads['coupon_template.created'] {
+  return {
+    templateId: t.id,
+    merchantId: t.merchantId,
+    title: t.title,
+    kind: t.kind,
+    totalStock: t.totalStock,
+    minSpendFen: t.minSpendFen,
+    claimStartsAt: t.claimStartsAt.toISOString(),
+    claimEndsAt: t.claimEndsAt.toISOString(),
+  };
+}
+
+/** The payload of `group_buy_campaign.created` for a stored campaign (the rule and the seed's history). */
+export function groupBuyCampaignCreated(
+  c: Pick<
+    GroupBuyCampaignRow,
+    'id' | 'merchantId' | 'title' | 'groupSize' | 'groupPriceFen' | 'originalPriceFen' | 'startsAt' | 'endsAt'
+  >,
+): EventPayloads['group_buy_campaign.created'] {
+  return {
+    campaignId: c.id,
+    merchantId: c.merchantId,
+    title: c.title,
+    groupSize: c.groupSize,
+    groupPriceFen: c.groupPriceFen,
+    originalPriceFen: c.originalPriceFen,
+    startsAt: c.startsAt.toISOString(),
+    endsAt: c.endsAt.toISOString(),
+  };
 }

@@ -94,7 +94,16 @@ export function eventsHandler(publisher: Publisher, db: SyncSqlite, secret: stri
     if (answer()) return;
     const retry = () => {
       if (res.destroyed) return finish();
-      if (!answer()) timer = setTimeout(retry, Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+      // Outside the request's handler (a timer, an event listener) a failing read (a damaged database) would be an
+      // uncaught exception: answer it as the handler's errors are answered, and stop waiting.
+      let answered: boolean;
+      try {
+        answered = answer();
+      } catch (error) {
+        finish();
+        return refuse(res, 500, 'INTERNAL_SERVER_ERROR', `Could not read the outbox: ${(error as Error).message}`);
+      }
+      if (!answered) timer = setTimeout(retry, Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
     };
     unsubscribe = onEventRecorded(() => {
       clearTimeout(timer);

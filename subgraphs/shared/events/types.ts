@@ -15,6 +15,10 @@ export interface MerchantPayload {
   city: string;
   /** When the merchant joined the consumption circle; absent or null: not a member (optional, so still version 1). */
   joinedCircleAt?: string | null;
+  /** The brand's Chinese name, when it has one (added without a new version: optional). */
+  nameZh?: string | null;
+  /** The category's display name, for search (optional, as nameZh). */
+  categoryName?: string;
 }
 
 /** A store as it is after the change (created or updated): consumers replace their copy with it. */
@@ -43,6 +47,14 @@ export interface EventPayloads {
     name: string;
     onlineSince: string;
   };
+  'life_account.created': {
+    accountId: string;
+    kind: string;
+    name: string;
+    bio: string;
+    merchantId: string | null;
+    createdAt: string;
+  };
   'post.published': {
     postId: string;
     accountId: string;
@@ -65,6 +77,16 @@ export interface EventPayloads {
     minSpendFen: number;
     claimStartsAt: string;
     claimEndsAt: string;
+  };
+  'group_buy_campaign.created': {
+    campaignId: string;
+    merchantId: string;
+    title: string;
+    groupSize: number;
+    groupPriceFen: number;
+    originalPriceFen: number;
+    startsAt: string;
+    endsAt: string;
   };
   'coupon.claimed': {
     couponId: string;
@@ -112,12 +134,14 @@ export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
   'store.updated': 1,
   'store.closed': 1,
   'mini_program.published': 1,
+  'life_account.created': 1,
   'post.published': 1,
   'live_stream.scheduled': 1,
   'live_stream.started': 1,
   'live_stream.ended': 1,
   'live_stream.viewers_changed': 1,
   'coupon_template.created': 1,
+  'group_buy_campaign.created': 1,
   'coupon.claimed': 1,
   'coupon.redeemed': 1,
   'group.succeeded': 1,
