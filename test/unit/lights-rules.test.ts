@@ -48,7 +48,8 @@ const input = (over: Record<string, unknown> = {}) => ({
 function campaign(db: ReturnType<typeof seeded>['db'], over: Record<string, unknown> = {}) {
   const result = createPromotionCampaign(db, NOW, kfc, input(over));
   expect(result.userErrors).toEqual([]);
-  return result.campaign!;
+  if (!result.campaign) throw new Error('campaign not created');
+  return result.campaign;
 }
 
 const token = (campaignId: string, slotId: string, over: Record<string, unknown> = {}) =>
@@ -146,7 +147,7 @@ describe('Lights charging', () => {
     const c = campaign(db, { bidFen: 10, dailyBudgetFen: 10, totalBudgetFen: 20 });
     recordImpression(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_d1'));
     expect(recordClick(db, NOW, SECRET, 'usr_v', token(c.id, 'slt_d1')).counted).toBe(true);
-    const row = () => db.select().from(promotionCampaigns).where(eq(promotionCampaigns.id, c.id)).get()!;
+    const row = () => db.select().from(promotionCampaigns).where(eq(promotionCampaigns.id, c.id)).get() as typeof c;
     expect(campaignStatus(row(), 10_000, NOW)).toBe('EXHAUSTED');
     const tomorrow = nextShanghaiMidnight(NOW);
     expect(campaignStatus(row(), 0, tomorrow)).toBe('ACTIVE');
