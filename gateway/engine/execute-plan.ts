@@ -7,6 +7,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind } fr
 import { inSpan, tracingEnabled } from '../../subgraphs/contract/index.ts';
 import { applyRewrites, deepMerge, GraphQLDataSourceRequestKind, isObjectOfType } from './apollo-internals.ts';
 import type { PreparedOperation } from './prepared-operation.ts';
+import { responseObject } from './response-object.ts';
 
 type ResultPath = (string | number)[];
 type Entity = Record<string, unknown>;
@@ -69,7 +70,7 @@ async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: 
   if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
   const entities = (Array.isArray(cursor.data) ? cursor.data.filter((e) => e != null) : [cursor.data]) as Entity[];
   if (entities.length < 1) return;
-  const variables: Record<string, unknown> = Object.create(null);
+  const variables: Record<string, unknown> = responseObject();
   const provided = execution.requestContext.request.variables;
   if (fetch.variableUsages && provided) {
     for (const name of fetch.variableUsages) {
@@ -191,7 +192,7 @@ function hydratedPaths(parent: ResultPath, path: string[], data: unknown, result
 /** The representation of an entity: the `requires` selection read from what is already known of it. */
 function executeSelectionSet(schema: GraphQLSchema, source: Entity | null, selections: QueryPlanSelectionNode[]) {
   if (source === null) return null;
-  const result: Entity = Object.create(null);
+  const result: Entity = responseObject();
   for (const selection of selections) {
     if (selection.kind === Kind.FIELD) {
       const responseName = selection.alias ?? selection.name;

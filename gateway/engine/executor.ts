@@ -16,6 +16,7 @@ import { endWithError, tracer, tracingEnabled } from '../../subgraphs/contract/i
 import { LruMap } from '../auth/cache.ts';
 import { executeNode, type PlanExecution } from './execute-plan.ts';
 import { type Planning, type PreparedOperation, prepareOperation } from './prepared-operation.ts';
+import { responseObject } from './response-object.ts';
 import { shapeData } from './shape-response.ts';
 
 /**
@@ -86,7 +87,7 @@ export function planExecutor(gateway: ApolloGateway): GatewayExecutor {
     const root = operation.plan.node;
     if (root?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
     const execution: PlanExecution = { prepared: operation, requestContext, dataSources, supergraphSchema, errors: [] };
-    const data = Object.create(null);
+    const data = responseObject();
     if (root) await executeNode(execution, root, { path: [], data, fullResult: data });
     return shapeResponse(operation, request.variables, data, execution.errors);
   };

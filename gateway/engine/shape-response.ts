@@ -19,6 +19,7 @@ import {
   Variable,
 } from '@apollo/federation-internals';
 import type { GraphQLError } from 'graphql';
+import { responseObject } from './response-object.ts';
 
 /**
  * The client's response from the merged subgraph data, exactly as `@apollo/gateway`'s `computeResponse` makes
@@ -123,7 +124,7 @@ export function shapeData(
     invalid: false,
     hasErrors: false,
   };
-  const data = Object.create(null);
+  const data = responseObject();
   const bubbled = applySteps(shaping, input, shape.steps, data, [], shape.rootType);
   return { data: bubbled ? null : data, errors: shaping.errors };
 }
@@ -284,7 +285,7 @@ function updateValue(
       }
       objectType = named;
     }
-    const output = (outputValue as Record<string, unknown> | undefined) ?? Object.create(null);
+    const output = (outputValue as Record<string, unknown> | undefined) ?? responseObject<Record<string, unknown>>();
     const bubbled = applySteps(shaping, input, steps, output, path, objectType);
     return done(shaping, bubbled ? null : output, false, bubbled);
   }

@@ -89,7 +89,12 @@ export function leanGraphQLHandler<TContext extends BaseContext>(
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+      const { string } = response.body;
+      // A declared length, as Express's res.send sets it: the head and the body then go out in one write of one
+      // string, where a chunked answer is five buffers (size line, body, separators, last chunk) in a writev.
+      // The compression middleware drops it when it compresses.
+      res.setHeader('content-length', Buffer.byteLength(string));
+      res.end(string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
