@@ -20,6 +20,8 @@ export interface FeedOptions {
 }
 
 const MIN_BACKOFF_MS = 250;
+/** The largest `after` /events takes (15 digits). */
+const BEYOND_ANY_POSITION = 999_999_999_999_999;
 const MAX_BACKOFF_MS = 5000;
 
 /**
@@ -49,8 +51,8 @@ export function httpEventFeed(
     let warned = false;
     while (!stopped) {
       try {
-        // The latest position first: asking after the largest position returns no event, and where the outbox is.
-        if (cursor === undefined) cursor = (await pull(publisher, Number.MAX_SAFE_INTEGER, 1, 0)).latest;
+        // The latest position first: asking after a position no outbox reaches returns no event, and where it is.
+        if (cursor === undefined) cursor = (await pull(publisher, BEYOND_ANY_POSITION, 1, 0)).latest;
         const page = await pull(publisher, cursor, 100, options.waitMs ?? 20_000);
         for (const event of page.events) {
           cursor = event.position;

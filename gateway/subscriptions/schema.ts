@@ -153,5 +153,6 @@ export const ENTITY_FIELDS: Record<string, Record<string, string>> = {
 /** The API schema with the subscription types: what subscriptions are validated and executed against. */
 export function subscriptionSchema(apiSchema: GraphQLSchema): GraphQLSchema {
   const hasAuthenticated = apiSchema.getDirective('authenticated') !== undefined;
-  return extendSchema(apiSchema, parse(hasAuthenticated ? SUBSCRIPTION_SDL : DIRECTIVES + SUBSCRIPTION_SDL));
+  const sdl = `${hasAuthenticated ? '' : DIRECTIVES}${SUBSCRIPTION_SDL}\nextend schema { subscription: Subscription }`;
+  return extendSchema(apiSchema, parse(sdl));
 }
