@@ -7,6 +7,7 @@ import {
   type FormattedExecutionResult,
   GraphQLError,
   type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   getNamedType,
   getOperationAST,
@@ -69,6 +70,8 @@ interface Connection {
   clientAddress: string;
   caller: string;
   subscriptions: Set<LiveSubscription>;
+  /** Subscriptions being started (checked and charged) right now. */
+  starting: number;
   /** Ends every subscription of the connection (credentials expired or revoked). */
   expire(reason: EndReason): void;
 }
@@ -141,6 +144,7 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
   });
 
   const perCaller = new Map<string, number>();
+  const startingPerCaller = new Map<string, number>();
   const track = (connection: Connection, subscription: LiveSubscription) => {
     const field = fieldOfTopic(subscription.topic);
     connection.subscriptions.add(subscription);
@@ -183,18 +187,36 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
       entityId = '';
       topic = walletTopic(identity.subject);
     } else throw errorOf(`Unknown subscription field ${info.fieldName}.`, 'GRAPHQL_VALIDATION_FAILED');
-    if (connection.subscriptions.size >= settings.perConnection) {
+    // Starts in progress count too: a burst of subscribes cannot all pass the check before any has started.
+    if (connection.subscriptions.size + connection.starting >= settings.perConnection) {
       throw errorOf(
         `At most ${settings.perConnection} subscriptions per connection (LIFEGRAPH_SUBSCRIPTIONS_PER_CONNECTION): complete one first.`,
         'SUBSCRIPTION_LIMIT',
       );
     }
-    if ((perCaller.get(connection.caller) ?? 0) >= settings.perCaller) {
+    if (
+      (perCaller.get(connection.caller) ?? 0) + (startingPerCaller.get(connection.caller) ?? 0) >=
+      settings.perCaller
+    ) {
       throw errorOf(
         `At most ${settings.perCaller} open subscriptions per caller (LIFEGRAPH_SUBSCRIPTIONS_PER_CALLER): complete one first.`,
         'SUBSCRIPTION_LIMIT',
       );
     }
+    connection.starting += 1;
+    startingPerCaller.set(connection.caller, (startingPerCaller.get(connection.caller) ?? 0) + 1);
+    try {
+      return await start(connection, info, topic, entityId);
+    } finally {
+      connection.starting -= 1;
+      const left = (startingPerCaller.get(connection.caller) ?? 1) - 1;
+      if (left > 0) startingPerCaller.set(connection.caller, left);
+      else startingPerCaller.delete(connection.caller);
+    }
+  };
+
+  const start = async (connection: Connection, info: GraphQLResolveInfo, topic: string, entityId: string) => {
+    const { identity } = connection;
     const eventType = getNamedType(info.returnType).name;
     const queries = entityQueries(eventType, info.fieldNodes, info.fragments, info.operation, info.variableValues);
     // The start runs each generated query once as the caller: it is costed and drawn from the caller's bucket like
@@ -298,6 +320,7 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
       clientAddress,
       caller,
       subscriptions: new Set(),
+      starting: 0,
       expire(reason) {
         for (const t of timers) clearTimeout(t);
         for (const subscription of [...connection.subscriptions]) subscription.end(reason);
@@ -353,8 +376,12 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
           ctx.extra.connection = connection;
           connections.set(ctx.extra.socket, connection);
           disconnectors.set(connection, () => {
-            // Told first (the error is the subscription's last message), then disconnected.
-            setTimeout(() => ctx.extra.socket.close(1008, 'Slow consumer: events were not read in time'), 200).unref();
+            // The error is the subscription's last message, but a client that does not read may never get to it:
+            // the close frame says it too (1008 policy violation), then the connection goes.
+            setTimeout(
+              () => ctx.extra.socket.close(1008, 'SLOW_CONSUMER: events were not read in time; subscribe again'),
+              200,
+            ).unref();
             setTimeout(() => ctx.extra.socket.terminate(), 5000).unref();
           });
           return true;
