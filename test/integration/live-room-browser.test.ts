@@ -36,11 +36,7 @@ describe.skipIf(!available)('the live-room page in headless Chromium', () => {
         },
       );
       expect(body.data.claimCoupon.userErrors).toEqual([]);
-      await page.waitForFunction(
-        ([selector, text]) => document.querySelector(selector as string)?.textContent !== text,
-        [`#offers li[data-id="${FIXED.kfcCouponTemplate}"]`, before],
-        { timeout: 3000 },
-      );
+      await expect.poll(() => item.textContent(), { timeout: 3000 }).not.toBe(before);
       const after = await item.textContent();
       const left = (text: string | null) => Number(/: (\d+) of/.exec(text ?? '')?.[1]);
       expect(left(after)).toBe(left(before) - 1);
