@@ -25,7 +25,6 @@ import {
   tracingPlugins,
   withRequestLines,
 } from '../subgraphs/contract/index.ts';
-import { natsPrefixFromEnv, natsServersFromEnv } from '../subgraphs/shared/events/settings.ts';
 import type { Authenticator } from './auth/authenticate.ts';
 import { AuthorizingGateway } from './auth/authorizing-gateway.ts';
 import { operationCacheSizeFromEnv } from './auth/cache.ts';
@@ -54,6 +53,7 @@ import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
 import { dedupSubgraphFetchesFromEnv, InFlight } from './subgraph-fetch/dedup.ts';
 import { SubgraphFetcher, type SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
+import { natsPrefixFromEnv, natsServersFromEnv } from './subscriptions/backbone.ts';
 import {
   type LiveSubscriptions,
   liveSubscriptions,

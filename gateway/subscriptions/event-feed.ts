@@ -2,9 +2,14 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { IDENTITY_HEADER } from '../../subgraphs/contract/index.ts';
-import { EVENTS_PATH, type EventsPage, signEventsRequest } from '../../subgraphs/shared/events/endpoint.ts';
-import { streamNames } from '../../subgraphs/shared/events/nats.ts';
-import type { DeliveredEvent, Publisher } from '../../subgraphs/shared/events/types.ts';
+import {
+  type DeliveredEvent,
+  EVENTS_PATH,
+  type EventsPage,
+  type Publisher,
+  signEventsRequest,
+  streamName,
+} from './backbone.ts';
 
 /** The publishers whose events subscriptions deliver. */
 export const LIVE_PUBLISHERS: readonly Publisher[] = ['content', 'offers', 'social'];
@@ -91,10 +96,10 @@ export function natsEventFeed(options: FeedOptions & { servers: string[]; prefix
     const js = jetstream(nc);
     await Promise.all(
       LIVE_PUBLISHERS.map(async (publisher) => {
-        const names = streamNames(publisher, options.prefix);
+        const stream = streamName(publisher, options.prefix);
         while (!stopped) {
           try {
-            const consumer = await js.consumers.get(names.stream, { deliver_policy: DeliverPolicy.New });
+            const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.New });
             const messages = await consumer.consume();
             for await (const message of messages) {
               if (stopped) break;

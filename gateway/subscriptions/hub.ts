@@ -1,7 +1,7 @@
 import type { FormattedExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import type { Identity } from '../../subgraphs/contract/index.ts';
-import type { DeliveredEvent } from '../../subgraphs/shared/events/types.ts';
+import type { DeliveredEvent } from './backbone.ts';
 import { type TopicEvent, topicEvents } from './routing.ts';
 import { ENTITY_ID_VARIABLE, type EntityQuery } from './selection.ts';
 
