@@ -8,7 +8,7 @@ import { subscribeWs, within, wsClient } from '../support/subscriptions.ts';
 
 // Small limits, so a slow client and a greedy one reach them quickly.
 const previous = { ...process.env };
-process.env.LIFEGRAPH_SUBSCRIPTIONS_QUEUE = '5';
+process.env.LIFEGRAPH_SUBSCRIPTIONS_QUEUE = '20';
 process.env.LIFEGRAPH_SUBSCRIPTIONS_PER_CONNECTION = '3';
 afterAll(() => {
   for (const key of ['LIFEGRAPH_SUBSCRIPTIONS_QUEUE', 'LIFEGRAPH_SUBSCRIPTIONS_PER_CONNECTION']) {
