@@ -67,7 +67,8 @@ describe('live subscription limits', () => {
     // The slow client stops reading its socket.
     slowSocket?.pause();
     viewersChange(300);
-    await within(20_000, () => expect(fast.events.length).toBe(300));
+    // Each event runs the slow client's large selection too: on a loaded machine that takes a while.
+    await within(60_000, () => expect(fast.events.length).toBe(300));
     expect(fast.events.map((e) => e.data.liveStreamUpdated.kind)).toEqual(Array(300).fill('VIEWERS'));
     slowSocket?.resume();
     const { error } = await slow.done;
@@ -78,7 +79,7 @@ describe('live subscription limits', () => {
     for (const event of slow.events) if (event.errors) expect(event.errors[0]?.extensions?.code).toBe('SLOW_CONSUMER');
     fast.stop();
     await Promise.all([slowClient.dispose(), fastClient.dispose()]);
-  }, 60_000);
+  }, 90_000);
 
   it('allows a connection as many subscriptions as LIFEGRAPH_SUBSCRIPTIONS_PER_CONNECTION', async () => {
     const client = wsClient(graph.gateway.url, { authorization: `Bearer ${await graph.tokenFor('usr_0202')}` });
