@@ -9,4 +9,9 @@ export interface GatewayContext {
   clientAddress: string;
   /** Aborted when the client goes away before its answer is sent: its subgraph fetches are cancelled. */
   signal?: AbortSignal;
+  /**
+   * A query the gateway generated for a live subscription (gateway/subscriptions): `start` is charged to the
+   * caller's bucket like any query, `event` (one execution shared by many subscribers) is not charged again.
+   */
+  subscription?: 'start' | 'event';
 }

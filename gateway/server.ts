@@ -53,6 +53,13 @@ import { SubgraphBreakers } from './subgraph-fetch/breakers.ts';
 import { type SubgraphFetchOptions, subgraphFetchFromEnv } from './subgraph-fetch/config.ts';
 import { dedupSubgraphFetchesFromEnv, InFlight } from './subgraph-fetch/dedup.ts';
 import { SubgraphFetcher, type SubgraphHttpResponse } from './subgraph-fetch/fetcher.ts';
+import { natsPrefixFromEnv, natsServersFromEnv } from './subscriptions/backbone.ts';
+import {
+  type LiveSubscriptions,
+  liveSubscriptions,
+  type SubscriptionSettings,
+  subscriptionSettingsFromEnv,
+} from './subscriptions/index.ts';
 import { SupergraphError, subgraphUrlOf, type UrlOverrides } from './supergraph.ts';
 import {
   CurrentSupergraph,
@@ -100,6 +107,11 @@ export interface GatewayOptions {
   databaseFiles?: string[];
   /** How long `stop()` lets in-flight requests finish before closing their connections (default 20 s). */
   stopGracePeriodMs?: number;
+  /** Live subscription limits; `LIFEGRAPH_SUBSCRIPTIONS_*` (or the defaults) when not given. */
+  subscriptions?: SubscriptionSettings;
+  /** NATS servers subscriptions receive events from; LIFEGRAPH_NATS_URL when not given (none: each pulls /events). */
+  natsServers?: string[];
+  natsPrefix?: string;
 }
 
 export interface RunningGateway {
@@ -186,6 +198,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
   app.disable('x-powered-by');
   app.use(compress);
   let lean: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  // Live subscriptions (gateway/subscriptions): SSE requests and the live-room page are theirs, before the rest.
+  let live: LiveSubscriptions | undefined;
   // The usual GraphQL POST takes the lean path; everything else (and every other route) is Express's.
   // Each GraphQL request is a span (continuing the caller's traceparent) around everything else.
   const httpServer = http.createServer(
@@ -193,6 +207,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       'graphql.request',
       // Every request has its id (x-request-id) and its log line from the start, whichever path answers it.
       withRequestLines(requestLineWriter(metrics, logger), (req, res) => {
+        if (live?.handle(req, res)) return;
         const answerLean = lean;
         // The same compression as Express's, so both paths answer alike.
         if (answerLean && takesLeanPath(req)) compress(req, res, () => answerLean(req, res));
@@ -200,6 +215,10 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       }),
     ),
   );
+  // WebSocket subscriptions (graphql-transport-ws) share the port: upgrades at /graphql, any other is refused.
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (!live?.upgrade(req, socket, head)) socket.destroy();
+  });
   const limits = options.limits ?? limitsFromEnv();
   const rateLimits = options.rateLimits ?? rateLimitsFromEnv();
   const buckets = await openBucketStore(rateLimits, logger, () => metrics.rateLimitStoreFailures.inc());
@@ -245,6 +264,19 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
         : [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })]),
     ],
   });
+  live = liveSubscriptions({
+    server,
+    supergraph,
+    authenticate: options.authenticate,
+    subgraphSecret: options.subgraphSecret,
+    registry: metrics.registry,
+    logger,
+    clientAddress: (req) => clientAddress(req, rateLimits.trustedProxies),
+    settings: options.subscriptions ?? subscriptionSettingsFromEnv(),
+    natsServers: options.natsServers ?? natsServersFromEnv(),
+    natsPrefix: options.natsPrefix ?? natsPrefixFromEnv(),
+    liveRoom: !options.production,
+  });
   // start() loads and validates the supergraph; the routes below only exist once it has succeeded.
   try {
     await server.start();
@@ -254,6 +286,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     throw error;
   }
 
+  live.start();
   const readiness = readinessCheck({
     subgraphs: () => supergraph.current.subgraphs,
     supergraph: () => supergraph.current,
@@ -337,8 +370,9 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
       draining = true;
       // The subgraph connections close once the requests in flight have been answered; the admin listener goes
       // last, so /readyz says "draining" until the end.
-      return server
-        .stop()
+      // Subscriptions first: each is completed with a reason, so the drain below does not wait for their streams.
+      return (live?.stop() ?? Promise.resolve())
+        .finally(() => server.stop())
         .finally(() => fetcher.close())
         .finally(() => buckets.close())
         .finally(() => adminServer?.close())

@@ -99,7 +99,8 @@ export function demandControl(options: DemandControlOptions): ApolloServerPlugin
       const charge: Charge = { caller, requested, admitted: false, throttled: false };
       charges.set(contextValue, charge);
       if (requested > options.maxCost) throw tooComplex('cost', requested, options.maxCost);
-      if (!rateLimits.enabled) {
+      // An event of a live subscription: its start was charged, and one execution serves many subscribers.
+      if (!rateLimits.enabled || contextValue.subscription === 'event') {
         charge.admitted = true;
         return;
       }

@@ -156,4 +156,6 @@ export const invalidations = {
   scheduleLiveStream: ['liveStreamsByAccountId'],
   startLiveStream: ['liveStreamById', 'liveStreamsByAccountId'],
   endLiveStream: ['liveStreamById', 'liveStreamsByAccountId'],
+  joinLiveStream: ['liveStreamById', 'liveStreamsByAccountId'],
+  leaveLiveStream: ['liveStreamById', 'liveStreamsByAccountId'],
 } satisfies Invalidations<keyof MutationResolvers, Loaders>;

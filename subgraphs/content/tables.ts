@@ -189,6 +189,19 @@ export const liveStreamOffers = sqliteTable(
   (t) => [primaryKey({ columns: [t.liveStreamId, t.position] }), index('live_stream_offers_target_idx').on(t.targetId)],
 );
 
+/** Who is watching a live stream now (joinLiveStream / leaveLiveStream): each user counts once. */
+export const liveStreamViewers = sqliteTable(
+  'live_stream_viewers',
+  {
+    liveStreamId: text('live_stream_id')
+      .notNull()
+      .references(() => liveStreams.id),
+    userId: text('user_id').notNull(),
+    joinedAt: timestampMs('joined_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.liveStreamId, t.userId] })],
+);
+
 /**
  * Replica of the merchants subgraph's stores (seeded from the same world): which merchant a store belongs to
  * and where it is, so publishPost checks the store and copies its location without trusting the client.

@@ -136,6 +136,16 @@ export type Mutation = {
    * INVALID_STATE when the stream is not LIVE (nothing changes).
    */
   endLiveStream?: Maybe<LiveStreamPayload>;
+  /**
+   * The signed-in user starts watching a LIVE stream: its viewer count grows by one (once per user, however often
+   * they join) and live subscribers get a VIEWERS event. User errors: NOT_FOUND; INVALID_STATE when it is not LIVE.
+   */
+  joinLiveStream?: Maybe<LiveStreamPayload>;
+  /**
+   * The signed-in user stops watching a LIVE stream: its viewer count falls by one if they were watching. User
+   * errors as for `joinLiveStream`.
+   */
+  leaveLiveStream?: Maybe<LiveStreamPayload>;
 };
 
 
@@ -208,6 +218,18 @@ export type MutationStartLiveStreamArgs = {
 
 /** Actions on Life channel content: user engagement (needs a user identity) and merchant publishing. */
 export type MutationEndLiveStreamArgs = {
+  liveStreamId: Scalars['ID']['input'];
+};
+
+
+/** Actions on Life channel content: user engagement (needs a user identity) and merchant publishing. */
+export type MutationJoinLiveStreamArgs = {
+  liveStreamId: Scalars['ID']['input'];
+};
+
+
+/** Actions on Life channel content: user engagement (needs a user identity) and merchant publishing. */
+export type MutationLeaveLiveStreamArgs = {
   liveStreamId: Scalars['ID']['input'];
 };
 
@@ -1043,6 +1065,8 @@ export type MutationResolvers<ContextType = ContentContext, ParentType extends R
   scheduleLiveStream?: Resolver<Maybe<ResolversTypes['LiveStreamPayload']>, ParentType, ContextType, RequireFields<MutationScheduleLiveStreamArgs, 'input'>>;
   startLiveStream?: Resolver<Maybe<ResolversTypes['LiveStreamPayload']>, ParentType, ContextType, RequireFields<MutationStartLiveStreamArgs, 'liveStreamId'>>;
   endLiveStream?: Resolver<Maybe<ResolversTypes['LiveStreamPayload']>, ParentType, ContextType, RequireFields<MutationEndLiveStreamArgs, 'liveStreamId'>>;
+  joinLiveStream?: Resolver<Maybe<ResolversTypes['LiveStreamPayload']>, ParentType, ContextType, RequireFields<MutationJoinLiveStreamArgs, 'liveStreamId'>>;
+  leaveLiveStream?: Resolver<Maybe<ResolversTypes['LiveStreamPayload']>, ParentType, ContextType, RequireFields<MutationLeaveLiveStreamArgs, 'liveStreamId'>>;
 };
 
 export type LifeAccountResolvers<ContextType = ContentContext, ParentType extends ResolversParentTypes['LifeAccount'] = ResolversParentTypes['LifeAccount'], FederationReferenceType extends FederationReferenceTypes['LifeAccount'] = FederationReferenceTypes['LifeAccount']> = {

@@ -5,6 +5,7 @@ import type { ContentContext } from '../context.ts';
 import { commentOnPost } from '../rules/comment.ts';
 import { followLifeAccount, unfollowLifeAccount } from '../rules/follow.ts';
 import { advanceLiveStream, scheduleLiveStream } from '../rules/live-streams.ts';
+import { watchLiveStream } from '../rules/live-viewers.ts';
 import { publishPost } from '../rules/publishing.ts';
 import { favoritePost, likePost, sharePost, unfavoritePost, unlikePost } from '../rules/reactions.ts';
 
@@ -38,4 +39,8 @@ export const Mutation: MutationResolvers = {
     advanceLiveStream(ctx.db, ctx.clock.now(), await streamPublisher(ctx, liveStreamId), { liveStreamId, to: 'LIVE' }),
   endLiveStream: async (_, { liveStreamId }, ctx) =>
     advanceLiveStream(ctx.db, ctx.clock.now(), await streamPublisher(ctx, liveStreamId), { liveStreamId, to: 'ENDED' }),
+  joinLiveStream: (_, { liveStreamId }, ctx) =>
+    watchLiveStream(ctx.db, ctx.clock.now(), asUser(ctx.identity), { liveStreamId, join: true }),
+  leaveLiveStream: (_, { liveStreamId }, ctx) =>
+    watchLiveStream(ctx.db, ctx.clock.now(), asUser(ctx.identity), { liveStreamId, join: false }),
 };

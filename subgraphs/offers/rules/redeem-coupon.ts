@@ -157,6 +157,7 @@ function attemptRedeem(
       discountFen,
       payableFen,
       redeemedAt: now.toISOString(),
+      liveStreamId: coupon.liveStreamId,
     },
   });
   return { coupon: redeemed, discountFen, payableFen, commission, userErrors: [] };

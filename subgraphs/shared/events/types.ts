@@ -106,6 +106,8 @@ export interface EventPayloads {
     discountFen: number;
     payableFen: number;
     redeemedAt: string;
+    /** The stream the coupon was claimed from (added later: absent in older events). */
+    liveStreamId?: string | null;
   };
   'group.succeeded': { groupId: string; campaignId: string; merchantId: string; memberIds: string[]; at: string };
   'group.failed': { groupId: string; campaignId: string; merchantId: string; memberIds: string[]; at: string };
@@ -121,6 +123,33 @@ export interface EventPayloads {
     createdAt: string;
   };
   'user.profile_changed': { userId: string; nickname: string; avatarUrl: string | null; realNameVerified: boolean };
+  /** The lender confirmed an IOU (it is now active). */
+  'iou.confirmed': IouPayload;
+  /** The last repayment made an IOU repaid. */
+  'iou.repaid': IouPayload;
+  /** The deadline job marked an active IOU overdue. */
+  'iou.overdue': IouPayload;
+  /** A participant paid their share of an AA payment (`settled` when it was the last one). */
+  'group_payment.share_paid': {
+    groupPaymentId: string;
+    organizerId: string;
+    payerId: string;
+    participantIds: string[];
+    amountFen: number;
+    settled: boolean;
+    paidAt: string;
+  };
+  /** Someone asked someone else to be friends. */
+  'friend_request.received': { requestId: string; fromUserId: string; toUserId: string; sentAt: string };
+}
+
+/** An IOU's parties at a change of its status (social). */
+export interface IouPayload {
+  iouId: string;
+  lenderId: string;
+  borrowerId: string;
+  status: string;
+  at: string;
 }
 
 export type EventType = keyof EventPayloads;
@@ -148,6 +177,11 @@ export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
   'group.failed': 1,
   'settlement.recorded': 1,
   'user.profile_changed': 1,
+  'iou.confirmed': 1,
+  'iou.repaid': 1,
+  'iou.overdue': 1,
+  'group_payment.share_paid': 1,
+  'friend_request.received': 1,
 };
 
 /** The subgraphs that publish events (each has an `outbox_events` table). */

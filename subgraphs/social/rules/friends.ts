@@ -2,6 +2,7 @@ import { and, eq, inArray, or } from 'drizzle-orm';
 import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { UserActor } from '../../shared/actors.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import type {
   FriendRequestStatus,
   MutationAcceptFriendRequestArgs,
@@ -108,6 +109,12 @@ export function requestFriend(
       .values({ id: newId('frq'), fromUserId: viewerId, toUserId: userId, status: 'PENDING', createdAt: now })
       .returning()
       .get();
+    recordEvent(tx, {
+      type: 'friend_request.received',
+      entityId: created.id,
+      occurredAt: now,
+      payload: { requestId: created.id, fromUserId: viewerId, toUserId: userId, sentAt: now.toISOString() },
+    });
     return { friendRequest: created, userErrors: [] };
   });
 }

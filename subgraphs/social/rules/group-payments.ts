@@ -3,6 +3,7 @@ import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { UserActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { idempotentTransaction } from '../../shared/idempotency.ts';
 import { invalidAmount, MAX_PERSONAL_FEN, splitEvenly } from '../../shared/money.ts';
 import { invalidParticipants } from '../../shared/participants.ts';
@@ -211,6 +212,26 @@ function attemptPay(
     )
     .returning()
     .get();
+  const participantIds = tx
+    .select({ userId: groupPaymentShares.userId })
+    .from(groupPaymentShares)
+    .where(eq(groupPaymentShares.groupPaymentId, groupPaymentId))
+    .all()
+    .map((row) => row.userId);
+  recordEvent(tx, {
+    type: 'group_payment.share_paid',
+    entityId: groupPaymentId,
+    occurredAt: now,
+    payload: {
+      groupPaymentId,
+      organizerId: payment.organizerId,
+      payerId: userId,
+      participantIds,
+      amountFen: share.amountFen,
+      settled: settled !== undefined,
+      paidAt: now.toISOString(),
+    },
+  });
   return { groupPayment: settled ?? payment, userErrors: [] };
 }
 

@@ -3,8 +3,9 @@ import { type UserError, userError } from '../../contract/errors.ts';
 import { newId } from '../../contract/ids.ts';
 import type { UserActor } from '../../shared/actors.ts';
 import type { RuleOptions } from '../../shared/context.ts';
+import { recordEvent } from '../../shared/events/outbox.ts';
 import { beyondHorizonReason } from '../../shared/horizon.ts';
-import { idempotentTransaction } from '../../shared/idempotency.ts';
+import { idempotentTransaction, type SyncSqlite } from '../../shared/idempotency.ts';
 import { invalidAmount, MAX_PERSONAL_FEN } from '../../shared/money.ts';
 import type {
   CreateIouInput,
@@ -145,6 +146,7 @@ export function respondToIou(
       if (!updated) {
         return failed('NOT_PENDING', `This IOU is already ${iou.status.toLowerCase()}; nothing to do.`, ['iouId']);
       }
+      if (response === 'ACTIVE') recordIouEvent(tx, 'iou.confirmed', updated, now);
       return { iou: updated, userErrors: [] };
     },
     { behavior: 'immediate' },
@@ -225,5 +227,27 @@ function attemptRepay(
     .get();
   // Unreachable inside the immediate transaction; throwing rolls the repayment back if it ever happens.
   if (!updated) throw new Error(`IOU ${iou.id} changed while being repaid`);
+  if (updated.status === 'REPAID') recordIouEvent(tx, 'iou.repaid', updated, now);
   return { iou: updated, repayment, userErrors: [] };
+}
+
+/** An IOU's status change as an event for both parties' wallets, in the transaction of the change. */
+export function recordIouEvent(
+  tx: SyncSqlite,
+  type: 'iou.confirmed' | 'iou.repaid' | 'iou.overdue',
+  iou: { id: string; lenderId: string; borrowerId: string; status: string },
+  now: Date,
+): void {
+  recordEvent(tx, {
+    type,
+    entityId: iou.id,
+    occurredAt: now,
+    payload: {
+      iouId: iou.id,
+      lenderId: iou.lenderId,
+      borrowerId: iou.borrowerId,
+      status: iou.status,
+      at: now.toISOString(),
+    },
+  });
 }
