@@ -275,6 +275,8 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     settings: options.subscriptions ?? subscriptionSettingsFromEnv(),
     natsServers: options.natsServers ?? natsServersFromEnv(),
     natsPrefix: options.natsPrefix ?? natsPrefixFromEnv(),
+    redisUrl: rateLimits.redisUrl,
+    redisPrefix: process.env.LIFEGRAPH_REDIS_PREFIX?.trim() || undefined,
     liveRoom: !options.production,
   });
   // start() loads and validates the supergraph; the routes below only exist once it has succeeded.

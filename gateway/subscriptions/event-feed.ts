@@ -35,7 +35,13 @@ const MAX_BACKOFF_MS = 5000;
  * subscriber who was not connected either. Each gateway process pulls for itself, so each sees every event.
  */
 export function httpEventFeed(
-  options: FeedOptions & { originOf: (publisher: Publisher) => string | undefined; secret: string; waitMs?: number },
+  options: FeedOptions & {
+    originOf: (publisher: Publisher) => string | undefined;
+    secret: string;
+    waitMs?: number;
+    /** Where to resume a publisher (after this position); undefined starts after its latest event. */
+    resumeAfter?: (publisher: Publisher) => Promise<number | undefined>;
+  },
 ): EventFeed {
   const abort = new AbortController();
   let stopped = false;
@@ -57,6 +63,7 @@ export function httpEventFeed(
     while (!stopped) {
       try {
         // The latest position first: asking after a position no outbox reaches returns no event, and where it is.
+        if (cursor === undefined) cursor = await options.resumeAfter?.(publisher);
         if (cursor === undefined) cursor = (await pull(publisher, BEYOND_ANY_POSITION, 1, 0)).latest;
         const page = await pull(publisher, cursor, 100, options.waitMs ?? 20_000);
         for (const event of page.events) {

@@ -29,6 +29,7 @@ import type { Publisher } from './backbone.ts';
 import { type EventFeed, httpEventFeed, natsEventFeed } from './event-feed.ts';
 import { type EndReason, type EventPayload, Hub, type LiveSubscription } from './hub.ts';
 import { liveRoomPage } from './live-room.ts';
+import { redisEventFeed } from './redis-feed.ts';
 import { streamTopic, walletTopic } from './routing.ts';
 import { ENTITY_FIELDS, subscriptionSchema } from './schema.ts';
 import { ENTITY_ID_VARIABLE, entityQueries } from './selection.ts';
@@ -49,6 +50,9 @@ export interface LiveSubscriptionsOptions {
   /** NATS servers (LIFEGRAPH_NATS_URL): events come from JetStream instead of each publisher's /events. */
   natsServers?: string[];
   natsPrefix?: string;
+  /** Without NATS: one gateway process pulls the backbone and fans events out to the others through Redis. */
+  redisUrl?: string;
+  redisPrefix?: string;
   /** Serve the live-room page at /live/:id (development). */
   liveRoom?: boolean;
 }
@@ -433,18 +437,23 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
     start() {
       if (feed) return;
       const onEvent = (event: Parameters<Hub['publish']>[0]) => hub.publish(event);
+      const pull = (deliver: typeof onEvent, resumeAfter?: (publisher: Publisher) => Promise<number | undefined>) =>
+        httpEventFeed({
+          onEvent: deliver,
+          resumeAfter,
+          logger,
+          secret: options.subgraphSecret,
+          originOf: (publisher: Publisher) => {
+            const url = options.supergraph.current.subgraphs.find((s) => s.name === publisher)?.url;
+            return url ? new URL(url).origin : undefined;
+          },
+        });
       feed =
         options.natsServers && options.natsServers.length > 0
           ? natsEventFeed({ onEvent, logger, servers: options.natsServers, prefix: options.natsPrefix })
-          : httpEventFeed({
-              onEvent,
-              logger,
-              secret: options.subgraphSecret,
-              originOf: (publisher: Publisher) => {
-                const url = options.supergraph.current.subgraphs.find((s) => s.name === publisher)?.url;
-                return url ? new URL(url).origin : undefined;
-              },
-            });
+          : options.redisUrl
+            ? redisEventFeed({ onEvent, logger, url: options.redisUrl, prefix: options.redisPrefix, pull })
+            : pull(onEvent);
     },
     upgrade(req, socket, head) {
       if (new URL(req.url ?? '/', 'http://gateway').pathname !== '/graphql') return false;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUserToken } from '../../gateway/auth/user-token.ts';
@@ -9,6 +10,7 @@ import type { StartedSubgraph } from '../../subgraphs/shared/server.ts';
 import { TEST_SECRETS } from '../support/graph.ts';
 import { deleteStreams, natsAnswers, TEST_NATS_URL } from '../support/nats.ts';
 import { type SpawnedProcess, spawnTsx } from '../support/processes.ts';
+import { deleteKeys, redisAnswers, TEST_REDIS_URL } from '../support/redis.ts';
 import { subscribeWs, within, wsClient } from '../support/subscriptions.ts';
 import { removeTestDataDir, testDataDir } from '../support/temp.ts';
 
@@ -144,4 +146,54 @@ describe.skipIf(!natsUp)('two gateway processes with LIFEGRAPH_NATS_URL', () => 
     }
     await Promise.all(clients.map((c) => c.dispose()));
   }, 30_000);
+});
+
+const redisUp = await redisAnswers('live subscriptions over Redis');
+
+describe.skipIf(!redisUp)('two gateway processes with LIFEGRAPH_REDIS_URL (no NATS)', () => {
+  const dataDir = testDataDir('lg-live-redis-');
+  const prefix = `lgtest-${randomUUID().slice(0, 8)}`;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  let subgraphs: Record<string, StartedSubgraph<any>> = {};
+  const gateways: { process: SpawnedProcess; url: string }[] = [];
+  const env = { LIFEGRAPH_NATS_URL: '', LIFEGRAPH_REDIS_URL: TEST_REDIS_URL, LIFEGRAPH_REDIS_PREFIX: prefix };
+  beforeAll(async () => {
+    subgraphs = await startSubgraphs(dataDir, { natsServers: [] });
+    // The first process takes the lease before the second starts, so the test knows which one pulls.
+    gateways.push(await spawnGateway(dataDir, subgraphs, env));
+    const redis = new Redis(TEST_REDIS_URL);
+    await within(5000, async () => expect(await redis.exists(`${prefix}:live:leader`)).toBe(1));
+    redis.disconnect();
+    gateways.push(await spawnGateway(dataDir, subgraphs, env));
+  }, 90_000);
+  afterAll(async () => {
+    for (const g of gateways) g.process.killGroup('SIGKILL');
+    for (const s of Object.values(subgraphs).reverse()) await s.stop();
+    await deleteKeys(`${prefix}:*`);
+    removeTestDataDir(dataDir);
+  });
+
+  it('delivers one claim to both processes, and after the pulling process dies the other takes over, missing nothing', async () => {
+    const [leader, follower] = gateways as [{ process: SpawnedProcess; url: string }, { url: string }];
+    const leaderClient = wsClient(leader.url);
+    const followerClient = wsClient(follower.url);
+    const onLeader = subscribeWs(leaderClient, ROOM, { id: STREAM });
+    const onFollower = subscribeWs(followerClient, ROOM, { id: STREAM });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await claim(follower.url, 'usr_0303');
+    await within(5000, () => expect([onLeader.events.length, onFollower.events.length]).toEqual([1, 1]));
+    expect(onFollower.events[0]?.data.liveStreamUpdated).toMatchObject({
+      kind: 'STOCK',
+      stream: { account: { merchant: { name: 'KFC' } } },
+    });
+
+    // The claim happens while nobody pulls: the follower takes the lease when it expires and resumes from the cursor.
+    leader.process.killGroup('SIGKILL');
+    await leader.process.exited;
+    await claim(follower.url, 'usr_0304');
+    await within(15_000, () => expect(onFollower.events.length).toBe(2));
+    expect(onFollower.events[1]?.errors).toBeUndefined();
+    await followerClient.dispose();
+    await Promise.resolve(leaderClient.dispose()).catch(() => {});
+  }, 60_000);
 });
