@@ -207,7 +207,11 @@ export function observability(metrics: GatewayMetrics, logger: Logger): ApolloSe
     contextValue,
     operationName,
   }) => {
+    const debugging = logger.isLevelEnabled('debug');
     for (const error of errors) {
+      // A client-facing error is only logged at debug level: skip describing it (its stack is source-mapped, dear
+      // when a partial answer carries 100 errors) when nothing would be written.
+      if (!debugging && isClientFacing(error.extensions?.code as string | undefined)) continue;
       const details = describeError(error);
       const line = {
         requestId: contextValue.requestId,
