@@ -23,6 +23,10 @@ export const MONEY_OR_STOCK_MUTATIONS = new Set([
   'createGroupPayment',
   'payGroupPaymentShare',
   'cancelGroupPayment',
+  // Lights: a campaign commits a budget; an impression or a click is charged to it.
+  'createPromotionCampaign',
+  'recordPromotionImpression',
+  'recordPromotionClick',
 ]);
 
 export const OTHER_MUTATIONS = new Set([
@@ -39,6 +43,12 @@ export const OTHER_MUTATIONS = new Set([
   'startLiveStream',
   'endLiveStream',
   'joinConsumptionCircle',
+  // A viewer entering or leaving a live stream changes only its viewer count.
+  'joinLiveStream',
+  'leaveLiveStream',
+  // Pausing or resuming a campaign stops or restarts spending; it charges nothing itself.
+  'pausePromotionCampaign',
+  'resumePromotionCampaign',
   // merchants' profile: stores and mini programs are catalogue facts, no money or stock changes hands.
   'createStore',
   'updateStore',
