@@ -31,6 +31,14 @@ async function slowCountingProxy(target: string) {
     requestIds: [] as string[],
   };
   proxy.server = createServer(async (req, res) => {
+    // The gateway's live-subscription feed long-polls GET /events here too: pass it through, uncounted.
+    if (req.method !== 'POST') {
+      const { host: _host, ...headers } = req.headers as Record<string, string>;
+      const answer = await fetch(new URL(req.url ?? '/', target), { headers });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      res.end(await answer.text());
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
