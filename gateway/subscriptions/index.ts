@@ -219,6 +219,29 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
     }
   };
 
+  // A stream's featured offers (which claims and redemptions are its events), read once however many subscribers
+  // start at the same moment: 500 concurrent starts make one query, not 500.
+  const featuredLookups = new Map<string, Promise<{ featuredOfferIds: string[] } | null | undefined>>();
+  const featuredOf = (streamId: string) => {
+    let lookup = featuredLookups.get(streamId);
+    if (!lookup) {
+      lookup = run(
+        'query LiveStreamFeatured($id: ID!) { liveStream(id: $id) { featuredOfferIds } }',
+        { id: streamId },
+        ANONYMOUS,
+      )
+        .then((featured) => {
+          if (featured.errors?.length) return undefined;
+          return (
+            (featured.data as { liveStream?: { featuredOfferIds: string[] } | null } | undefined)?.liveStream ?? null
+          );
+        })
+        .finally(() => featuredLookups.delete(streamId));
+      featuredLookups.set(streamId, lookup);
+    }
+    return lookup;
+  };
+
   const start = async (connection: Connection, info: GraphQLResolveInfo, topic: string, entityId: string) => {
     const { identity } = connection;
     const eventType = getNamedType(info.returnType).name;
@@ -243,12 +266,9 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
         throw errorOf(`No live stream ${entityId}: check the id.`, 'NOT_FOUND');
     }
     if (eventType === 'LiveStreamEvent' && !hub.hasFeatured(entityId)) {
-      const featured = await run(
-        'query LiveStreamFeatured($id: ID!) { liveStream(id: $id) { featuredOfferIds } }',
-        { id: entityId },
-        ANONYMOUS,
-      );
-      const stream = (featured.data as { liveStream?: { featuredOfferIds: string[] } | null } | undefined)?.liveStream;
+      const stream = await featuredOf(entityId);
+      if (stream === undefined)
+        throw errorOf(`Could not read live stream ${entityId} just now: subscribe again shortly.`, 'UNAVAILABLE');
       if (!stream) throw errorOf(`No live stream ${entityId}: check the id.`, 'NOT_FOUND');
       hub.setFeatured(entityId, stream.featuredOfferIds);
     }
