@@ -275,6 +275,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     settings: options.subscriptions ?? subscriptionSettingsFromEnv(),
     natsServers: options.natsServers ?? natsServersFromEnv(),
     natsPrefix: options.natsPrefix ?? natsPrefixFromEnv(),
+    trusted,
     liveRoom: !options.production,
   });
   // start() loads and validates the supergraph; the routes below only exist once it has succeeded.

@@ -24,6 +24,7 @@ import { ANONYMOUS, type Identity } from '../../subgraphs/contract/index.ts';
 import type { Authenticator } from '../auth/authenticate.ts';
 import { reservedAliases } from '../auth/filter-operation.ts';
 import type { GatewayContext } from '../context.ts';
+import type { TrustedDocuments } from '../plugins/trusted-documents.ts';
 import type { CurrentSupergraph } from '../supergraph-reload.ts';
 import type { Publisher } from './backbone.ts';
 import { type EventFeed, httpEventFeed, natsEventFeed } from './event-feed.ts';
@@ -49,6 +50,8 @@ export interface LiveSubscriptionsOptions {
   /** NATS servers (LIFEGRAPH_NATS_URL): events come from JetStream instead of each publisher's /events. */
   natsServers?: string[];
   natsPrefix?: string;
+  /** The gateway's trusted documents: in enforce mode callers without an API key subscribe with listed ones only. */
+  trusted?: Pick<TrustedDocuments, 'subscriptionText'>;
   /** Serve the live-room page at /live/:id (development). */
   liveRoom?: boolean;
 }
@@ -273,17 +276,26 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
   };
 
   /**
-   * Prepares a subscription request (either transport): parses and validates it against the subscription schema,
-   * and returns what graphql-js subscribes with, or the errors to answer.
+   * Prepares a subscription request (either transport): checks it is a trusted document when that is enforced,
+   * parses and validates it against the subscription schema, and returns what graphql-js subscribes with, or the
+   * errors to answer.
    */
   const prepare = (
     connection: Connection,
-    params: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
+    params: {
+      query: string;
+      variables?: Record<string, unknown> | null;
+      operationName?: string | null;
+      extensions?: unknown;
+    },
   ): ExecutionArgs | readonly GraphQLError[] => {
     if (!schema) return [errorOf('The gateway has not loaded its schema yet: retry shortly.', 'UNAVAILABLE')];
+    const text = options.trusted ? options.trusted.subscriptionText(connection.identity, params) : params.query;
+    // The same message and code as over HTTP (without its HTTP status, which a stream does not have).
+    if (typeof text !== 'string') return [errorOf(text.message, String(text.extensions.code))];
     let document: ReturnType<typeof parse>;
     try {
-      document = parse(params.query, { maxTokens: 5000 });
+      document = parse(text, { maxTokens: 5000 });
     } catch (error) {
       return [error as GraphQLError];
     }
