@@ -424,7 +424,9 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
         disconnectors.set(connection, () => setTimeout(() => req.context.res.destroy(), 200).unref());
         req.context.res.once('close', () => closeConnection(connection));
         const prepared = prepare(connection, params);
-        return (Array.isArray(prepared) ? { errors: prepared } : prepared) as SseAnswer;
+        // graphql-sse takes an answer for an execution result only when it has `data`: without it, the errors
+        // would be read as arguments and answered as "Unable to detect operation AST".
+        return (Array.isArray(prepared) ? { data: null, errors: prepared } : prepared) as SseAnswer;
       } catch (error) {
         const status = (error as GraphQLError).extensions?.http as { status?: number } | undefined;
         return [
