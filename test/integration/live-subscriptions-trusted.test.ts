@@ -77,7 +77,7 @@ const track = <T extends { stop(): void }>(subscription: T) => {
 
 /** The error codes a refused subscription answered with, over either transport. */
 async function refusal(received: Received): Promise<unknown[]> {
-  const { error } = await Promise.race([
+  const { error } = await Promise.race<{ error?: unknown }>([
     received.done,
     within(5000, () => {
       if (received.events.length === 0) throw new Error('no answer yet');
