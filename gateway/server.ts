@@ -277,6 +277,7 @@ export async function startGateway(options: GatewayOptions, port: number, host?:
     natsPrefix: options.natsPrefix ?? natsPrefixFromEnv(),
     redisUrl: rateLimits.redisUrl,
     redisPrefix: process.env.LIFEGRAPH_REDIS_PREFIX?.trim() || undefined,
+    trusted,
     liveRoom: !options.production,
   });
   // start() loads and validates the supergraph; the routes below only exist once it has succeeded.

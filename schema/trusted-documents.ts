@@ -9,6 +9,7 @@ import {
   type TrustedDocument,
   type TrustedDocumentsManifest,
 } from '../gateway/plugins/trusted-documents-manifest.ts';
+import { subscriptionSchema } from '../gateway/subscriptions/schema.ts';
 import { parseCommandLine } from '../subgraphs/contract/command-line.ts';
 import { CLIENT_OPERATIONS } from '../test/support/operations.ts';
 import { SUPERGRAPH_FILE } from './compose.ts';
@@ -48,8 +49,11 @@ export function invalidTrustedDocuments(
   manifest: TrustedDocumentsManifest,
   supergraphSdl: string = readFileSync(SUPERGRAPH_FILE, 'utf8'),
 ): string[] {
-  // The schema clients see (what the gateway validates against), not the supergraph with its join__ machinery.
-  const apiSchema = Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema();
+  // The schema clients see (what the gateway validates against), not the supergraph with its join__ machinery,
+  // with the subscriptions the gateway serves itself (gateway/subscriptions).
+  const apiSchema = subscriptionSchema(
+    Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema(),
+  );
   return manifest.operations.flatMap(({ name, body }) =>
     validate(apiSchema, parse(body)).map((error) => `${name}: ${error.message}`),
   );

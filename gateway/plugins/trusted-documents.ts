@@ -66,6 +66,12 @@ export interface TrustedDocuments {
    * takes documents the caller may run, and leaves every other request to the context that refuses it.
    */
   sharing(share: Share, authenticate: Authenticator): Share;
+  /**
+   * The text a live subscription (WebSocket or SSE, gateway/subscriptions) runs, by the rule HTTP follows: a listed
+   * id stands for its body (the text may then be empty), and when enforcing a caller without an API key runs only
+   * a listed document; otherwise the `PERSISTED_QUERY_NOT_IN_LIST` error to answer.
+   */
+  subscriptionText(identity: Identity, request: { query: string; extensions?: unknown }): string | GraphQLError;
 }
 
 /**
@@ -78,7 +84,14 @@ export function trustedDocuments(
   documents: readonly TrustedDocument[] = mode === 'off' ? [] : readTrustedDocuments(),
 ): TrustedDocuments {
   if (mode === 'off') {
-    return { mode, plugin: {}, documentStore: undefined, admitting: (context) => context, sharing: (share) => share };
+    return {
+      mode,
+      plugin: {},
+      documentStore: undefined,
+      admitting: (context) => context,
+      sharing: (share) => share,
+      subscriptionText: (_identity, { query }) => query,
+    };
   }
   const byId = new Map(documents.map((document) => [document.id, document]));
   // A text counts as listed when it is a listed body, i.e. when its sha256 is a listed id; a Set of the bodies
@@ -98,6 +111,16 @@ export function trustedDocuments(
 
   return {
     mode,
+    subscriptionText: (identity, { query, extensions }) => {
+      const persisted = persistedQueryOf(extensions);
+      const listed = typeof persisted?.sha256Hash === 'string' ? byId.get(persisted.sha256Hash) : undefined;
+      // Both transports require a text: an empty one with a listed id is "the id alone", as HTTP takes it.
+      if (query === '' && listed) return listed.body;
+      // A listed id with another document's text is refused, as Apollo refuses the hash mismatch over HTTP.
+      const matches = persisted?.sha256Hash === undefined || listed?.body === query;
+      if (mode === 'enforce' && identity.kind !== 'partner' && !(bodies.has(query) && matches)) return notInList();
+      return query;
+    },
     documentStore: new PinnedDocumentStore((queryHash) => byId.has(queryHash)),
     plugin: {
       // Apollo reads `request.query` and the APQ extension right after requestDidStart: the place to put the body.

@@ -24,6 +24,7 @@ import { ANONYMOUS, type Identity } from '../../subgraphs/contract/index.ts';
 import type { Authenticator } from '../auth/authenticate.ts';
 import { reservedAliases } from '../auth/filter-operation.ts';
 import type { GatewayContext } from '../context.ts';
+import type { TrustedDocuments } from '../plugins/trusted-documents.ts';
 import type { CurrentSupergraph } from '../supergraph-reload.ts';
 import type { Publisher } from './backbone.ts';
 import { type EventFeed, httpEventFeed, natsEventFeed } from './event-feed.ts';
@@ -53,6 +54,8 @@ export interface LiveSubscriptionsOptions {
   /** Without NATS: one gateway process pulls the backbone and fans events out to the others through Redis. */
   redisUrl?: string;
   redisPrefix?: string;
+  /** The gateway's trusted documents: in enforce mode callers without an API key subscribe with listed ones only. */
+  trusted?: Pick<TrustedDocuments, 'subscriptionText'>;
   /** Serve the live-room page at /live/:id (development). */
   liveRoom?: boolean;
 }
@@ -297,17 +300,26 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
   };
 
   /**
-   * Prepares a subscription request (either transport): parses and validates it against the subscription schema,
-   * and returns what graphql-js subscribes with, or the errors to answer.
+   * Prepares a subscription request (either transport): checks it is a trusted document when that is enforced,
+   * parses and validates it against the subscription schema, and returns what graphql-js subscribes with, or the
+   * errors to answer.
    */
   const prepare = (
     connection: Connection,
-    params: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
+    params: {
+      query: string;
+      variables?: Record<string, unknown> | null;
+      operationName?: string | null;
+      extensions?: unknown;
+    },
   ): ExecutionArgs | readonly GraphQLError[] => {
     if (!schema) return [errorOf('The gateway has not loaded its schema yet: retry shortly.', 'UNAVAILABLE')];
+    const text = options.trusted ? options.trusted.subscriptionText(connection.identity, params) : params.query;
+    // The same message and code as over HTTP (without its HTTP status, which a stream does not have).
+    if (typeof text !== 'string') return [errorOf(text.message, String(text.extensions.code))];
     let document: ReturnType<typeof parse>;
     try {
-      document = parse(params.query, { maxTokens: 5000 });
+      document = parse(text, { maxTokens: 5000 });
     } catch (error) {
       return [error as GraphQLError];
     }
@@ -436,7 +448,9 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
         disconnectors.set(connection, () => setTimeout(() => req.context.res.destroy(), 200).unref());
         req.context.res.once('close', () => closeConnection(connection));
         const prepared = prepare(connection, params);
-        return (Array.isArray(prepared) ? { errors: prepared } : prepared) as SseAnswer;
+        // graphql-sse takes an answer for an execution result only when it has `data`: without it, the errors
+        // would be read as arguments and answered as "Unable to detect operation AST".
+        return (Array.isArray(prepared) ? { data: null, errors: prepared } : prepared) as SseAnswer;
       } catch (error) {
         const status = (error as GraphQLError).extensions?.http as { status?: number } | undefined;
         return [

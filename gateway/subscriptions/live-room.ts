@@ -11,6 +11,13 @@ const SELECTION = `title status viewerCount sales { yuan }
   account { name merchant { name } }
   featuredOffers { ... on CouponTemplate { id title remainingStock totalStock } }`;
 
+/**
+ * The page's two documents, listed in the trusted documents manifest (schema/trusted-documents.json), so the page
+ * also works where they are enforced (production, for callers without an API key).
+ */
+export const LIVE_ROOM_PAGE_QUERY = `query LiveRoomPage($id: ID!) { liveStream(id: $id) { ${SELECTION} } }`;
+export const LIVE_ROOM_UPDATES = `subscription LiveRoomUpdates($id: ID!) { liveStreamUpdated(id: $id) { kind at stream { ${SELECTION} } } }`;
+
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -39,7 +46,6 @@ const PAGE = `<!doctype html>
 <ol id="log" reversed></ol>
 <script type="module">
 const id = decodeURIComponent(location.pathname.split('/').pop());
-const selection = ${JSON.stringify(SELECTION)};
 const $ = (name) => document.getElementById(name);
 function show(stream) {
   if (!stream) return;
@@ -59,10 +65,10 @@ function show(stream) {
 const first = await fetch('/graphql', {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ query: 'query LiveRoomPage($id: ID!) { liveStream(id: $id) { ' + selection + ' } }', variables: { id } }),
+  body: JSON.stringify({ query: ${JSON.stringify(LIVE_ROOM_PAGE_QUERY)}, variables: { id } }),
 }).then((r) => r.json());
 show(first.data?.liveStream);
-const query = 'subscription LiveRoom($id: ID!) { liveStreamUpdated(id: $id) { kind at stream { ' + selection + ' } } }';
+const query = ${JSON.stringify(LIVE_ROOM_UPDATES)};
 const url = '/graphql?query=' + encodeURIComponent(query) + '&variables=' + encodeURIComponent(JSON.stringify({ id }));
 const source = new EventSource(url);
 source.onopen = () => { $('connection').textContent = 'live: updates arrive as they happen'; document.body.dataset.subscribed = 'true'; };

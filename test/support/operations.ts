@@ -1,3 +1,5 @@
+import { LIVE_ROOM_PAGE_QUERY, LIVE_ROOM_UPDATES } from '../../gateway/subscriptions/live-room.ts';
+
 /** The operations the client teams rely on (issue #2), exactly as they send them. */
 
 export const LIFE_FEED = /* GraphQL */ `#graphql
@@ -70,6 +72,18 @@ export const LIVE_ROOM = /* GraphQL */ `#graphql
   }
 `;
 
+/** The wallet screen's live updates: what changed, with enough of it to update the screen in place. */
+export const WALLET_UPDATES = /* GraphQL */ `#graphql
+  subscription WalletUpdates {
+    myWallet { kind at
+      coupon { id status expiresAt template { title merchant { name } } }
+      iou { id status outstanding { yuan } }
+      groupPayment { id title total { yuan } }
+      fromUser { id nickname }
+    }
+  }
+`;
+
 /** West Lake, Hangzhou: the fixed KFC store is a few hundred meters away. */
 export const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
 
@@ -77,4 +91,14 @@ export const WEST_LAKE = { lat: 30.2591, lng: 120.1488 };
  * Every operation above, as the app's frontends send them: `npm run trusted-documents` lists these in
  * schema/trusted-documents.json, the only documents callers without an API key may run in production.
  */
-export const CLIENT_OPERATIONS: readonly string[] = [LIFE_FEED, NEARBY_DEALS, WALLET, MERCHANT_PAGE, LIVE_ROOM];
+export const CLIENT_OPERATIONS: readonly string[] = [
+  LIFE_FEED,
+  NEARBY_DEALS,
+  WALLET,
+  MERCHANT_PAGE,
+  LIVE_ROOM,
+  WALLET_UPDATES,
+  // The live-room page (GET /live/<id>): its first read and its subscription.
+  LIVE_ROOM_PAGE_QUERY,
+  LIVE_ROOM_UPDATES,
+];

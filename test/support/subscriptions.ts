@@ -21,13 +21,18 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, stri
   });
 }
 
-/** Subscribes over a graphql-ws client and collects every result. */
-export function subscribeWs(client: Client, query: string, variables?: Record<string, unknown>): Received {
+/** Subscribes over a graphql-ws client and collects every result (`extensions`: e.g. a persisted query's id). */
+export function subscribeWs(
+  client: Client,
+  query: string,
+  variables?: Record<string, unknown>,
+  extensions?: Record<string, unknown>,
+): Received {
   const events: GraphQLResponseBody[] = [];
   let stop = () => {};
   const done = new Promise<{ error?: unknown }>((resolve) => {
     stop = client.subscribe(
-      { query, variables },
+      { query, variables, extensions },
       {
         next: (result) => events.push(result as GraphQLResponseBody),
         error: (error) => resolve({ error }),
@@ -44,6 +49,7 @@ export function subscribeSse(
   query: string,
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
+  extensions?: Record<string, unknown>,
 ): Received & { status: Promise<number> } {
   const events: GraphQLResponseBody[] = [];
   const abort = new AbortController();
@@ -56,7 +62,7 @@ export function subscribeSse(
       const response = await fetch(httpUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query, variables, extensions }),
         signal: abort.signal,
       });
       setStatus(response.status);

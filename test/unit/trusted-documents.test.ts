@@ -33,9 +33,12 @@ describe('the trusted documents manifest', () => {
     expect(listed.map(({ name, type }) => `${type} ${name}`)).toEqual([
       'query LifeFeed',
       'query LiveRoom',
+      'query LiveRoomPage',
+      'subscription LiveRoomUpdates',
       'query MerchantPage',
       'query NearbyDeals',
       'query Wallet',
+      'subscription WalletUpdates',
     ]);
     expect(listed.map((document) => document.body).sort()).toEqual([...CLIENT_OPERATIONS].sort());
     for (const { id } of listed) expect(id).toMatch(/^[0-9a-f]{64}$/);
