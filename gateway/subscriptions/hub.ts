@@ -115,12 +115,15 @@ interface Group {
   identity: Identity;
   queries: EntityQuery[];
   members: Set<LiveSubscription>;
+  /**
+   * The group's events are resolved and delivered one after the other, so every member sees them in order; each
+   * group has its own chain, so a costly selection does not hold back the other groups of the topic.
+   */
+  chain: Promise<void>;
 }
 
 interface Topic {
   groups: Map<string, Group>;
-  /** Events of this topic are resolved and delivered one after the other, so every subscriber sees them in order. */
-  chain: Promise<void>;
 }
 
 export interface HubOptions {
@@ -170,12 +173,12 @@ export class Hub {
     const key = JSON.stringify([identityClass(identity), queries.map((q) => [q.source, q.variables])]);
     let topic = this.topics.get(topicName);
     if (!topic) {
-      topic = { groups: new Map(), chain: Promise.resolve() };
+      topic = { groups: new Map() };
       this.topics.set(topicName, topic);
     }
     let group = topic.groups.get(key);
     if (!group) {
-      group = { identity, queries, members: new Set() };
+      group = { identity, queries, members: new Set(), chain: Promise.resolve() };
       topic.groups.set(key, group);
     }
     const subscription = new LiveSubscription(topicName, key, this.options.maxQueued);
@@ -193,7 +196,7 @@ export class Hub {
     for (const topicEvent of topicEvents(event, featuredIn)) {
       const topic = this.topics.get(topicEvent.topic);
       if (!topic) continue;
-      topic.chain = topic.chain.then(() => this.deliver(topic, topicEvent));
+      for (const group of topic.groups.values()) group.chain = group.chain.then(() => this.deliver(group, topicEvent));
     }
   }
 
@@ -203,29 +206,27 @@ export class Hub {
       for (const group of [...topic.groups.values()]) for (const member of [...group.members]) member.end(reason);
   }
 
-  private async deliver(topic: Topic, topicEvent: TopicEvent): Promise<void> {
-    await Promise.all(
-      [...topic.groups.values()].map(async (group) => {
-        const results: Record<string, FormattedExecutionResult> = {};
-        for (const query of group.queries) {
-          const id = topicEvent.entities[query.field];
-          if (id === undefined) continue;
-          try {
-            results[query.field] = await this.options.run(
-              query.source,
-              { ...query.variables, [ENTITY_ID_VARIABLE]: id },
-              group.identity,
-            );
-          } catch (error) {
-            this.options.logger.error({ err: error }, 'live subscriptions: resolving an event failed');
-            results[query.field] = { errors: [{ message: 'This event could not be resolved.' }] };
-          }
-        }
-        const payload: EventPayload = { event: { kind: topicEvent.kind, at: topicEvent.at }, results };
-        for (const member of group.members) member.push(payload);
-        this.options.onDelivered?.(topicEvent.topic, group.members.size);
-      }),
-    );
+  private async deliver(group: Group, topicEvent: TopicEvent): Promise<void> {
+    // Every member may have left (or been ended) while earlier events of the group were resolved.
+    if (group.members.size === 0) return;
+    const results: Record<string, FormattedExecutionResult> = {};
+    for (const query of group.queries) {
+      const id = topicEvent.entities[query.field];
+      if (id === undefined) continue;
+      try {
+        results[query.field] = await this.options.run(
+          query.source,
+          { ...query.variables, [ENTITY_ID_VARIABLE]: id },
+          group.identity,
+        );
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'live subscriptions: resolving an event failed');
+        results[query.field] = { errors: [{ message: 'This event could not be resolved.' }] };
+      }
+    }
+    const payload: EventPayload = { event: { kind: topicEvent.kind, at: topicEvent.at }, results };
+    for (const member of group.members) member.push(payload);
+    this.options.onDelivered?.(topicEvent.topic, group.members.size);
   }
 
   private remove(subscription: LiveSubscription): void {

@@ -118,6 +118,12 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
     labelNames: ['field'] as const,
     registers: [options.registry],
   });
+  const ended = new Counter({
+    name: 'lifegraph_subscriptions_ended_total',
+    help: 'Live subscriptions ended, by root field and reason: an error code (SLOW_CONSUMER, UNAUTHENTICATED, SHUTTING_DOWN, ...) or COMPLETE.',
+    labelNames: ['field', 'reason'] as const,
+    registers: [options.registry],
+  });
   const executions = new Counter({
     name: 'lifegraph_subscription_executions_total',
     help: 'Generated queries run for live subscriptions: one per event, topic and group of subscribers sharing a selection and identity.',
@@ -165,6 +171,7 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
       if (left > 0) perCaller.set(connection.caller, left);
       else perCaller.delete(connection.caller);
       active.dec({ field });
+      ended.inc({ field, reason: reason?.code ?? 'COMPLETE' });
       if (reason?.code === 'SLOW_CONSUMER') slowConsumer(connection);
     };
   };

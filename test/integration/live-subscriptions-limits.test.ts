@@ -1,14 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from '../../gateway/rate-limit/settings.ts';
 import { FIXED } from '../../seeds/fixtures.ts';
+import { MAX_BODY } from '../../subgraphs/content/rules/publish-input.ts';
 import { recordEvent } from '../../subgraphs/shared/events/outbox.ts';
 import type { SyncSqlite } from '../../subgraphs/shared/idempotency.ts';
 import { useTestGraph } from '../support/graph.ts';
-import { subscribeWs, within, wsClient } from '../support/subscriptions.ts';
+import { KFC_CONTENT_STAFF } from '../support/identities.ts';
+import { counterTotal, subscribeWs, within, wsClient } from '../support/subscriptions.ts';
 
 // Small limits, so a slow client and a greedy one reach them quickly.
 const previous = { ...process.env };
-process.env.LIFEGRAPH_SUBSCRIPTIONS_QUEUE = '20';
+process.env.LIFEGRAPH_SUBSCRIPTIONS_QUEUE = '5';
 process.env.LIFEGRAPH_SUBSCRIPTIONS_PER_CONNECTION = '3';
 afterAll(() => {
   for (const key of ['LIFEGRAPH_SUBSCRIPTIONS_QUEUE', 'LIFEGRAPH_SUBSCRIPTIONS_PER_CONNECTION']) {
@@ -25,6 +27,8 @@ const graph = useTestGraph({
   },
 });
 const STREAM = FIXED.kfcLiveStream;
+/** Viewer-count changes sent while the slow client does not read. */
+const EVENTS = 60;
 const small = `subscription($id: ID!) { liveStreamUpdated(id: $id) { kind stream { viewerCount } } }`;
 
 /** Records `count` viewer-count changes of the stream in content's outbox, as joins and leaves do. */
@@ -43,40 +47,55 @@ function viewersChange(count: number) {
 
 describe('live subscription limits', () => {
   it('tells a client that does not read its events, disconnects it, and keeps delivering to the others', async () => {
+    // Four posts with the longest body allowed (5000 characters, 15 KB as UTF-8) on the stream's account, and a
+    // selection that repeats them 25 times: each event is about 1.5 MB for the slow client, so its socket and
+    // then its queue fill within a few dozen events, while resolving each stays cheap.
+    for (let i = 0; i < 4; i++) {
+      const published = await graph.query(
+        `mutation($account: ID!, $body: String!) { publishPost(input: { accountId: $account, kind: IMAGE_TEXT,
+          title: "长文 ${i}", body: $body, media: [], attachments: [] }) { post { id } userErrors { code } } }`,
+        { as: KFC_CONTENT_STAFF, variables: { account: FIXED.kfcLifeAccount, body: '长'.repeat(MAX_BODY) } },
+      );
+      expect(published.body.data.publishPost.userErrors).toEqual([]);
+    }
     const user = { authorization: `Bearer ${await graph.tokenFor('usr_0201')}` };
-    // Twenty-five aliases of the account's posts make each event tens of kilobytes: the socket fills quickly.
-    const offers = Array.from(
+    const repeated = Array.from(
       { length: 25 },
-      (_, i) => `a${i}: account { name bio posts(first: 50) { edges { node { id title body media } } } }`,
+      (_, i) => `a${i}: account { posts(first: 4) { edges { node { body } } } }`,
     ).join(' ');
     const slowClient = wsClient(graph.gateway.url, user, false);
     let slowSocket: { pause(): void; resume(): void } | undefined;
+    let slowClosed: { code: number; reason: string } | undefined;
     slowClient.on('connected', (socket) => {
       slowSocket = (socket as { _socket: { pause(): void; resume(): void } })._socket;
     });
+    slowClient.on('closed', (event) => {
+      slowClosed = event as { code: number; reason: string };
+    });
     const slow = subscribeWs(
       slowClient,
-      `subscription($id: ID!) { liveStreamUpdated(id: $id) { kind stream { ${offers} } } }`,
-      {
-        id: STREAM,
-      },
+      `subscription($id: ID!) { liveStreamUpdated(id: $id) { kind stream { ${repeated} } } }`,
+      { id: STREAM },
     );
     const fastClient = wsClient(graph.gateway.url, user);
     const fast = subscribeWs(fastClient, small, { id: STREAM });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await within(5000, async () => expect(await subscriptionsActive()).toBe(2));
     // The slow client stops reading its socket.
     slowSocket?.pause();
-    viewersChange(300);
-    // Each event runs the slow client's large selection too: on a loaded machine that takes a while.
-    await within(60_000, () => expect(fast.events.length).toBe(300));
-    expect(fast.events.map((e) => e.data.liveStreamUpdated.kind)).toEqual(Array(300).fill('VIEWERS'));
+    viewersChange(EVENTS);
+    // The gateway ends the slow subscription once its queue is full; the fast one gets every event, in order.
+    await within(60_000, async () => expect(await endedSlow()).toBe(1));
     slowSocket?.resume();
+    await within(60_000, () => expect(fast.events.length).toBe(EVENTS));
+    expect(fast.events.map((e) => e.data.liveStreamUpdated.kind)).toEqual(Array(EVENTS).fill('VIEWERS'));
+    // Told, by its last event or (when the gateway closed first) by the close frame, and disconnected with 1008.
     const { error } = await slow.done;
-    // Told and disconnected (close code 1008 with the reason), far short of 300 events, none of them an error.
-    const closed = error as { code?: number; reason?: string } | undefined;
-    expect([closed?.code, closed?.reason]).toEqual([1008, expect.stringMatching(/^SLOW_CONSUMER: /)]);
-    expect(slow.events.length).toBeLessThan(300);
-    for (const event of slow.events) if (event.errors) expect(event.errors[0]?.extensions?.code).toBe('SLOW_CONSUMER');
+    await within(5000, () => expect(slowClosed?.code).toBe(1008));
+    expect(slowClosed?.reason).toMatch(/^SLOW_CONSUMER: /);
+    const told = slow.events.at(-1)?.errors?.[0]?.extensions?.code ?? (error as { reason?: string })?.reason;
+    expect(told).toMatch(/^SLOW_CONSUMER/);
+    expect(slow.events.length).toBeLessThan(EVENTS);
+    for (const event of slow.events.slice(0, -1)) expect(event.errors).toBeUndefined();
     fast.stop();
     await Promise.all([slowClient.dispose(), fastClient.dispose()]);
   }, 90_000);
@@ -113,3 +132,10 @@ describe('live subscription limits', () => {
     await client.dispose();
   });
 });
+
+async function gatewayMetrics(): Promise<string> {
+  return (await fetch(new URL('/metrics', graph.gateway.url))).text();
+}
+const subscriptionsActive = async () => counterTotal(await gatewayMetrics(), 'lifegraph_subscriptions_active');
+const endedSlow = async () =>
+  counterTotal(await gatewayMetrics(), 'lifegraph_subscriptions_ended_total', 'reason="SLOW_CONSUMER"');

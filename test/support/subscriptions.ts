@@ -18,6 +18,8 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, stri
     connectionParams,
     lazy,
     retryAttempts: 0,
+    // graphql-ws prints a non-lazy client's close to the console; the tests observe it through `on('closed')`.
+    onNonLazyError: () => {},
   });
 }
 

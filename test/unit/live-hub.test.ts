@@ -165,7 +165,7 @@ describe('LiveSubscription queue', () => {
 
 describe('Hub order', () => {
   it('delivers a topic’s events in the order published, even when an earlier one takes longer to resolve', async () => {
-    // The first event's query is slow, the later ones fast: without the per-topic chain they would overtake it.
+    // The first event's query is slow, the later ones fast: without the per-group chain they would overtake it.
     let first = true;
     const { hub } = hubWith(100, () => {
       const delay = first ? 200 : 0;
@@ -178,5 +178,24 @@ describe('Hub order', () => {
     const received: string[] = [];
     for (let i = 0; i < published.length; i += 1) received.push((await next(subscriber)).event.at);
     expect(received).toEqual(published.map((event) => event.occurredAt));
+  });
+
+  it('does not hold back one group of a topic behind another group’s slow selection', async () => {
+    // Each group keeps its own order; a costly selection (or a slow client's group) must not delay the others.
+    const { hub } = hubWith(100, (run) => (run.source.startsWith('query A') ? 500 : 0));
+    const slow = hub.subscribe('liveStream:lvs_1', ANONYMOUS, STREAM_QUERY);
+    const fast = hub.subscribe('liveStream:lvs_1', ANONYMOUS, OTHER_QUERY);
+    const published = [viewersChanged('lvs_1'), viewersChanged('lvs_1'), viewersChanged('lvs_1')];
+    for (const event of published) hub.publish(event);
+    const fastReceived: string[] = [];
+    for (let i = 0; i < published.length; i += 1) fastReceived.push((await next(fast)).event.at);
+    expect(fastReceived).toEqual(published.map((event) => event.occurredAt));
+    // The fast group has all three before the slow group's first (500 ms) resolution finished.
+    const slowFirst = next(slow);
+    const raced = await Promise.race([slowFirst.then(() => 'slow'), Promise.resolve('pending')]);
+    expect(raced).toBe('pending');
+    const slowReceived = [(await slowFirst).event.at];
+    for (let i = 1; i < published.length; i += 1) slowReceived.push((await next(slow)).event.at);
+    expect(slowReceived).toEqual(published.map((event) => event.occurredAt));
   });
 });
