@@ -153,4 +153,72 @@ describe.skipIf(!available)('events over NATS JetStream', () => {
       for (const d of databases) d.close();
     }
   });
+
+  it('shows the lag of an idle replica: events held back by another are counted, then applied when released', async () => {
+    // A message held unacknowledged by one replica blocks the others (one in flight keeps the order): the idle
+    // replica must report the events still to apply, not the zero it saw last.
+    // A stream of its own (the prefix starts with PREFIX, so afterAll deletes it too).
+    const prefix = `${PREFIX}H`;
+    const names = streamNames('social', prefix);
+    const nc = await connect({ servers: TEST_NATS_URL });
+    const database = openDatabase({
+      file: `${testDataDir('lg-events-nats-held-')}/offers.sqlite`,
+      schema: {},
+      migrationsFolder: new URL('../../subgraphs/offers/migrations', import.meta.url).pathname,
+    });
+    const db = database.db as SyncSqlite;
+    const applied: number[] = [];
+    const start = () =>
+      startNatsConsumer({
+        servers: [TEST_NATS_URL],
+        prefix,
+        logger: silent,
+        publisher: 'social',
+        consumer: 'held-test',
+        db,
+        handler: (_tx, event) => applied.push(event.position),
+      });
+    const js = jetstream(nc);
+    // The first replica creates the stream (if needed) and the durable consumer, then goes.
+    const first = start();
+    await eventually(async () => {
+      try {
+        await js.consumers.get(names.stream, 'held-test').then((c) => c.info());
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'the consumer exists');
+    await first.stop();
+    for (const position of [1, 2, 3]) {
+      const event: DeliveredEvent = {
+        publisher: 'social',
+        position,
+        eventId: `evt_held_${position}`,
+        type: 'user.profile_changed',
+        entityId: 'usr_bob',
+        version: 1,
+        payload: { userId: 'usr_bob', nickname: `h${position}`, avatarUrl: null, realNameVerified: false },
+        occurredAt: new Date().toISOString(),
+      };
+      await js.publish(names.subject(event.type), JSON.stringify(event), { msgID: event.eventId });
+    }
+    // Another replica (this test) takes the consumer's next message and holds it.
+    const consumer = await js.consumers.get(names.stream, 'held-test');
+    const held = await consumer.next({ expires: 5000 });
+    expect(held?.json<DeliveredEvent>().position).toBe(1);
+    const idle = start();
+    try {
+      await eventually(() => idle.status().lag === 3, 'the idle replica reports the three events to apply', 5000);
+      expect(applied).toEqual([]);
+      held?.nak();
+      await eventually(() => readCursor(db, 'social') === 3, 'all three applied once released', 10_000);
+      await eventually(() => idle.status().lag === 0, 'nothing pending afterwards', 5000);
+      expect(applied).toEqual([1, 2, 3]);
+    } finally {
+      await idle.stop();
+      await nc.close();
+      database.close();
+    }
+  });
 });

@@ -36,6 +36,11 @@ const RELAY_BATCH = 100;
  */
 const ACK_WAIT_MS = 5000;
 const POLL_MS = 200;
+/**
+ * How often an idle replica asks the broker for the consumer's pending count: a message's `pending` is only what was
+ * left when it was delivered, and replicas share the consumer, so without asking an idle one would show a stale lag.
+ */
+const LAG_REFRESH_MS = 1000;
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5000;
 
@@ -208,20 +213,40 @@ export function startNatsConsumer(
       const consumer = await jetstream(nc).consumers.get(names.stream, options.consumer);
       const messages = await consumer.consume({ max_messages: 100 });
       onStop(() => messages.stop());
+      let lastMessageAt = Date.now();
+      const refreshLag = setInterval(() => {
+        if (Date.now() - lastMessageAt < LAG_REFRESH_MS) return;
+        consumer
+          .info()
+          .then((info) => {
+            // Undelivered plus delivered but not yet acknowledged (by any replica): the events still to apply.
+            status.position = readCursor(db, publisher);
+            status.lag = info.num_pending + info.num_ack_pending;
+            status.latest = status.position + status.lag;
+          })
+          // A broken connection is reported by the session's own failure handling; a stopped one has closed the db.
+          .catch(() => {});
+      }, LAG_REFRESH_MS);
+      refreshLag.unref();
       // The connection closing for good ends the iteration below, and with it this session.
       nc.closed().then(
         () => messages.stop(),
         () => messages.stop(),
       );
-      for await (const message of messages) {
-        const event = message.json<DeliveredEvent>();
-        const applied = applyEvents(db, publisher, handler, [event]);
-        message.ack();
-        // `pending`: the stream's messages not yet delivered to this consumer, the events still to apply.
-        status.position = applied.position;
-        status.lag = message.info.pending;
-        status.latest = status.position + status.lag;
-        if (stopped()) break;
+      try {
+        for await (const message of messages) {
+          const event = message.json<DeliveredEvent>();
+          const applied = applyEvents(db, publisher, handler, [event]);
+          message.ack();
+          lastMessageAt = Date.now();
+          // `pending`: the stream's messages not yet delivered to this consumer, the events still to apply.
+          status.position = applied.position;
+          status.lag = message.info.pending;
+          status.latest = status.position + status.lag;
+          if (stopped()) break;
+        }
+      } finally {
+        clearInterval(refreshLag);
       }
     },
     (error) => {
