@@ -12,9 +12,11 @@ export default defineConfig({
   test: {
     // Every test lives under test/ (unit, integration, security, reliability); none sit beside the code.
     include: ['test/**/*.test.ts'],
-    // Integration suites boot the whole graph; give them room on a shared 2-core machine.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Integration suites boot the whole graph and start processes; give them room on a shared 2-core machine. A
+    // timeout catches a hang, never slowness: tests that take 10-12 s alone (a process started twice, three seeds)
+    // ran past 30 s in CI beside other files, so 60 s.
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
     // Suites run in separate processes; each boots its own graph on ephemeral ports and temp data dirs.
     pool: 'forks',
     // Three files at a time, even on 2 cores: most suites spend their time waiting on child processes, sockets
