@@ -83,7 +83,7 @@ describe('live subscription limits', () => {
     // The slow client stops reading its socket.
     slowSocket?.pause();
     viewersChange(EVENTS);
-    // The gateway ends the slow subscription once its queue is full; the fast one gets every event, in order.
+    // The gateway ends the slow subscription once its queue is full; the fast one gets every event.
     await within(60_000, async () => expect(await endedSlow()).toBe(1));
     slowSocket?.resume();
     await within(60_000, () => expect(fast.events.length).toBe(EVENTS));

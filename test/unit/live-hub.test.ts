@@ -182,7 +182,7 @@ describe('Hub order', () => {
 
   it('does not hold back one group of a topic behind another group’s slow selection', async () => {
     // Each group keeps its own order; a costly selection (or a slow client's group) must not delay the others.
-    const { hub } = hubWith(100, (run) => (run.source.startsWith('query A') ? 500 : 0));
+    const { hub } = hubWith(100, (run) => (run.source.startsWith('query A') ? 1000 : 0));
     const slow = hub.subscribe('liveStream:lvs_1', ANONYMOUS, STREAM_QUERY);
     const fast = hub.subscribe('liveStream:lvs_1', ANONYMOUS, OTHER_QUERY);
     const published = [viewersChanged('lvs_1'), viewersChanged('lvs_1'), viewersChanged('lvs_1')];
@@ -190,7 +190,7 @@ describe('Hub order', () => {
     const fastReceived: string[] = [];
     for (let i = 0; i < published.length; i += 1) fastReceived.push((await next(fast)).event.at);
     expect(fastReceived).toEqual(published.map((event) => event.occurredAt));
-    // The fast group has all three before the slow group's first (500 ms) resolution finished.
+    // The fast group has all three before the slow group's first (1 s) resolution finished.
     const slowFirst = next(slow);
     const raced = await Promise.race([slowFirst.then(() => 'slow'), Promise.resolve('pending')]);
     expect(raced).toBe('pending');
