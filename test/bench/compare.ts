@@ -46,6 +46,8 @@ export interface ComparedOperation {
   baseline: TargetResult;
   /** Ours divided by the baseline's: below 1 is cheaper (CPU) or slower (req/s). */
   ratio: { requestsPerSecond: number; gatewayCpuPerRequest: number; subgraphCpuPerRequest: number };
+  /** With BENCH_ROUNDS above 1: the gateway CPU ratio of each measured pair, in order (the report shows the median pair). */
+  gatewayCpuRatioRounds?: number[];
 }
 
 /** Our gateway's settings that turn its caches off (0 entries): verified user tokens, per-operation analysis. */
@@ -175,31 +177,39 @@ export async function compareGateways(
       };
       if (!isDeepStrictEqual(answers.ours.data, answers.baseline.data))
         throw differentAnswers(op, { ours: answers.ours.data, baseline: answers.baseline.data });
-      const order: Target[] = i % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+      const orderOf = (round: number): Target[] =>
+        (i + round) % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
       // Both warmed up before either is measured: the one measured first must not meet colder subgraphs.
       // From this thread, as the measured runs are.
       if (settings.warmupSeconds > 0) {
-        for (const target of order) await load(requests[target], { ...settings, workers: 0 }, settings.warmupSeconds);
+        for (const target of orderOf(0))
+          await load(requests[target], { ...settings, workers: 0 }, settings.warmupSeconds);
       }
-      const measured: Partial<Record<Target, TargetResult>> = {};
-      for (const target of order) {
-        progress(`  ${op.name} through ${target}`);
-        measured[target] = await measure(requests[target], targets[target].pid, subgraphPids, settings);
+      const pairs: ComparedOperation[] = [];
+      for (let round = 0; round < settings.rounds; round++) {
+        const order = orderOf(round);
+        const measured: Partial<Record<Target, TargetResult>> = {};
+        for (const target of order) {
+          const of = settings.rounds > 1 ? ` (round ${round + 1} of ${settings.rounds})` : '';
+          progress(`  ${op.name} through ${target}${of}`);
+          measured[target] = await measure(requests[target], targets[target].pid, subgraphPids, settings);
+        }
+        const { ours: o, baseline: b } = measured as Record<Target, TargetResult>;
+        pairs.push({
+          name: op.name,
+          responseBytes: answers.ours.bytes,
+          sqlStatementsPerRequest: statements.get(op.name) ?? Number.NaN,
+          order,
+          ours: o,
+          baseline: b,
+          ratio: {
+            requestsPerSecond: ratio(o.requestsPerSecond, b.requestsPerSecond),
+            gatewayCpuPerRequest: ratio(o.gatewayCpuMsPerRequest, b.gatewayCpuMsPerRequest),
+            subgraphCpuPerRequest: ratio(o.subgraphCpuMsPerRequest, b.subgraphCpuMsPerRequest),
+          },
+        });
       }
-      const { ours: o, baseline: b } = measured as Record<Target, TargetResult>;
-      results.push({
-        name: op.name,
-        responseBytes: answers.ours.bytes,
-        sqlStatementsPerRequest: statements.get(op.name) ?? Number.NaN,
-        order,
-        ours: o,
-        baseline: b,
-        ratio: {
-          requestsPerSecond: ratio(o.requestsPerSecond, b.requestsPerSecond),
-          gatewayCpuPerRequest: ratio(o.gatewayCpuMsPerRequest, b.gatewayCpuMsPerRequest),
-          subgraphCpuPerRequest: ratio(o.subgraphCpuMsPerRequest, b.subgraphCpuMsPerRequest),
-        },
-      });
+      results.push(medianPair(pairs));
     }
     return { placement: where, operations: results };
   } finally {
@@ -209,6 +219,28 @@ export async function compareGateways(
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : Number.NaN);
+
+/**
+ * Of several measured pairs, the one whose gateway CPU ratio is the median (the lower middle of an even count):
+ * a pair measured side by side, so its numbers belong together, and the typical one on a machine whose runs vary.
+ * Any pair with failed requests goes into the report's failures all the same: every pair's are summed into it.
+ */
+function medianPair(pairs: ComparedOperation[]): ComparedOperation {
+  const sorted = [...pairs].sort((a, b) => a.ratio.gatewayCpuPerRequest - b.ratio.gatewayCpuPerRequest);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as ComparedOperation;
+  if (pairs.length === 1) return median;
+  const failed = (target: Target) => ({
+    non2xx: pairs.reduce((n, p) => n + p[target].non2xx, 0),
+    errors: pairs.reduce((n, p) => n + p[target].errors, 0),
+    timeouts: pairs.reduce((n, p) => n + p[target].timeouts, 0),
+  });
+  return {
+    ...median,
+    ours: { ...median.ours, ...failed('ours') },
+    baseline: { ...median.baseline, ...failed('baseline') },
+    gatewayCpuRatioRounds: pairs.map((p) => p.ratio.gatewayCpuPerRequest),
+  };
+}
 
 /**
  * Drives one target for the run's duration, once the processes are quiet, reading its CPU and the subgraphs' over the run's

@@ -68,6 +68,11 @@ export function printComparison(rows: ComparedOperation[]) {
     ]);
   }
   printTable(header, lines, 2);
+  for (const op of rows) {
+    if (!op.gatewayCpuRatioRounds) continue;
+    const rounds = op.gatewayCpuRatioRounds.join(', ');
+    console.log(`${op.name}: gateway CPU ratio per round ${rounds}; the rows above are the median round's`);
+  }
 }
 
 /** `BENCH_MODE=inprocess`: the table of the whole graph in one process. */

@@ -32,15 +32,17 @@ export const settings = {
   connections: intSetting('BENCH_CONNECTIONS', 10, 1),
   durationSeconds: intSetting('BENCH_DURATION', 10, 1),
   warmupSeconds: intSetting('BENCH_WARMUP', 3, 0),
+  // Measured pairs (ours, baseline) per operation, the order alternating; the report gives the median pair.
+  rounds: intSetting('BENCH_ROUNDS', 1, 1),
   // Scale 5 is the smallest with 100 merchants (108), so that the large operation lists 100 items.
   scale: intSetting('BENCH_SCALE', 5, 1),
   // One worker thread fires the load, so the client does not share an event loop with what it measures.
   workers: intSetting('BENCH_WORKERS', 1, 0),
-  // Passed to our gateway as --workers N only when set.
-  // A directory: our gateway runs with `node --cpu-prof` and writes its profile there when the benchmark stops it.
   // Node options for our gateway only (e.g. heap settings to try), as NODE_OPTIONS.
   gatewayNodeOptions: process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '',
+  // A directory: our gateway runs under the V8 CPU profiler and writes its profile there when the benchmark stops it.
   profileDir: process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null,
+  // Passed to our gateway as --workers N only when set.
   gatewayWorkers: process.env.BENCH_GATEWAY_WORKERS ? intSetting('BENCH_GATEWAY_WORKERS', 1, 1) : null,
 };
 export type Settings = typeof settings;
