@@ -125,16 +125,7 @@ describe.skipIf(!available)('events over NATS JetStream', () => {
         }
       }, 'the stream exists');
       for (const position of [1, 2, 3, 4, 5]) {
-        const event: DeliveredEvent = {
-          publisher: 'social',
-          position,
-          eventId: `evt_dup_${position}`,
-          type: 'user.profile_changed',
-          entityId: 'usr_alice',
-          version: 1,
-          payload: { userId: 'usr_alice', nickname: `n${position}`, avatarUrl: null, realNameVerified: false },
-          occurredAt: new Date().toISOString(),
-        };
+        const event = profileChanged('dup', position, 'usr_alice');
         const acks = [];
         for (const copy of ['a', 'b', 'b']) {
           acks.push(
@@ -191,16 +182,7 @@ describe.skipIf(!available)('events over NATS JetStream', () => {
     }, 'the consumer exists');
     await first.stop();
     for (const position of [1, 2, 3]) {
-      const event: DeliveredEvent = {
-        publisher: 'social',
-        position,
-        eventId: `evt_held_${position}`,
-        type: 'user.profile_changed',
-        entityId: 'usr_bob',
-        version: 1,
-        payload: { userId: 'usr_bob', nickname: `h${position}`, avatarUrl: null, realNameVerified: false },
-        occurredAt: new Date().toISOString(),
-      };
+      const event = profileChanged('held', position, 'usr_bob');
       await js.publish(names.subject(event.type), JSON.stringify(event), { msgID: event.eventId });
     }
     // Another replica (this test) takes the consumer's next message and holds it.
@@ -222,3 +204,17 @@ describe.skipIf(!available)('events over NATS JetStream', () => {
     }
   });
 });
+
+/** Social's `user.profile_changed` at `position`, as its relay publishes it, with the event id `evt_<tag>_<position>`. */
+function profileChanged(tag: string, position: number, userId: string): DeliveredEvent {
+  return {
+    publisher: 'social',
+    position,
+    eventId: `evt_${tag}_${position}`,
+    type: 'user.profile_changed',
+    entityId: userId,
+    version: 1,
+    payload: { userId, nickname: `${tag}${position}`, avatarUrl: null, realNameVerified: false },
+    occurredAt: new Date().toISOString(),
+  };
+}
