@@ -107,6 +107,8 @@ export interface TestGraphOptions {
   /** Buckets per caller: the shipped defaults unless a suite about limits gives its own. */
   rateLimits?: LocalGraphOptions['rateLimits'];
   limits?: LocalGraphOptions['limits'];
+  /** Runs on the seeded data directory before anything opens it (e.g. to make it look like an older one). */
+  beforeStart?: (dataDir: string) => void;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function startTestGraph(options: TestGraphOptions = {}): Promise<Te
   let graph: LocalGraph;
   try {
     seedDataDir(dataDir, { scale: options.scale ?? 1 });
+    options.beforeStart?.(dataDir);
     graph = await startLocalGraph({
       dataDir,
       secrets: TEST_SECRETS,
