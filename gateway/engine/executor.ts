@@ -5,7 +5,6 @@ import {
   executeSync,
   GraphQLError,
   type GraphQLSchema,
-  getVariableValues,
   Kind,
   OperationTypeNode,
   type SelectionNode,
@@ -18,6 +17,7 @@ import { executeNode, type PlanExecution } from './execute-plan.ts';
 import { type Planning, type PreparedOperation, prepareOperation } from './prepared-operation.ts';
 import { responseObject } from './response-object.ts';
 import { shapeData } from './shape-response.ts';
+import { coercedVariables } from './variables.ts';
 
 /**
  * Prepared operations kept (plans and shaping operations), least recently used dropped first. Not tied to
@@ -81,7 +81,7 @@ export function planExecutor(gateway: ApolloGateway): GatewayExecutor {
     planSpan?.end();
     const { variableDefinitions } = operation.context.operation;
     if (variableDefinitions && variableDefinitions.length > 0) {
-      const { errors } = getVariableValues(schema, variableDefinitions, request.variables ?? {});
+      const { errors } = coercedVariables(schema, variableDefinitions, request.variables ?? {});
       if (errors) return { errors };
     }
     const root = operation.plan.node;

@@ -502,12 +502,17 @@ export function liveSubscriptions(options: LiveSubscriptionsOptions): LiveSubscr
       return true;
     },
     handle(req, res) {
-      const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+      const url = req.url ?? '/';
+      const accept = String(req.headers.accept ?? '');
+      // Every other request passes through here first: it is let go without parsing its URL (an absolute-form
+      // or otherwise unusual one is parsed as before).
+      if (url.startsWith('/') && !url.startsWith('/live/') && !accept.includes('text/event-stream')) return false;
+      const path = new URL(url, 'http://gateway').pathname;
       if (page && req.method === 'GET' && /^\/live\/[^/]+$/.test(path)) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
         return true;
       }
-      if (path !== '/graphql' || !String(req.headers.accept ?? '').includes('text/event-stream')) return false;
+      if (path !== '/graphql' || !accept.includes('text/event-stream')) return false;
       sse(req, res).catch((error) => {
         logger.error({ err: error }, 'live subscriptions: SSE request failed');
         if (!res.headersSent) res.writeHead(500).end();

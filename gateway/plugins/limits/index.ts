@@ -4,7 +4,6 @@ import {
   type DocumentNode,
   GraphQLError,
   type GraphQLSchema,
-  getVariableValues,
   isInputType,
   Kind,
   type OperationDefinitionNode,
@@ -13,6 +12,7 @@ import {
   valueFromAST,
 } from 'graphql';
 import type { GatewayContext } from '../../context.ts';
+import { coercedVariables } from '../../engine/variables.ts';
 import { analysisOf, type DocumentAnalysis, MAX_WALK_NESTING } from './analyze.ts';
 import { LIMIT_SETTINGS, type LimitName, type OperationLimits } from './options.ts';
 
@@ -123,7 +123,7 @@ export function variableValues(
   sent: Record<string, unknown>,
 ): Record<string, unknown> {
   const definitions = operation.variableDefinitions ?? [];
-  const { coerced } = getVariableValues(schema, definitions, sent, { maxErrors: 1 });
+  const { coerced } = coercedVariables(schema, definitions, sent);
   if (coerced) return coerced;
   const values: Record<string, unknown> = { ...sent };
   for (const definition of definitions) {
