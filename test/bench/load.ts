@@ -89,6 +89,7 @@ export async function loadWithWindow<T>(
     ...request,
     connections: settings.connections,
     duration: seconds,
+    ...(settings.rate > 0 ? { overallRate: settings.rate } : {}),
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
   running.on('response', () => {
     responses++;

@@ -32,7 +32,8 @@ async function compare(operations: Operation[]) {
   const { placement, operations: results } = await compareGateways(operations, settings, progress);
   console.log(
     `${placement.note}; our gateway's caches ${settings.gatewayCaches}, deduplication ${settings.gatewayDedup}, ` +
-      `LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info (default)'}`,
+      `LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info (default)'}` +
+      (settings.rate > 0 ? `; ${settings.rate} requests/s offered to each gateway` : ''),
   );
   printComparison(results);
   writeReport(outFile, settings, { placement, operations: results });

@@ -30,6 +30,9 @@ export const settings = {
   // Our gateway with both opt-in deduplications on (identical concurrent requests and subgraph fetches share work).
   gatewayDedup: choiceSetting('BENCH_GATEWAY_DEDUP', ['off', 'on'] as const),
   connections: intSetting('BENCH_CONNECTIONS', 10, 1),
+  // Compare mode: requests per second offered to each gateway (autocannon's overallRate over all connections);
+  // 0 sends as fast as the connections go.
+  rate: intSetting('BENCH_RATE', 0, 0),
   durationSeconds: intSetting('BENCH_DURATION', 10, 1),
   warmupSeconds: intSetting('BENCH_WARMUP', 3, 0),
   // Measured pairs (ours, baseline) per operation, the order alternating; the report gives the median pair.
