@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { IDENTITY_HEADER } from '../../subgraphs/contract/index.ts';
+import { IDENTITY_HEADER, linkedToStop } from '../../subgraphs/contract/index.ts';
 import {
   type DeliveredEvent,
   EVENTS_PATH,
@@ -49,12 +49,14 @@ export function httpEventFeed(
     const origin = options.originOf(publisher);
     if (!origin) throw new Error(`the URL of ${publisher} is not known`);
     const target = `${EVENTS_PATH}?after=${after}&limit=${limit}&wait=${wait}`;
-    const response = await fetch(new URL(target, origin), {
-      headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
-      signal: abort.signal,
+    return linkedToStop(abort.signal, async (signal) => {
+      const response = await fetch(new URL(target, origin), {
+        headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
+        signal,
+      });
+      if (!response.ok) throw new Error(`${publisher} answered ${response.status} to ${target}`);
+      return (await response.json()) as EventsPage;
     });
-    if (!response.ok) throw new Error(`${publisher} answered ${response.status} to ${target}`);
-    return (await response.json()) as EventsPage;
   };
   const follow = async (publisher: Publisher) => {
     let cursor: number | undefined;

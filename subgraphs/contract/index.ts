@@ -19,6 +19,7 @@
  * - shutdown.ts: how every serving process stops on a signal, and how a part of `npm start` stops with it
  * - workers.ts: how a serving command runs as several node:cluster workers on one port, and restart backoff
  */
+export * from './abort.ts';
 export * from './command-line.ts';
 export * from './database-files.ts';
 export * from './environment.ts';

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { linkedToStop } from '../../contract/abort.ts';
 import { IDENTITY_HEADER } from '../../contract/identity.ts';
 import type { SyncSqlite } from '../idempotency.ts';
 import { EVENTS_PATH, type EventsPage, signEventsRequest } from './endpoint.ts';
@@ -71,15 +72,17 @@ export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer
     if (!base) throw new Error(`the URL of ${publisher} is not known yet`);
     const cursor = readCursor(db, publisher);
     const target = `${EVENTS_PATH}?after=${cursor}&limit=${batch}&wait=${recovering ? 0 : waitMs}`;
-    const response = await fetch(new URL(target, base), {
-      headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
-      signal: abort.signal,
+    const page = await linkedToStop(abort.signal, async (signal) => {
+      const response = await fetch(new URL(target, base), {
+        headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
+        signal,
+      });
+      if (!response.ok) {
+        const text = await response.text().catch(() => '');
+        throw new Error(`${publisher} answered ${response.status} to ${target}: ${text.slice(0, 300)}`);
+      }
+      return (await response.json()) as EventsPage;
     });
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
-      throw new Error(`${publisher} answered ${response.status} to ${target}: ${text.slice(0, 300)}`);
-    }
-    const page = (await response.json()) as EventsPage;
     const applied = page.events.length > 0 ? applyEvents(db, publisher, handler, page.events) : null;
     status.position = applied?.position ?? cursor;
     status.latest = Math.max(page.latest, status.position);
