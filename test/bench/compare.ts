@@ -13,6 +13,7 @@ import {
   placement,
   type Server,
   seed,
+  startReplays,
   startServer,
   startSubgraphs,
   stopAll,
@@ -60,6 +61,8 @@ const NO_GATEWAY_CACHES = { LIFEGRAPH_JWT_CACHE_SIZE: '0', LIFEGRAPH_OPERATION_C
 const BENCH_RATE_LIMITS = {
   LIFEGRAPH_RATE_LIMIT_ANONYMOUS: '100000:10000000',
   LIFEGRAPH_RATE_LIMIT_USER: '100000:10000000',
+  // Each connection says which client it is (see clientPerConnection in load.ts): an anonymous bucket each.
+  LIFEGRAPH_TRUSTED_PROXIES: '1',
 };
 /** Our gateway under the V8 profiler (BENCH_PROFILE=DIR): see cpu-profile.mjs. */
 const PROFILED = (dir: string, nodeOptions = '') => ({
@@ -145,7 +148,10 @@ export async function compareGateways(
     await seed(dataDir, settings.scale);
     const subgraphs = await startSubgraphs(dataDir);
     started.unshift(subgraphs);
-    const ports = subgraphPortsEnv(subgraphs);
+    // With replays, the gateways call them, and their CPU counts as the subgraphs' (they answer in their place).
+    const replays = settings.subgraphs === 'replay' ? await startReplays(subgraphs) : [];
+    if (replays.length > 0) started.unshift(replays);
+    const ports = subgraphPortsEnv(replays.length > 0 ? replays : subgraphs);
     const workers = settings.gatewayWorkers === null ? [] : ['--workers', String(settings.gatewayWorkers)];
     const common = ['--port', '0', '--data-dir', dataDir];
     const gateways = await Promise.all([
@@ -163,7 +169,7 @@ export async function compareGateways(
     const [ours, baseline] = gateways as [Server, Server];
     if (where.pinned && where.gatewayCpus) for (const gateway of gateways) pin(gateway.pid, where.gatewayCpus);
     const targets: Record<Target, Server> = { ours, baseline };
-    const subgraphPids = subgraphs.map((s) => s.pid);
+    const subgraphPids = [...subgraphs, ...replays].map((s) => s.pid);
     const token = operations.some((op) => op.as) ? tokenFor(dataDir, 'usr_alice') : undefined;
     const results: ComparedOperation[] = [];
     for (const [i, op] of operations.entries()) {

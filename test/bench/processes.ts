@@ -45,9 +45,25 @@ export function startSubgraphs(dataDir: string): Promise<Server[]> {
   );
 }
 
-/** The environment that tells a gateway where each subgraph listens. */
+/** A replaying stand-in (replay-subgraph.ts) in front of each subgraph, named as the subgraph it stands for. */
+export async function startReplays(subgraphs: Server[]): Promise<Server[]> {
+  return Promise.all(
+    subgraphs.map((s) =>
+      startServer(`replay-${s.part.name}`, 'test/bench/replay-subgraph.ts', [
+        '--name',
+        s.part.name,
+        '--target',
+        String(s.port),
+      ]),
+    ),
+  );
+}
+
+/** The environment that tells a gateway where each subgraph (or the replay standing in for it) listens. */
 export function subgraphPortsEnv(subgraphs: Server[]): Record<string, string> {
-  return Object.fromEntries(subgraphs.map((s) => [`LIFEGRAPH_${s.part.name.toUpperCase()}_PORT`, String(s.port)]));
+  return Object.fromEntries(
+    subgraphs.map((s) => [`LIFEGRAPH_${s.part.name.replace(/^replay-/, '').toUpperCase()}_PORT`, String(s.port)]),
+  );
 }
 
 /** Stops the servers in order, each group together; a failure to stop is reported, not thrown. */

@@ -33,7 +33,8 @@ async function compare(operations: Operation[]) {
   console.log(
     `${placement.note}; our gateway's caches ${settings.gatewayCaches}, deduplication ${settings.gatewayDedup}, ` +
       `LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info (default)'}` +
-      (settings.rate > 0 ? `; ${settings.rate} requests/s offered to each gateway` : ''),
+      (settings.rate > 0 ? `; ${settings.rate} requests/s offered to each gateway` : '') +
+      (settings.subgraphs === 'replay' ? '; subgraph answers replayed (BENCH_SUBGRAPHS=replay)' : ''),
   );
   printComparison(results);
   writeReport(outFile, settings, { placement, operations: results });

@@ -25,6 +25,9 @@ function choiceSetting<T extends string>(name: string, choices: readonly T[]): T
 
 export const settings = {
   mode: choiceSetting('BENCH_MODE', ['compare', 'inprocess'] as const),
+  // Compare mode: the gateways call the real subgraphs, or replay-subgraph.ts in front of each (repeats answered
+  // from memory), so that each gateway is what limits the run.
+  subgraphs: choiceSetting('BENCH_SUBGRAPHS', ['real', 'replay'] as const),
   // Our gateway's own caches (verified tokens, per-operation analysis): as shipped, or off to measure without them.
   gatewayCaches: choiceSetting('BENCH_GATEWAY_CACHES', ['on', 'off'] as const),
   // Our gateway with both opt-in deduplications on (identical concurrent requests and subgraph fetches share work).
