@@ -247,15 +247,16 @@ function updateValue(
       throw new Error(`Invalid non-list value ${inputValue} returned by subgraph for list type ${type}`);
     if (outputValue !== undefined && !Array.isArray(outputValue))
       throw new Error(`Invalid non-list value ${outputValue} returned by subgraph for list type ${type}`);
-    const outputs = (outputValue as unknown[] | undefined) ?? new Array(inputValue.length).fill(undefined);
-    if (inputValue.length !== outputs.length)
+    // No output yet (the usual case): each element starts from undefined, without an array of undefineds.
+    const outputs = outputValue as unknown[] | undefined;
+    if (outputs && inputValue.length !== outputs.length)
       throw new Error(`[${inputValue}].length (${inputValue.length}) !== [${outputs}].length (${outputs.length})`);
     let nullify = false;
     let hasErrors = false;
-    const updated = new Array(outputs.length);
-    for (let i = 0; i < outputs.length; i++) {
+    const updated = new Array(inputValue.length);
+    for (let i = 0; i < inputValue.length; i++) {
       path.push(i);
-      updated[i] = updateValue(shaping, outputs[i], type.ofType, inputValue[i], steps, path, parentType);
+      updated[i] = updateValue(shaping, outputs?.[i], type.ofType, inputValue[i], steps, path, parentType);
       path.pop();
       nullify ||= shaping.invalid;
       hasErrors ||= shaping.hasErrors;
