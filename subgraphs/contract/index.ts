@@ -18,6 +18,7 @@
  *   and the shape of a file's state in `/readyz` (the gateway reads the subgraphs')
  * - shutdown.ts: how every serving process stops on a signal, and how a part of `npm start` stops with it
  * - workers.ts: how a serving command runs as several node:cluster workers on one port, and restart backoff
+ * - abort.ts: a signal per request linked to a process's stop signal (the event pulls of gateway and subgraphs)
  */
 export * from './abort.ts';
 export * from './command-line.ts';
