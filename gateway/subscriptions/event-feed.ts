@@ -25,6 +25,7 @@ export interface FeedOptions {
 }
 
 const MIN_BACKOFF_MS = 250;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 /** The largest `after` /events takes (15 digits). */
 const BEYOND_ANY_POSITION = 999_999_999_999_999;
 const MAX_BACKOFF_MS = 5000;
@@ -67,18 +68,23 @@ export function httpEventFeed(
         // The latest position first: asking after a position no outbox reaches returns no event, and where it is.
         if (cursor === undefined) cursor = await options.resumeAfter?.(publisher);
         if (cursor === undefined) cursor = (await pull(publisher, BEYOND_ANY_POSITION, 1, 0)).latest;
-        const page = await pull(publisher, cursor, 100, options.waitMs ?? 20_000);
+        const wait = options.waitMs ?? 20_000;
+        const startedAt = Date.now();
+        const page = await pull(publisher, cursor, 100, wait);
         for (const event of page.events) {
           cursor = event.position;
           options.onEvent(event);
         }
         backoff = MIN_BACKOFF_MS;
         warned = false;
+        // Empty long before the wait was up: something between did not hold the poll, and pulling again at once
+        // would spin (a core's worth of pulls).
+        if (page.events.length === 0 && Date.now() - startedAt < wait / 2) await pause(MIN_BACKOFF_MS);
       } catch (error) {
         if (stopped) return;
         if (!warned) options.logger.warn({ err: error, publisher }, `live subscriptions: events from ${publisher}`);
         warned = true;
-        await new Promise((resolve) => setTimeout(resolve, backoff).unref());
+        await pause(backoff);
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       }
     }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpEventFeed, LIVE_PUBLISHERS } from '../../gateway/subscriptions/event-feed.ts';
 import { seedDataDir } from '../../seeds/seed.ts';
 import { IDENTITY_HEADER } from '../../subgraphs/contract/identity.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
@@ -244,5 +245,70 @@ describe('a publisher stopping', () => {
     expect(answer.status).toBe(503);
     expect(((await answer.json()) as Json).errors[0].extensions.code).toBe('UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('a publisher that does not hold the long poll', () => {
+  // Something between (a proxy with a short timeout, a stand-in) answers every pull at once with no event: the
+  // pullers pause instead of pulling again in a loop that would take a core.
+  async function emptyAtOnce() {
+    let pulls = 0;
+    const server = http.createServer((_req, res) => {
+      pulls++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ events: [], latest: 0 }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, pulls: () => pulls, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+  const second = () => new Promise((resolve) => setTimeout(resolve, 1000));
+
+  it('is pulled a few times a second by a subgraph consumer, which still says it is caught up', async () => {
+    const publisher = await emptyAtOnce();
+    const database = openDatabase({
+      file: `${testDataDir('lg-events-empty-')}/offers.sqlite`,
+      schema: {},
+      migrationsFolder: new URL('../../subgraphs/offers/migrations', import.meta.url).pathname,
+    });
+    const consumer = startHttpConsumer({
+      publisher: 'content',
+      url: () => publisher.origin,
+      db: database.db,
+      handler: () => {},
+      secret: SECRET,
+      logger: silent,
+      waitMs: 2000,
+    });
+    try {
+      await second();
+      // One pull, then one every 250 ms: about five (a loop would have made thousands).
+      expect(publisher.pulls()).toBeGreaterThanOrEqual(2);
+      expect(publisher.pulls()).toBeLessThanOrEqual(8);
+      expect(consumer.status()).toMatchObject({ lag: 0, lastError: null });
+    } finally {
+      await consumer.stop();
+      publisher.server.close();
+      database.close();
+    }
+  });
+
+  it('is pulled a few times a second by the gateway feed of each live publisher', async () => {
+    const publisher = await emptyAtOnce();
+    const feed = httpEventFeed({
+      originOf: () => publisher.origin,
+      secret: SECRET,
+      waitMs: 2000,
+      logger: silent,
+      onEvent: () => {},
+    });
+    try {
+      await second();
+      // Per publisher: the latest position, then a pull every 250 ms.
+      expect(publisher.pulls()).toBeGreaterThanOrEqual(2 * LIVE_PUBLISHERS.length);
+      expect(publisher.pulls()).toBeLessThanOrEqual(8 * LIVE_PUBLISHERS.length);
+    } finally {
+      await feed.stop();
+      publisher.server.close();
+    }
   });
 });

@@ -67,11 +67,14 @@ export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer
 
   // After a failure the next pull does not wait: recovery shows at once, not after a whole long poll.
   let recovering = false;
-  const pullOnce = async () => {
+  /** Pulls once; true when the answer came back empty long before its wait was up (see loop). */
+  const pullOnce = async (): Promise<boolean> => {
     const base = options.url();
     if (!base) throw new Error(`the URL of ${publisher} is not known yet`);
     const cursor = readCursor(db, publisher);
-    const target = `${EVENTS_PATH}?after=${cursor}&limit=${batch}&wait=${recovering ? 0 : waitMs}`;
+    const wait = recovering ? 0 : waitMs;
+    const target = `${EVENTS_PATH}?after=${cursor}&limit=${batch}&wait=${wait}`;
+    const startedAt = Date.now();
     const page = await linkedToStop(abort.signal, async (signal) => {
       const response = await fetch(new URL(target, base), {
         headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
@@ -87,17 +90,20 @@ export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer
     status.position = applied?.position ?? cursor;
     status.latest = Math.max(page.latest, status.position);
     status.lag = status.latest - status.position;
+    return page.events.length === 0 && Date.now() - startedAt < wait / 2;
   };
 
   const loop = async () => {
     while (!stopped) {
       try {
-        await pullOnce();
+        const early = await pullOnce();
         if (failures >= WARN_AFTER_FAILURES) logger.info({ publisher }, `events from ${publisher}: pulling again`);
         failures = 0;
         status.lastError = null;
         recovering = false;
         backoff = MIN_BACKOFF_MS;
+        // Something between did not hold the poll: pulling again at once would spin (a core's worth of pulls).
+        if (early) await sleep(MIN_BACKOFF_MS);
       } catch (error) {
         if (stopped) break;
         // fetch's own message is only "fetch failed"; the reason (ECONNREFUSED, a reset) is its cause.
