@@ -1,8 +1,7 @@
-import { ANONYMOUS, signIdentity } from '../../subgraphs/contract/index.ts';
-
 /**
  * The event backbone's wire format as the gateway reads it (the gateway imports nothing of subgraphs/ but the
- * contract): `GET /events` pages (subgraphs/shared/events/endpoint.ts), JetStream names (events/nats.ts) and the
+ * contract): `GET /events` pages (subgraphs/shared/events/endpoint.ts; the pull itself is the contract's
+ * events-pull.ts), JetStream names (events/nats.ts) and the
  * payload fields subscriptions route by (events/types.ts).
  */
 export type Publisher = 'merchants' | 'content' | 'offers' | 'social';
@@ -21,11 +20,6 @@ export interface EventsPage {
   events: DeliveredEvent[];
   latest: number;
 }
-
-export const EVENTS_PATH = '/events';
-
-/** A pull's signature: the identity token with the subgraph secret, bound to the exact request target. */
-export const signEventsRequest = (target: string, secret: string) => signIdentity(ANONYMOUS, secret, `GET ${target}`);
 
 /** A publisher's JetStream stream (`<PREFIX>_<PUBLISHER>`), as the subgraphs' relays create it. */
 export const streamName = (publisher: Publisher, prefix = 'LIFEGRAPH') => `${prefix}_${publisher.toUpperCase()}`;

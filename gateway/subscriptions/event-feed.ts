@@ -1,15 +1,8 @@
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { IDENTITY_HEADER, linkedToStop } from '../../subgraphs/contract/index.ts';
-import {
-  type DeliveredEvent,
-  EVENTS_PATH,
-  type EventsPage,
-  type Publisher,
-  signEventsRequest,
-  streamName,
-} from './backbone.ts';
+import { pullEvents } from '../../subgraphs/contract/index.ts';
+import { type DeliveredEvent, type EventsPage, type Publisher, streamName } from './backbone.ts';
 
 /** The publishers whose events subscriptions deliver. */
 export const LIVE_PUBLISHERS: readonly Publisher[] = ['content', 'offers', 'social'];
@@ -46,17 +39,17 @@ export function httpEventFeed(
 ): EventFeed {
   const abort = new AbortController();
   let stopped = false;
-  const pull = async (publisher: Publisher, after: number, limit: number, wait: number): Promise<EventsPage> => {
+  const pull = (publisher: Publisher, after: number, limit: number, waitMs: number) => {
     const origin = options.originOf(publisher);
     if (!origin) throw new Error(`the URL of ${publisher} is not known`);
-    const target = `${EVENTS_PATH}?after=${after}&limit=${limit}&wait=${wait}`;
-    return linkedToStop(abort.signal, async (signal) => {
-      const response = await fetch(new URL(target, origin), {
-        headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
-        signal,
-      });
-      if (!response.ok) throw new Error(`${publisher} answered ${response.status} to ${target}`);
-      return (await response.json()) as EventsPage;
+    return pullEvents<EventsPage>({
+      publisher,
+      origin,
+      after,
+      limit,
+      waitMs,
+      secret: options.secret,
+      stop: abort.signal,
     });
   };
   const follow = async (publisher: Publisher) => {
@@ -67,19 +60,16 @@ export function httpEventFeed(
       try {
         // The latest position first: asking after a position no outbox reaches returns no event, and where it is.
         if (cursor === undefined) cursor = await options.resumeAfter?.(publisher);
-        if (cursor === undefined) cursor = (await pull(publisher, BEYOND_ANY_POSITION, 1, 0)).latest;
-        const wait = options.waitMs ?? 20_000;
-        const startedAt = Date.now();
-        const page = await pull(publisher, cursor, 100, wait);
+        if (cursor === undefined) cursor = (await pull(publisher, BEYOND_ANY_POSITION, 1, 0)).page.latest;
+        const { page, early } = await pull(publisher, cursor, 100, options.waitMs ?? 20_000);
         for (const event of page.events) {
           cursor = event.position;
           options.onEvent(event);
         }
         backoff = MIN_BACKOFF_MS;
         warned = false;
-        // Empty long before the wait was up: something between did not hold the poll, and pulling again at once
-        // would spin (a core's worth of pulls).
-        if (page.events.length === 0 && Date.now() - startedAt < wait / 2) await pause(MIN_BACKOFF_MS);
+        // Something between did not hold the poll: pulling again at once would spin (see pullEvents).
+        if (early) await pause(MIN_BACKOFF_MS);
       } catch (error) {
         if (stopped) return;
         if (!warned) options.logger.warn({ err: error, publisher }, `live subscriptions: events from ${publisher}`);

@@ -19,12 +19,14 @@
  * - shutdown.ts: how every serving process stops on a signal, and how a part of `npm start` stops with it
  * - workers.ts: how a serving command runs as several node:cluster workers on one port, and restart backoff
  * - abort.ts: a signal per request linked to a process's stop signal (the event pulls of gateway and subgraphs)
+ * - events-pull.ts: how the gateway and the subgraphs long-poll a publisher's signed `GET /events`
  */
 export * from './abort.ts';
 export * from './command-line.ts';
 export * from './database-files.ts';
 export * from './environment.ts';
 export * from './errors.ts';
+export * from './events-pull.ts';
 export * from './http.ts';
 export * from './identity.ts';
 export * from './ids.ts';

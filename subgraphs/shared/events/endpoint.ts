@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express';
-import { ANONYMOUS, IDENTITY_HEADER, signIdentity, verifyIdentity } from '../../contract/identity.ts';
+import { EVENTS_PATH, signEventsRequest } from '../../contract/events-pull.ts';
+import { IDENTITY_HEADER, verifyIdentity } from '../../contract/identity.ts';
 import type { SyncSqlite } from '../idempotency.ts';
 import { latestPosition, onEventRecorded, readEvents } from './outbox.ts';
 import type { DeliveredEvent, Publisher } from './types.ts';
 
-/** The internal path a publisher serves its outbox on. */
-export const EVENTS_PATH = '/events';
+// Where pulls go and how they are signed are the contract's, shared with the gateway's live feed.
+export { EVENTS_PATH, signEventsRequest };
+
 export const MAX_EVENTS_LIMIT = 1000;
 export const MAX_WAIT_MS = 30_000;
 /** How often a waiting pull re-reads the outbox, for events written by other processes (workers, the seed, CLIs). */
@@ -15,14 +17,6 @@ const POLL_MS = 200;
 export interface EventsPage {
   events: DeliveredEvent[];
   latest: number;
-}
-
-/**
- * The signature of a pull: the gateway→subgraph identity token (contract/identity.ts), with the shared subgraph
- * secret, bound to the exact request target (`/events?after=...`), so a captured header reads nothing else.
- */
-export function signEventsRequest(target: string, secret: string): string {
-  return signIdentity(ANONYMOUS, secret, `GET ${target}`);
 }
 
 function refuse(res: Response, status: number, code: string, message: string): void {

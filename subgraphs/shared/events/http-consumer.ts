@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
-import { linkedToStop } from '../../contract/abort.ts';
-import { IDENTITY_HEADER } from '../../contract/identity.ts';
+import { pullEvents } from '../../contract/events-pull.ts';
 import type { SyncSqlite } from '../idempotency.ts';
-import { EVENTS_PATH, type EventsPage, signEventsRequest } from './endpoint.ts';
+import type { EventsPage } from './endpoint.ts';
 import { applyEvents, type EventHandler, readCursor } from './projection.ts';
 import type { Publisher } from './types.ts';
 
@@ -67,30 +66,25 @@ export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer
 
   // After a failure the next pull does not wait: recovery shows at once, not after a whole long poll.
   let recovering = false;
-  /** Pulls once; true when the answer came back empty long before its wait was up (see loop). */
+  /** Pulls once; true when the answer came back empty long before its wait was up (see pullEvents). */
   const pullOnce = async (): Promise<boolean> => {
     const base = options.url();
     if (!base) throw new Error(`the URL of ${publisher} is not known yet`);
     const cursor = readCursor(db, publisher);
-    const wait = recovering ? 0 : waitMs;
-    const target = `${EVENTS_PATH}?after=${cursor}&limit=${batch}&wait=${wait}`;
-    const startedAt = Date.now();
-    const page = await linkedToStop(abort.signal, async (signal) => {
-      const response = await fetch(new URL(target, base), {
-        headers: { [IDENTITY_HEADER]: signEventsRequest(target, options.secret) },
-        signal,
-      });
-      if (!response.ok) {
-        const text = await response.text().catch(() => '');
-        throw new Error(`${publisher} answered ${response.status} to ${target}: ${text.slice(0, 300)}`);
-      }
-      return (await response.json()) as EventsPage;
+    const { page, early } = await pullEvents<EventsPage>({
+      publisher,
+      origin: base,
+      after: cursor,
+      limit: batch,
+      waitMs: recovering ? 0 : waitMs,
+      secret: options.secret,
+      stop: abort.signal,
     });
     const applied = page.events.length > 0 ? applyEvents(db, publisher, handler, page.events) : null;
     status.position = applied?.position ?? cursor;
     status.latest = Math.max(page.latest, status.position);
     status.lag = status.latest - status.position;
-    return page.events.length === 0 && Date.now() - startedAt < wait / 2;
+    return early;
   };
 
   const loop = async () => {
@@ -102,7 +96,7 @@ export function startHttpConsumer(options: HttpConsumerOptions): RunningConsumer
         status.lastError = null;
         recovering = false;
         backoff = MIN_BACKOFF_MS;
-        // Something between did not hold the poll: pulling again at once would spin (a core's worth of pulls).
+        // Something between did not hold the poll: pulling again at once would spin (see pullEvents).
         if (early) await sleep(MIN_BACKOFF_MS);
       } catch (error) {
         if (stopped) break;
